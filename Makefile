@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine: `make forecast` and `make test`.
+# Each first builds .venv (a Python >= 3.12 found by tools/find-python, the pinned
+# requirements.lock, and foresight itself in editable mode). The stamp file makes
+# a second run skip the install; editing requirements.lock or pyproject.toml
+# triggers a reinstall.
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.foresight-installed
+PACK    ?= scenarios/us-china-korea-2017-2019
+ARGS    ?=
+
+.PHONY: forecast test lab venv clean-venv bench
+
+forecast: $(STAMP)
+	$(VENV)/bin/foresight run $(PACK) $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(ARGS)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@set -e; \
+	if [ ! -x $(PY) ]; then \
+	  interp=$$(tools/find-python); \
+	  echo "foresight: creating $(VENV) with $$interp"; \
+	  "$$interp" -m venv $(VENV); \
+	fi; \
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock; \
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .; \
+	touch $(STAMP); \
+	echo "foresight: environment ready in $(VENV)"
+
+clean-venv:
+	rm -rf $(VENV)

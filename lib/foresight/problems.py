@@ -1,0 +1,29 @@
+"""Problems found in a pack, written as ``FILE:LINE: field.path: message``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a pack, located in a file, at a line, on a field."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+class PackError(Exception):
+    """A pack failed validation; ``problems`` lists every problem, not just the first."""
+
+    def __init__(self, pack_dir: Path, problems: list[Problem]):
+        self.pack_dir = pack_dir
+        self.problems = sorted(problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in scenario pack {pack_dir}:\n{lines}")

@@ -5,3 +5,7 @@ from .problems import PackError, Problem
 
 __all__ = ["Pack", "PackError", "Problem", "load_pack"]
 __version__ = "0.1.0"
+
+from .forecasting import Forecast, forecast  # noqa: E402  (after the pack API it builds on)
+
+__all__ += ["Forecast", "forecast"]

@@ -247,7 +247,7 @@ def sample_posterior(
     """Posterior draws for ``spec``: exact when it does not learn from cases, else NUTS (cached on disk)."""
     if not spec.learns_from_cases:
         return _forward(spec, settings)  # milliseconds: not worth a file
-    path = (cache_dir or default_cache_dir()) / "posteriors" / f"{cache_key(spec, settings)}.npz"
+    path = Path(cache_dir or default_cache_dir()) / "posteriors" / f"{cache_key(spec, settings)}.npz"
     if cache and path.is_file():
         hit = _load(path, spec, settings)
         if hit is not None:

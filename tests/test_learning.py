@@ -1,0 +1,83 @@
+"""The regression on coded reference-class cases: recovery of known weights, caching, what-if equivalence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from foresight import forecast, load_pack
+from foresight.model import ModelSpec
+from foresight.sampling import SamplerSettings, sample_posterior
+
+from foresight.recovery import simulate_and_fit
+
+MINI = Path(__file__).parent / "fixtures" / "mini"
+
+
+def test_coded_cases_switch_on_the_regression(tmp_path):
+    pack = load_pack(MINI)
+    f = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=1000, cache_dir=tmp_path)
+    assert f.spec.learns_from_cases
+    assert f.diagnostics.sampler.startswith("NUTS")
+    assert f.diagnostics.r_hat_max is not None and f.diagnostics.r_hat_max < 1.05
+    priors_only = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=1000, learn_from_cases=False)
+    assert not priors_only.spec.learns_from_cases
+
+
+def test_posterior_is_cached_and_reused(tmp_path):
+    pack = load_pack(MINI)
+    first = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path)
+    again = forecast(pack, "deal-by-june", as_of="2020-02-01", draws=600, seed=4, cache_dir=tmp_path)
+    assert not first.diagnostics.cached and again.diagnostics.cached
+    np.testing.assert_array_equal(first.posterior.beta, again.posterior.beta)
+    assert len(list((tmp_path / "posteriors").glob("*.npz"))) == 1
+    wider = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path, lr_width_scale=2.0)
+    assert not wider.diagnostics.cached
+    assert len(list((tmp_path / "posteriors").glob("*.npz"))) == 2
+
+
+def test_same_seed_resamples_identically(tmp_path):
+    pack = load_pack(MINI)
+    a = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=9, cache=False)
+    b = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=9, cache=False)
+    np.testing.assert_array_equal(a.draws, b.draws)
+
+
+def test_what_if_equals_a_full_reforecast_within_monte_carlo_error(tmp_path):
+    pack = load_pack(MINI)
+    override = {"ev-talks": "absent"}
+    base = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=1, cache_dir=tmp_path)
+    fast = base.what_if(override)
+    full = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=2, cache=False, overrides=override)
+    assert fast.mean < base.mean  # talks absent lowers the deal forecast
+    ess = min(base.diagnostics.ess_bulk_min, full.diagnostics.ess_bulk_min)
+    se = np.hypot(fast.draws.std(), full.draws.std()) / np.sqrt(ess)
+    assert abs(fast.mean - full.mean) < 4 * se
+
+
+def test_recovery_of_known_weights():
+    """Simulation-based calibration, small: 90% intervals cover weights drawn from the prior about 90% of the time."""
+    result = simulate_and_fit(n_sims=6, n_cases=80, seed=11, draws=600)
+    assert result.n_intervals == 18
+    assert 0.65 <= result.coverage <= 1.0, result
+    # The cases teach something: posterior intervals are clearly narrower than the prior's.
+    assert result.mean_width_ratio < 0.8, result
+    assert result.divergences == 0, result
+
+
+def test_regression_without_indicators_matches_the_closed_form(tmp_path):
+    """Learning from cases with no coded indicator must give the Beta(0.5 + r*yes, 0.5 + r*no) posterior."""
+    spec = ModelSpec(
+        pack_id="t", reference_class="rc", relevance=0.5, theta_prior=(0.5, 0.5),
+        indicators=("i",), groups=("g",), rho=(0.5,), mu=(0.0,), sigma=(1.0,),
+        case_names=tuple(f"c{i}" for i in range(20)),
+        case_x=tuple((0.0,) for _ in range(20)),
+        case_y=tuple([1] * 6 + [0] * 14),
+        learns_from_cases=True, discount_groups=True, lr_width_scale=1.0,
+    )
+    post = sample_posterior(spec, SamplerSettings(draws=2000, seed=3), cache_dir=tmp_path)
+    a, b = 0.5 + 0.5 * 6, 0.5 + 0.5 * 14
+    assert post.theta.mean() == pytest.approx(a / (a + b), abs=0.02)
+    assert post.beta.mean() == pytest.approx(0.0, abs=0.15)  # no data on beta: its prior mean

@@ -1,0 +1,255 @@
+"""Invariants of the first scenario pack, scenarios/us-china-korea-2017-2019.
+
+The pack is built from three source documents kept outside the repository
+(../shared/seeds). These tests pin what the issue asked of it: it loads, it is
+big enough, every question can be resolved and has been where it has closed,
+every indicator and document is used, dates agree, and nothing in the pack
+repeats the documents' own sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from foresight import PackError, load_pack
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK_DIR = ROOT / "scenarios" / "us-china-korea-2017-2019"
+SEEDS_DIR = ROOT.parent / "shared" / "seeds"
+
+REQUIRED_FAMILIES = ("trade_deal", "summit", "strike")
+MIN_QUESTIONS = 12
+MIN_PER_FAMILY = 3
+MIN_INDICATORS = 15
+MIN_CASES = 8
+SHINGLE = 9  # a run of this many consecutive words from a seed counts as copying
+
+
+@pytest.fixture(scope="module")
+def seed_pack():
+    return load_pack(PACK_DIR)
+
+
+# --- helpers -----------------------------------------------------------------
+
+def words(text: str) -> list[str]:
+    """Lower-case words, punctuation ignored (the same tokenisation as the repository's copy hook)."""
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def shingles(text: str, n: int = SHINGLE) -> set[str]:
+    w = words(text)
+    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+def copied_runs(text: str, seed_shingles: set[str]) -> list[str]:
+    """Every run of SHINGLE words of ``text`` that also occurs in a seed."""
+    return sorted(shingles(text) & seed_shingles)
+
+
+@pytest.fixture(scope="module")
+def seed_shingles() -> set[str]:
+    files = sorted(SEEDS_DIR.glob("*.txt")) if SEEDS_DIR.is_dir() else []
+    if not files:
+        pytest.skip(f"seed documents not found in {SEEDS_DIR}")
+    out: set[str] = set()
+    for f in files:
+        out |= shingles(f.read_text(errors="ignore"))
+    return out
+
+
+# --- it validates --------------------------------------------------------------
+
+def test_pack_loads_without_problems(seed_pack):
+    assert seed_pack.meta.id == "us-china-korea-2017-2019"
+
+
+def test_loader_rejects_a_question_opening_before_its_document(tmp_path):
+    """The validation the other tests rely on is live: break one date and loading fails."""
+    broken = tmp_path / "pack"
+    shutil.copytree(PACK_DIR, broken)
+    path = broken / "questions.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["questions"][0]["opens"] = dt.date(2000, 1, 1)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(PackError, match="opens"):
+        load_pack(broken)
+
+
+# --- counts --------------------------------------------------------------------
+
+def test_enough_questions(seed_pack):
+    assert len(seed_pack.questions) >= MIN_QUESTIONS
+
+
+@pytest.mark.parametrize("family", REQUIRED_FAMILIES)
+def test_enough_questions_per_required_family(seed_pack, family):
+    assert family in seed_pack.meta.families
+    n = Counter(q.family for q in seed_pack.questions.values())[family]
+    assert n >= MIN_PER_FAMILY, f"family {family} has {n} questions; need {MIN_PER_FAMILY}"
+
+
+def test_enough_indicators(seed_pack):
+    assert len(seed_pack.indicators) >= MIN_INDICATORS
+
+
+def test_every_family_with_questions_has_a_reference_class(seed_pack):
+    questions = seed_pack.questions.values()
+    for family in {q.family for q in questions}:
+        in_family = {q.id for q in questions if q.family == family}
+        serving = [
+            rc.id for rc in seed_pack.reference_classes.values()
+            if family in rc.serves or in_family & set(rc.serves)
+        ]
+        assert serving, f"no reference class serves family {family}"
+
+
+def test_every_question_resolves_to_a_class_with_enough_cases(seed_pack):
+    for q in seed_pack.questions.values():
+        rc = seed_pack.reference_class_for(q)
+        assert len(rc.cases) >= MIN_CASES, f"{q.id}: class {rc.id} has {len(rc.cases)} cases"
+
+
+def test_every_class_has_enough_cases_each_with_outcome_and_source(seed_pack):
+    for rc in seed_pack.reference_classes.values():
+        assert len(rc.cases) >= MIN_CASES, f"class {rc.id} has {len(rc.cases)} cases; need {MIN_CASES}"
+        outcomes = {case.outcome for case in rc.cases}
+        assert outcomes <= {"yes", "no"}
+        for case in rc.cases:
+            assert case.source.strip(), f"{rc.id}: case {case.name!r} has no source"
+
+
+def test_classes_for_by_deadline_questions_give_exposure(seed_pack):
+    for q in seed_pack.questions.values():
+        if q.kind == "by_deadline":
+            rc = seed_pack.reference_class_for(q)
+            assert rc.exposure_years and rc.exposure_years > 0, f"{q.id}: class {rc.id} lacks exposure_years"
+
+
+def test_some_cases_are_coded_on_indicators(seed_pack):
+    """The model learns from coded cases; most classes should carry codings of indicators the question uses."""
+    coded = [rc.id for rc in seed_pack.reference_classes.values() if any(case.indicators for case in rc.cases)]
+    assert len(coded) >= len(seed_pack.reference_classes) - 1, f"only {coded} have coded cases"
+
+
+# --- resolvable questions --------------------------------------------------------
+
+def test_questions_have_criteria_and_a_window(seed_pack):
+    for q in seed_pack.questions.values():
+        assert q.criteria.strip(), f"{q.id}: empty criteria"
+        assert q.closes > q.opens, f"{q.id}: closes {q.closes} not after opens {q.opens}"
+
+
+def test_closed_questions_are_resolved_with_date_and_source(seed_pack):
+    today = dt.date.today()
+    for q in seed_pack.questions.values():
+        if q.closes < today:
+            assert q.resolution in ("yes", "no"), f"{q.id} closed on {q.closes} but has no resolution"
+            assert q.resolved_on is not None, f"{q.id}: resolution without resolved_on"
+            assert q.resolution_source and q.resolution_source.strip(), f"{q.id}: resolution without a source"
+
+
+def test_by_deadline_resolutions_respect_the_deadline(seed_pack):
+    for q in seed_pack.questions.values():
+        if q.kind != "by_deadline" or q.resolution is None:
+            continue
+        if q.resolution == "yes":
+            assert q.opens <= q.resolved_on <= q.closes, q.id
+        else:
+            assert q.resolved_on >= q.closes, q.id
+
+
+# --- use of indicators and documents ----------------------------------------------
+
+def test_every_indicator_is_observed_or_says_why_not(seed_pack):
+    used = {ev.indicator for ev in seed_pack.evidence}
+    for ind in seed_pack.indicators.values():
+        assert ind.id in used or (ind.unobserved_reason and ind.unobserved_reason.strip()), (
+            f"indicator {ind.id} is used by no evidence and gives no unobserved_reason"
+        )
+
+
+def test_unobserved_reason_only_on_unobserved_indicators(seed_pack):
+    used = {ev.indicator for ev in seed_pack.evidence}
+    for ind in seed_pack.indicators.values():
+        if ind.unobserved_reason:
+            assert ind.id not in used, f"indicator {ind.id} has evidence but also an unobserved_reason"
+
+
+def test_every_indicator_has_a_declared_group_and_a_rationale(seed_pack):
+    for ind in seed_pack.indicators.values():
+        assert ind.group in seed_pack.meta.correlation_groups
+        assert len(ind.rationale.split()) >= 15, f"{ind.id}: rationale is too thin to argue with"
+
+
+def test_every_document_is_cited_by_evidence(seed_pack):
+    cited = {ev.document for ev in seed_pack.evidence}
+    assert set(seed_pack.documents) == cited, f"uncited documents: {set(seed_pack.documents) - cited}"
+
+
+def test_three_source_documents(seed_pack):
+    assert len(seed_pack.documents) == 3
+
+
+# --- dates ---------------------------------------------------------------------------
+
+def test_questions_open_on_or_after_the_documents_that_raise_them(seed_pack):
+    for q in seed_pack.questions.values():
+        assert q.raised_by, f"{q.id}: raised_by is empty"
+        for doc_id in q.raised_by:
+            published = seed_pack.documents[doc_id].published
+            assert q.opens >= published, f"{q.id} opens {q.opens} before {doc_id} ({published})"
+
+
+def test_evidence_is_observed_on_or_after_publication(seed_pack):
+    for ev in seed_pack.evidence:
+        assert ev.observed >= seed_pack.documents[ev.document].published, ev.id
+
+
+def test_undated_documents_explain_their_date(seed_pack):
+    for doc in seed_pack.documents.values():
+        if doc.id != "oppedisano-2017-bargaining-chips":  # the only one with a printed date
+            assert doc.date_note and len(doc.date_note.split()) >= 20, f"{doc.id}: date inference not explained"
+
+
+# --- no copied text --------------------------------------------------------------------
+
+def test_pack_keeps_no_article_text_files():
+    assert not list(PACK_DIR.rglob("*.txt")), "the pack must not contain the documents' text"
+
+
+def test_document_paths_point_at_the_seed_texts(seed_pack):
+    if not SEEDS_DIR.is_dir():
+        pytest.skip(f"seed documents not found in {SEEDS_DIR}")
+    for doc in seed_pack.documents.values():
+        assert doc.path, f"{doc.id}: no path"
+        target = (PACK_DIR / doc.path).resolve()
+        assert target.is_file(), f"{doc.id}: {doc.path} does not resolve to a file"
+        assert target.parent == SEEDS_DIR.resolve(), f"{doc.id}: {doc.path} is not a seed document"
+
+
+def test_copy_check_detects_a_copied_sentence(seed_shingles):
+    """The check below can fail: a run lifted from a seed is caught, a paraphrase is not."""
+    sample = next(iter(seed_shingles))
+    assert copied_runs(f"As the writer put it, {sample}, and so on.", seed_shingles) == [sample]
+    assert copied_runs("a paraphrase that shares no nine-word run with any source", seed_shingles) == []
+
+
+def test_evidence_notes_do_not_copy_the_seeds(seed_pack, seed_shingles):
+    for ev in seed_pack.evidence:
+        runs = copied_runs(ev.note, seed_shingles)
+        assert not runs, f"evidence {ev.id} repeats a seed: {runs[0]!r}"
+
+
+def test_no_pack_file_copies_the_seeds(seed_shingles):
+    for path in sorted(PACK_DIR.rglob("*")):
+        if path.is_file():
+            runs = copied_runs(path.read_text(errors="ignore"), seed_shingles)
+            assert not runs, f"{path.relative_to(ROOT)} repeats a seed: {runs[0]!r}"

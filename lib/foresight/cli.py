@@ -18,8 +18,9 @@ def _validate(args: argparse.Namespace) -> int:
         pack = load_pack(args.pack)
     except PackError as exc:
         for problem in exc.problems:
-            print(f"{Path(args.pack) / problem.file if problem.file != str(args.pack) else problem.file}:"
-                  f"{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
+            # Problems name files relative to the pack; the folder problem names the folder itself.
+            where = problem.file if problem.field == "(folder)" else Path(args.pack) / problem.file
+            print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
         return EXIT_INVALID
     counts = pack.counts()

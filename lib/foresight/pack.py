@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from . import crossref
-from .problems import PackError, Problem
+from .crossref import Table
+from .problems import PackError, Problem, shown
 from .schema import (
     RECORD_FILES,
+    STATE_ALLOWED,
     Document,
     Evidence,
     Indicator,
@@ -79,36 +82,68 @@ class Pack:
 
 _FRIENDLY = {
     "missing": "required field is missing",
-    "date_from_datetime_parsing": "must be a date written YYYY-MM-DD",
-    "date_parsing": "must be a date written YYYY-MM-DD",
-    "date_type": "must be a date written YYYY-MM-DD",
-    "date_from_datetime_inexact": "must be a date (YYYY-MM-DD) without a time of day",
     "string_type": "must be text",
-    "float_parsing": "must be a number",
-    "float_type": "must be a number",
     "dict_type": "must be a mapping of key: value lines",
-    "list_type": "must be a list (lines starting with '- ')",
+    "list_type": "must be a list (lines starting with '- ', or [a, b])",
     "string_pattern_mismatch": "must be an id: lower-case letters, digits, '-' or '_', starting with a letter or digit",
+    "string_too_long": "must be at most 80 characters",
     "string_too_short": "must not be empty",
     "too_short": "must not be empty",
     "model_type": "must be a mapping of field: value lines",
-    "finite_number": "must be a finite number",
+    "model_attributes_type": "must be a mapping of field: value lines",
+    "invalid_key": "field names must be text",
 }
+"""Pydantic error types reworded to say what is allowed; ``(got ...)`` is added to each."""
 
 
-def _friendly(error: dict[str, Any], model: type) -> str:
+def _unwrap(tp: Any) -> Any:
+    """Strip ``Annotated[...]`` and ``| None`` to reach a model, ``list[...]`` or ``dict[...]``."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, UnionType) and len(args := [a for a in get_args(tp) if a is not type(None)]) == 1:
+            tp = args[0]
+        else:
+            return tp
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The record type holding the field at ``loc`` (e.g. Case for ``cases[2].sorce``), to list its fields."""
+    tp: Any = model
+    for part in loc[:-1]:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if part not in tp.model_fields:
+                return None
+            tp = tp.model_fields[part].annotation
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _friendly(error: dict[str, Any], loc: tuple, model: type[BaseModel]) -> str:
+    """Pydantic's message for ``error`` rewritten to say what the field allows."""
     kind = error["type"]
+    got = f" (got {shown(error.get('input'))})"
     if kind == "extra_forbidden":
-        allowed = ", ".join(model.model_fields) if len(error["loc"]) == 1 else "see README"
-        return f"unknown field '{error['loc'][-1]}'; allowed fields: {allowed}"
+        owner = _model_at(model, loc)
+        allowed = ", ".join(owner.model_fields) if owner is not None else "none here"
+        return f"unknown field '{loc[-1]}'; allowed fields: {allowed}"
+    if kind == "missing":
+        return _FRIENDLY[kind]
     if kind in _FRIENDLY:
-        text = _FRIENDLY[kind]
-        if kind.startswith("date") or kind.startswith("float") or kind == "string_type":
-            text += f" (got {error.get('input')!r})"
-        return text
+        return _FRIENDLY[kind] + got
     message = error["msg"]
-    if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+    if kind in ("value_error", "assertion_error"):  # our own validators: their text already says what is allowed
+        return message.split(", ", 1)[1] if message.startswith(("Value error, ", "Assertion failed, ")) else message
+    if kind == "field_rule":
+        return message
+    if message.startswith("Input should be "):  # e.g. "Input should be 'yes' or 'no'"
+        return "must be " + message[len("Input should be "):] + got
     return message[0].lower() + message[1:] if message else kind
 
 
@@ -121,8 +156,13 @@ def _validation_problems(doc: YamlDoc, file: str, base: tuple, model: type, exc:
         if key in seen:
             continue
         seen.add(key)
+        message = _friendly(error, loc, model)
+        if error["type"] == "field_rule":  # a rule over several fields, pinned to the one to fix
+            loc = (*loc, error["ctx"]["field"])
+        if loc and loc[-1] == "[key]":  # a mapping key, not its value, is wrong
+            loc, message = loc[:-1], f"this key {message}"
         full = (*base, *loc)
-        problems.append(Problem(file, doc.line_of(full), format_loc(full), _friendly(error, model)))
+        problems.append(Problem(file, doc.line_of(full), format_loc(full), message))
     return _collapse_union_errors(problems)
 
 
@@ -141,16 +181,29 @@ def _collapse_union_errors(problems: list[Problem]) -> list[Problem]:
     out = []
     for (file, line, field), group in by_field.items():
         if len(group) > 1 and (field.endswith(".state") or ".indicators." in field):
-            out.append(Problem(file, line, field, "must be 'present', 'absent' or a number between 0 and 1"))
+            out.append(Problem(file, line, field, f"must be {STATE_ALLOWED}"))
         else:
             out.extend(group)
     return out
 
 
+def _found(data: Any) -> str:
+    """What a file holds instead of the expected mapping, in the analyst's words."""
+    if data is None:
+        return "the file is empty"
+    if isinstance(data, dict):
+        return "found the keys " + ", ".join(sorted(map(str, data))) if data else "found an empty mapping"
+    if isinstance(data, list):
+        return "found a list"
+    return f"found the single value {shown(data)}"
+
+
 def _read(pack_dir: Path, file: str, problems: list[Problem]) -> YamlDoc | None:
     path = pack_dir / file
     if not path.is_file():
-        problems.append(Problem(file, 1, "(file)", f"missing: a pack needs {', '.join([PACK_FILE, *RECORD_FILES])}"))
+        what = "is a folder, not a file" if path.is_dir() else "is missing"
+        needed = ", ".join([PACK_FILE, *RECORD_FILES])
+        problems.append(Problem(file, 1, "(file)", f"{what}: a pack needs the files {needed}"))
         return None
     try:
         return read_yaml(path)
@@ -159,12 +212,12 @@ def _read(pack_dir: Path, file: str, problems: list[Problem]) -> YamlDoc | None:
         return None
 
 
-def _load_meta(pack_dir: Path, problems: list[Problem]) -> PackMeta | None:
-    doc = _read(pack_dir, PACK_FILE, problems)
+def _load_meta(doc: YamlDoc | None, problems: list[Problem]) -> PackMeta | None:
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
-        problems.append(Problem(PACK_FILE, 1, "(file)", "must be a mapping with id, title, description, families and correlation_groups"))
+        problems.append(Problem(PACK_FILE, 1, "(file)", "must be a mapping with the fields "
+                                f"{', '.join(PackMeta.model_fields)}; {_found(doc.data)}"))
         return None
     try:
         return PackMeta.model_validate(doc.data)
@@ -173,30 +226,45 @@ def _load_meta(pack_dir: Path, problems: list[Problem]) -> PackMeta | None:
         return None
 
 
-def _load_records(pack_dir: Path, file: str, problems: list[Problem]) -> list[tuple[int, Any]]:
+def _declared(doc: YamlDoc | None, meta: PackMeta | None, key: str) -> set[str] | None:
+    """The family or correlation-group names pack.yaml declares, or None when unknowable.
+
+    Taken from the raw mapping when pack.yaml is readable but has some other error
+    (a bad rho, say), so indicators and questions are still checked against them.
+    """
+    if meta is not None:
+        return set(getattr(meta, key))
+    names = doc.data.get(key) if doc is not None and isinstance(doc.data, dict) else None
+    return {str(name) for name in names} if isinstance(names, dict) else None
+
+
+def _load_records(doc: YamlDoc | None, file: str, problems: list[Problem]) -> Table:
     """Validate each list item on its own, so every broken item is reported and the good ones are kept."""
     key, model = RECORD_FILES[file]
-    doc = _read(pack_dir, file, problems)
     if doc is None:
-        return []
+        return Table(readable=False)
     data = doc.data
     if not isinstance(data, dict) or set(data) != {key}:
-        found = sorted(map(str, data)) if isinstance(data, dict) else type(data).__name__
-        problems.append(Problem(file, 1, "(file)", f"must be a mapping with the single key '{key}:' holding a list; found {found}"))
-        return []
+        problems.append(Problem(file, 1, "(file)", f"must be a mapping with the single key '{key}:' holding a list; "
+                                f"{_found(data)}"))
+        return Table(readable=False)
     items = data[key]
     if items is None:
-        return []
+        return Table()
     if not isinstance(items, list):
-        problems.append(Problem(file, doc.line_of((key,)), key, "must be a list (lines starting with '- ')"))
-        return []
-    good = []
+        problems.append(Problem(file, doc.line_of((key,)), key, f"must be a list (lines starting with '- '); "
+                                f"got {shown(items)}"))
+        return Table(readable=False)
+    table = Table()
     for index, item in enumerate(items):
         try:
-            good.append((index, model.model_validate(item)))
+            table.items.append((index, model.model_validate(item)))
         except ValidationError as exc:
             problems.extend(_validation_problems(doc, file, (key, index), model, exc))
-    return good
+            table.failed += 1
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                table.broken.add(item["id"])
+    return table
 
 
 def _hash_pack(pack_dir: Path) -> str:
@@ -212,50 +280,41 @@ def load_pack(path: str | Path) -> Pack:
     """Read and validate the pack in folder ``path``; raise :class:`PackError` listing every problem."""
     pack_dir = Path(path)
     if not pack_dir.is_dir():
-        raise PackError(pack_dir, [Problem(str(pack_dir), 1, "(folder)", "not a folder: give the path of a scenario pack folder")])
+        what = "is a file, not a folder" if pack_dir.exists() else "no such folder"
+        message = f"{what}: give the path of a scenario pack folder (one holding {PACK_FILE})"
+        raise PackError(pack_dir, [Problem(str(pack_dir), 1, "(folder)", message)])
     problems: list[Problem] = []
-    meta = _load_meta(pack_dir, problems)
-    loaded = {file: _load_records(pack_dir, file, problems) for file in RECORD_FILES}
-    documents = loaded["documents.yaml"]
-    questions = loaded["questions.yaml"]
-    classes = loaded["reference_classes.yaml"]
-    indicators = loaded["indicators.yaml"]
-    evidence = loaded["evidence.yaml"]
+    docs = {file: _read(pack_dir, file, problems) for file in [PACK_FILE, *RECORD_FILES]}
+    meta = _load_meta(docs[PACK_FILE], problems)
+    tables = {file: _load_records(docs[file], file, problems) for file in RECORD_FILES}
+    documents = tables["documents.yaml"]
+    questions = tables["questions.yaml"]
+    classes = tables["reference_classes.yaml"]
+    indicators = tables["indicators.yaml"]
+    evidence = tables["evidence.yaml"]
+    families = _declared(docs[PACK_FILE], meta, "families")
+    groups = _declared(docs[PACK_FILE], meta, "correlation_groups")
 
     findings = []
     for file, (key, _) in RECORD_FILES.items():
-        findings += crossref.duplicate_ids(file, key, loaded[file])
-    doc_by_id = {d.id: d for _, d in documents}
-    q_by_id = {q.id: q for _, q in questions}
-    rc_by_id = {rc.id: rc for _, rc in classes}
-    ind_by_id = {i.id: i for _, i in indicators}
-    families = set(meta.families) if meta is not None else {q.family for q in q_by_id.values()}
-    findings += crossref.check_questions(meta, questions, doc_by_id, rc_by_id)
-    findings += crossref.check_reference_classes(classes, q_by_id, families, ind_by_id)
-    findings += crossref.check_question_has_one_class(questions, rc_by_id)
-    findings += crossref.check_indicators(indicators, meta, q_by_id, families)
-    findings += crossref.check_evidence(evidence, doc_by_id, ind_by_id, q_by_id)
-
-    docs_by_file: dict[str, YamlDoc | None] = {}
+        findings += crossref.duplicate_ids(file, key, tables[file])
+    findings += crossref.check_questions(families, questions, documents, classes)
+    findings += crossref.check_reference_classes(classes, questions, families, indicators)
+    findings += crossref.check_question_has_one_class(questions, classes, families)
+    findings += crossref.check_indicators(indicators, groups, questions, families)
+    findings += crossref.check_evidence(evidence, documents, indicators, questions)
     for file, loc, message in findings:
-        if file not in docs_by_file:
-            try:
-                docs_by_file[file] = read_yaml(pack_dir / file)
-            except (OSError, YamlSyntaxError):
-                docs_by_file[file] = None
-        ydoc = docs_by_file[file]
-        line = ydoc.line_of(loc) if ydoc is not None else 1
-        problems.append(Problem(file, line, format_loc(loc), message))
+        problems.append(Problem(file, docs[file].line_of(loc), format_loc(loc), message))
 
     if problems or meta is None:
         raise PackError(pack_dir, problems)
     return Pack(
         dir=pack_dir,
         meta=meta,
-        documents=doc_by_id,
-        questions=q_by_id,
-        reference_classes=rc_by_id,
-        indicators=ind_by_id,
-        evidence=tuple(ev for _, ev in evidence),
+        documents=documents.by_id,
+        questions=questions.by_id,
+        reference_classes=classes.by_id,
+        indicators=indicators.by_id,
+        evidence=tuple(ev for _, ev in evidence.items),
         content_hash=_hash_pack(pack_dir),
     )

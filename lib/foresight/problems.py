@@ -19,6 +19,12 @@ class Problem:
         return f"{self.file}:{self.line}: {self.field}: {self.message}"
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """A value as a message quotes it: its repr, cut short so one bad value cannot flood the output."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class PackError(Exception):
     """A pack failed validation; ``problems`` lists every problem, not just the first."""
 

@@ -8,6 +8,8 @@ single well-formed record looks like.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,6 +20,9 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from .problems import shown
 
 Id = Annotated[
     str,
@@ -26,6 +31,53 @@ Id = Annotated[
 """Lower-case letters, digits, '-' and '_', starting with a letter or digit."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def number(*, gt: float | None = None, ge: float | None = None, le: float | None = None) -> Any:
+    """A finite number within bounds, whose error message states the whole allowed range.
+
+    Written as one before-validator rather than pydantic's ``Field(gt=...)`` because
+    YAML reads a bare ``yes`` as True, which pydantic would quietly take for 1.0,
+    and because pydantic's own messages name only the bound that failed.
+    """
+    bounds = [f"{word} {bound:g}" for word, bound in (("greater than", gt), ("at least", ge), ("at most", le))
+              if bound is not None]
+    allowed = " ".join(["a number", " and ".join(bounds)]).strip()
+
+    def check(value: Any) -> float:
+        try:
+            x = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        except OverflowError:
+            x = None
+        if (x is None or not math.isfinite(x) or (gt is not None and not x > gt)
+                or (ge is not None and not x >= ge) or (le is not None and not x <= le)):
+            raise ValueError(f"must be {allowed} (got {shown(value)})")
+        return x
+
+    return Annotated[float, BeforeValidator(check)]
+
+
+def _date(value: Any) -> Any:
+    """A calendar date: YAML's own ``2020-01-31`` or the same text quoted; never a number
+    (pydantic would read 0 as 1970-01-01) and never a time of day."""
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"must be a date (YYYY-MM-DD) without a time of day (got {shown(value)})")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"must be a real calendar date written YYYY-MM-DD ({exc}; got {shown(value)})") from None
+    raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(value)})")
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+
+
+def field_rule(field: str, message: str) -> PydanticCustomError:
+    """An error from a rule over several fields, pinned to the field to fix (the loader reads ``ctx['field']``)."""
+    return PydanticCustomError("field_rule", "{message}", {"field": field, "message": message})
 
 
 def _yes_no(value: Any) -> Any:
@@ -42,21 +94,28 @@ def _yes_no(value: Any) -> Any:
 YesNo = Annotated[Literal["yes", "no"], BeforeValidator(_yes_no)]
 
 
+Probability = number(ge=0.0, le=1.0)
+"""A number in [0, 1] (a credibility of 0 switches an item of evidence off)."""
+
+Positive = number(gt=0.0)
+"""A finite number greater than 0."""
+
+Share = number(gt=0.0, le=1.0)
+"""A number in (0, 1]: a class's relevance, where 0 would leave a question with no outside view."""
+
+STATE_ALLOWED = "'present', 'absent' or a strength from 0 to 1"
+
+
 def _state(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip().lower()
     if isinstance(value, bool):  # a bare yes/no: almost certainly a slip for present/absent
-        raise ValueError("use 'present', 'absent' or a number in [0, 1], not yes/no")
+        raise ValueError(f"must be {STATE_ALLOWED}, not yes/no")
     return value
 
 
-State = Annotated[
-    Literal["present", "absent"] | Annotated[float, Field(ge=0.0, le=1.0)],
-    BeforeValidator(_state),
-]
+State = Annotated[Literal["present", "absent"] | Probability, BeforeValidator(_state)]
 """How clearly an indicator was seen: 'present', 'absent', or a strength in [0, 1]."""
-
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class Record(BaseModel):
@@ -69,7 +128,7 @@ class CorrelationGroup(Record):
     """Indicators that are really one signal; ``rho`` is how alike they are (0 = independent, 1 = the same)."""
 
     description: Text
-    rho: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+    rho: Probability = 0.5
 
 
 def _group(value: Any) -> Any:
@@ -97,7 +156,7 @@ class Document(Record):
     title: Text
     author: Text
     outlet: Text
-    published: dt.date
+    published: Date
     date_note: Text | None = None
     path: Text | None = None
     url: Text | None = None
@@ -110,35 +169,47 @@ class Question(Record):
     title: Text
     family: Id
     kind: Literal["by_deadline", "one_shot"]
-    opens: dt.date
-    closes: dt.date
+    opens: Date
+    closes: Date
     criteria: Text
     raised_by: list[Id] = Field(default_factory=list)
     reference_class: Id | None = None
     resolution: YesNo | None = None
-    resolved_on: dt.date | None = None
+    resolved_on: Date | None = None
     resolution_source: Text | None = None
     notes: Text | None = None
 
     @model_validator(mode="after")
     def _dates_and_resolution(self) -> "Question":
         if self.closes <= self.opens:
-            raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
-        given = [self.resolution is not None, self.resolved_on is not None, self.resolution_source is not None]
-        if any(given) and not all(given):
-            raise ValueError("a resolution needs all three of resolution (yes/no), resolved_on and resolution_source")
+            raise field_rule("closes", f"closes ({self.closes}) must be after opens ({self.opens})")
+        given = {"resolution": self.resolution, "resolved_on": self.resolved_on,
+                 "resolution_source": self.resolution_source}
+        missing = [name for name, value in given.items() if value is None]
+        if 0 < len(missing) < 3:
+            raise field_rule(
+                missing[0],
+                "required once the question is resolved: a resolution needs all three of "
+                "resolution (yes/no), resolved_on and resolution_source",
+            )
         if self.resolved_on is not None:
             if self.resolved_on < self.opens:
-                raise ValueError(f"resolved_on ({self.resolved_on}) is before opens ({self.opens})")
+                raise field_rule(
+                    "resolved_on",
+                    f"resolved_on ({self.resolved_on}) is before opens ({self.opens}); "
+                    "a question resolves on or after it opens",
+                )
             if self.kind == "by_deadline" and self.resolution == "yes" and self.resolved_on > self.closes:
-                raise ValueError(
+                raise field_rule(
+                    "resolved_on",
                     f"a by_deadline question resolved 'yes' must resolve on or before closes ({self.closes}); "
-                    f"resolved_on is {self.resolved_on}"
+                    f"resolved_on is {self.resolved_on}",
                 )
             if self.kind == "by_deadline" and self.resolution == "no" and self.resolved_on < self.closes:
-                raise ValueError(
+                raise field_rule(
+                    "resolved_on",
                     f"a by_deadline question can only resolve 'no' on or after closes ({self.closes}); "
-                    f"resolved_on is {self.resolved_on}"
+                    f"resolved_on is {self.resolved_on}",
                 )
         return self
 
@@ -147,7 +218,7 @@ class Case(Record):
     """One historical case of a reference class, with its outcome and where that comes from."""
 
     name: Text
-    date: dt.date
+    date: Date
     outcome: YesNo
     source: Text
     indicators: dict[Id, State] = Field(default_factory=dict)
@@ -159,8 +230,8 @@ class ReferenceClass(Record):
     id: Id
     title: Text
     serves: list[Id] = Field(min_length=1)
-    relevance: Annotated[float, Field(gt=0.0, le=1.0)]
-    exposure_years: Annotated[float, Field(gt=0.0)] | None = None
+    relevance: Share
+    exposure_years: Positive | None = None
     description: Text | None = None
     study: Text | None = None
     cases: list[Case] = Field(min_length=1)
@@ -171,17 +242,26 @@ class ReferenceClass(Record):
         return self.relevance * yes, self.relevance * (len(self.cases) - yes)
 
 
+INTERVAL_FORM = "an interval written [lo, hi] or {lo: ..., hi: ...} with 0 < lo < hi"
+
+
 def _interval(value: Any) -> Any:
-    if isinstance(value, (list, tuple)) and len(value) == 2:
+    """An interval may be written as a two-item list; anything else but a mapping is refused here,
+    where the message can show both accepted forms."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"must be {INTERVAL_FORM} (got a list of {len(value)} items)")
         return {"lo": value[0], "hi": value[1]}
+    if not isinstance(value, dict):
+        raise ValueError(f"must be {INTERVAL_FORM} (got {shown(value)})")
     return value
 
 
 class LRInterval(Record):
     """The analyst's 90% interval for a likelihood ratio P(seen | yes) / P(seen | no)."""
 
-    lo: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
-    hi: Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+    lo: Positive
+    hi: Positive
 
     @model_validator(mode="after")
     def _ordered(self) -> "LRInterval":
@@ -201,7 +281,7 @@ class Indicator(Record):
     group: Id
     rationale: Text
     likelihood_ratios: dict[Id, Interval] = Field(min_length=1)
-    absence_weight: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    absence_weight: Probability = 1.0
     unobserved_reason: Text | None = None
 
 
@@ -211,7 +291,7 @@ class Evidence(Record):
     id: Id
     indicator: Id
     document: Id
-    observed: dt.date
+    observed: Date
     state: State
     credibility: Probability
     note: Text

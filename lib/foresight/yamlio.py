@@ -1,9 +1,17 @@
 """Safe YAML reading that remembers where every value stands in its file.
 
-Pack errors must point at a line, so each file is parsed twice from the same
-text: once into a node tree (which keeps the parser's marks) to build a map
-from field path to line number, and once with ``yaml.safe_load`` for the data.
-Only the safe loader is used: nothing in a pack can construct Python objects.
+Pack errors must point at a line, so each file is composed into a node tree
+(which keeps the parser's marks), a map from field path to line is built from
+the nodes, and the data is then constructed from the same tree. The loader is
+PyYAML's safe loader, tightened for hand-written data files:
+
+* no Python tags (``!!python/object`` and friends) - nothing can construct code;
+* no aliases (``*name``) - they allow self-referencing and exponentially large
+  values ("billion laughs"), and a pack never needs them;
+* no duplicate keys - YAML would silently keep the last, hiding a typo;
+* a value the constructor cannot build (a 5000-digit number) is a YAML error
+  with a line, never a bare ``ValueError``; an impossible date such as
+  ``2020-13-01`` is kept as text for the field's own check to report.
 """
 
 from __future__ import annotations
@@ -13,6 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
+
+from .problems import shown
 
 PathKey = tuple[str | int, ...]
 
@@ -44,11 +56,77 @@ class YamlSyntaxError(Exception):
         self.message = message
 
 
+class PackLoader(yaml.SafeLoader):
+    """The safe loader minus aliases, duplicate keys and unmarked constructor errors."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            raise ComposerError(
+                None, None,
+                f"alias '*{event.anchor}' is not allowed in a scenario pack; write the value out in full",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+            if isinstance(key_node, yaml.ScalarNode):
+                if key_node.value in seen:
+                    raise ConstructorError(
+                        None, None,
+                        f"duplicate key '{key_node.value}'; each key may appear only once in a mapping",
+                        key_node.start_mark,
+                    )
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node):
+        """A date-shaped but impossible value (2020-13-01) stays text, so the record's own check
+        reports it on its field instead of the whole file failing to parse."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return node.value
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:  # e.g. an int of 5000 digits (Python's limit is 4300)
+            reason = str(exc).split(";")[0]
+            raise ConstructorError(None, None, f"cannot read {shown(node.value)}: {reason}", node.start_mark) from exc
+
+    def construct_undefined(self, node):
+        raise ConstructorError(
+            None, None,
+            f"tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed: pack files hold plain data only "
+            "(text, numbers, dates, yes/no, lists and mappings)",
+            node.start_mark,
+        )
+
+
+PackLoader.add_constructor("tag:yaml.org,2002:timestamp", PackLoader.construct_yaml_timestamp)
+PackLoader.add_constructor(None, PackLoader.construct_undefined)
+
+
+def _key(node: yaml.Node) -> str | int:
+    """A mapping key as it appears in an error path: its text, or the number for a bare integer key."""
+    if not isinstance(node, yaml.ScalarNode):
+        return str(node.start_mark)
+    if node.tag.endswith(":int"):
+        try:
+            return int(node.value)
+        except ValueError:
+            pass
+    return node.value
+
+
 def _walk(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int]) -> None:
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
+            key = _key(key_node)
             child = (*loc, key)
             lines[child] = key_node.start_mark.line + 1
             _walk(value_node, child, lines)
@@ -57,25 +135,49 @@ def _walk(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int]) -> None:
             _walk(item, (*loc, index), lines)
 
 
-def read_yaml(path: Path) -> YamlDoc:
-    """Parse ``path`` safely; raise :class:`YamlSyntaxError` with a line on bad YAML."""
+def _parse(path: Path, text: str) -> tuple[Any, dict[PathKey, int]]:
+    loader = None
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(path, 1, f"file is not UTF-8 text ({exc.reason})") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = PackLoader(text)  # checks every character at once: may raise ReaderError
+        node = loader.get_single_node()
+        lines: dict[PathKey, int] = {}
+        if node is None:
+            return None, lines
+        _walk(node, (), lines)
+        return loader.construct_document(node), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            problem += f" ({exc.context} on line {exc.context_mark.line + 1})"  # where the broken part began
         raise YamlSyntaxError(path, line, f"invalid YAML: {problem}") from exc
+    except yaml.reader.ReaderError as exc:  # a control character; only the offset is known
+        line = text.count("\n", 0, exc.position) + 1
+        raise YamlSyntaxError(path, line, f"invalid YAML: character #x{exc.character:04x} is not allowed") from exc
     except yaml.YAMLError as exc:  # errors without a mark (rare)
         raise YamlSyntaxError(path, 1, f"invalid YAML: {exc}") from exc
-    lines: dict[PathKey, int] = {}
-    if node is not None:
-        _walk(node, (), lines)
+    except RecursionError as exc:
+        line = loader.line + 1 if loader is not None else 1
+        raise YamlSyntaxError(path, line, "invalid YAML: lists or mappings nested too deeply") from exc
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def read_yaml(path: Path) -> YamlDoc:
+    """Parse ``path`` safely; raise :class:`YamlSyntaxError` with a line on bad YAML."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlSyntaxError(path, 1, f"cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x}: {exc.reason}); save it as UTF-8"
+        raise YamlSyntaxError(path, line, message) from exc
+    data, lines = _parse(path, text)
     return YamlDoc(path=path, data=data, lines=lines)
 
 

@@ -214,3 +214,12 @@ def test_too_few_draws_are_flagged(tmp_path):
     assert not f.diagnostics.converged
     assert "ESS" in f.diagnostics.plain_words()
     assert f.summary_row()["converged"] is False
+
+
+def test_cases_dated_after_the_question_opens_are_not_used(tmp_path):
+    cases = [{"name": f"old{i}", "date": "2000-01-01", "outcome": "no", "source": "s"} for i in range(4)]
+    cases += [{"name": f"new{i}", "date": "2020-02-01", "outcome": "yes", "source": "s"} for i in range(6)]
+    pack = write_pack(tmp_path, cases=cases)
+    f = forecast(pack, "q", as_of="2020-03-01", draws=1000)
+    assert f.spec.case_names == tuple(f"old{i}" for i in range(4))
+    assert f.spec.theta_prior == (0.5, 4.5)

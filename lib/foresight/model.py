@@ -14,6 +14,9 @@ prior that gives the closed-form base rate). With no coded case the posterior
 of theta is that closed form, Beta(0.5 + r*yes, 0.5 + r*no), beta keeps its
 elicited prior, and both are drawn exactly by forward sampling.
 
+Only cases dated before the question's `opens` date are used, so a forecast
+never learns from history its forecaster could not have known.
+
 Everything that determines the posterior lives in :class:`ModelSpec`, whose
 hash keys the on-disk cache of draws.
 """
@@ -79,6 +82,9 @@ def model_spec(
     if not lr_width_scale > 0:
         raise ValueError(f"lr_width_scale must be > 0; got {lr_width_scale}")
     rc = pack.reference_class_for(question)
+    # Only history known when the question opened: a case dated on or after `opens`
+    # would let a backtest learn from outcomes its forecaster could not have seen.
+    cases = [case for case in rc.cases if case.date < question.opens]
     indicators = pack.indicators_for(question)
     groups = tuple(ind.group for ind in indicators)
     rho_by_group = {g: (pack.meta.correlation_groups[g].rho if discount_groups else 0.0) for g in groups}
@@ -89,11 +95,11 @@ def model_spec(
         mu, sigma = log_lr_normal(interval, lr_width_scale)
         mus.append(mu)
         sigmas.append(sigma)
-    raw = np.array([case_features(indicators, case.indicators) for case in rc.cases]).reshape(len(rc.cases), len(indicators))
+    raw = np.array([case_features(indicators, case.indicators) for case in cases]).reshape(len(cases), len(indicators))
     coded = bool(len(indicators)) and bool(np.any(raw != 0.0))
     learns = learn_from_cases and coded
     x = group_discount(raw, groups, rho_by_group) if len(indicators) else raw
-    theta_prior = (JEFFREYS, JEFFREYS) if learns else base_rate_beta(rc)
+    theta_prior = (JEFFREYS, JEFFREYS) if learns else base_rate_beta(rc, cases)
     return ModelSpec(
         pack_id=pack.meta.id,
         reference_class=rc.id,
@@ -104,28 +110,38 @@ def model_spec(
         rho=tuple(rho_by_group[g] for g in groups),
         mu=tuple(mus),
         sigma=tuple(sigmas),
-        case_names=tuple(case.name for case in rc.cases),
+        case_names=tuple(case.name for case in cases),
         case_x=tuple(tuple(float(v) for v in row) for row in x),
-        case_y=tuple(1 if case.outcome == "yes" else 0 for case in rc.cases),
+        case_y=tuple(1 if case.outcome == "yes" else 0 for case in cases),
         learns_from_cases=learns,
         discount_groups=discount_groups,
         lr_width_scale=lr_width_scale,
     )
 
 
+def add_spec_to_model(spec: ModelSpec, prefix: str = "") -> None:
+    """Add ``spec``'s variables to the PyMC model in context, names prefixed (for joint models)."""
+    import pymc as pm
+
+    model = pm.modelcontext(None)
+    ind_dim, case_dim = f"{prefix}indicator", f"{prefix}case"
+    model.add_coord(ind_dim, list(spec.indicators))
+    model.add_coord(case_dim, list(spec.case_names))
+    theta = pm.Beta(f"{prefix}theta", alpha=spec.theta_prior[0], beta=spec.theta_prior[1])
+    beta = pm.Normal(f"{prefix}beta", mu=np.array(spec.mu), sigma=np.array(spec.sigma), dims=ind_dim)
+    if spec.learns_from_cases:
+        x, y = spec.case_matrix()
+        x_data = pm.Data(f"{prefix}case_x", x, dims=(case_dim, ind_dim))
+        logit_p = pm.math.logit(theta) + pm.math.dot(x_data, beta)
+        loglik = pm.logp(pm.Bernoulli.dist(logit_p=logit_p), y)
+        # Power prior: each case's likelihood counts with the class's relevance.
+        pm.Potential(f"{prefix}cases_weighted_by_relevance", spec.relevance * loglik.sum())
+
+
 def build_pymc_model(spec: ModelSpec):
     """The PyMC model of ``spec``: the regression when it learns from cases, else the priors alone."""
     import pymc as pm
 
-    coords = {"indicator": list(spec.indicators), "case": list(spec.case_names)}
-    with pm.Model(coords=coords) as model:
-        theta = pm.Beta("theta", alpha=spec.theta_prior[0], beta=spec.theta_prior[1])
-        beta = pm.Normal("beta", mu=np.array(spec.mu), sigma=np.array(spec.sigma), dims="indicator")
-        if spec.learns_from_cases:
-            x, y = spec.case_matrix()
-            x_data = pm.Data("case_x", x, dims=("case", "indicator"))
-            logit_p = pm.math.logit(theta) + pm.math.dot(x_data, beta)
-            loglik = pm.logp(pm.Bernoulli.dist(logit_p=logit_p), y)
-            # Power prior: each case's likelihood counts with the class's relevance.
-            pm.Potential("cases_weighted_by_relevance", spec.relevance * loglik.sum())
+    with pm.Model() as model:
+        add_spec_to_model(spec)
     return model

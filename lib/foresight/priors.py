@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
-from .schema import LRInterval, Question, ReferenceClass
+from .schema import Case, LRInterval, Question, ReferenceClass
 
 Z90 = 1.6448536269514722  # standard normal 95th percentile: a 90% equal-tailed interval is mu +- Z90 * sigma
 JEFFREYS = 0.5
@@ -27,10 +28,14 @@ DAYS_PER_YEAR = 365.25
 MIN_WINDOW_DAYS = 1.0
 
 
-def base_rate_beta(rc: ReferenceClass) -> tuple[float, float]:
-    """Beta(a, b) for the class's rate per case (per exposure period for by_deadline use)."""
-    yes, no = rc.weighted_counts()
-    return JEFFREYS + yes, JEFFREYS + no
+def base_rate_beta(rc: ReferenceClass, cases: Sequence[Case] | None = None) -> tuple[float, float]:
+    """Beta(a, b) for the class's rate per case (per exposure period for by_deadline use).
+
+    ``cases`` restricts the count to some of the class's cases (by default all).
+    """
+    cases = rc.cases if cases is None else cases
+    yes = sum(1 for case in cases if case.outcome == "yes")
+    return JEFFREYS + rc.relevance * yes, JEFFREYS + rc.relevance * (len(cases) - yes)
 
 
 def log_lr_normal(interval: LRInterval, width_scale: float = 1.0) -> tuple[float, float]:

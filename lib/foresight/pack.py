@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import crossref
 from .crossref import Table
+from .links import Links, check_links
 from .problems import PackError, Problem, shown
 from .schema import (
     RECORD_FILES,
@@ -27,6 +28,7 @@ from .schema import (
 from .yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
 
 PACK_FILE = "pack.yaml"
+LINKS_FILE = "links.yaml"  # optional: latent drivers, conditional questions, named scenarios
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Pack:
     indicators: dict[str, Indicator]
     evidence: tuple[Evidence, ...]
     content_hash: str
+    links: Links = Links()
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
@@ -267,9 +270,30 @@ def _load_records(doc: YamlDoc | None, file: str, problems: list[Problem]) -> Ta
     return table
 
 
+def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: list[Problem]) -> Links:
+    """The optional links.yaml, validated like the other files; an absent file means no links."""
+    if not (pack_dir / LINKS_FILE).exists():
+        return Links()
+    doc = _read(pack_dir, LINKS_FILE, problems)
+    if doc is None:
+        return Links()
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict):
+        problems.append(Problem(LINKS_FILE, 1, "(file)", "must be a mapping with the keys drivers, conditionals, scenarios"))
+        return Links()
+    try:
+        links = Links.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(doc, LINKS_FILE, (), Links, exc))
+        return Links()
+    for loc, message in check_links(links, questions, families):
+        problems.append(Problem(LINKS_FILE, doc.line_of(loc), format_loc(loc), message))
+    return links
+
+
 def _hash_pack(pack_dir: Path) -> str:
     digest = hashlib.sha256()
-    for file in [PACK_FILE, *RECORD_FILES]:
+    for file in [PACK_FILE, *RECORD_FILES, LINKS_FILE]:
         path = pack_dir / file
         digest.update(file.encode())
         digest.update(path.read_bytes() if path.is_file() else b"")
@@ -305,6 +329,7 @@ def load_pack(path: str | Path) -> Pack:
     findings += crossref.check_evidence(evidence, documents, indicators, questions)
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc), format_loc(loc), message))
+    links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
 
     if problems or meta is None:
         raise PackError(pack_dir, problems)
@@ -317,4 +342,5 @@ def load_pack(path: str | Path) -> Pack:
         indicators=indicators.by_id,
         evidence=tuple(ev for _, ev in evidence.items),
         content_hash=_hash_pack(pack_dir),
+        links=links,
     )

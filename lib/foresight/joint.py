@@ -291,16 +291,23 @@ class JointForecast:
         """The pack's named scenarios: probability mean and 90% interval (the `scenarios.csv` rows)."""
         rows = []
         for sc in links_of(self.pack).scenarios:
-            d = self.event_draws(sc.expression)
-            rows.append({"scenario": sc.id, "title": sc.title, "expression": sc.expression,
-                         "probability": d.mean(), "p05": np.quantile(d, 0.05), "p95": np.quantile(d, 0.95)})
-        return pd.DataFrame(rows, columns=["scenario", "title", "expression", "probability", "p05", "p95"])
+            row = {"scenario": sc.id, "title": sc.title, "expression": sc.expression}
+            missing = [q for q in expression_ids(parse_expression(sc.expression)) if q not in self.forecasts]
+            if missing:
+                row.update(probability=np.nan, p05=np.nan, p95=np.nan,
+                           note=f"not forecast: {', '.join(missing)} closed before {self.as_of}")
+            else:
+                d = self.event_draws(sc.expression)
+                row.update(probability=d.mean(), p05=np.quantile(d, 0.05), p95=np.quantile(d, 0.95), note="")
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["scenario", "title", "expression", "probability", "p05", "p95", "note"])
 
     def conditionals_table(self) -> pd.DataFrame:
         """The pack's declared conditional questions, answered."""
         rows = []
         for c in links_of(self.pack).conditionals:
-            rows.append({"conditional": c.id, "title": c.title, **self.conditional(c.question, dict(c.given))})
+            if all(q in self.forecasts for q in [c.question, *c.given]):
+                rows.append({"conditional": c.id, "title": c.title, **self.conditional(c.question, dict(c.given))})
         return pd.DataFrame(rows)
 
 
@@ -339,7 +346,11 @@ def joint_forecast(
     the independent forecasts.
     """
     when = dt.date.today() if as_of is None else parse_date(as_of)
-    qids = list(questions or pack.questions)
+    # By default the questions still open (or not yet open) at `as_of`: a question
+    # that closed earlier has nothing left to forecast.
+    qids = list(questions or [q.id for q in pack.questions.values() if q.closes >= when])
+    if not qids:
+        raise ValueError(f"no question of pack {pack.meta.id} is open on or after {when}; choose an earlier as_of")
     qs = [pack.question(q) for q in qids]
     specs_by_q = {q.id: model_spec(pack, q, learn_from_cases=learn_from_cases, discount_groups=discount_groups,
                                    lr_width_scale=lr_width_scale) for q in qs}

@@ -34,6 +34,10 @@ def test_panel_controls_recompute_the_forecast(forecasts):
     rows = panel.children[1:-1]
     checkbox, slider = rows[0].children
     assert checkbox.description == "ei"
+    assert panel.current_table().what_if[0] == pytest.approx(forecasts[0].mean)
     checkbox.value = False  # drop 'ei' through the widget
-    assert forecast_table(forecasts, {"ei": None}).what_if[0] < forecasts[0].mean
-    slider.value = 0.0
+    dropped = panel.current_table().what_if[0]
+    assert dropped == pytest.approx(forecasts[0].what_if({"ei": None}).mean)
+    checkbox.value = True
+    slider.value = 0.5  # halve its credibility instead
+    assert dropped < panel.current_table().what_if[0] < forecasts[0].mean

@@ -67,8 +67,11 @@ def whatif_panel(forecasts: Sequence[Forecast]):
                 result[i] = {"credibility": cred[i].value}
         return result
 
+    state: dict[str, pd.DataFrame] = {}
+
     def redraw(*_: Any) -> None:
         table = forecast_table(forecasts, overrides())
+        state["table"] = table
         with out:
             out.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(8, 0.35 * len(table) + 1))
@@ -79,7 +82,8 @@ def whatif_panel(forecasts: Sequence[Forecast]):
             ax.set_xlim(0, 1)
             ax.invert_yaxis()
             ax.legend(loc="lower right")
-            plt.show(fig)
+            display(fig)
+            plt.close(fig)
             display(table.style.format({c: "{:.3f}" for c in ["forecast", "what_if", "p05", "p95", "change"]}))
 
     for i in ids:
@@ -87,7 +91,9 @@ def whatif_panel(forecasts: Sequence[Forecast]):
         cred[i].observe(redraw, names="value")
     rows = [w.HBox([keep[i], cred[i]]) for i in ids]
     redraw()
-    return w.VBox([w.HTML("<b>Evidence</b>: untick to drop, slide to change credibility"), *rows, out])
+    panel = w.VBox([w.HTML("<b>Evidence</b>: untick to drop, slide to change credibility"), *rows, out])
+    panel.current_table = lambda: state["table"]  # what the panel shows now (for tests and callers)
+    return panel
 
 
 def show_whatif(forecasts: Sequence[Forecast], interactive: bool = True):

@@ -1,0 +1,84 @@
+"""Helpers for tests that execute notebooks: a sandboxed Jupyter environment and a shared posterior cache.
+
+Kernels started by papermill inherit the test process's environment, so the
+session fixture below points Jupyter's and matplotlib's state folders and
+foresight's posterior cache at one temporary folder per test session (shared
+by every notebook test module, so the cache is warm after the first sample).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+MINI = ROOT / "tests" / "fixtures" / "mini"
+SEED = ROOT / "scenarios" / "us-china-korea-2017-2019"
+BIN = Path(sys.executable).parent
+DRAWS = 200
+ENV_DIRS = ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
+            "FORESIGHT_CACHE_DIR")
+
+
+@pytest.fixture(scope="session")
+def notebook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Jupyter/IPython/matplotlib state and the posterior cache in a session temp folder (set in os.environ)."""
+    base = tmp_path_factory.getbasetemp() / "notebook-env"
+    values = {}
+    for name in ENV_DIRS:
+        folder = base / name.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        values[name] = str(folder)
+    patch = pytest.MonkeyPatch()
+    for name, value in values.items():
+        patch.setenv(name, value)
+    yield values
+    patch.undo()
+
+
+def seed_pack_valid() -> bool:
+    """The seed pack is being written alongside: only test on it once it exists and validates."""
+    if not (SEED / "pack.yaml").is_file():
+        return False
+    from foresight import PackError, load_pack
+
+    try:
+        load_pack(SEED)
+    except PackError:
+        return False
+    return True
+
+
+def foresight_cli(*args: str, cwd: Path = ROOT, timeout: int = 900) -> subprocess.CompletedProcess:
+    """The installed `foresight` console script, as a user runs it."""
+    return subprocess.run([str(BIN / "foresight"), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def outputs_of(notebook: Path) -> list[dict]:
+    """Every output of every code cell of an executed notebook."""
+    nb = read_json(notebook)
+    return [out for cell in nb["cells"] if cell["cell_type"] == "code" for out in cell.get("outputs", [])]
+
+
+def png_count(notebook: Path) -> int:
+    return sum(1 for out in outputs_of(notebook) if "image/png" in out.get("data", {}))
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """mtime (ns) and content of every file under ``folder``, to prove a later run left it alone."""
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def env_without(*names: str) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in names}

@@ -122,7 +122,20 @@ def _key(node: yaml.Node) -> str | int:
     return node.value
 
 
+MAX_DEPTH = 100
+"""Deeper nesting is refused outright: no pack needs it, and how deep Python's recursion
+can go depends on what else is loaded (PyTensor raises the limit), so relying on
+RecursionError alone would make the same file pass in one process and fail in another."""
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 def _walk(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int]) -> None:
+    if len(loc) > MAX_DEPTH:
+        raise _TooDeep(node.start_mark.line + 1)
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -160,6 +173,8 @@ def _parse(path: Path, text: str) -> tuple[Any, dict[PathKey, int]]:
     except RecursionError as exc:
         line = loader.line + 1 if loader is not None else 1
         raise YamlSyntaxError(path, line, "invalid YAML: lists or mappings nested too deeply") from exc
+    except _TooDeep as exc:
+        raise YamlSyntaxError(path, exc.line, f"invalid YAML: lists or mappings nested too deeply (more than {MAX_DEPTH} levels)") from None
     finally:
         if loader is not None:
             loader.dispose()

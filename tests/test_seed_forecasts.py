@@ -21,7 +21,7 @@ def test_every_question_forecasts_cleanly_across_its_window(pack, tmp_path_facto
     cache = tmp_path_factory.mktemp("seed-cache")
     problems = []
     for q in pack.questions.values():
-        f = forecast(pack, q.id, as_of=q.opens, seed=1, draws=2000, cache_dir=cache)  # 4 chains x 500 draws
+        f = forecast(pack, q.id, as_of=q.opens, seed=1, cache_dir=cache)  # default draws and chains
         if not f.diagnostics.converged:
             problems.append(f"{q.id}: {f.diagnostics.plain_words()}")
         for when in (q.opens + (q.closes - q.opens) / 2, q.closes):

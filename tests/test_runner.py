@@ -1,0 +1,183 @@
+"""`foresight run` and `foresight runs`, through the installed console script, into a temporary runs folder.
+
+One complete run on the mini pack is shared by the module; a failed run and an
+invalid pack come after it and must leave it untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pandas as pd
+import pytest
+
+from foresight import runner
+from nbhelpers import DRAWS, MINI, foresight_cli, notebook_env, read_json, snapshot
+from packtools import replace
+
+__all__ = ["notebook_env"]
+
+FORECAST_COLUMNS = ["question_id", "title", "family", "as_of", "mean", "p05", "p50", "p95", "base_rate_mean",
+                    "resolution", "converged"]
+
+
+@pytest.fixture(scope="module")
+def runs_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def first_run(notebook_env, runs_dir):
+    """One complete run of the whole suite on the mini pack (as_of before one question opens)."""
+    result = foresight_cli("run", str(MINI), "--draws", str(DRAWS), "--as-of", "2020-02-01", "--runs-dir",
+                           str(runs_dir), "--no-progress")
+    folders = [p for p in runs_dir.iterdir() if not p.name.startswith(".")]
+    assert len(folders) == 1, result.stderr
+    return result, folders[0]
+
+
+def test_run_exits_0_and_says_where_the_run_is(first_run):
+    result, folder = first_run
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"complete: {folder}")
+    assert "index.html" in result.stdout
+
+
+def test_run_folder_holds_notebooks_html_tables_and_record(first_run):
+    _, folder = first_run
+    names = {p.name for p in folder.iterdir()}
+    expected = {"evidence", "forecast-deal-by-june", "forecast-clash-by-december", "scenarios"}
+    assert {f"{n}.ipynb" for n in expected} <= names
+    assert {f"{n}.html" for n in expected} <= names
+    assert {"forecasts.csv", "scenarios.csv", "indicator_matrix.csv", "run.json", "index.html"} <= names
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")], "no work folder left behind"
+
+
+def test_forecasts_csv_has_one_row_per_question_in_pack_order_with_the_clipped_dates(first_run):
+    _, folder = first_run
+    with open(folder / "forecasts.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        assert reader.fieldnames[: len(FORECAST_COLUMNS)] == FORECAST_COLUMNS
+    assert [r["question_id"] for r in rows] == ["deal-by-june", "clash-by-december"]
+    assert [r["as_of"] for r in rows] == ["2020-02-01", "2020-03-01"]  # clash opens 2020-03-01
+    assert rows[0]["resolution"] == "no" and rows[1]["resolution"] == ""
+    for r in rows:
+        assert 0 <= float(r["p05"]) <= float(r["p50"]) <= float(r["p95"]) <= 1
+        assert r["converged"] in ("True", "False")
+
+
+def test_run_json_records_parameters_pack_versions_timings_and_status(first_run):
+    _, folder = first_run
+    record = read_json(folder / "run.json")
+    assert record["status"] == "complete" and record["error"] is None
+    assert record["run_id"] == folder.name
+    assert folder.name.endswith(runner.parameter_hash(record["parameters"]))
+    assert record["parameters"]["draws"] == DRAWS and record["parameters"]["as_of"] == "2020-02-01"
+    assert record["parameters"]["questions"] == ["deal-by-june", "clash-by-december"]
+    from foresight import load_pack
+
+    assert record["pack"]["content_hash"] == load_pack(MINI).content_hash
+    assert {"python", "pymc", "arviz", "papermill", "foresight"} <= set(record["versions"])
+    assert [nb["name"] for nb in record["notebooks"]] == ["evidence", "forecast-deal-by-june",
+                                                         "forecast-clash-by-december", "scenarios"]
+    for nb in record["notebooks"]:
+        assert nb["status"] == "ok" and nb["seconds"] > 0
+    fc = next(nb for nb in record["notebooks"] if nb["name"] == "forecast-deal-by-june")
+    assert fc["parameters"]["question"] == "deal-by-june" and fc["parameters"]["clip_to_window"] is True
+    assert "question" not in record["notebooks"][0]["parameters"]  # only what a notebook defines
+    assert record["tables"]["forecasts"] == 2
+    assert record["convergence"]["not_converged"] == ["deal-by-june", "clash-by-december"]  # 200 draws
+
+
+def test_html_hides_code_and_embeds_the_figures(first_run):
+    _, folder = first_run
+    page = (folder / "forecast-deal-by-june.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") >= 2
+    assert "check_params(" not in page and "import " not in page
+    assert "Outside view" in page
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert 'href="forecast-deal-by-june.html"' in index and "deal-by-june" in index
+
+
+def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(first_run, runs_dir):
+    _, first = first_run
+    before = snapshot(first)
+    result = foresight_cli("run", str(MINI), "--question", "deal-by-june", "--draws", str(DRAWS), "--param",
+                           "lr_width_scale=0", "--runs-dir", str(runs_dir), "--no-progress")
+    assert result.returncode == 1
+    assert "FAILED forecast-deal-by-june: ParameterError: parameter 'lr_width_scale'" in result.stderr
+    folders = sorted(p for p in runs_dir.iterdir() if not p.name.startswith("."))
+    assert len(folders) == 2
+    second = next(p for p in folders if p != first)
+    record = read_json(second / "run.json")
+    assert record["status"] == "failed"
+    assert record["error"]["notebook"] == "forecast-deal-by-june"
+    assert record["error"]["ename"] == "ParameterError"
+    assert "parameter 'lr_width_scale': got 0 (int)" in record["error"]["evalue"]
+    statuses = {nb["name"]: nb["status"] for nb in record["notebooks"]}
+    assert statuses == {"evidence": "ok", "forecast-deal-by-june": "failed", "scenarios": "failed"}
+    assert (second / "forecast-deal-by-june.ipynb").is_file()  # the partial notebook, for reading the error
+    assert list(pd.read_csv(second / "forecasts.csv").columns[:3]) == ["question_id", "title", "family"]
+    assert snapshot(first) == before
+
+
+def test_runs_lists_every_run_with_its_status(first_run, runs_dir):
+    result = foresight_cli("runs", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["run", "kind", "status"]
+    assert first_run[1].name in result.stdout and " complete " in result.stdout
+
+
+def test_invalid_pack_exits_2_with_the_validate_problems_and_makes_no_run(pack, tmp_path, notebook_env):
+    replace(pack, "evidence.yaml", "credibility: 0.9", "credibility: 2")
+    result = foresight_cli("run", str(pack), "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2
+    assert f"{pack}/evidence.yaml:7: evidence[0].credibility: must be a number" in result.stderr
+    assert "1 problem(s); the pack is not valid." in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--question", "nope"], "parameter 'question': got 'nope'"),
+    (["--as-of", "2020-02-30"], "parameter 'as_of'"),
+    (["--draws", "10"], "parameter 'draws': got 10"),
+])
+def test_bad_options_exit_2_before_any_notebook(args, words, tmp_path, notebook_env):
+    result = foresight_cli("run", str(MINI), *args, "--runs-dir", str(tmp_path / "runs"))
+    assert result.returncode == 2 and words in result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+# --- run folders, without kernels -----------------------------------------------------------
+
+
+def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
+    ids = [runner.new_run_folder(tmp_path, "abcd1234")[0] for _ in range(3)]
+    assert len(set(ids)) == 3
+    assert all(not (tmp_path / i).exists() for i in ids)  # work folders are hidden until finished
+    final = runner.finish_run_folder(tmp_path / f".{ids[0]}{runner.INCOMPLETE}", tmp_path, ids[0])
+    assert final == tmp_path / ids[0] and final.is_dir()
+
+
+def test_finishing_onto_a_taken_name_picks_a_new_one(tmp_path):
+    run_id, work = runner.new_run_folder(tmp_path, "x")
+    (tmp_path / run_id).mkdir()
+    (tmp_path / run_id / "run.json").write_text("{}")
+    final = runner.finish_run_folder(work, tmp_path, run_id)
+    assert final != tmp_path / run_id and final.name.startswith(run_id)
+    assert (tmp_path / run_id / "run.json").read_text() == "{}"
+
+
+def test_runs_table_shows_incomplete_and_unreadable_folders(tmp_path):
+    (tmp_path / ".20260101-000000-aaaa.incomplete").mkdir()
+    (tmp_path / "20260101-000001-bbbb").mkdir()
+    good = tmp_path / "20260101-000002-cccc"
+    good.mkdir()
+    (good / "run.json").write_text(json.dumps({"kind": "run", "status": "complete", "pack": {"id": "mini"},
+                                               "notebooks": [{}], "tables": {"forecasts": 2}}))
+    frame = runner.list_runs(tmp_path)
+    assert frame["status"].tolist() == ["incomplete", "no run.json", "complete"]
+    assert frame.loc[2, "forecasts"] == 2

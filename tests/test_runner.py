@@ -80,8 +80,9 @@ def test_run_json_records_parameters_pack_versions_timings_and_status(first_run)
 
     assert record["pack"]["content_hash"] == load_pack(MINI).content_hash
     assert {"python", "pymc", "arviz", "papermill", "foresight"} <= set(record["versions"])
-    assert [nb["name"] for nb in record["notebooks"]] == ["evidence", "forecast-deal-by-june",
-                                                         "forecast-clash-by-december", "scenarios"]
+    names = [nb["name"] for nb in record["notebooks"]]
+    ours = ["evidence", "forecast-deal-by-june", "forecast-clash-by-december", "scenarios"]
+    assert [n for n in names if n in ours] == ours  # in run order; notebooks added later may sit between
     for nb in record["notebooks"]:
         assert nb["status"] == "ok" and nb["seconds"] > 0
     fc = next(nb for nb in record["notebooks"] if nb["name"] == "forecast-deal-by-june")
@@ -117,7 +118,8 @@ def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(fir
     assert record["error"]["ename"] == "ParameterError"
     assert "parameter 'lr_width_scale': got 0 (int)" in record["error"]["evalue"]
     statuses = {nb["name"]: nb["status"] for nb in record["notebooks"]}
-    assert statuses == {"evidence": "ok", "forecast-deal-by-june": "failed", "scenarios": "failed"}
+    assert (statuses["evidence"], statuses["forecast-deal-by-june"], statuses["scenarios"]) == ("ok", "failed",
+                                                                                              "failed")
     assert (second / "forecast-deal-by-june.ipynb").is_file()  # the partial notebook, for reading the error
     assert list(pd.read_csv(second / "forecasts.csv").columns[:3]) == ["question_id", "title", "family"]
     assert snapshot(first) == before

@@ -93,9 +93,12 @@ def _run(args: argparse.Namespace) -> int:
     rec = outcome.record
     print(f"{outcome.status}: {outcome.folder} ({rec['seconds']:.0f} s, {len(rec['notebooks'])} notebooks)")
     for nb in rec["notebooks"]:
-        if nb["status"] != "ok":
+        if nb["status"] == "failed":
             err = nb.get("error") or {}
             print(f"  FAILED {nb['name']}: {err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
+    not_run = [nb["name"] for nb in rec["notebooks"] if nb["status"] not in ("ok", "failed")]
+    if not_run:
+        print(f"  {len(not_run)} notebook(s) not run", file=sys.stderr)
     bad = (rec.get("convergence") or {}).get("not_converged") or []
     if bad:
         print(f"  warning: {len(bad)} forecast(s) did not converge (see forecasts.csv): {', '.join(bad)}",
@@ -133,7 +136,7 @@ def _sweep(args: argparse.Namespace) -> int:
         err = rec["error"]
         print(f"  FAILED {err.get('notebook')}: {err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
     print(f"  table: {folder / 'sweep.csv'}" + (f"  plot: {folder / rec['plot']}" if rec.get("plot") else ""))
-    return 0 if rec["status"] == "complete" else 1
+    return {"complete": 0, "interrupted": 130}.get(rec["status"], 1)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -110,17 +110,21 @@ def execute_jobs(jobs: Sequence[Job], folder: Path, *, workers: int = 1, html: b
 
     out: dict[int, JobResult] = {}
     bar = tqdm(total=len(jobs), desc=desc, unit="nb", disable=None if progress is None else not progress)
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(execute, job, folder, html=html, cwd=cwd): i for i, job in enumerate(jobs)}
-            for future in as_completed(futures):
-                result = future.result()
-                out[futures[future]] = result
-                bar.set_postfix_str(f"{result.name}: {result.status} ({result.seconds:.0f} s)", refresh=False)
-                bar.update()
-                if on_done is not None:
-                    on_done(result)
+        futures = {pool.submit(execute, job, folder, html=html, cwd=cwd): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            result = future.result()
+            out[futures[future]] = result
+            bar.set_postfix_str(f"{result.name}: {result.status} ({result.seconds:.0f} s)", refresh=False)
+            bar.update()
+            if on_done is not None:
+                on_done(result)
+    except BaseException:  # Ctrl-C: start nothing new; the running kernels get the same SIGINT and stop
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True)
         bar.close()
     return [out[i] for i in sorted(out)]
 
@@ -218,15 +222,17 @@ def run(options: RunOptions) -> RunOutcome:
         "error": None,
     }
     results.write_json_atomic(work / RUN_FILE, record)
-    job_results: list[JobResult] = []
+    done: dict[str, JobResult] = {}
     try:
-        job_results = execute_jobs(jobs, work, workers=options.workers, html=options.html,
-                                   cwd=options.notebooks_dir or paths.notebooks_dir(), progress=options.progress,
-                                   desc=f"foresight run {run_id}")
-        record["status"] = "complete" if all(r.status == "ok" for r in job_results) else "failed"
+        execute_jobs(jobs, work, workers=options.workers, html=options.html,
+                     cwd=options.notebooks_dir or paths.notebooks_dir(), progress=options.progress,
+                     desc=f"foresight run {run_id}", on_done=lambda r: done.__setitem__(r.name, r))
+        record["status"] = "complete" if all(r.status == "ok" for r in done.values()) else "failed"
     except KeyboardInterrupt:
         record["status"] = "interrupted"
-    record["notebooks"] = [r.as_dict() for r in job_results] or record["notebooks"]
+    job_results = [done[j.name] for j in jobs if j.name in done]
+    record["notebooks"] = [done[j.name].as_dict() if j.name in done else {**entry, "status": "not run"}
+                           for j, entry in zip(jobs, record["notebooks"])]
     record["error"] = first_error(job_results) if record["status"] == "failed" else (
         {"ename": "KeyboardInterrupt", "evalue": "the run was interrupted"} if record["status"] == "interrupted"
         else None)

@@ -242,13 +242,14 @@ def run_sweep(grid: Grid, *, runs_dir: Path | None = None, workers: int | None =
     pack_value = grid.fixed.get("pack", _defaults(grid.notebook).get("pack"))
     record["pack"] = _pack_record(pack_value)
     results.write_json_atomic(work / RUN_FILE, record)
-    job_results = []
+    done: dict[str, Any] = {}
     try:
-        job_results = execute_jobs(jobs, work, workers=n_workers, html=html, cwd=paths.notebooks_dir(),
-                                   progress=progress, desc=f"foresight sweep {run_id}")
-        record["status"] = "complete" if all(r.status == "ok" for r in job_results) else "failed"
+        execute_jobs(jobs, work, workers=n_workers, html=html, cwd=paths.notebooks_dir(), progress=progress,
+                     desc=f"foresight sweep {run_id}", on_done=lambda r: done.__setitem__(r.name, r))
+        record["status"] = "complete" if all(r.status == "ok" for r in done.values()) else "failed"
     except KeyboardInterrupt:
         record["status"] = "interrupted"
+    job_results = [done[j.name] for j in jobs if j.name in done]
     record["notebooks"] = [r.as_dict() for r in job_results]
     record["error"] = first_error(job_results) if record["status"] == "failed" else None
     frame = sweep_table(work, jobs, job_results, grid.swept)

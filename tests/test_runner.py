@@ -146,6 +146,8 @@ def test_invalid_pack_exits_2_with_the_validate_problems_and_makes_no_run(pack, 
     (["--question", "nope"], "parameter 'question': got 'nope'"),
     (["--as-of", "2020-02-30"], "parameter 'as_of'"),
     (["--draws", "10"], "parameter 'draws': got 10"),
+    (["--param", "lr_width=2"], "--param lr_width: no notebook has this parameter"),
+    (["--param", "question=x"], "--param question: is set by `foresight run` itself (use --question"),
 ])
 def test_bad_options_exit_2_before_any_notebook(args, words, tmp_path, notebook_env):
     result = foresight_cli("run", str(MINI), *args, "--runs-dir", str(tmp_path / "runs"))

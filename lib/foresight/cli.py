@@ -84,6 +84,17 @@ def _run(args: argparse.Namespace) -> int:
     except P.ParameterError as exc:
         print(f"foresight run: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    from .notebooks import RUNNER_PARAMETERS, discover
+
+    known = {name for nb in discover() for name in nb.parameters} - set(RUNNER_PARAMETERS)
+    unknown = [name for name, _ in args.param or [] if name not in known]
+    if unknown:
+        name = unknown[0]
+        why = ("is set by `foresight run` itself (use --question, --as-of, --draws, --seed)"
+               if name in RUNNER_PARAMETERS else "no notebook has this parameter")
+        print(f"foresight run: --param {name}: {why}; parameters to give with --param: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return EXIT_INVALID
     options = RunOptions(
         pack=pack, questions=list(dict.fromkeys(args.question)) if args.question else None, as_of=as_of, draws=draws,
         seed=seed, params=dict(args.param or []), runs_dir=Path(args.runs_dir) if args.runs_dir else None,

@@ -9,7 +9,6 @@ by every notebook test module, so the cache is warm after the first sample).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -78,7 +77,3 @@ def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
     """mtime (ns) and content of every file under ``folder``, to prove a later run left it alone."""
     return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
             for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def env_without(*names: str) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k not in names}

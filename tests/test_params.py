@@ -155,3 +155,65 @@ def test_project_root_holds_the_package(tmp_path, monkeypatch):
     assert paths.resolve_existing("notebooks") == root / "notebooks"
     (tmp_path / "notebooks").mkdir()
     assert paths.resolve_existing("notebooks") == tmp_path.resolve() / "notebooks"  # the working directory wins
+
+
+# --- extra_dates and today (history and backtest notebooks) ------------------------------------
+
+
+def test_extra_dates_from_a_list_or_a_comma_separated_text_come_back_sorted_without_repeats():
+    want = (dt.date(2020, 2, 1), dt.date(2020, 3, 15))
+    for value in (["2020-03-15", "2020-02-01"], "2020-03-15, 2020-02-01,2020-03-15", ("2020-02-01", dt.date(2020, 3, 15))):
+        p = check_params(pack=str(MINI), question="deal-by-june", extra_dates=value)
+        assert p.extra_dates == want, value
+    assert p.as_dict()["extra_dates"] == ["2020-02-01", "2020-03-15"]
+    assert check_params(pack=str(MINI), question="deal-by-june", extra_dates=None).extra_dates == ()
+    assert check_params(pack=str(MINI), question="deal-by-june", extra_dates="").extra_dates == ()
+    assert check_params(pack=str(MINI), question="deal-by-june", extra_dates="2020-06-01").extra_dates == (
+        dt.date(2020, 6, 1),)  # the closing day is inside the window
+
+
+@pytest.mark.parametrize("value, words", [
+    ("2020-02-30", "'2020-02-30' is not such a date"),
+    (["2020-02-01", "soon"], "'soon' is not such a date"),
+    ({"a": 1}, "expected a list of dates written YYYY-MM-DD"),
+])
+def test_bad_extra_dates_say_what_is_allowed(value, words):
+    err = _error(pack=str(MINI), question="deal-by-june", extra_dates=value)
+    assert err.name == "extra_dates" and words in str(err)
+
+
+def test_extra_date_outside_the_window_names_the_window():
+    err = _error(pack=str(MINI), question="deal-by-june", extra_dates="2020-02-01,2020-07-01")
+    assert str(err).startswith("parameter 'extra_dates': got '2020-02-01,2020-07-01' (str)")
+    assert "window of question 'deal-by-june': 2020-01-10 to 2020-06-01; 2020-07-01 is outside it" in str(err)
+    err = _error(pack=str(MINI), question="deal-by-june", extra_dates=["2020-01-09"])
+    assert "2020-01-09 is outside it" in str(err)
+
+
+def test_extra_date_coerced_to_int_by_papermill_is_named_with_the_fix():
+    err = _error(pack=str(MINI), question="deal-by-june", extra_dates=20200201)
+    assert "got 20200201 (int)" in str(err) and "-r NAME VALUE" in str(err)
+    err = _error(pack=str(MINI), question="deal-by-june", extra_dates=["2020-02-01", 20200301])
+    assert "20200301 is a number" in str(err)
+
+
+def test_extra_dates_need_a_question():
+    err = _error(pack=str(MINI), extra_dates="2020-02-01")
+    assert err.name == "extra_dates" and "without a 'question'" in str(err)
+
+
+def test_today_is_a_date_and_none_means_the_real_today():
+    assert check_params(today="2020-07-01").today == dt.date(2020, 7, 1)
+    assert check_params(today=dt.date(2020, 7, 1)).as_dict() == {"today": "2020-07-01"}
+    assert check_params(today=None).today == dt.date.today()
+    assert check_params(seed=1).today is None and check_params(seed=1).extra_dates is None
+
+
+@pytest.mark.parametrize("value, words", [
+    ("2020-13-01", "YYYY-MM-DD"),
+    (20200701, "-r NAME VALUE"),
+    ("yesterday", "YYYY-MM-DD"),
+])
+def test_bad_today_says_what_is_allowed(value, words):
+    err = _error(today=value)
+    assert err.name == "today" and words in str(err)

@@ -81,6 +81,9 @@ class Params:
     out_dir: Path | None = None
     notes: tuple[str, ...] = ()
     given: dict[str, Any] = field(default_factory=dict)
+    # history / backtest notebooks
+    extra_dates: tuple[dt.date, ...] | None = None
+    today: dt.date | None = None
 
     @property
     def question_id(self) -> str | None:
@@ -110,6 +113,10 @@ class Params:
                 out[name] = getattr(self, name)
         if self.overrides:
             out["overrides"] = self.overrides
+        if self.extra_dates is not None:
+            out["extra_dates"] = [d.isoformat() for d in self.extra_dates]
+        if self.today is not None:
+            out["today"] = self.today.isoformat()
         return out
 
     def _repr_markdown_(self) -> str:
@@ -266,6 +273,8 @@ def check_params(
     lr_width_scale: Any = UNSET,
     overrides: Any = UNSET,
     out_dir: Any = UNSET,
+    extra_dates: Any = UNSET,
+    today: Any = UNSET,
 ) -> Params:
     """Check every given parameter and return them converted; raise :class:`ParameterError` on the first bad one.
 
@@ -328,7 +337,46 @@ def check_params(
         values["overrides"] = parsed
     if out_dir is not UNSET and out_dir is not None:
         values["out_dir"] = _check_out_dir(out_dir)
+    # --- history / backtest notebooks ---
+    if extra_dates is not UNSET:
+        values["extra_dates"] = check_extra_dates(q, extra_dates)
+    if today is not UNSET:
+        values["today"] = dt.date.today() if today is None else check_date("today", today)
     return Params(notes=tuple(notes), **values)
+
+
+def check_extra_dates(question: Question | None, value: Any) -> tuple[dt.date, ...]:
+    """Extra dates for a question's history: None, a list of YYYY-MM-DD, or one text of them separated by commas.
+
+    Each must lie in the question's window; the dates come back sorted, without repeats.
+    """
+    name = "extra_dates"
+    allowed = "expected a list of dates written YYYY-MM-DD, or one text of them separated by commas"
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, (dt.date, int, float)) and not isinstance(value, bool):
+        items = [value]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise ParameterError(name, value, allowed)
+    if question is None and items:
+        raise ParameterError(name, value, "cannot be checked without a 'question' parameter")
+    out = set()
+    for item in items:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            raise ParameterError(name, value, f"{allowed}; {item!r} is a number", RAW_HINT)
+        try:
+            when = parse_date(item.strip() if isinstance(item, str) else item, name)
+        except (ValueError, TypeError):
+            raise ParameterError(name, value, f"{allowed}; {shown(item, 60)} is not such a date") from None
+        if not question.opens <= when <= question.closes:
+            raise ParameterError(name, value, f"expected dates in the window of question '{question.id}': "
+                                 f"{question.opens} to {question.closes}; {when} is outside it")
+        out.add(when)
+    return tuple(sorted(out))
 
 
 def _check_out_dir(value: Any) -> Path:

@@ -23,8 +23,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -44,9 +42,11 @@ from .sampling import (
     Diagnostics,
     Posterior,
     SamplerSettings,
-    _quiet,
+    quiet_sampling,
     check_diagnostics,
     default_cache_dir,
+    mcmc_diagnostics,
+    save_npz_atomic,
 )
 
 MAX_COMBINATION_QUESTIONS = 10
@@ -117,11 +117,10 @@ def build_joint_model(specs, drivers):
 
 
 def _nuts_joint(specs, drivers, settings) -> JointDraws:
-    import arviz as az
     import pymc as pm
 
     start = time.perf_counter()
-    with build_joint_model(specs, drivers), _quiet():
+    with build_joint_model(specs, drivers), quiet_sampling():
         tree = pm.sample(
             draws=settings.draws_per_chain, tune=settings.tune, chains=settings.chains, cores=settings.cores,
             random_seed=settings.seed, nuts_sampler=settings.nuts_sampler, backend=settings.backend,
@@ -138,12 +137,7 @@ def _nuts_joint(specs, drivers, settings) -> JointDraws:
     beta = tuple(flat(f"m{i}_beta", s.n_indicators) for i, s in enumerate(specs))
     strength = np.column_stack([flat(f"strength_{d.id}") for d in drivers]) if drivers else np.zeros((n, 0))
     chains = [np.asarray(post[v].values, dtype=float).reshape(settings.chains, settings.draws_per_chain, -1) for v in post.data_vars]
-    stacked = np.concatenate(chains, axis=-1)
-    r_hat = max(float(az.rhat(stacked[..., j], chain_axis=0, draw_axis=1)) for j in range(stacked.shape[-1]))
-    ess = min(float(az.ess(stacked[..., j], chain_axis=0, draw_axis=1, method="bulk")) for j in range(stacked.shape[-1]))
-    div = int(np.asarray(tree["sample_stats"].to_dataset()["diverging"].values).sum())
-    diag = Diagnostics(f"NUTS ({settings.nuts_sampler}, {settings.backend} backend, {settings.chains} chains, joint)",
-                       r_hat, ess, div, time.perf_counter() - start, warnings=check_diagnostics(r_hat, ess, div))
+    diag = mcmc_diagnostics(np.concatenate(chains, axis=-1), tree, settings, time.perf_counter() - start, ", joint")
     return JointDraws(tuple(specs), theta, beta, strength, diag)
 
 
@@ -165,13 +159,9 @@ def sample_joint(specs, drivers, settings, *, cache=True, cache_dir=None) -> Joi
             pass
     draws = _nuts_joint(specs, drivers, settings)
     if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-        os.close(fd)
         arrays = {f"beta{i}": b for i, b in enumerate(draws.beta)}
-        np.savez(tmp, theta=draws.theta, strength=draws.strength,
-                 diagnostics=np.array(json.dumps(draws.diagnostics.as_dict())), **arrays)
-        os.replace(tmp, path)
+        save_npz_atomic(path, theta=draws.theta, strength=draws.strength,
+                        diagnostics=np.array(json.dumps(draws.diagnostics.as_dict())), **arrays)
     return draws
 
 

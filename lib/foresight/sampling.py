@@ -156,7 +156,7 @@ def _forward(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
 
 
 @contextlib.contextmanager
-def _quiet():
+def quiet_sampling():
     """Keep PyMC's progress chatter and PyTensor's BLAS advice out of notebooks; diagnostics say what matters."""
     loggers = [logging.getLogger(name) for name in ("pymc", "pymc.sampling.mcmc", "pytensor")]
     levels = [lg.level for lg in loggers]
@@ -172,13 +172,42 @@ def _quiet():
             lg.setLevel(level)
 
 
-def _nuts(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
+def mcmc_diagnostics(stacked: np.ndarray, tree, settings: SamplerSettings, seconds: float, label: str = "") -> Diagnostics:
+    """Worst r_hat and bulk ESS over every parameter column of ``stacked`` (chain, draw, P), and the divergences."""
     import arviz as az
+
+    r_hat = max(float(az.rhat(stacked[..., j], chain_axis=0, draw_axis=1)) for j in range(stacked.shape[-1]))
+    ess = min(float(az.ess(stacked[..., j], chain_axis=0, draw_axis=1, method="bulk")) for j in range(stacked.shape[-1]))
+    divergences = int(np.asarray(tree["sample_stats"].to_dataset()["diverging"].values).sum())
+    return Diagnostics(
+        sampler=f"NUTS ({settings.nuts_sampler}, {settings.backend} backend, {settings.chains} chains{label})",
+        r_hat_max=r_hat,
+        ess_bulk_min=ess,
+        divergences=divergences,
+        seconds=seconds,
+        warnings=check_diagnostics(r_hat, ess, divergences),
+    )
+
+
+def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
+    """Write arrays to ``path`` through a temporary file and a rename: a crash never leaves half an entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _nuts(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
     import pymc as pm
 
     start = time.perf_counter()
     model = build_pymc_model(spec)
-    with model, _quiet():
+    with model, quiet_sampling():
         tree = pm.sample(
             draws=settings.draws_per_chain,
             tune=settings.tune,
@@ -196,32 +225,13 @@ def _nuts(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
     theta_cd = np.asarray(post["theta"].values, dtype=float)  # (chain, draw)
     beta_cdk = np.asarray(post["beta"].values, dtype=float).reshape(*theta_cd.shape, spec.n_indicators)
     stacked = np.concatenate([theta_cd[..., None], beta_cdk], axis=-1)  # (chain, draw, 1 + K)
-    r_hat = [float(az.rhat(stacked[..., j], chain_axis=0, draw_axis=1)) for j in range(stacked.shape[-1])]
-    ess = [float(az.ess(stacked[..., j], chain_axis=0, draw_axis=1, method="bulk")) for j in range(stacked.shape[-1])]
-    divergences = int(np.asarray(tree["sample_stats"].to_dataset()["diverging"].values).sum())
-    r_hat_max, ess_min = max(r_hat), min(ess)
-    diag = Diagnostics(
-        sampler=f"NUTS ({settings.nuts_sampler}, {settings.backend} backend, {settings.chains} chains)",
-        r_hat_max=r_hat_max,
-        ess_bulk_min=ess_min,
-        divergences=divergences,
-        seconds=seconds,
-        warnings=check_diagnostics(r_hat_max, ess_min, divergences),
-    )
+    diag = mcmc_diagnostics(stacked, tree, settings, seconds)
     return Posterior(spec, settings, theta_cd.reshape(-1), beta_cdk.reshape(-1, spec.n_indicators), diag)
 
 
 def _save(path: Path, posterior: Posterior) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = json.dumps({"diagnostics": posterior.diagnostics.as_dict(), "indicators": list(posterior.spec.indicators)})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, theta=posterior.theta, beta=posterior.beta, meta=np.array(meta))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    save_npz_atomic(path, theta=posterior.theta, beta=posterior.beta, meta=np.array(meta))
 
 
 def _load(path: Path, spec: ModelSpec, settings: SamplerSettings) -> Posterior | None:

@@ -217,3 +217,42 @@ def test_today_is_a_date_and_none_means_the_real_today():
 def test_bad_today_says_what_is_allowed(value, words):
     err = _error(today=value)
     assert err.name == "today" and words in str(err)
+
+
+# --- scenarios notebook: scenario_questions and interactive ---------------------------------
+
+
+def test_scenario_questions_from_a_list_or_a_comma_string():
+    p = check_params(pack=str(MINI), scenario_questions=["deal-by-june", "clash-by-december"])
+    assert p.scenario_questions == ("deal-by-june", "clash-by-december")
+    p = check_params(pack=str(MINI), scenario_questions=" clash-by-december, deal-by-june ,")
+    assert p.scenario_questions == ("clash-by-december", "deal-by-june")
+    assert p.as_dict()["scenario_questions"] == ["clash-by-december", "deal-by-june"]
+    assert check_params(pack=str(MINI), scenario_questions=None).scenario_questions is None
+
+
+@pytest.mark.parametrize("value, words", [
+    (["deal-by-june", "nope"], "unknown: nope"),
+    (["deal-by-june"], "got 1 distinct id"),
+    ("deal-by-june,deal-by-june", "got 1 distinct id"),
+    (["a", "b", "c", "d", "e", "f"], "got 6 distinct id"),
+    (["deal-by-june", 7], "-r NAME VALUE"),
+    (7, "-r NAME VALUE"),
+    ({"deal-by-june": 1}, "as a list"),
+])
+def test_bad_scenario_questions_are_explained(value, words):
+    err = _error(pack=str(MINI), scenario_questions=value)
+    assert err.name == "scenario_questions" and words in str(err)
+
+
+def test_scenario_questions_must_still_be_open_at_as_of():
+    err = _error(pack=str(MINI), as_of="2020-07-01", scenario_questions="deal-by-june,clash-by-december")
+    assert "closed before it: deal-by-june" in str(err)
+
+
+def test_interactive_is_a_switch():
+    assert check_params(interactive="false").interactive is False
+    assert check_params(interactive=True).as_dict()["interactive"] is True
+    for bad in ("maybe", 2, None):
+        err = _error(interactive=bad)
+        assert err.name == "interactive" and "True or False" in str(err)

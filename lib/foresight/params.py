@@ -84,6 +84,9 @@ class Params:
     # history / backtest notebooks
     extra_dates: tuple[dt.date, ...] | None = None
     today: dt.date | None = None
+    # scenarios notebook
+    scenario_questions: tuple[str, ...] | None = None
+    interactive: bool | None = None
 
     @property
     def question_id(self) -> str | None:
@@ -117,6 +120,10 @@ class Params:
             out["extra_dates"] = [d.isoformat() for d in self.extra_dates]
         if self.today is not None:
             out["today"] = self.today.isoformat()
+        if self.scenario_questions is not None:
+            out["scenario_questions"] = list(self.scenario_questions)
+        if self.interactive is not None:
+            out["interactive"] = self.interactive
         return out
 
     def _repr_markdown_(self) -> str:
@@ -275,6 +282,8 @@ def check_params(
     out_dir: Any = UNSET,
     extra_dates: Any = UNSET,
     today: Any = UNSET,
+    scenario_questions: Any = UNSET,
+    interactive: Any = UNSET,
 ) -> Params:
     """Check every given parameter and return them converted; raise :class:`ParameterError` on the first bad one.
 
@@ -342,6 +351,11 @@ def check_params(
         values["extra_dates"] = check_extra_dates(q, extra_dates)
     if today is not UNSET:
         values["today"] = dt.date.today() if today is None else check_date("today", today)
+    # --- scenarios notebook ---
+    if scenario_questions is not UNSET:
+        values["scenario_questions"] = check_scenario_questions(loaded, scenario_questions, values.get("as_of"))
+    if interactive is not UNSET:
+        values["interactive"] = check_bool("interactive", interactive)
     return Params(notes=tuple(notes), **values)
 
 
@@ -377,6 +391,45 @@ def check_extra_dates(question: Question | None, value: Any) -> tuple[dt.date, .
                                  f"{question.opens} to {question.closes}; {when} is outside it")
         out.add(when)
     return tuple(sorted(out))
+
+
+MIN_SCENARIO_QUESTIONS, MAX_SCENARIO_QUESTIONS = 2, 5
+
+
+def check_scenario_questions(pack: Pack | None, value: Any, as_of: dt.date | None = None) -> tuple[str, ...] | None:
+    """2 to 5 distinct question ids of ``pack`` (a list, or one text with ids separated by commas); None: the
+    notebook's default. With ``as_of``, each must still be open on or after it (the joint model leaves out the rest)."""
+    name = "scenario_questions"
+    allowed = (f"expected {MIN_SCENARIO_QUESTIONS} to {MAX_SCENARIO_QUESTIONS} question ids, as a list or as one "
+               "text separated by commas, or None")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        items: list[Any] = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = [item.strip() if isinstance(item, str) else item for item in value]
+    else:
+        hint = RAW_HINT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        raise ParameterError(name, value, allowed, hint)
+    for item in items:
+        if not isinstance(item, str):
+            hint = RAW_HINT if isinstance(item, (int, float)) and not isinstance(item, bool) else None
+            raise ParameterError(name, value, f"{allowed}; {shown(item, 60)} is not a question id (text)", hint)
+    ids = list(dict.fromkeys(items))
+    if not MIN_SCENARIO_QUESTIONS <= len(ids) <= MAX_SCENARIO_QUESTIONS:
+        raise ParameterError(name, value, f"{allowed}; got {len(ids)} distinct id(s)")
+    if pack is None:
+        raise ParameterError(name, value, "cannot be checked without a 'pack' parameter")
+    unknown = [q for q in ids if q not in pack.questions]
+    if unknown:
+        raise ParameterError(name, value, f"expected question ids of pack {pack.meta.id}; unknown: "
+                             f"{', '.join(unknown)}; ids: {', '.join(pack.questions)}")
+    if as_of is not None:
+        closed = [q for q in ids if pack.questions[q].closes < as_of]
+        if closed:
+            raise ParameterError(name, value, f"expected questions still open on or after as_of {as_of}; "
+                                 f"closed before it: {', '.join(closed)}")
+    return tuple(ids)
 
 
 def _check_out_dir(value: Any) -> Path:

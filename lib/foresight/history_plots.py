@@ -1,6 +1,7 @@
 """Figures for forecast histories and backtests: fan chart, calibration plot, baseline comparison.
 
-Each function returns a :class:`matplotlib.figure.Figure` built without
+Each function returns a :class:`matplotlib.figure.Figure` (a
+:class:`foresight.plots.ReportFigure`, which a notebook shows as a PNG) built without
 pyplot (no global state, so a notebook shows it once, where it is returned,
 and a loop over questions leaks no open figures); pass ``ax`` to draw into an
 existing figure instead. The numbers come from :mod:`foresight.history`,
@@ -18,6 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .plots import ReportFigure
 from .scoring import MIN_PER_BIN, MIN_QUESTIONS, calibration_table, calibration_verdict
 
 BAND = "#4c72b0"
@@ -29,7 +31,7 @@ TICK_EVIDENCE, TICK_OTHER = "#333333", "#b0b0b0"
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = ReportFigure(figsize=figsize, dpi=100, layout="constrained")
     return fig, fig.add_subplot()
 
 
@@ -125,7 +127,7 @@ def plot_calibration(
     """
     table = calibration_table(forecasts, bins, probability=probability, outcome=outcome)
     verdict = calibration_verdict(forecasts, bins, probability=probability, outcome=outcome)
-    fig = Figure(figsize=(6, 6.5), layout="constrained")
+    fig = ReportFigure(figsize=(6, 6.5), dpi=100, layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     top.plot([0, 1], [0, 1], color=BASE, ls="--", lw=1, label="perfect calibration")
     full = table[table["n"] > 0]
@@ -160,7 +162,7 @@ def plot_baselines(comparison: pd.DataFrame, title: str = "Model against baselin
     """
     if comparison.empty:
         raise ValueError("the comparison is empty: nothing was scored")
-    fig = Figure(figsize=(10, 4), layout="constrained")
+    fig = ReportFigure(figsize=(10, 4), dpi=100, layout="constrained")
     axes = fig.subplots(1, 2)
     y = np.arange(len(comparison))
     height = 0.38

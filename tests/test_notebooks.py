@@ -108,7 +108,7 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
     assert row["resolution"] == "no"
     assert data["parameters"]["overrides"] == {"ev-talks": {"credibility": 0.5}}
     assert data["parameters"]["draws"] == DRAWS
-    assert png_count(paths["forecast"]) == 2  # waterfall and probability distribution
+    assert png_count(paths["forecast"]) == 3  # waterfall, probability distribution, tornado
     text = str(outputs_of(paths["forecast"]))
     assert "Outside view" in text and "Variable" in text  # the outside-view sentence and the model's table
     # 200 draws do not meet the ESS bar: the report must say so visibly
@@ -117,15 +117,18 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
 
 def test_scenarios_notebook_covers_every_question_and_notes_the_clipped_date(mini_outputs):
     paths, results = mini_outputs
-    data = read_json(results / "scenarios.json")
-    assert data["table"] == "scenarios"
+    data = read_json(results / "side_by_side.json")
+    assert data["table"] == "side_by_side"
     rows = {r["question_id"]: r for r in data["rows"]}
     assert set(rows) == {"deal-by-june", "clash-by-december"}
     assert rows["deal-by-june"]["as_of"] == "2020-02-01"
     assert rows["clash-by-december"]["as_of"] == "2020-03-01"  # opens later: clipped
     text = str(outputs_of(paths["scenarios"]))
     assert "clash-by-december: 2020-02-01 is outside its window" in text
-    assert png_count(paths["scenarios"]) == 1
+    # side by side, scenario bars (empty: the mini pack has no links.yaml), a tornado per question
+    assert png_count(paths["scenarios"]) == 4
+    assert read_json(results / "scenarios.json")["rows"] == []
+    assert {r["question_id"] for r in read_json(results / "sensitivity.json")["rows"]} == set(rows)
 
 
 def test_bad_parameter_stops_in_the_check_cell_with_a_clear_message(notebook_env, tmp_path):
@@ -180,4 +183,4 @@ def test_forecast_notebook_on_the_seed_pack_with_its_default_pack(notebook_env, 
     output = execute("forecast", tmp_path, question=question, draws=DRAWS, out_dir=str(tmp_path / "res"))
     (row,) = read_json(tmp_path / "res" / f"forecast-{question}.json")["rows"]
     assert row["question_id"] == question and 0 < row["mean"] < 1
-    assert png_count(output) == 2
+    assert png_count(output) == 3

@@ -253,3 +253,60 @@ def sweep_plot(frame: pd.DataFrame, swept: Sequence[str], title: str | None = No
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
+
+
+# --- joint scenarios and sensitivity ----------------------------------------------------------
+
+
+def scenario_bars(table: pd.DataFrame) -> Figure:
+    """Named scenarios as bars (mean probability) with their 90% intervals; a scenario not forecast is named as such."""
+    table = table.reset_index(drop=True)
+    fig = _figure(10, 1.4 + 0.45 * max(len(table), 1))
+    ax = fig.subplots()
+    ys = np.arange(len(table))
+    prob = pd.to_numeric(table.get("probability", pd.Series(dtype=float)), errors="coerce")
+    ok = prob.notna().to_numpy()
+    if ok.any():
+        lo = pd.to_numeric(table["p05"], errors="coerce").to_numpy()
+        hi = pd.to_numeric(table["p95"], errors="coerce").to_numpy()
+        p = prob.to_numpy()
+        ax.barh(ys[ok], p[ok], color="#1f4e79", alpha=0.7, label="probability (mean)")
+        ax.errorbar(p[ok], ys[ok], xerr=[p[ok] - lo[ok], hi[ok] - p[ok]], fmt="none", ecolor="black", capsize=4,
+                    label="90% interval")
+        for y, value in zip(ys[ok], p[ok]):
+            ax.annotate(f"{value:.1%}", (value, y), xytext=(4, 6), textcoords="offset points", fontsize=8)
+    for y in ys[~ok]:
+        ax.text(0.01, y, "not forecast: a question in it closed before as_of", va="center", fontsize=8,
+                color=NEUTRAL)
+    if len(table):
+        ax.set_yticks(ys, table["scenario"], fontsize=8)
+        ax.invert_yaxis()
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "the pack names no scenarios (links.yaml)", ha="center", va="center",
+                transform=ax.transAxes)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title("Named scenarios: probability from the joint model, with 90% intervals", fontsize=10)
+    return fig
+
+
+def tornado(table: pd.DataFrame, title: str | None = None) -> Figure:
+    """A tornado chart of :func:`foresight.sensitivity.tornado` rows (one question), as a report figure."""
+    from .sensitivity import plot_tornado
+
+    fig = _figure(9, 0.32 * max(len(table), 3) + 1.4)
+    ax = fig.subplots()
+    plot_tornado(table, ax=ax, title=title)
+    ax.tick_params(axis="y", labelsize=7)
+    if len(table):
+        lo, hi = float(table["low"].min()), float(table["high"].max())
+        pad = max((hi - lo) * 0.15, 0.005)
+        ax.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad))  # zoom: a 3% forecast's bars are slivers on [0, 1]
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        ax.text(0.5, 0.5, "no likelihood ratio or evidence moves this forecast", ha="center", va="center",
+                transform=ax.transAxes)
+    return fig

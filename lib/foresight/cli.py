@@ -90,7 +90,8 @@ def _run(args: argparse.Namespace) -> int:
     unknown = [name for name, _ in args.param or [] if name not in known]
     if unknown:
         name = unknown[0]
-        why = ("is set by `foresight run` itself (use --question, --as-of, --draws, --seed)"
+        why = ("is set by `foresight run` itself (False: a run's reports are static)" if name == "interactive"
+               else "is set by `foresight run` itself (use --question, --as-of, --draws, --seed)"
                if name in RUNNER_PARAMETERS else "no notebook has this parameter")
         print(f"foresight run: --param {name}: {why}; parameters to give with --param: {', '.join(sorted(known))}",
               file=sys.stderr)

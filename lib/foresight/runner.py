@@ -159,6 +159,7 @@ class RunOptions:
     def notebook_values(self) -> dict[str, Any]:
         """Values offered to every notebook (each takes those its parameters cell defines)."""
         values: dict[str, Any] = {"pack": str(Path(self.pack.dir).resolve()), **self.params}
+        values["interactive"] = False  # no live kernel behind the HTML: static tables, not widgets
         if self.as_of is not None:
             values["as_of"] = self.as_of
             values["clip_to_window"] = True  # one date for questions open at different times

@@ -230,6 +230,8 @@ def run_sweep(grid: Grid, *, runs_dir: Path | None = None, workers: int | None =
     for i, combo in enumerate(grid.combinations, start=1):
         name = f"{grid.notebook.name}-{i:03d}"
         values = {**grid.fixed, **combo, "out_dir": str(work / RESULTS_DIR / name)}
+        if "interactive" in grid.notebook.parameters:
+            values.setdefault("interactive", False)  # papermill runs have no live kernel: static tables
         jobs.append(Job(grid.notebook, name, values))
     n_workers = workers or grid.workers
     started = time.perf_counter()

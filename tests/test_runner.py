@@ -51,6 +51,10 @@ def test_run_folder_holds_notebooks_html_tables_and_record(first_run):
     assert {f"{n}.ipynb" for n in expected} <= names
     assert {f"{n}.html" for n in expected} <= names
     assert {"forecasts.csv", "scenarios.csv", "indicator_matrix.csv", "run.json", "index.html"} <= names
+    assert {"side_by_side.csv", "sensitivity.csv", "conditionals.csv"} <= names
+    sensitivity = pd.read_csv(folder / "sensitivity.csv")
+    assert set(sensitivity.question_id) == {"deal-by-june", "clash-by-december"}
+    assert (sensitivity.low <= sensitivity.high).all()
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")], "no work folder left behind"
 
 
@@ -85,6 +89,8 @@ def test_run_json_records_parameters_pack_versions_timings_and_status(first_run)
     assert [n for n in names if n in ours] == ours  # in run order; notebooks added later may sit between
     for nb in record["notebooks"]:
         assert nb["status"] == "ok" and nb["seconds"] > 0
+    scenarios = next(nb for nb in record["notebooks"] if nb["name"] == "scenarios")
+    assert scenarios["parameters"]["interactive"] is False  # the runner asks for static what-if tables
     fc = next(nb for nb in record["notebooks"] if nb["name"] == "forecast-deal-by-june")
     assert fc["parameters"]["question"] == "deal-by-june" and fc["parameters"]["clip_to_window"] is True
     assert "question" not in record["notebooks"][0]["parameters"]  # only what a notebook defines

@@ -191,3 +191,20 @@ def test_runs_table_shows_incomplete_and_unreadable_folders(tmp_path):
     frame = runner.list_runs(tmp_path)
     assert frame["status"].tolist() == ["incomplete", "no run.json", "complete"]
     assert frame.loc[2, "forecasts"] == 2
+
+
+def test_run_picks_up_history_and_backtest_and_writes_their_csvs(first_run):
+    _, folder = first_run
+    names = {p.name for p in folder.iterdir()}
+    assert {"history-deal-by-june.html", "history-clash-by-december.html", "backtest.html"} <= names
+    assert {"history.csv", "scores.csv"} <= names
+    history = pd.read_csv(folder / "history.csv")
+    assert set(history["question_id"]) == {"deal-by-june", "clash-by-december"}
+    for _, steps in history.groupby("question_id"):
+        assert steps["as_of"].is_monotonic_increasing and steps["as_of"].iloc[0] == steps["opens"].iloc[0]
+    scores = pd.read_csv(folder / "scores.csv")
+    assert list(scores.columns[:6]) == ["question_id", "as_of", "forecast", "outcome", "brier", "log_score"]
+    assert {"naive_brier", "base_rate_brier", "p50_brier"} <= set(scores.columns)
+    assert set(scores["question_id"]) == {"deal-by-june"} and scores["brier"].between(0, 1).all()
+    for name in ("history-deal-by-june.html", "backtest.html"):
+        assert "data:image/png;base64," in (folder / name).read_text(encoding="utf-8")

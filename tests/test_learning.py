@@ -81,3 +81,14 @@ def test_regression_without_indicators_matches_the_closed_form(tmp_path):
     a, b = 0.5 + 0.5 * 6, 0.5 + 0.5 * 14
     assert post.theta.mean() == pytest.approx(a / (a + b), abs=0.02)
     assert post.beta.mean() == pytest.approx(0.0, abs=0.15)  # no data on beta: its prior mean
+
+
+def test_naive_baseline_reuses_the_posterior_when_the_cases_are_unchanged(tmp_path):
+    """The mini 'deal' cases are coded on one indicator per group, so the discount leaves them as they are."""
+    pack = load_pack(MINI)
+    model = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path)
+    naive = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path,
+                     discount_groups=False)
+    assert naive.diagnostics.cached and not model.diagnostics.cached
+    np.testing.assert_array_equal(model.posterior.beta, naive.posterior.beta)
+    assert naive.spec.rho != model.spec.rho

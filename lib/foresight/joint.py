@@ -83,7 +83,7 @@ class JointDraws:
 
 def _joint_key(specs, drivers, settings) -> str:
     parts = {
-        "specs": [s.digest() for s in specs],
+        "specs": [s.posterior_digest() for s in specs],
         "drivers": [(d.id, d.strength.lo, d.strength.hi) for d in drivers],
         "settings": settings.__dict__,
         "learns": any(s.learns_from_cases for s in specs),
@@ -346,7 +346,7 @@ def joint_forecast(
                                    lr_width_scale=lr_width_scale) for q in qs}
     unique: dict[str, ModelSpec] = {}
     for spec in specs_by_q.values():
-        unique.setdefault(spec.digest(), spec)
+        unique.setdefault(spec.posterior_digest(), spec)
     specs = list(unique.values())
     index = {digest: i for i, digest in enumerate(unique)}
     drivers = tuple(links_of(pack).drivers) if use_links else ()
@@ -354,8 +354,8 @@ def joint_forecast(
     jd = sample_joint(specs, drivers, settings, cache=cache, cache_dir=cache_dir)
     forecasts = {}
     for q in qs:
-        i = index[specs_by_q[q.id].digest()]
-        post = Posterior(specs[i], settings, jd.theta[:, i], jd.beta[i], jd.diagnostics)
+        i = index[specs_by_q[q.id].posterior_digest()]
+        post = Posterior(specs_by_q[q.id], settings, jd.theta[:, i], jd.beta[i], jd.diagnostics)
         q_as_of = default_as_of(q, today=when)
         forecasts[q.id] = Forecast(pack, q, q_as_of, post, observations_as_of(pack, q_as_of, overrides), dict(overrides or {}))
     return JointForecast(pack, when, forecasts, drivers, jd.strength, jd.diagnostics)

@@ -69,6 +69,13 @@ class ModelSpec:
         text = json.dumps(asdict(self), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def posterior_digest(self) -> str:
+        """Hash of only what the posterior depends on: ``rho`` and the discount switch act on the
+        current question's features, and on the cases only through ``case_x`` (hashed), so specs
+        differing in them alone share draws (the naive-Bayes baseline often reuses the model's)."""
+        fields = {k: v for k, v in asdict(self).items() if k not in ("rho", "discount_groups")}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
 
 def model_spec(
     pack: Pack,

@@ -132,7 +132,7 @@ def cache_key(spec: ModelSpec, settings: SamplerSettings) -> str:
     """Hash of everything that determines the draws (the exact sampler path needs no MCMC settings)."""
     import hashlib
 
-    parts = {"spec": spec.digest(), "draws": settings.draws, "seed": settings.seed}
+    parts = {"spec": spec.posterior_digest(), "draws": settings.draws, "seed": settings.seed}
     if spec.learns_from_cases:
         parts["mcmc"] = asdict(settings)
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]

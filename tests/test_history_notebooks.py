@@ -109,6 +109,14 @@ def test_backtest_before_any_resolution_says_nothing_to_score(notebook_env, tmp_
     output = execute("backtest", tmp_path, pack=str(MINI), draws=DRAWS, today="2020-01-01", out_dir=str(tmp_path / "r"))
     assert read_json(tmp_path / "r" / "scores.json")["rows"] == []
     assert "Nothing to score" in str(outputs_of(output)) and png_count(output) == 0
+    # An empty scores.csv still has its header, so readers can tell "nothing scored" from "broken".
+    from foresight.backtest import SCORES_CSV_COLUMNS
+    from foresight.runner import write_tables
+
+    (tmp_path / "run" / "results").mkdir(parents=True)
+    (tmp_path / "r").rename(tmp_path / "run" / "results" / "backtest")
+    write_tables(tmp_path / "run")
+    assert (tmp_path / "run" / "scores.csv").read_text().splitlines() == [",".join(SCORES_CSV_COLUMNS)]
 
 
 def test_extra_date_outside_the_window_stops_in_the_check_cell(notebook_env, tmp_path):

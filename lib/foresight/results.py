@@ -49,12 +49,19 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def write_rows(out_dir: Path | None, table: str, rows: Iterable[Mapping[str, Any]], name: str,
-               parameters: Mapping[str, Any] | None = None) -> Path | None:
-    """Save ``rows`` of ``table`` as ``out_dir/<name>.json``; nothing happens when ``out_dir`` is None."""
+               parameters: Mapping[str, Any] | None = None, columns: Iterable[str] | None = None) -> Path | None:
+    """Save ``rows`` of ``table`` as ``out_dir/<name>.json``; nothing happens when ``out_dir`` is None.
+
+    ``columns`` names the table's columns, so that a table with no rows still
+    gets a CSV with a header (readers can tell "nothing to report" from "broken").
+    """
     if out_dir is None:
         return None
     path = Path(out_dir) / f"{name}.json"
-    write_json_atomic(path, {"table": table, "parameters": dict(parameters or {}), "rows": [dict(r) for r in rows]})
+    data: dict[str, Any] = {"table": table, "parameters": dict(parameters or {}), "rows": [dict(r) for r in rows]}
+    if columns is not None:
+        data["columns"] = list(columns)
+    write_json_atomic(path, data)
     return path
 
 
@@ -81,11 +88,17 @@ def read_results(folder: Path) -> list[dict[str, Any]]:
 def tables(folder: Path) -> dict[str, pd.DataFrame]:
     """Rows gathered by table name; ``forecasts`` keeps :data:`FORECAST_COLUMNS` first."""
     rows: dict[str, list[dict[str, Any]]] = {}
+    columns: dict[str, list[str]] = {}
     for result in read_results(folder):
         rows.setdefault(result["table"], []).extend(result["rows"])
+        if isinstance(result.get("columns"), list):
+            columns.setdefault(result["table"], [str(c) for c in result["columns"]])
     out = {}
     for table, items in rows.items():
         frame = pd.DataFrame(items)
+        if table in columns:
+            known = columns[table]
+            frame = frame.reindex(columns=known + [c for c in frame.columns if c not in known])
         if table == "forecasts":
             first = [c for c in FORECAST_COLUMNS if c in frame.columns]
             frame = frame[first + [c for c in frame.columns if c not in first]]

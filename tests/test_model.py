@@ -223,3 +223,14 @@ def test_cases_dated_after_the_question_opens_are_not_used(tmp_path):
     f = forecast(pack, "q", as_of="2020-03-01", draws=1000)
     assert f.spec.case_names == tuple(f"old{i}" for i in range(4))
     assert f.spec.theta_prior == (0.5, 4.5)
+
+
+def test_default_date_is_today_while_open_else_the_opening_day(tmp_path):
+    from foresight.forecasting import natural_as_of
+
+    pack = write_pack(tmp_path)
+    q = pack.question("q")  # open 2020-01-01 to 2021-01-01
+    assert natural_as_of(q, dt.date(2020, 5, 5)) == dt.date(2020, 5, 5)
+    assert natural_as_of(q, dt.date(2019, 5, 5)) == q.opens
+    assert natural_as_of(q, dt.date(2022, 5, 5)) == q.opens
+    assert forecast(pack, "q", draws=200).as_of == q.opens  # today (2026) is after it closed

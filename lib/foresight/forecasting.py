@@ -58,6 +58,15 @@ def default_as_of(question: Question, today: dt.date | None = None) -> dt.date:
     return min(max(today, question.opens), question.closes)
 
 
+def natural_as_of(question: Question, today: dt.date | None = None) -> dt.date:
+    """The date a forecast is made when none is given: today while the question is open (its
+    opening day before that), and for a closed question the day it opened, i.e. the forecast
+    one would have made when it was raised. (Clipping today to a closed question's window would
+    give a by_deadline question a one-day window and a base rate near zero: right, but useless.)"""
+    today = today or dt.date.today()
+    return question.opens if today > question.closes else default_as_of(question, today)
+
+
 @dataclass(frozen=True)
 class Forecast:
     """One question's forecast at one date: probability draws plus everything that explains them."""
@@ -203,7 +212,7 @@ def forecast(
     cache: bool = True,
     cache_dir=None,
 ) -> Forecast:
-    """Forecast ``question_id`` as of ``as_of`` (default: today clipped to the window).
+    """Forecast ``question_id`` as of ``as_of`` (default: :func:`natural_as_of`).
 
     ``draws`` is the total number of posterior draws. ``learn_from_cases=False``
     ignores case codings (priors only); ``discount_groups=False`` counts every
@@ -211,7 +220,7 @@ def forecast(
     intervals. The same pack, arguments and seed give the same numbers.
     """
     question = pack.question(question_id)
-    when = default_as_of(question) if as_of is None else parse_date(as_of)
+    when = natural_as_of(question) if as_of is None else parse_date(as_of)
     check_in_window(question, when)
     spec = model_spec(pack, question, learn_from_cases=learn_from_cases,
                       discount_groups=discount_groups, lr_width_scale=lr_width_scale)

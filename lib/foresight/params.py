@@ -27,7 +27,7 @@ import yaml
 
 from . import paths
 from .evidence import observations_as_of
-from .forecasting import check_in_window, default_as_of, forecast, parse_date
+from .forecasting import check_in_window, forecast, natural_as_of, parse_date
 from .pack import Pack, load_pack
 from .problems import PackError, shown
 from .schema import Question
@@ -252,16 +252,9 @@ def library_default(name: str) -> Any:
 
 
 def report_as_of(question: Question, today: dt.date | None = None) -> dt.date:
-    """The date a report forecasts a question as of when none is given.
-
-    Today (clipped to the window) while the question can still be forecast; for a
-    question that has closed, the day it opened: the forecast one would have made
-    when it was raised. (The library's own default, today clipped to the window,
-    gives a closed by_deadline question a window of one day and a base rate near
-    zero, which is right arithmetic but a useless report.)
-    """
-    today = today or dt.date.today()
-    return question.opens if today > question.closes else default_as_of(question, today)
+    """The date a report forecasts a question as of when none is given: the library's own default,
+    :func:`foresight.forecasting.natural_as_of` (today while open, else the day it opened)."""
+    return natural_as_of(question, today)
 
 
 # --- the notebook's one call ---------------------------------------------------------

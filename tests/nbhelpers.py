@@ -77,3 +77,15 @@ def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
     """mtime (ns) and content of every file under ``folder``, to prove a later run left it alone."""
     return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def execute(name: str, folder: Path, **parameters) -> Path:
+    """Run notebooks/<name>.ipynb into folder with papermill (kernel in notebooks/, like `foresight run`)."""
+    import papermill as pm
+
+    from foresight import notebooks as suite
+
+    output = folder / f"{name}.ipynb"
+    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters, kernel_name="python3",
+                        cwd=str(NOTEBOOKS), progress_bar=False, extra_arguments=suite.KERNEL_ARGUMENTS)
+    return output

@@ -11,7 +11,6 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import papermill as pm
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
@@ -19,17 +18,9 @@ from foresight import notebooks as suite
 from foresight import runner
 from foresight.backtest import SCORES_CSV_COLUMNS
 from foresight.history_report import HISTORY_ROW_COLUMNS, json_rows
-from nbhelpers import DRAWS, MINI, NOTEBOOKS, notebook_env, outputs_of, png_count, read_json
+from nbhelpers import DRAWS, MINI, NOTEBOOKS, execute, notebook_env, outputs_of, png_count, read_json
 
 __all__ = ["notebook_env"]  # the fixture, imported for pytest
-
-
-def execute(name: str, folder, **parameters):
-    """Run notebooks/<name>.ipynb into folder with papermill (kernel in notebooks/, like `foresight run`)."""
-    output = folder / f"{name}.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters, kernel_name="python3",
-                        cwd=str(NOTEBOOKS), progress_bar=False, extra_arguments=suite.KERNEL_ARGUMENTS)
-    return output
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from foresight import notebooks as suite
 from nbhelpers import (
-    BIN, DRAWS, MINI, NOTEBOOKS, ROOT, SEED, notebook_env, outputs_of, png_count, read_json, seed_pack_valid,
+    BIN, DRAWS, MINI, NOTEBOOKS, ROOT, SEED, execute, notebook_env, outputs_of, png_count, read_json, seed_pack_valid,
 )
 
 __all__ = ["notebook_env"]  # the fixture, imported for pytest
@@ -61,14 +61,6 @@ def test_the_runner_rule_sees_forecast_as_per_question():
 
 
 # --- execution on the mini pack -----------------------------------------------------------------
-
-
-def execute(name: str, folder, **parameters):
-    """Run notebooks/<name>.ipynb into folder with papermill (kernel in notebooks/, like `foresight run`)."""
-    output = folder / f"{name}.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters, kernel_name="python3",
-                        cwd=str(NOTEBOOKS), progress_bar=False, extra_arguments=suite.KERNEL_ARGUMENTS)
-    return output
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,8 @@ import json
 
 import pytest
 
-from nbhelpers import DRAWS, notebook_env, outputs_of, png_count, read_json
+from nbhelpers import DRAWS, execute, notebook_env, outputs_of, png_count, read_json
 from packtools import copy_pack
-from test_notebooks import execute
 
 __all__ = ["notebook_env"]
 

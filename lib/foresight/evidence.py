@@ -35,6 +35,15 @@ from .schema import Evidence, Indicator
 WHAT_IF_DOCUMENT = "(what-if)"
 
 
+def state_value(state: str | float, indicator: Indicator) -> float:
+    """A state as a signed number: present +1, a strength k +k, absent -absence_weight."""
+    if state == "present":
+        return 1.0
+    if state == "absent":
+        return -indicator.absence_weight
+    return float(state)
+
+
 @dataclass(frozen=True)
 class Observation:
     """One indicator's standing observation as of a date, after any what-if override."""
@@ -49,13 +58,7 @@ class Observation:
 
     def value(self, indicator: Indicator) -> float:
         """Signed strength times credibility (see the module docstring)."""
-        if self.state == "present":
-            signed = 1.0
-        elif self.state == "absent":
-            signed = -indicator.absence_weight
-        else:
-            signed = float(self.state)
-        return signed * self.credibility
+        return state_value(self.state, indicator) * self.credibility
 
 
 def _check_state(key: str, state: Any) -> str | float:
@@ -152,18 +155,8 @@ def raw_features(indicators: Sequence[Indicator], observations: Mapping[str, Obs
 
 def case_features(indicators: Sequence[Indicator], codings: Mapping[str, Any]) -> np.ndarray:
     """x per indicator for a reference-class case (coded with full credibility; 0 when not coded)."""
-    out = []
-    for ind in indicators:
-        state = codings.get(ind.id)
-        if state is None:
-            out.append(0.0)
-        elif state == "present":
-            out.append(1.0)
-        elif state == "absent":
-            out.append(-ind.absence_weight)
-        else:
-            out.append(float(state))
-    return np.array(out, dtype=float)
+    return np.array([state_value(codings[ind.id], ind) if ind.id in codings else 0.0 for ind in indicators],
+                    dtype=float)
 
 
 def group_discount(x: np.ndarray, groups: Sequence[str], rho: Mapping[str, float]) -> np.ndarray:

@@ -259,7 +259,7 @@ class JointForecast:
 
     def conditional(self, question: str, given: dict[str, Any]) -> dict[str, float]:
         """P(question | given outcomes) per draw, with the lift P(A | B) / P(A)."""
-        cond = " and ".join(q if str(v).lower() in ("yes", "true", "1") else f"not {q}" for q, v in _yes_no_map(given).items())
+        cond = " and ".join(q if v == "yes" else f"not {q}" for q, v in _yes_no_map(given).items())
         p_b = self.event_draws(cond)
         p_ab = self.event_draws(f"{question} and ({cond})")
         p_a = self.forecasts[question].draws

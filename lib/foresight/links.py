@@ -20,13 +20,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
-from .schema import Id, Record, Text, YesNo
-
-
-def _interval(value: Any) -> Any:
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        return {"lo": value[0], "hi": value[1]}
-    return value
+from .schema import Id, Record, Text, YesNo, _interval
 
 
 class StrengthInterval(Record):

@@ -236,11 +236,6 @@ class ReferenceClass(Record):
     study: Text | None = None
     cases: list[Case] = Field(min_length=1)
 
-    def weighted_counts(self) -> tuple[float, float]:
-        """(yes, no) counts, each case weighted by the class's relevance (a power prior)."""
-        yes = sum(1 for case in self.cases if case.outcome == "yes")
-        return self.relevance * yes, self.relevance * (len(self.cases) - yes)
-
 
 INTERVAL_FORM = "an interval written [lo, hi] or {lo: ..., hi: ...} with 0 < lo < hi"
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh, writable copy of the mini pack for each test."""
+"""Shared fixtures: one posterior cache per test session, and a fresh, writable copy of the mini pack per test."""
 
 from __future__ import annotations
 
@@ -13,3 +13,12 @@ from packtools import copy_pack
 def pack(tmp_path: Path) -> Path:
     """A copy of tests/fixtures/mini in the test's tmp_path, free to break."""
     return copy_pack(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory):
+    """One posterior cache for the whole session, so tests share draws and never touch the user's cache."""
+    path = tmp_path_factory.getbasetemp() / "foresight-cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FORESIGHT_CACHE_DIR", str(path))
+        yield path

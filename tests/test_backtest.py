@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from foresight.backtest import (
 )
 from foresight.history import forecast_history
 from foresight.history_plots import plot_baselines
+from packtools import copy_pack, replace
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 DRAWS = 400
@@ -30,36 +30,19 @@ EXACT = {"draws": DRAWS, "learn_from_cases": False}  # exact draws: milliseconds
 NUTS = {"draws": DRAWS, "tune": 300}  # same settings as test_history, so the cached posterior is reused
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _cache_dir(tmp_path_factory):
-    """One posterior cache for the whole session (test_history uses the same folder), never the user's."""
-    path = tmp_path_factory.getbasetemp() / "foresight-cache"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FORESIGHT_CACHE_DIR", str(path))
-        yield path
-
-
-def edit(pack: Path, file: str, old: str, new: str) -> None:
-    path = pack / file
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {file}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 def resolved_pack(tmp_path: Path, deal_resolved_on: str = "2020-06-01", extra_case: bool = False):
     """Mini with 'clash-by-december' resolved yes on 2020-10-01 and documents on and after that day."""
-    pack = tmp_path / "mini"
-    shutil.copytree(MINI, pack)  # (tmp_path may be a subfolder that does not exist yet: copytree makes it)
-    edit(pack, "questions.yaml", "    raised_by: [doc-b]\n",
+    pack = copy_pack(tmp_path)
+    replace(pack, "questions.yaml", "    raised_by: [doc-b]\n",
          "    raised_by: [doc-b]\n    resolution: yes\n    resolved_on: 2020-10-01\n"
          "    resolution_source: Two wire services (test fixture).\n")
-    edit(pack, "questions.yaml", "    resolved_on: 2020-06-01\n", f"    resolved_on: {deal_resolved_on}\n")
+    replace(pack, "questions.yaml", "    resolved_on: 2020-06-01\n", f"    resolved_on: {deal_resolved_on}\n")
     with open(pack / "documents.yaml", "a", encoding="utf-8") as handle:
         for doc_id, day in (("doc-day", "2020-10-01"), ("doc-after", "2020-11-01")):
             handle.write(f"  - id: {doc_id}\n    title: Report\n    author: C. Writer\n"
                          f"    outlet: The Test Gazette\n    published: {day}\n")
     if extra_case:
-        edit(pack, "reference_classes.yaml", "      - {name: Case C, date: 1999-01-01, outcome: yes, source: fixture}\n",
+        replace(pack, "reference_classes.yaml", "      - {name: Case C, date: 1999-01-01, outcome: yes, source: fixture}\n",
              "      - {name: Case C, date: 1999-01-01, outcome: yes, source: fixture}\n"
              "      - {name: Case D, date: 2020-03-02, outcome: yes, source: fixture}\n")
     return load_pack(pack)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -15,33 +14,11 @@ import foresight.history
 from foresight import forecast, load_pack
 from foresight.history import forecast_history, history_dates, history_steps
 from foresight.history_plots import plot_history
+from packtools import copy_pack, replace
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 DRAWS = 400
 NUTS = {"draws": DRAWS, "tune": 300}  # the mini 'deal' family learns from cases with NUTS; keep it short
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _cache_dir(tmp_path_factory):
-    """One posterior cache for the whole session (test_backtest uses the same folder), never the user's."""
-    path = tmp_path_factory.getbasetemp() / "foresight-cache"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FORESIGHT_CACHE_DIR", str(path))
-        yield path
-
-
-def copy_mini(tmp_path: Path, name: str = "mini") -> Path:
-    target = tmp_path / name
-    shutil.copytree(MINI, target)
-    return target
-
-
-def edit(pack: Path, file: str, old: str, new: str) -> None:
-    """Replace the single occurrence of ``old`` (fails if the fixture no longer has it exactly once)."""
-    path = pack / file
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {file}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def append(pack: Path, file: str, text: str) -> None:
@@ -51,9 +28,9 @@ def append(pack: Path, file: str, text: str) -> None:
 
 def early_clash_pack(tmp_path: Path):
     """The mini pack with 'clash-by-december' opening on 2019-12-01, before any document."""
-    pack = copy_mini(tmp_path)
-    edit(pack, "questions.yaml", "    opens: 2020-03-01\n", "    opens: 2019-12-01\n")
-    edit(pack, "questions.yaml", "    raised_by: [doc-b]\n", "")
+    pack = copy_pack(tmp_path)
+    replace(pack, "questions.yaml", "    opens: 2020-03-01\n", "    opens: 2019-12-01\n")
+    replace(pack, "questions.yaml", "    raised_by: [doc-b]\n", "")
     return load_pack(pack)
 
 
@@ -94,7 +71,7 @@ def planted_packs(tmp_path: Path, observed: str = "2020-09-01"):
     """
     packs = []
     for name, with_evidence in (("control", False), ("planted", True)):
-        pack = copy_mini(tmp_path, name)
+        pack = copy_pack(tmp_path / name)
         append(pack, "pack.yaml", "  orders: Public orders to strike.\n")
         append(pack, "documents.yaml", LATE_DOCUMENT)
         append(pack, "indicators.yaml", STRONG_INDICATOR)

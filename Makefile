@@ -10,7 +10,7 @@ STAMP   := $(VENV)/.foresight-installed
 PACK    ?= scenarios/us-china-korea-2017-2019
 ARGS    ?=
 
-.PHONY: forecast test lab venv clean-venv bench
+.PHONY: forecast test test-all lint lab venv clean-venv bench
 
 forecast: $(STAMP)
 	$(VENV)/bin/foresight run $(PACK) $(ARGS)
@@ -40,3 +40,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 clean-venv:
 	rm -rf $(VENV)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lib tests bench
+	$(VENV)/bin/ruff format --check lib tests bench

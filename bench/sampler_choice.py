@@ -34,7 +34,9 @@ CONFIGS = [("pymc", "c"), ("pymc", "numba"), ("nutpie", "numba")]
 
 
 def run(sampler: str, backend: str, env: dict) -> float:
-    out = subprocess.run([sys.executable, "-c", CHILD, sampler, backend], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, sampler, backend], capture_output=True, text=True, env=env, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

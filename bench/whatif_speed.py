@@ -18,8 +18,12 @@ from foresight import forecast, load_pack
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(pack_dir: Path = ROOT / "tests" / "fixtures" / "mini", question: str = "deal-by-june",
-         as_of: str = "2020-03-01", override: dict | None = None) -> float:
+def main(
+    pack_dir: Path = ROOT / "tests" / "fixtures" / "mini",
+    question: str = "deal-by-june",
+    as_of: str = "2020-03-01",
+    override: dict | None = None,
+) -> float:
     override = override or {"ev-talks": "absent"}
     pack = load_pack(pack_dir)
     with tempfile.TemporaryDirectory() as cache:
@@ -34,9 +38,15 @@ def main(pack_dir: Path = ROOT / "tests" / "fixtures" / "mini", question: str = 
             _ = fast.mean
         fast_s = (time.perf_counter() - t0) / reps
     ratio = full_s / fast_s
-    se = np.hypot(fast.draws.std(), full.draws.std()) / np.sqrt(min(base.diagnostics.ess_bulk_min, full.diagnostics.ess_bulk_min))
-    print(f"what-if: full re-forecast {full_s:.2f} s, what-if {fast_s * 1000:.2f} ms, ratio {ratio:,.0f}x (target >= 100x)")
-    print(f"what-if mean {fast.mean:.4f} vs re-forecast {full.mean:.4f} (difference {abs(fast.mean - full.mean):.4f}, 4 MC s.e. {4 * se:.4f})")
+    se = np.hypot(fast.draws.std(), full.draws.std()) / np.sqrt(
+        min(base.diagnostics.ess_bulk_min, full.diagnostics.ess_bulk_min)
+    )
+    print(
+        f"what-if: full re-forecast {full_s:.2f} s, what-if {fast_s * 1000:.2f} ms, ratio {ratio:,.0f}x (target >= 100x)"
+    )
+    print(
+        f"what-if mean {fast.mean:.4f} vs re-forecast {full.mean:.4f} (difference {abs(fast.mean - full.mean):.4f}, 4 MC s.e. {4 * se:.4f})"
+    )
     return ratio
 
 

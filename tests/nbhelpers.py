@@ -21,8 +21,14 @@ MINI = ROOT / "tests" / "fixtures" / "mini"
 SEED = ROOT / "scenarios" / "us-china-korea-2017-2019"
 BIN = Path(sys.executable).parent
 DRAWS = 200
-ENV_DIRS = ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
-            "FORESIGHT_CACHE_DIR")
+ENV_DIRS = (
+    "JUPYTER_DATA_DIR",
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_RUNTIME_DIR",
+    "IPYTHONDIR",
+    "MPLCONFIGDIR",
+    "FORESIGHT_CACHE_DIR",
+)
 
 
 @pytest.fixture(scope="session")
@@ -75,17 +81,27 @@ def png_count(notebook: Path) -> int:
 
 def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
     """mtime (ns) and content of every file under ``folder``, to prove a later run left it alone."""
-    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def execute(name: str, folder: Path, **parameters) -> Path:
     """Run notebooks/<name>.ipynb into folder with papermill (kernel in notebooks/, like `foresight run`)."""
     import papermill as pm
 
-    from foresight import notebooks as suite
+    from foresight.run import notebooks as suite
 
     output = folder / f"{name}.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(output), parameters=parameters, kernel_name="python3",
-                        cwd=str(NOTEBOOKS), progress_bar=False, extra_arguments=suite.KERNEL_ARGUMENTS)
+    pm.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(output),
+        parameters=parameters,
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+        extra_arguments=suite.KERNEL_ARGUMENTS,
+    )
     return output

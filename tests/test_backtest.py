@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from foresight import load_pack
-from foresight.backtest import (
+from foresight.evaluate.backtest import (
     BACKTEST_COLUMNS,
     SCORES_CSV_COLUMNS,
     backtest,
@@ -20,8 +20,8 @@ from foresight.backtest import (
     scorable_questions,
     write_scores_csv,
 )
-from foresight.history import forecast_history
-from foresight.history_plots import plot_baselines
+from foresight.evaluate.history import forecast_history
+from foresight.report.history_plots import plot_baselines
 from packtools import copy_pack, replace
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -33,18 +33,28 @@ NUTS = {"draws": DRAWS, "tune": 300}  # same settings as test_history, so the ca
 def resolved_pack(tmp_path: Path, deal_resolved_on: str = "2020-06-01", extra_case: bool = False):
     """Mini with 'clash-by-december' resolved yes on 2020-10-01 and documents on and after that day."""
     pack = copy_pack(tmp_path)
-    replace(pack, "questions.yaml", "    raised_by: [doc-b]\n",
-         "    raised_by: [doc-b]\n    resolution: yes\n    resolved_on: 2020-10-01\n"
-         "    resolution_source: Two wire services (test fixture).\n")
+    replace(
+        pack,
+        "questions.yaml",
+        "    raised_by: [doc-b]\n",
+        "    raised_by: [doc-b]\n    resolution: yes\n    resolved_on: 2020-10-01\n"
+        "    resolution_source: Two wire services (test fixture).\n",
+    )
     replace(pack, "questions.yaml", "    resolved_on: 2020-06-01\n", f"    resolved_on: {deal_resolved_on}\n")
     with open(pack / "documents.yaml", "a", encoding="utf-8") as handle:
         for doc_id, day in (("doc-day", "2020-10-01"), ("doc-after", "2020-11-01")):
-            handle.write(f"  - id: {doc_id}\n    title: Report\n    author: C. Writer\n"
-                         f"    outlet: The Test Gazette\n    published: {day}\n")
+            handle.write(
+                f"  - id: {doc_id}\n    title: Report\n    author: C. Writer\n"
+                f"    outlet: The Test Gazette\n    published: {day}\n"
+            )
     if extra_case:
-        replace(pack, "reference_classes.yaml", "      - {name: Case C, date: 1999-01-01, outcome: yes, source: fixture}\n",
-             "      - {name: Case C, date: 1999-01-01, outcome: yes, source: fixture}\n"
-             "      - {name: Case D, date: 2020-03-02, outcome: yes, source: fixture}\n")
+        replace(
+            pack,
+            "reference_classes.yaml",
+            "      - {name: Case C, date: 1999-01-01, outcome: yes, source: fixture}\n",
+            "      - {name: Case C, date: 1999-01-01, outcome: yes, source: fixture}\n"
+            "      - {name: Case D, date: 2020-03-02, outcome: yes, source: fixture}\n",
+        )
     return load_pack(pack)
 
 
@@ -60,12 +70,16 @@ def scores(pack):
 
 # --- which questions, which dates ------------------------------------------------
 
-@pytest.mark.parametrize("today, expected", [
-    ("2020-05-31", set()),                                 # nothing has closed
-    ("2020-06-01", {"deal-by-june"}),                      # closes and resolved_on are today: known
-    ("2020-11-01", {"deal-by-june"}),                      # clash resolved on 2020-10-01 but still open
-    ("2020-12-01", {"deal-by-june", "clash-by-december"}),
-])
+
+@pytest.mark.parametrize(
+    "today, expected",
+    [
+        ("2020-05-31", set()),  # nothing has closed
+        ("2020-06-01", {"deal-by-june"}),  # closes and resolved_on are today: known
+        ("2020-11-01", {"deal-by-june"}),  # clash resolved on 2020-10-01 but still open
+        ("2020-12-01", {"deal-by-june", "clash-by-december"}),
+    ],
+)
 def test_only_questions_closed_and_resolved_by_today_are_scored(pack, today, expected):
     assert {q.id for q in scorable_questions(pack, today)} == expected
     scores = backtest(pack, today=today, **EXACT)
@@ -91,6 +105,7 @@ def test_forecasts_from_the_resolution_day_on_are_not_scored(pack, scores):
 
 
 # --- the methods -------------------------------------------------------------------
+
 
 def test_model_and_baselines_follow_their_definitions(pack, scores):
     for qid, outcome in (("deal-by-june", 0), ("clash-by-december", 1)):
@@ -130,6 +145,7 @@ def test_backtest_with_nuts_on_the_mini_pack():
 
 # --- comparison ----------------------------------------------------------------------
 
+
 def test_compare_baselines_by_hand(scores):
     table = compare_baselines(scores).set_index("method")
     assert list(table.index) == ["model", "naive", "base_rate", "p50"]
@@ -158,6 +174,7 @@ def test_baseline_chart(scores):
 
 # --- scores.csv ----------------------------------------------------------------------
 
+
 def test_scores_csv_round_trip(scores, tmp_path):
     path = write_scores_csv(scores, tmp_path / "run" / "scores.csv")
     back = pd.read_csv(path)
@@ -184,5 +201,7 @@ def test_scores_csv_is_replaced_whole_or_not_at_all(scores, tmp_path, monkeypatc
 
 def test_scores_csv_needs_the_backtest_columns(tmp_path):
     with pytest.raises(ValueError, match="lack the column.*naive_forecast"):
-        write_scores_csv(pd.DataFrame({"question_id": [], "as_of": [], "forecast": [], "outcome": [],
-                                       "brier": [], "log_score": []}), tmp_path / "scores.csv")
+        write_scores_csv(
+            pd.DataFrame({"question_id": [], "as_of": [], "forecast": [], "outcome": [], "brier": [], "log_score": []}),
+            tmp_path / "scores.csv",
+        )

@@ -36,7 +36,12 @@ def test_json_summary_is_exactly_the_counts():
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == MINI_COUNTS
     assert list(json.loads(result.stdout)) == [
-        "questions", "reference_classes", "cases", "indicators", "documents", "evidence"
+        "questions",
+        "reference_classes",
+        "cases",
+        "indicators",
+        "documents",
+        "evidence",
     ]
 
 
@@ -104,11 +109,16 @@ def test_empty_folder_lists_every_missing_file(tmp_path):
 
 def test_code_in_a_pack_is_refused_not_run(pack, tmp_path):
     marker = tmp_path / "pwned"
-    replace(pack, "evidence.yaml", "credibility: 0.9", f"credibility: !!python/object/apply:os.system ['touch {marker}']")
+    replace(
+        pack, "evidence.yaml", "credibility: 0.9", f"credibility: !!python/object/apply:os.system ['touch {marker}']"
+    )
     result = foresight("validate", str(pack))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert f"{pack}/evidence.yaml:7: (file): invalid YAML: tag '!!python/object/apply:os.system' is not allowed" in result.stderr
+    assert (
+        f"{pack}/evidence.yaml:7: (file): invalid YAML: tag '!!python/object/apply:os.system' is not allowed"
+        in result.stderr
+    )
     assert not marker.exists()
 
 

@@ -20,8 +20,13 @@ def find_python(**env: str) -> subprocess.CompletedProcess:
 
 
 def version_of(python: str) -> tuple[int, int]:
-    out = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"],
-                         capture_output=True, text=True, check=True, timeout=60).stdout
+    out = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     major, minor = out.strip().strip("()").split(",")
     return int(major), int(minor)
 
@@ -78,7 +83,9 @@ def test_a_too_old_foresight_python_is_passed_over(fake_311):
 
 def test_no_good_python_fails_with_a_clear_message(fake_311, bare_path, tmp_path):
     empty_pyenv = tmp_path / "no-pyenv"
-    result = find_python(FORESIGHT_PYTHON=str(fake_311), PATH=bare_path, PYENV_ROOT=str(empty_pyenv), HOME=str(tmp_path))
+    result = find_python(
+        FORESIGHT_PYTHON=str(fake_311), PATH=bare_path, PYENV_ROOT=str(empty_pyenv), HOME=str(tmp_path)
+    )
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [

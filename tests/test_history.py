@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-import foresight.forecasting
-import foresight.history
+import foresight.evaluate.history
+import foresight.model.forecasting
 from foresight import forecast, load_pack
-from foresight.history import forecast_history, history_dates, history_steps
-from foresight.history_plots import plot_history
+from foresight.evaluate.history import forecast_history, history_dates, history_steps
+from foresight.report.history_plots import plot_history
 from packtools import copy_pack, replace
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
@@ -83,6 +83,7 @@ def planted_packs(tmp_path: Path, observed: str = "2020-09-01"):
 
 # --- which dates ---------------------------------------------------------------
 
+
 def test_dates_are_opens_documents_evidence_and_requested():
     pack = load_pack(MINI)
     clash = pack.question("clash-by-december")
@@ -98,12 +99,18 @@ def test_dates_are_opens_documents_evidence_and_requested():
     }
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("2021-01-01", r"extra date 2021-01-01 is outside the window of question 'clash-by-december' "
-                   r"\(2020-03-01 to 2020-12-01\)"),
-    ("2020-02-29", "extra date 2020-02-29 is outside the window"),
-    ("2020-13-01", "extra date must be a date written YYYY-MM-DD; got '2020-13-01'"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (
+            "2021-01-01",
+            r"extra date 2021-01-01 is outside the window of question 'clash-by-december' "
+            r"\(2020-03-01 to 2020-12-01\)",
+        ),
+        ("2020-02-29", "extra date 2020-02-29 is outside the window"),
+        ("2020-13-01", "extra date must be a date written YYYY-MM-DD; got '2020-13-01'"),
+    ],
+)
 def test_extra_dates_outside_the_window_are_refused(bad, message):
     with pytest.raises(ValueError, match=message):
         forecast_history(load_pack(MINI), "clash-by-december", extra_dates=["2020-05-01", bad], draws=DRAWS)
@@ -119,18 +126,26 @@ def test_as_of_cannot_be_passed_and_unknown_questions_are_named():
 
 # --- the numbers -----------------------------------------------------------------
 
+
 def test_before_any_document_the_forecast_is_the_base_rate(tmp_path):
     pack = early_clash_pack(tmp_path)
     h = forecast_history(pack, "clash-by-december", draws=DRAWS)
     first = h.iloc[0]
     assert (first["as_of"].date(), first["reason"], first["new_evidence"], first["n_observed"]) == (
-        dt.date(2019, 12, 1), "opens", "", 0)
+        dt.date(2019, 12, 1),
+        "opens",
+        "",
+        0,
+    )
     assert first["mean"] == pytest.approx(first["base_rate_mean"], rel=1e-9)
     base = forecast(pack, "clash-by-december", as_of="2019-12-01", draws=DRAWS).base_draws
     assert [first["p05"], first["p50"], first["p95"]] == pytest.approx(list(np.quantile(base, [0.05, 0.5, 0.95])))
     second = h.iloc[1]
     assert (second["as_of"].date(), second["new_evidence"], second["new_documents"]) == (
-        dt.date(2020, 1, 10), "ev-talks", "doc-a")
+        dt.date(2020, 1, 10),
+        "ev-talks",
+        "doc-a",
+    )
     assert second["mean"] < second["base_rate_mean"]  # talks make a strike less likely (LR 0.5 to 0.9)
 
 
@@ -169,7 +184,10 @@ def test_a_late_document_never_moves_earlier_steps(tmp_path):
     assert "ev-late" not in "; ".join(after.loc[early, "new_evidence"])
     on = after.index[after["as_of"] == "2020-09-01"][0]
     assert (after.at[on, "reason"], after.at[on, "new_evidence"], after.at[on, "new_documents"]) == (
-        "document; evidence", "ev-late", "doc-late")
+        "document; evidence",
+        "ev-late",
+        "doc-late",
+    )
     assert after.at[on, "mean"] > before.at[on, "mean"] + 0.3  # an LR of 20 to 50 moves a ~15% forecast a lot
     assert after.at[on, "mean"] > after.at[on - 1, "mean"] + 0.3
 
@@ -185,8 +203,9 @@ def test_evidence_observed_after_its_document_counts_from_its_observed_date(tmp_
 
 def test_overrides_apply_at_every_step_and_removed_evidence_never_arrives():
     pack = load_pack(MINI)
-    h = forecast_history(pack, "clash-by-december", extra_dates=["2020-05-01"], draws=DRAWS,
-                         overrides={"ev-threat": None})
+    h = forecast_history(
+        pack, "clash-by-december", extra_dates=["2020-05-01"], draws=DRAWS, overrides={"ev-threat": None}
+    )
     assert list(h["new_evidence"]) == ["ev-talks", "ev-drills", ""]
     direct = forecast(pack, "clash-by-december", as_of="2020-05-01", draws=DRAWS, overrides={"ev-threat": None})
     assert h["mean"].iloc[-1] == pytest.approx(direct.mean, rel=1e-12)
@@ -194,9 +213,10 @@ def test_overrides_apply_at_every_step_and_removed_evidence_never_arrives():
 
 # --- one posterior -------------------------------------------------------------
 
+
 def test_all_steps_share_one_posterior(monkeypatch):
     calls = {"forecast": 0, "sample": 0}
-    real_forecast, real_sample = foresight.history.forecast, foresight.forecasting.sample_posterior
+    real_forecast, real_sample = foresight.evaluate.history.forecast, foresight.model.forecasting.sample_posterior
 
     def counting_forecast(*args, **kwargs):
         calls["forecast"] += 1
@@ -206,8 +226,8 @@ def test_all_steps_share_one_posterior(monkeypatch):
         calls["sample"] += 1
         return real_sample(*args, **kwargs)
 
-    monkeypatch.setattr(foresight.history, "forecast", counting_forecast)
-    monkeypatch.setattr(foresight.forecasting, "sample_posterior", counting_sample)
+    monkeypatch.setattr(foresight.evaluate.history, "forecast", counting_forecast)
+    monkeypatch.setattr(foresight.model.forecasting, "sample_posterior", counting_sample)
     dates = [f"2020-{m:02d}-15" for m in range(3, 12)]
     steps = history_steps(load_pack(MINI), "clash-by-december", dates, draws=DRAWS)
     assert len(steps) == 11 and calls == {"forecast": 1, "sample": 1}
@@ -222,8 +242,10 @@ def deal_history():
 
 def test_a_nuts_history_samples_once(monkeypatch, deal_history):
     calls = []
-    real = foresight.forecasting.sample_posterior
-    monkeypatch.setattr(foresight.forecasting, "sample_posterior", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = foresight.model.forecasting.sample_posterior
+    monkeypatch.setattr(
+        foresight.model.forecasting, "sample_posterior", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
     h = forecast_history(load_pack(MINI), "deal-by-june", extra_dates=["2020-04-01", "2020-05-01"], **NUTS)
     assert len(calls) == 1 and len(h) == 4
     assert h["diagnostics"].str.startswith("NUTS").all() and h["converged"].nunique() == 1
@@ -232,12 +254,16 @@ def test_a_nuts_history_samples_once(monkeypatch, deal_history):
 
 def test_resolution_columns_for_plotting(deal_history):
     h = deal_history
-    assert list(h["new_evidence"]) == ["ev-talks", ""] and list(h["reason"]) == ["opens; document; evidence", "document"]
+    assert list(h["new_evidence"]) == ["ev-talks", ""] and list(h["reason"]) == [
+        "opens; document; evidence",
+        "document",
+    ]
     assert (h["resolution"] == "no").all() and (h["resolved_on"] == "2020-06-01").all() and (h["outcome"] == 0).all()
     assert (h["opens"] == "2020-01-10").all() and (h["closes"] == "2020-06-01").all()
 
 
 # --- the fan chart -------------------------------------------------------------
+
 
 def test_fan_chart_marks_documents_and_the_resolution(deal_history):
     fig = plot_history(deal_history)

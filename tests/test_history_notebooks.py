@@ -1,7 +1,7 @@
 """history.ipynb and backtest.ipynb through papermill on the mini pack, asserting on the rows they write.
 
 The CSVs are built from the result files the way `foresight run` builds them
-(:func:`foresight.runner.write_tables`); tests/test_runner.py checks that a
+(:func:`foresight.run.runner.write_tables`); tests/test_runner.py checks that a
 real run picks both notebooks up.
 """
 
@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from foresight import notebooks as suite
-from foresight import runner
-from foresight.backtest import SCORES_CSV_COLUMNS
-from foresight.history_report import HISTORY_ROW_COLUMNS, json_rows
+from foresight.evaluate.backtest import SCORES_CSV_COLUMNS
+from foresight.report.history_views import HISTORY_ROW_COLUMNS, json_rows
+from foresight.run import notebooks as suite
+from foresight.run import runner
 from nbhelpers import DRAWS, MINI, NOTEBOOKS, execute, notebook_env, outputs_of, png_count, read_json
 
 __all__ = ["notebook_env"]  # the fixture, imported for pytest
@@ -29,10 +29,18 @@ def executed(notebook_env, tmp_path_factory):
     out = tmp_path_factory.mktemp("history-notebooks")
     results = out / runner.RESULTS_DIR
     paths = {
-        "history": execute("history", out, pack=str(MINI), question="deal-by-june",
-                           extra_dates="2020-04-15, 2020-02-01", draws=DRAWS, out_dir=str(results / "history")),
-        "backtest": execute("backtest", out, pack=str(MINI), draws=DRAWS, today="2020-07-01",
-                            out_dir=str(results / "backtest")),
+        "history": execute(
+            "history",
+            out,
+            pack=str(MINI),
+            question="deal-by-june",
+            extra_dates="2020-04-15, 2020-02-01",
+            draws=DRAWS,
+            out_dir=str(results / "history"),
+        ),
+        "backtest": execute(
+            "backtest", out, pack=str(MINI), draws=DRAWS, today="2020-07-01", out_dir=str(results / "backtest")
+        ),
     }
     counts = runner.write_tables(out)
     return paths, results, out, counts
@@ -101,8 +109,8 @@ def test_backtest_before_any_resolution_says_nothing_to_score(notebook_env, tmp_
     assert read_json(tmp_path / "r" / "scores.json")["rows"] == []
     assert "Nothing to score" in str(outputs_of(output)) and png_count(output) == 0
     # An empty scores.csv still has its header, so readers can tell "nothing scored" from "broken".
-    from foresight.backtest import SCORES_CSV_COLUMNS
-    from foresight.runner import write_tables
+    from foresight.evaluate.backtest import SCORES_CSV_COLUMNS
+    from foresight.run.runner import write_tables
 
     (tmp_path / "run" / "results").mkdir(parents=True)
     (tmp_path / "r").rename(tmp_path / "run" / "results" / "backtest")
@@ -112,22 +120,32 @@ def test_backtest_before_any_resolution_says_nothing_to_score(notebook_env, tmp_
 
 def test_extra_date_outside_the_window_stops_in_the_check_cell(notebook_env, tmp_path):
     with pytest.raises(PapermillExecutionError) as info:
-        execute("history", tmp_path, pack=str(MINI), question="deal-by-june", extra_dates="2020-02-01,2020-07-01",
-                draws=DRAWS)
+        execute(
+            "history",
+            tmp_path,
+            pack=str(MINI),
+            question="deal-by-june",
+            extra_dates="2020-02-01,2020-07-01",
+            draws=DRAWS,
+        )
     assert info.value.ename == "ParameterError"
     assert "parameter 'extra_dates'" in info.value.evalue
     assert "window of question 'deal-by-june': 2020-01-10 to 2020-06-01; 2020-07-01 is outside it" in info.value.evalue
 
 
 def test_json_rows_are_json_and_csv_friendly():
-    frame = pd.DataFrame({
-        "as_of": pd.to_datetime(["2020-01-10", None]),
-        "x": [np.float64(0.5), np.nan],
-        "ids": [["a", "b"], []],
-        "day": [dt.date(2020, 1, 1), None],
-        "n": np.array([1, 2], dtype=np.int64),
-    })
+    frame = pd.DataFrame(
+        {
+            "as_of": pd.to_datetime(["2020-01-10", None]),
+            "x": [np.float64(0.5), np.nan],
+            "ids": [["a", "b"], []],
+            "day": [dt.date(2020, 1, 1), None],
+            "n": np.array([1, 2], dtype=np.int64),
+        }
+    )
     rows = json_rows(frame)
-    assert rows == [{"as_of": "2020-01-10", "x": 0.5, "ids": "a; b", "day": "2020-01-01", "n": 1},
-                    {"as_of": None, "x": None, "ids": "", "day": None, "n": 2}]
+    assert rows == [
+        {"as_of": "2020-01-10", "x": 0.5, "ids": "a; b", "day": "2020-01-01", "n": 1},
+        {"as_of": None, "x": None, "ids": "", "day": None, "n": 2},
+    ]
     assert type(rows[0]["n"]) is int and type(rows[0]["x"]) is float

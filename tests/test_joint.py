@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 from foresight import PackError, forecast
-from foresight.joint import beta_from_interval, joint_forecast
-from foresight.links import ExpressionError, parse_expression
-
+from foresight.model.joint import beta_from_interval, joint_forecast
+from foresight.pack.links import ExpressionError, parse_expression
 from modelpacks import write_linked_pack
 
 AS_OF = "2020-03-01"
@@ -84,17 +83,24 @@ def test_conditional_forecast_equals_the_joint_ratio(tmp_path):
 
 def test_named_scenarios_and_conditionals_from_the_pack(tmp_path):
     pack = write_linked_pack(
-        tmp_path, loadings={"fa": 0.8, "fb": 0.8, "fc": -0.6},
-        scenarios=[{"id": "grand", "title": "All good", "expression": "a and b and not c"},
-                   {"id": "any", "title": "Something", "expression": "a or (b or c)"}],
+        tmp_path,
+        loadings={"fa": 0.8, "fb": 0.8, "fc": -0.6},
+        scenarios=[
+            {"id": "grand", "title": "All good", "expression": "a and b and not c"},
+            {"id": "any", "title": "Something", "expression": "a or (b or c)"},
+        ],
         conditionals=[{"id": "c-if-b-fails", "title": "c given not b", "question": "c", "given": {"b": "no"}}],
     )
     jf = joint_forecast(pack, AS_OF, draws=800)
     table = jf.scenario_table()
     assert list(table.scenario) == ["grand", "any"]
     combos = jf.combinations(["a", "b", "c"]).set_index(["a", "b", "c"])
-    assert table.set_index("scenario").loc["grand", "probability"] == pytest.approx(combos.loc[("yes", "yes", "no"), "probability"])
-    assert table.set_index("scenario").loc["any", "probability"] == pytest.approx(1 - combos.loc[("no", "no", "no"), "probability"])
+    assert table.set_index("scenario").loc["grand", "probability"] == pytest.approx(
+        combos.loc[("yes", "yes", "no"), "probability"]
+    )
+    assert table.set_index("scenario").loc["any", "probability"] == pytest.approx(
+        1 - combos.loc[("no", "no", "no"), "probability"]
+    )
     cond = jf.conditionals_table()
     assert cond.loc[0, "conditional"] == "c-if-b-fails" and cond.loc[0, "p_given_mean"] > cond.loc[0, "p_marginal"]
 
@@ -134,6 +140,7 @@ def test_links_are_validated_with_file_line_and_field(tmp_path):
     )
     with pytest.raises(PackError) as err:
         from foresight import load_pack
+
         load_pack(pack_dir)
     text = "\n".join(str(p) for p in err.value.problems)
     assert "links.yaml:5: drivers[0].strength.hi:" in text

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from foresight import forecast, load_pack
-from foresight.model import ModelSpec
-from foresight.sampling import SamplerSettings, sample_posterior
-
-from foresight.recovery import simulate_and_fit
+from foresight.model.recovery import simulate_and_fit
+from foresight.model.sampling import SamplerSettings, sample_posterior
+from foresight.model.spec import ModelSpec
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
@@ -33,7 +32,9 @@ def test_posterior_is_cached_and_reused(tmp_path):
     assert not first.diagnostics.cached and again.diagnostics.cached
     np.testing.assert_array_equal(first.posterior.beta, again.posterior.beta)
     assert len(list((tmp_path / "posteriors").glob("*.npz"))) == 1
-    wider = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path, lr_width_scale=2.0)
+    wider = forecast(
+        pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path, lr_width_scale=2.0
+    )
     assert not wider.diagnostics.cached
     assert len(list((tmp_path / "posteriors").glob("*.npz"))) == 2
 
@@ -70,12 +71,21 @@ def test_recovery_of_known_weights():
 def test_regression_without_indicators_matches_the_closed_form(tmp_path):
     """Learning from cases with no coded indicator must give the Beta(0.5 + r*yes, 0.5 + r*no) posterior."""
     spec = ModelSpec(
-        pack_id="t", reference_class="rc", relevance=0.5, theta_prior=(0.5, 0.5),
-        indicators=("i",), groups=("g",), rho=(0.5,), mu=(0.0,), sigma=(1.0,),
+        pack_id="t",
+        reference_class="rc",
+        relevance=0.5,
+        theta_prior=(0.5, 0.5),
+        indicators=("i",),
+        groups=("g",),
+        rho=(0.5,),
+        mu=(0.0,),
+        sigma=(1.0,),
         case_names=tuple(f"c{i}" for i in range(20)),
         case_x=tuple((0.0,) for _ in range(20)),
         case_y=tuple([1] * 6 + [0] * 14),
-        learns_from_cases=True, discount_groups=True, lr_width_scale=1.0,
+        learns_from_cases=True,
+        discount_groups=True,
+        lr_width_scale=1.0,
     )
     post = sample_posterior(spec, SamplerSettings(draws=2000, seed=3), cache_dir=tmp_path)
     a, b = 0.5 + 0.5 * 6, 0.5 + 0.5 * 14
@@ -87,8 +97,9 @@ def test_naive_baseline_reuses_the_posterior_when_the_cases_are_unchanged(tmp_pa
     """The mini 'deal' cases are coded on one indicator per group, so the discount leaves them as they are."""
     pack = load_pack(MINI)
     model = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path)
-    naive = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path,
-                     discount_groups=False)
+    naive = forecast(
+        pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path, discount_groups=False
+    )
     assert naive.diagnostics.cached and not model.diagnostics.cached
     np.testing.assert_array_equal(model.posterior.beta, naive.posterior.beta)
     assert naive.spec.rho != model.spec.rho

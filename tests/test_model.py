@@ -11,9 +11,8 @@ from scipy import stats
 from scipy.special import betaln, logit
 
 from foresight import forecast
-from foresight.priors import Z90, base_rate_beta, log_lr_normal, scale_to_window, window_years
-from foresight.schema import LRInterval
-
+from foresight.model.priors import Z90, base_rate_beta, log_lr_normal, scale_to_window, window_years
+from foresight.pack.schema import LRInterval
 from modelpacks import indicator, observation, write_pack
 
 NARROW = 1e-4  # relative half-width of a 'degenerate' LR interval
@@ -28,6 +27,7 @@ def odds(p):
 
 
 # --- priors ---------------------------------------------------------------
+
 
 def test_log_lr_prior_is_equal_tailed():
     mu, sigma = log_lr_normal(LRInterval(lo=1.5, hi=6.0))
@@ -45,11 +45,12 @@ def test_base_rate_is_relevance_weighted_jeffreys(tmp_path):
 
 def test_window_scaling_is_constant_hazard():
     # A 50% chance per two years is 1 - 0.5 ** 0.5 per year.
-    assert scale_to_window(np.array([0.5]), 1.0, 2.0)[0] == pytest.approx(1 - 0.5 ** 0.5)
+    assert scale_to_window(np.array([0.5]), 1.0, 2.0)[0] == pytest.approx(1 - 0.5**0.5)
     assert scale_to_window(np.array([0.3]), 2.0, 2.0)[0] == pytest.approx(0.3)
 
 
 # --- forecasts in closed form --------------------------------------------
+
 
 def test_no_evidence_matches_the_window_scaled_beta(tmp_path):
     pack = write_pack(tmp_path, relevance=0.8, exposure_years=2.0)
@@ -83,37 +84,49 @@ def test_degenerate_interval_multiplies_the_odds_by_the_ratio(tmp_path, lr):
 
 
 def test_absent_evidence_moves_the_other_way(tmp_path):
-    pack = write_pack(tmp_path, indicators=[indicator("i", *narrow(4.0), absence_weight=0.5)],
-                      evidence=[observation("e", "i", state="absent")])
+    pack = write_pack(
+        tmp_path,
+        indicators=[indicator("i", *narrow(4.0), absence_weight=0.5)],
+        evidence=[observation("e", "i", state="absent")],
+    )
     f = forecast(pack, "q", as_of="2020-03-01", draws=4000)
-    np.testing.assert_allclose(odds(f.draws) / odds(f.base_draws), 4.0 ** -0.5, rtol=1e-3)
+    np.testing.assert_allclose(odds(f.draws) / odds(f.base_draws), 4.0**-0.5, rtol=1e-3)
     assert f.mean < f.base_rate_mean
 
 
 def test_strength_and_credibility_scale_the_log_odds_shift(tmp_path):
-    pack = write_pack(tmp_path, indicators=[indicator("i", *narrow(4.0))],
-                      evidence=[observation("e", "i", state=0.5, credibility=0.5)])
+    pack = write_pack(
+        tmp_path,
+        indicators=[indicator("i", *narrow(4.0))],
+        evidence=[observation("e", "i", state=0.5, credibility=0.5)],
+    )
     f = forecast(pack, "q", as_of="2020-03-01", draws=4000)
-    np.testing.assert_allclose(odds(f.draws) / odds(f.base_draws), 4.0 ** 0.25, rtol=1e-3)
+    np.testing.assert_allclose(odds(f.draws) / odds(f.base_draws), 4.0**0.25, rtol=1e-3)
 
 
 def test_credibility_zero_moves_nothing(tmp_path):
-    pack = write_pack(tmp_path, indicators=[indicator("i", 2.0, 8.0)],
-                      evidence=[observation("e", "i", credibility=0.0)])
+    pack = write_pack(
+        tmp_path, indicators=[indicator("i", 2.0, 8.0)], evidence=[observation("e", "i", credibility=0.0)]
+    )
     f = forecast(pack, "q", as_of="2020-03-01", draws=4000)
     np.testing.assert_allclose(f.draws, f.base_draws, rtol=1e-12)
 
 
 def test_longer_remaining_window_gives_higher_base_probability(tmp_path):
     pack = write_pack(tmp_path)
-    means = [forecast(pack, "q", as_of=d, draws=4000, seed=5).base_rate_mean
-             for d in ["2020-01-01", "2020-06-01", "2020-12-01"]]
+    means = [
+        forecast(pack, "q", as_of=d, draws=4000, seed=5).base_rate_mean
+        for d in ["2020-01-01", "2020-06-01", "2020-12-01"]
+    ]
     assert means[0] > means[1] > means[2]
 
 
 def test_evidence_from_documents_not_yet_published_is_ignored(tmp_path):
-    pack = write_pack(tmp_path, indicators=[indicator("i", *narrow(5.0))],
-                      evidence=[observation("e", "i", document="d2", observed="2020-06-01")])
+    pack = write_pack(
+        tmp_path,
+        indicators=[indicator("i", *narrow(5.0))],
+        evidence=[observation("e", "i", document="d2", observed="2020-06-01")],
+    )
     before = forecast(pack, "q", as_of="2020-05-31", draws=2000)
     after = before.what_if(as_of="2020-06-01")
     np.testing.assert_allclose(before.draws, before.base_draws, rtol=1e-12)
@@ -122,13 +135,14 @@ def test_evidence_from_documents_not_yet_published_is_ignored(tmp_path):
 
 # --- correlation-group discount ------------------------------------------
 
+
 @pytest.mark.parametrize("rho, expected_power", [(0.0, 3.0), (0.5, 1.5), (1.0, 1.0)])
 def test_three_copies_of_one_signal_are_discounted_by_the_design_effect(tmp_path, rho, expected_power):
     inds = [indicator(f"i{k}", *narrow(3.0)) for k in range(3)]
     evs = [observation(f"e{k}", f"i{k}") for k in range(3)]
     pack = write_pack(tmp_path, indicators=inds, evidence=evs, groups={"g": rho})
     f = forecast(pack, "q", as_of="2020-03-01", draws=2000)
-    np.testing.assert_allclose(odds(f.draws) / odds(f.base_draws), 3.0 ** expected_power, rtol=2e-3)
+    np.testing.assert_allclose(odds(f.draws) / odds(f.base_draws), 3.0**expected_power, rtol=2e-3)
 
 
 def test_signals_in_different_groups_are_not_discounted(tmp_path):
@@ -148,8 +162,10 @@ def test_naive_bayes_switch_turns_the_discount_off(tmp_path):
 
 
 def test_latest_observation_of_an_indicator_stands(tmp_path):
-    evs = [observation("early", "i", state="present"),
-           observation("late", "i", state="absent", document="d2", observed="2020-06-02")]
+    evs = [
+        observation("early", "i", state="present"),
+        observation("late", "i", state="absent", document="d2", observed="2020-06-02"),
+    ]
     pack = write_pack(tmp_path, indicators=[indicator("i", *narrow(2.0))], evidence=evs)
     f = forecast(pack, "q", as_of="2020-07-01", draws=1000)
     assert f.observations["i"].evidence_id == "late"
@@ -157,6 +173,7 @@ def test_latest_observation_of_an_indicator_stands(tmp_path):
 
 
 # --- what-if, contributions, reproducibility -----------------------------
+
 
 def test_what_if_overrides_and_hypothetical_observations(tmp_path):
     inds = [indicator("i", *narrow(3.0), group="g1"), indicator("j", *narrow(2.0), group="g2")]
@@ -167,7 +184,7 @@ def test_what_if_overrides_and_hypothetical_observations(tmp_path):
     added = f.what_if({"j": "present"})
     np.testing.assert_allclose(odds(added.draws) / odds(f.base_draws), 6.0, rtol=2e-3)
     softened = f.what_if({"e": {"credibility": 0.5}})
-    np.testing.assert_allclose(odds(softened.draws) / odds(f.base_draws), 3.0 ** 0.5, rtol=2e-3)
+    np.testing.assert_allclose(odds(softened.draws) / odds(f.base_draws), 3.0**0.5, rtol=2e-3)
     with pytest.raises(ValueError, match="neither an evidence id nor an indicator id"):
         f.what_if({"nope": "present"})
     with pytest.raises(ValueError, match="state must be"):
@@ -226,7 +243,7 @@ def test_cases_dated_after_the_question_opens_are_not_used(tmp_path):
 
 
 def test_default_date_is_today_while_open_else_the_opening_day(tmp_path):
-    from foresight.forecasting import natural_as_of
+    from foresight.model.forecasting import natural_as_of
 
     pack = write_pack(tmp_path)
     q = pack.question("q")  # open 2020-01-01 to 2021-01-01

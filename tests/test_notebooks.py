@@ -14,9 +14,20 @@ import papermill as pm
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from foresight import notebooks as suite
+from foresight.run import notebooks as suite
 from nbhelpers import (
-    BIN, DRAWS, MINI, NOTEBOOKS, ROOT, SEED, execute, notebook_env, outputs_of, png_count, read_json, seed_pack_valid,
+    BIN,
+    DRAWS,
+    MINI,
+    NOTEBOOKS,
+    ROOT,
+    SEED,
+    execute,
+    notebook_env,
+    outputs_of,
+    png_count,
+    read_json,
+    seed_pack_valid,
 )
 
 __all__ = ["notebook_env"]  # the fixture, imported for pytest
@@ -42,7 +53,7 @@ def test_notebook_is_stored_clean_with_one_parameters_cell(path):
             assert cell.outputs == [], f"{path.name}: a cell has outputs (clear them before committing)"
             assert cell.execution_count is None, f"{path.name}: a cell has an execution count"
     assert nb.metadata.kernelspec.name == "python3"
-    following = next(c for c in nb.cells[tagged[0] + 1:] if c.cell_type == "code")
+    following = next(c for c in nb.cells[tagged[0] + 1 :] if c.cell_type == "code")
     assert "check_params(" in following.source, f"{path.name}: the cell after the parameters must check them"
 
 
@@ -70,10 +81,17 @@ def mini_outputs(notebook_env, tmp_path_factory):
     results = out / "results"
     paths = {
         "evidence": execute("evidence", out, pack=str(MINI), as_of="2020-02-01", out_dir=str(results)),
-        "forecast": execute("forecast", out, pack=str(MINI), question="deal-by-june", as_of="2020-02-01",
-                            draws=DRAWS, overrides='{"ev-talks": {"credibility": 0.5}}', out_dir=str(results)),
-        "scenarios": execute("scenarios", out, pack=str(MINI), as_of="2020-02-01", draws=DRAWS,
-                             out_dir=str(results)),
+        "forecast": execute(
+            "forecast",
+            out,
+            pack=str(MINI),
+            question="deal-by-june",
+            as_of="2020-02-01",
+            draws=DRAWS,
+            overrides='{"ev-talks": {"credibility": 0.5}}',
+            out_dir=str(results),
+        ),
+        "scenarios": execute("scenarios", out, pack=str(MINI), as_of="2020-02-01", draws=DRAWS, out_dir=str(results)),
     }
     return paths, results
 
@@ -83,8 +101,11 @@ def test_evidence_notebook_writes_the_indicator_matrix_and_draws_its_figures(min
     data = read_json(results / "evidence.json")
     assert data["table"] == "indicator_matrix"
     assert {(r["indicator"], r["question_id"]) for r in data["rows"]} == {
-        ("talks-held", "deal-by-june"), ("talks-held", "clash-by-december"),
-        ("threat-made", "clash-by-december"), ("drills", "clash-by-december")}
+        ("talks-held", "deal-by-june"),
+        ("talks-held", "clash-by-december"),
+        ("threat-made", "clash-by-december"),
+        ("drills", "clash-by-december"),
+    }
     assert png_count(paths["evidence"]) == 2  # timeline and ACH heatmap
     html = "".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs_of(paths["evidence"]))
     assert "▲" in html and "doc-b" in html
@@ -138,14 +159,16 @@ def test_bad_parameter_stops_in_the_check_cell_with_a_clear_message(notebook_env
 
 
 def papermill_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "papermill"), *args, "--no-progress-bar"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=600)
+    return subprocess.run(
+        [str(BIN / "papermill"), *args, "--no-progress-bar"], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
 
 
 def test_papermill_cli_coerces_an_id_to_int_and_the_notebook_says_how_to_fix_it(notebook_env, tmp_path):
     out = tmp_path / "out.ipynb"
-    result = papermill_cli("notebooks/forecast.ipynb", str(out), "-p", "pack", "tests/fixtures/mini",
-                           "-p", "question", "007")
+    result = papermill_cli(
+        "notebooks/forecast.ipynb", str(out), "-p", "pack", "tests/fixtures/mini", "-p", "question", "007"
+    )
     assert result.returncode != 0
     assert "parameter 'question': got 7 (int)" in result.stderr
     assert "-r NAME VALUE" in result.stderr
@@ -154,8 +177,11 @@ def test_papermill_cli_coerces_an_id_to_int_and_the_notebook_says_how_to_fix_it(
 
 def test_papermill_cli_with_a_yaml_parameters_file_and_relative_paths(notebook_env, tmp_path):
     params = tmp_path / "params.yaml"
-    params.write_text(f"pack: tests/fixtures/mini\nquestion: clash-by-december\nas_of: 2020-04-01\n"
-                      f"draws: {DRAWS}\nlearn_from_cases: no\nout_dir: {tmp_path / 'res'}\n", encoding="utf-8")
+    params.write_text(
+        f"pack: tests/fixtures/mini\nquestion: clash-by-december\nas_of: 2020-04-01\n"
+        f"draws: {DRAWS}\nlearn_from_cases: no\nout_dir: {tmp_path / 'res'}\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out.ipynb"
     result = papermill_cli("notebooks/forecast.ipynb", str(out), "-f", str(params))
     assert result.returncode == 0, result.stderr[-2000:]

@@ -3,29 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 
-from foresight import paths
-from foresight.params import ParameterError, check_params, parse_overrides, report_as_of
+from foresight.base import paths
+from foresight.run.params import ParameterError, check_params, parse_overrides, report_as_of
 from packtools import MINI, replace
 
 
 def test_good_values_come_back_converted():
-    p = check_params(pack=str(MINI), question="deal-by-june", as_of="2020-02-01", seed="3", draws=200,
-                     learn_from_cases="false", discount_groups=True, lr_width_scale="1e-1", overrides=None)
+    p = check_params(
+        pack=str(MINI),
+        question="deal-by-june",
+        as_of="2020-02-01",
+        seed="3",
+        draws=200,
+        learn_from_cases="false",
+        discount_groups=True,
+        lr_width_scale="1e-1",
+        overrides=None,
+    )
     assert p.pack.meta.id == "mini" and p.pack_dir == MINI.resolve()
     assert p.question.id == "deal-by-june"
     assert p.as_of == dt.date(2020, 2, 1)
     assert (p.seed, p.draws, p.learn_from_cases, p.discount_groups) == (3, 200, False, True)
     assert p.lr_width_scale == pytest.approx(0.1)
-    assert p.forecast_kwargs() == {"seed": 3, "draws": 200, "learn_from_cases": False, "discount_groups": True,
-                                   "lr_width_scale": pytest.approx(0.1), "as_of": dt.date(2020, 2, 1)}
+    assert p.forecast_kwargs() == {
+        "seed": 3,
+        "draws": 200,
+        "learn_from_cases": False,
+        "discount_groups": True,
+        "lr_width_scale": pytest.approx(0.1),
+        "as_of": dt.date(2020, 2, 1),
+    }
     assert p.as_dict()["as_of"] == "2020-02-01"
     assert p.notes == ()
 
 
 def test_none_question_means_the_first_with_a_note_and_none_draws_means_the_library_default():
-    from foresight.params import library_default
+    from foresight.run.params import library_default
 
     p = check_params(pack=str(MINI), question=None, draws=None)
     assert p.question.id == "deal-by-june"
@@ -53,12 +69,15 @@ def test_question_id_coerced_to_int_by_papermill_is_named_with_the_fix():
     assert "-r NAME VALUE" in str(err)
 
 
-@pytest.mark.parametrize("as_of, words", [
-    ("2019-12-31", "2020-01-10 to 2020-06-01"),
-    ("2020-13-01", "YYYY-MM-DD"),
-    (20200201, "-r NAME VALUE"),
-    ("soon", "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "as_of, words",
+    [
+        ("2019-12-31", "2020-01-10 to 2020-06-01"),
+        ("2020-13-01", "YYYY-MM-DD"),
+        (20200201, "-r NAME VALUE"),
+        ("soon", "YYYY-MM-DD"),
+    ],
+)
 def test_bad_dates_say_what_is_allowed(as_of, words):
     err = _error(pack=str(MINI), question="deal-by-june", as_of=as_of)
     assert err.name == "as_of" and words in str(err)
@@ -79,16 +98,19 @@ def test_default_as_of_is_the_opening_day_of_a_closed_question():
     assert report_as_of(q, today=dt.date(2021, 1, 1)) == q.opens
 
 
-@pytest.mark.parametrize("name, value, words", [
-    ("draws", 50, "from 100"),
-    ("draws", True, "whole number"),
-    ("draws", "many", "whole number"),
-    ("seed", -1, "from 0"),
-    ("lr_width_scale", 0, "greater than 0"),
-    ("lr_width_scale", "wide", "a number"),
-    ("learn_from_cases", "maybe", "True or False"),
-    ("discount_groups", 2, "True or False"),
-])
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("draws", 50, "from 100"),
+        ("draws", True, "whole number"),
+        ("draws", "many", "whole number"),
+        ("seed", -1, "from 0"),
+        ("lr_width_scale", 0, "greater than 0"),
+        ("lr_width_scale", "wide", "a number"),
+        ("learn_from_cases", "maybe", "True or False"),
+        ("discount_groups", 2, "True or False"),
+    ],
+)
 def test_bad_numbers_and_switches_name_the_parameter(name, value, words):
     err = _error(**{name: value})
     assert err.name == name and f"parameter '{name}'" in str(err) and words in str(err)
@@ -122,12 +144,15 @@ def test_overrides_from_json_yaml_or_dict():
     assert p.forecast_kwargs()["overrides"] == {"ev-talks": None}
 
 
-@pytest.mark.parametrize("overrides, words", [
-    ('{"no-such-id": null}', "neither an evidence id nor an indicator id"),
-    ('{"ev-talks": "perhaps"}', "state must be"),
-    ("[1, 2]", "expected a mapping"),
-    ("{unclosed", "not YAML/JSON"),
-])
+@pytest.mark.parametrize(
+    "overrides, words",
+    [
+        ('{"no-such-id": null}', "neither an evidence id nor an indicator id"),
+        ('{"ev-talks": "perhaps"}', "state must be"),
+        ("[1, 2]", "expected a mapping"),
+        ("{unclosed", "not YAML/JSON"),
+    ],
+)
 def test_bad_overrides_are_explained(overrides, words):
     err = _error(pack=str(MINI), question="deal-by-june", as_of="2020-02-01", overrides=overrides)
     assert err.name == "overrides" and words in str(err)
@@ -150,7 +175,7 @@ def test_ipython_shows_the_message_not_a_traceback():
 
 def test_project_root_holds_the_package(tmp_path, monkeypatch):
     root = paths.project_root()
-    assert (root / "lib" / "foresight" / "params.py").is_file()
+    assert (root / "lib" / "foresight" / "run" / "params.py").is_file()
     monkeypatch.chdir(tmp_path)
     assert paths.resolve_existing("notebooks") == root / "notebooks"
     (tmp_path / "notebooks").mkdir()
@@ -162,21 +187,29 @@ def test_project_root_holds_the_package(tmp_path, monkeypatch):
 
 def test_extra_dates_from_a_list_or_a_comma_separated_text_come_back_sorted_without_repeats():
     want = (dt.date(2020, 2, 1), dt.date(2020, 3, 15))
-    for value in (["2020-03-15", "2020-02-01"], "2020-03-15, 2020-02-01,2020-03-15", ("2020-02-01", dt.date(2020, 3, 15))):
+    for value in (
+        ["2020-03-15", "2020-02-01"],
+        "2020-03-15, 2020-02-01,2020-03-15",
+        ("2020-02-01", dt.date(2020, 3, 15)),
+    ):
         p = check_params(pack=str(MINI), question="deal-by-june", extra_dates=value)
         assert p.extra_dates == want, value
     assert p.as_dict()["extra_dates"] == ["2020-02-01", "2020-03-15"]
     assert check_params(pack=str(MINI), question="deal-by-june", extra_dates=None).extra_dates == ()
     assert check_params(pack=str(MINI), question="deal-by-june", extra_dates="").extra_dates == ()
     assert check_params(pack=str(MINI), question="deal-by-june", extra_dates="2020-06-01").extra_dates == (
-        dt.date(2020, 6, 1),)  # the closing day is inside the window
+        dt.date(2020, 6, 1),
+    )  # the closing day is inside the window
 
 
-@pytest.mark.parametrize("value, words", [
-    ("2020-02-30", "'2020-02-30' is not such a date"),
-    (["2020-02-01", "soon"], "'soon' is not such a date"),
-    ({"a": 1}, "expected a list of dates written YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("2020-02-30", "'2020-02-30' is not such a date"),
+        (["2020-02-01", "soon"], "'soon' is not such a date"),
+        ({"a": 1}, "expected a list of dates written YYYY-MM-DD"),
+    ],
+)
 def test_bad_extra_dates_say_what_is_allowed(value, words):
     err = _error(pack=str(MINI), question="deal-by-june", extra_dates=value)
     assert err.name == "extra_dates" and words in str(err)
@@ -209,11 +242,14 @@ def test_today_is_a_date_and_none_means_the_real_today():
     assert check_params(seed=1).today is None and check_params(seed=1).extra_dates is None
 
 
-@pytest.mark.parametrize("value, words", [
-    ("2020-13-01", "YYYY-MM-DD"),
-    (20200701, "-r NAME VALUE"),
-    ("yesterday", "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("2020-13-01", "YYYY-MM-DD"),
+        (20200701, "-r NAME VALUE"),
+        ("yesterday", "YYYY-MM-DD"),
+    ],
+)
 def test_bad_today_says_what_is_allowed(value, words):
     err = _error(today=value)
     assert err.name == "today" and words in str(err)
@@ -231,15 +267,18 @@ def test_scenario_questions_from_a_list_or_a_comma_string():
     assert check_params(pack=str(MINI), scenario_questions=None).scenario_questions is None
 
 
-@pytest.mark.parametrize("value, words", [
-    (["deal-by-june", "nope"], "unknown: nope"),
-    (["deal-by-june"], "got 1 distinct id"),
-    ("deal-by-june,deal-by-june", "got 1 distinct id"),
-    (["a", "b", "c", "d", "e", "f"], "got 6 distinct id"),
-    (["deal-by-june", 7], "-r NAME VALUE"),
-    (7, "-r NAME VALUE"),
-    ({"deal-by-june": 1}, "as a list"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        (["deal-by-june", "nope"], "unknown: nope"),
+        (["deal-by-june"], "got 1 distinct id"),
+        ("deal-by-june,deal-by-june", "got 1 distinct id"),
+        (["a", "b", "c", "d", "e", "f"], "got 6 distinct id"),
+        (["deal-by-june", 7], "-r NAME VALUE"),
+        (7, "-r NAME VALUE"),
+        ({"deal-by-june": 1}, "as a list"),
+    ],
+)
 def test_bad_scenario_questions_are_explained(value, words):
     err = _error(pack=str(MINI), scenario_questions=value)
     assert err.name == "scenario_questions" and words in str(err)

@@ -26,23 +26,137 @@ SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[Heal
 
 # Pieces of YAML and of the pack format, so random text often gets past the first character.
 TOKENS = [
-    "\n", "\n  ", "  ", "    ", "\t", " ", "- ", ": ", ":", ",", "-", "?", "? ", "#", "|", ">", "|-", "&a ", "*a",
-    "!!python/object/apply:os.system ['true']", "!!python/name:os.system", "!tag ", "!!str ", "!!binary ",
-    "!!set ", "!!omap ", "{", "}", "[", "]", "'", '"', "\\", "---", "...", "%YAML 1.1\n", "%TAG ! !x\n", "<<: ",
-    "~", "null", "yes", "no", "true", ".inf", ".nan", "-1", "0", "1e400", "0x1F", "0o17", "1_000", "9" * 40,
-    "2020-01-10", "2020-13-01", "2020-02-30", "2020-01-10T10:00:00Z", "0.5", "1.5",
-    "id", "questions", "questions:", "evidence:", "documents:", "indicators:", "reference_classes:",
-    "cases:", "likelihood_ratios:", "state:", "credibility:", "opens:", "closes:", "serves:", "families:",
-    "correlation_groups:", "deal", "clash", "doc-a", "talks-held", "present", "absent", "lo", "hi",
-    "\u00e9", "\u2028", "\ufeff", "\x00", "\x07", "\x85", "\r\n", "\r",
+    "\n",
+    "\n  ",
+    "  ",
+    "    ",
+    "\t",
+    " ",
+    "- ",
+    ": ",
+    ":",
+    ",",
+    "-",
+    "?",
+    "? ",
+    "#",
+    "|",
+    ">",
+    "|-",
+    "&a ",
+    "*a",
+    "!!python/object/apply:os.system ['true']",
+    "!!python/name:os.system",
+    "!tag ",
+    "!!str ",
+    "!!binary ",
+    "!!set ",
+    "!!omap ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "\\",
+    "---",
+    "...",
+    "%YAML 1.1\n",
+    "%TAG ! !x\n",
+    "<<: ",
+    "~",
+    "null",
+    "yes",
+    "no",
+    "true",
+    ".inf",
+    ".nan",
+    "-1",
+    "0",
+    "1e400",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "9" * 40,
+    "2020-01-10",
+    "2020-13-01",
+    "2020-02-30",
+    "2020-01-10T10:00:00Z",
+    "0.5",
+    "1.5",
+    "id",
+    "questions",
+    "questions:",
+    "evidence:",
+    "documents:",
+    "indicators:",
+    "reference_classes:",
+    "cases:",
+    "likelihood_ratios:",
+    "state:",
+    "credibility:",
+    "opens:",
+    "closes:",
+    "serves:",
+    "families:",
+    "correlation_groups:",
+    "deal",
+    "clash",
+    "doc-a",
+    "talks-held",
+    "present",
+    "absent",
+    "lo",
+    "hi",
+    "\u00e9",
+    "\u2028",
+    "\ufeff",
+    "\x00",
+    "\x07",
+    "\x85",
+    "\r\n",
+    "\r",
 ]
 
 # Whole values, some well-formed YAML that the constructor or the records must refuse.
 VALUE_TOKENS = [
-    "2020-13-01", "2020-02-30", "2020-01-10 10:00:00", "0", "-1", "1.5", ".nan", ".inf", "yes", "no", "~", "''",
-    "[]", "{}", "[1, 2, 3]", "{lo: 2, hi: 1}", "&a [*a]", "&b {x: *b}", "*undefined", "[" * 400 + "]" * 400,
-    "9" * 5000, "!!python/object/apply:os.system ['true']", "!!binary aGk=", "!!set {a, b}", "!!omap [a: 1]",
-    "present", "absent", "deal", "clash", "doc-a", "doc-b", "talks-held", " ", ", ", "[", "{", "#",
+    "2020-13-01",
+    "2020-02-30",
+    "2020-01-10 10:00:00",
+    "0",
+    "-1",
+    "1.5",
+    ".nan",
+    ".inf",
+    "yes",
+    "no",
+    "~",
+    "''",
+    "[]",
+    "{}",
+    "[1, 2, 3]",
+    "{lo: 2, hi: 1}",
+    "&a [*a]",
+    "&b {x: *b}",
+    "*undefined",
+    "[" * 400 + "]" * 400,
+    "9" * 5000,
+    "!!python/object/apply:os.system ['true']",
+    "!!binary aGk=",
+    "!!set {a, b}",
+    "!!omap [a: 1]",
+    "present",
+    "absent",
+    "deal",
+    "clash",
+    "doc-a",
+    "doc-b",
+    "talks-held",
+    " ",
+    ", ",
+    "[",
+    "{",
+    "#",
 ]
 
 yamlish_text = st.lists(st.sampled_from(TOKENS) | st.text(max_size=4), max_size=60).map("".join)
@@ -65,7 +179,7 @@ def mutated_fixture(draw) -> tuple[str, str]:
             pos = draw(st.integers(0, len(text)))
             cut = draw(st.integers(0, 8))
             insert = draw(st.sampled_from(TOKENS) | st.text(max_size=3))
-            text = text[:pos] + insert + text[pos + cut:]
+            text = text[:pos] + insert + text[pos + cut :]
     return file, text
 
 
@@ -142,18 +256,30 @@ SCALAR_FIELDS = [
     ("questions.yaml", "family: ", "clash", "questions[1].family"),
     ("reference_classes.yaml", "relevance: ", "0.5", "reference_classes[0].relevance"),
     ("reference_classes.yaml", "exposure_years: ", "2.0", "reference_classes[1].exposure_years"),
-    ("reference_classes.yaml", "{name: Case 3, date: 2003-01-01, outcome: ", "yes",
-     "reference_classes[0].cases[2].outcome"),
+    (
+        "reference_classes.yaml",
+        "{name: Case 3, date: 2003-01-01, outcome: ",
+        "yes",
+        "reference_classes[0].cases[2].outcome",
+    ),
     ("indicators.yaml", "group: ", "talks", "indicators[0].group"),
     ("evidence.yaml", "credibility: ", "0.9", "evidence[0].credibility"),
     ("evidence.yaml", "state: ", "0.5", "evidence[2].state"),
     ("evidence.yaml", "  - id: ", "ev-threat", "evidence[1].id"),
 ]
-ALL_FIELDS = [*SCALAR_FIELDS, ("indicators.yaml", "clash: ", "{lo: 1.2, hi: 2.5}", "indicators[1].likelihood_ratios.clash")]
+ALL_FIELDS = [
+    *SCALAR_FIELDS,
+    ("indicators.yaml", "clash: ", "{lo: 1.2, hi: 2.5}", "indicators[1].likelihood_ratios.clash"),
+]
 
 scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
-    | st.dates(min_value=dt.date(1, 1, 1)) | st.datetimes()
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.dates(min_value=dt.date(1, 1, 1))
+    | st.datetimes()
 )
 keys = st.text(max_size=8) | st.integers(-5, 5) | st.booleans()
 containers = st.recursive(
@@ -174,10 +300,16 @@ _OneLineDumper.add_representer(
 
 def flow_yaml(value) -> str:
     """``value`` as one line of flow-style YAML, fit to follow ``field: `` in block or flow context."""
-    dumped = yaml.dump({"k": value}, Dumper=_OneLineDumper, default_flow_style=True, width=float("inf"),
-                       sort_keys=False, allow_unicode=True).strip()
+    dumped = yaml.dump(
+        {"k": value},
+        Dumper=_OneLineDumper,
+        default_flow_style=True,
+        width=float("inf"),
+        sort_keys=False,
+        allow_unicode=True,
+    ).strip()
     assert dumped.startswith('{"k": ') and dumped.endswith("}") and "\n" not in dumped, dumped
-    return dumped[len('{"k": '):-1]
+    return dumped[len('{"k": ') : -1]
 
 
 def substituted(file: str, before: str, old: str, value) -> str:

@@ -12,14 +12,25 @@ import json
 import pandas as pd
 import pytest
 
-from foresight import runner
+from foresight.run import runner
 from nbhelpers import DRAWS, MINI, foresight_cli, notebook_env, read_json, snapshot
 from packtools import replace
 
 __all__ = ["notebook_env"]
 
-FORECAST_COLUMNS = ["question_id", "title", "family", "as_of", "mean", "p05", "p50", "p95", "base_rate_mean",
-                    "resolution", "converged"]
+FORECAST_COLUMNS = [
+    "question_id",
+    "title",
+    "family",
+    "as_of",
+    "mean",
+    "p05",
+    "p50",
+    "p95",
+    "base_rate_mean",
+    "resolution",
+    "converged",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +41,9 @@ def runs_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def first_run(notebook_env, runs_dir):
     """One complete run of the whole suite on the mini pack (as_of before one question opens)."""
-    result = foresight_cli("run", str(MINI), "--draws", str(DRAWS), "--as-of", "2020-02-01", "--runs-dir",
-                           str(runs_dir), "--no-progress")
+    result = foresight_cli(
+        "run", str(MINI), "--draws", str(DRAWS), "--as-of", "2020-02-01", "--runs-dir", str(runs_dir), "--no-progress"
+    )
     folders = [p for p in runs_dir.iterdir() if not p.name.startswith(".")]
     assert len(folders) == 1, result.stderr
     return result, folders[0]
@@ -111,8 +123,19 @@ def test_html_hides_code_and_embeds_the_figures(first_run):
 def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(first_run, runs_dir):
     _, first = first_run
     before = snapshot(first)
-    result = foresight_cli("run", str(MINI), "--question", "deal-by-june", "--draws", str(DRAWS), "--param",
-                           "lr_width_scale=0", "--runs-dir", str(runs_dir), "--no-progress")
+    result = foresight_cli(
+        "run",
+        str(MINI),
+        "--question",
+        "deal-by-june",
+        "--draws",
+        str(DRAWS),
+        "--param",
+        "lr_width_scale=0",
+        "--runs-dir",
+        str(runs_dir),
+        "--no-progress",
+    )
     assert result.returncode == 1
     assert "FAILED forecast-deal-by-june: ParameterError: parameter 'lr_width_scale'" in result.stderr
     folders = sorted(p for p in runs_dir.iterdir() if not p.name.startswith("."))
@@ -124,8 +147,11 @@ def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(fir
     assert record["error"]["ename"] == "ParameterError"
     assert "parameter 'lr_width_scale': got 0 (int)" in record["error"]["evalue"]
     statuses = {nb["name"]: nb["status"] for nb in record["notebooks"]}
-    assert (statuses["evidence"], statuses["forecast-deal-by-june"], statuses["scenarios"]) == ("ok", "failed",
-                                                                                              "failed")
+    assert (statuses["evidence"], statuses["forecast-deal-by-june"], statuses["scenarios"]) == (
+        "ok",
+        "failed",
+        "failed",
+    )
     assert (second / "forecast-deal-by-june.ipynb").is_file()  # the partial notebook, for reading the error
     assert list(pd.read_csv(second / "forecasts.csv").columns[:3]) == ["question_id", "title", "family"]
     assert snapshot(first) == before
@@ -148,13 +174,16 @@ def test_invalid_pack_exits_2_with_the_validate_problems_and_makes_no_run(pack, 
     assert not (tmp_path / "runs").exists()
 
 
-@pytest.mark.parametrize("args, words", [
-    (["--question", "nope"], "parameter 'question': got 'nope'"),
-    (["--as-of", "2020-02-30"], "parameter 'as_of'"),
-    (["--draws", "10"], "parameter 'draws': got 10"),
-    (["--param", "lr_width=2"], "--param lr_width: no notebook has this parameter"),
-    (["--param", "question=x"], "--param question: is set by `foresight run` itself (use --question"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--question", "nope"], "parameter 'question': got 'nope'"),
+        (["--as-of", "2020-02-30"], "parameter 'as_of'"),
+        (["--draws", "10"], "parameter 'draws': got 10"),
+        (["--param", "lr_width=2"], "--param lr_width: no notebook has this parameter"),
+        (["--param", "question=x"], "--param question: is set by `foresight run` itself (use --question"),
+    ],
+)
 def test_bad_options_exit_2_before_any_notebook(args, words, tmp_path, notebook_env):
     result = foresight_cli("run", str(MINI), *args, "--runs-dir", str(tmp_path / "runs"))
     assert result.returncode == 2 and words in result.stderr
@@ -186,8 +215,11 @@ def test_runs_table_shows_incomplete_and_unreadable_folders(tmp_path):
     (tmp_path / "20260101-000001-bbbb").mkdir()
     good = tmp_path / "20260101-000002-cccc"
     good.mkdir()
-    (good / "run.json").write_text(json.dumps({"kind": "run", "status": "complete", "pack": {"id": "mini"},
-                                               "notebooks": [{}], "tables": {"forecasts": 2}}))
+    (good / "run.json").write_text(
+        json.dumps(
+            {"kind": "run", "status": "complete", "pack": {"id": "mini"}, "notebooks": [{}], "tables": {"forecasts": 2}}
+        )
+    )
     frame = runner.list_runs(tmp_path)
     assert frame["status"].tolist() == ["incomplete", "no run.json", "complete"]
     assert frame.loc[2, "forecasts"] == 2

@@ -45,9 +45,17 @@ def linked_run(notebook_env, tmp_path_factory):
     pack = copy_pack(base)
     (pack / "links.yaml").write_text(LINKS, encoding="utf-8")
     out = base / "results"
-    output = execute("scenarios", base, pack=str(pack), as_of="2020-03-15", draws=DRAWS,
-                     scenario_questions="clash-by-december, deal-by-june", interactive=False,
-                     learn_from_cases=False, out_dir=str(out))  # exact draws: no NUTS compile (test_notebooks covers it)
+    output = execute(
+        "scenarios",
+        base,
+        pack=str(pack),
+        as_of="2020-03-15",
+        draws=DRAWS,
+        scenario_questions="clash-by-december, deal-by-june",
+        interactive=False,
+        learn_from_cases=False,
+        out_dir=str(out),
+    )  # exact draws: no NUTS compile (test_notebooks covers it)
     return output, out
 
 

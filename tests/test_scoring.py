@@ -10,8 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 from scipy import stats
 
-from foresight.history_plots import plot_calibration
-from foresight.scoring import (
+from foresight.evaluate.scoring import (
     LOG_CLIP,
     calibration_table,
     calibration_verdict,
@@ -19,20 +18,24 @@ from foresight.scoring import (
     score_table,
     time_averaged,
 )
+from foresight.report.history_plots import plot_calibration
 
 
 def table(probabilities, outcomes, question_ids=None, as_of="2020-01-01", **extra) -> pd.DataFrame:
     n = len(probabilities)
-    return pd.DataFrame({
-        "question_id": question_ids if question_ids is not None else [f"q{i}" for i in range(n)],
-        "as_of": as_of if not isinstance(as_of, str) else [as_of] * n,
-        "probability": probabilities,
-        "outcome": outcomes,
-        **extra,
-    })
+    return pd.DataFrame(
+        {
+            "question_id": question_ids if question_ids is not None else [f"q{i}" for i in range(n)],
+            "as_of": as_of if not isinstance(as_of, str) else [as_of] * n,
+            "probability": probabilities,
+            "outcome": outcomes,
+            **extra,
+        }
+    )
 
 
 # --- per-forecast scores -----------------------------------------------------
+
 
 def test_hand_computed_scores():
     scored = score_table(table([0.8, 0.8, 0.5, 0.3], [1, 0, "yes", "No"]))
@@ -45,8 +48,9 @@ def test_hand_computed_scores():
 def test_certain_forecasts_are_clipped_for_the_log_score_only():
     scored = score_table(table([0.0, 1.0, 1.0, 0.0], [1, 1, 0, 0]))
     np.testing.assert_allclose(scored["brier"], [1.0, 0.0, 1.0, 0.0])
-    np.testing.assert_allclose(scored["log_score"], [math.log(LOG_CLIP), math.log1p(-LOG_CLIP),
-                                                     math.log(LOG_CLIP), math.log1p(-LOG_CLIP)])
+    np.testing.assert_allclose(
+        scored["log_score"], [math.log(LOG_CLIP), math.log1p(-LOG_CLIP), math.log(LOG_CLIP), math.log1p(-LOG_CLIP)]
+    )
     assert LOG_CLIP == 1e-6 and math.log(LOG_CLIP) == pytest.approx(-13.8155, abs=1e-4)
 
 
@@ -69,18 +73,22 @@ def test_the_input_table_is_not_changed():
 
 # --- bad tables --------------------------------------------------------------
 
+
 def test_missing_columns_are_named():
     df = table([0.5], [1]).drop(columns=["outcome", "as_of"])
     with pytest.raises(ValueError, match=r"lacks the column\(s\) 'as_of', 'outcome'.*has 'question_id', 'probability'"):
         score_table(df)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (1.2, r"probabilities in \[0, 1\].*row 1: 1.2"),
-    (-0.1, r"probabilities in \[0, 1\].*row 1: -0.1"),
-    ("70%", r"must hold numbers.*row 1: '70%'"),
-    (None, r"must hold numbers.*row 1"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (1.2, r"probabilities in \[0, 1\].*row 1: 1.2"),
+        (-0.1, r"probabilities in \[0, 1\].*row 1: -0.1"),
+        ("70%", r"must hold numbers.*row 1: '70%'"),
+        (None, r"must hold numbers.*row 1"),
+    ],
+)
 def test_bad_probabilities_are_refused_with_the_row(bad, message):
     with pytest.raises(ValueError, match=message):
         score_table(table([0.5, bad], [1, 0]))
@@ -103,12 +111,18 @@ def test_bad_dates_and_ids_are_refused():
 
 # --- time-averaged -----------------------------------------------------------
 
+
 def test_time_average_weights_each_forecast_by_the_days_it_holds():
     # Rows out of date order on purpose: 0.6 on Jan 1 holds 10 days, 0.9 on Jan 11 holds 20,
     # 0.2 on Jan 31 holds 10 until closes (Feb 10, earlier than resolved_on).
-    df = table([0.2, 0.6, 0.9], [1, 1, 1], question_ids=["q"] * 3,
-               as_of=["2020-01-31", "2020-01-01", "2020-01-11"],
-               closes="2020-02-10", resolved_on="2020-02-20")
+    df = table(
+        [0.2, 0.6, 0.9],
+        [1, 1, 1],
+        question_ids=["q"] * 3,
+        as_of=["2020-01-31", "2020-01-01", "2020-01-11"],
+        closes="2020-02-10",
+        resolved_on="2020-02-20",
+    )
     row = time_averaged(df).iloc[0]
     assert row["brier"] == pytest.approx((0.16 * 10 + 0.01 * 20 + 0.64 * 10) / 40)  # = 0.205
     assert row["log_score"] == pytest.approx((math.log(0.6) * 10 + math.log(0.9) * 20 + math.log(0.2) * 10) / 40)
@@ -119,8 +133,14 @@ def test_time_average_weights_each_forecast_by_the_days_it_holds():
 
 def test_time_average_ends_at_an_early_resolution_and_ignores_later_forecasts():
     # Resolved on Jan 21, before closes: the Jan 11 forecast holds 10 days, the Jan 31 one none.
-    df = table([0.2, 0.6, 0.9], [1, 1, 1], question_ids=["q"] * 3,
-               as_of=["2020-01-01", "2020-01-11", "2020-01-31"], closes="2020-06-01", resolved_on="2020-01-21")
+    df = table(
+        [0.2, 0.6, 0.9],
+        [1, 1, 1],
+        question_ids=["q"] * 3,
+        as_of=["2020-01-01", "2020-01-11", "2020-01-31"],
+        closes="2020-06-01",
+        resolved_on="2020-01-21",
+    )
     row = time_averaged(df).iloc[0]
     assert row["brier"] == pytest.approx((0.64 * 10 + 0.16 * 10) / 20)
     assert row["days"] == 20.0
@@ -133,13 +153,15 @@ def test_time_average_of_one_forecast_on_the_last_day_falls_back_to_the_plain_me
 
 
 def test_time_average_per_forecaster_and_of_named_columns():
-    df = pd.DataFrame({
-        "who": ["crowd", "crowd", "us", "us"],
-        "question_id": ["q"] * 4,
-        "as_of": ["2020-01-01", "2020-01-04", "2020-01-01", "2020-01-02"],
-        "closes": ["2020-01-05"] * 4,
-        "x": [1.0, 5.0, 2.0, 4.0],
-    })
+    df = pd.DataFrame(
+        {
+            "who": ["crowd", "crowd", "us", "us"],
+            "question_id": ["q"] * 4,
+            "as_of": ["2020-01-01", "2020-01-04", "2020-01-01", "2020-01-02"],
+            "closes": ["2020-01-05"] * 4,
+            "x": [1.0, 5.0, 2.0, 4.0],
+        }
+    )
     out = time_averaged(df, ["x"], by=["who"]).set_index("who")
     assert out.loc["crowd", "x"] == pytest.approx((1 * 3 + 5 * 1) / 4)
     assert out.loc["us", "x"] == pytest.approx((2 * 1 + 4 * 3) / 4)
@@ -157,6 +179,7 @@ def test_time_average_refuses_duplicates_and_unknown_ends():
 
 # --- calibration -------------------------------------------------------------
 
+
 def test_calibration_counts_and_jeffreys_intervals_by_hand():
     p = [0.1, 0.15, 0.2, 0.35, 0.35, 0.6, 0.9, 1.0]
     o = [0, 1, 0, 0, 1, 1, 1, 1]
@@ -166,11 +189,13 @@ def test_calibration_counts_and_jeffreys_intervals_by_hand():
     first = cal.iloc[0]
     assert first["mean_forecast"] == pytest.approx(0.125) and first["observed"] == pytest.approx(0.5)
     assert (first["obs_lo"], first["obs_hi"]) == pytest.approx(
-        (stats.beta.ppf(0.05, 1.5, 1.5), stats.beta.ppf(0.95, 1.5, 1.5)))
+        (stats.beta.ppf(0.05, 1.5, 1.5), stats.beta.ppf(0.95, 1.5, 1.5))
+    )
     second = cal.iloc[1]
     assert second["mean_forecast"] == pytest.approx(0.3) and second["observed"] == pytest.approx(1 / 3)
     assert (second["obs_lo"], second["obs_hi"]) == pytest.approx(
-        (stats.beta.ppf(0.05, 1.5, 2.5), stats.beta.ppf(0.95, 1.5, 2.5)))
+        (stats.beta.ppf(0.05, 1.5, 2.5), stats.beta.ppf(0.95, 1.5, 2.5))
+    )
     # All happened in the last bin: the upper end is 1 (boundary rule), the lower the Beta(2.5, 0.5) 5% quantile.
     last = cal.iloc[4]
     assert (last["obs_lo"], last["obs_hi"]) == pytest.approx((stats.beta.ppf(0.05, 2.5, 0.5), 1.0))
@@ -214,8 +239,7 @@ def test_verdict_thin_bins():
     df = pd.concat([_calibrated(10), table([0.45], [1], question_ids=["extra"])], ignore_index=True)
     verdict = calibration_verdict(df)
     assert verdict.enough and verdict.thin_bins == ()  # 0.45 joins a full bin
-    df = pd.concat([_calibrated(10).iloc[10:], table([0.15, 0.1], [0, 0], question_ids=["a", "b"])],
-                   ignore_index=True)
+    df = pd.concat([_calibrated(10).iloc[10:], table([0.15, 0.1], [0, 0], question_ids=["a", "b"])], ignore_index=True)
     verdict = calibration_verdict(df)
     assert not verdict.enough and verdict.thin_bins == ("0–0.2 (2)",)
     assert "fewer than 5 forecasts: 0–0.2 (2)" in verdict.text

@@ -39,6 +39,7 @@ def seed_pack():
 
 # --- helpers -----------------------------------------------------------------
 
+
 def words(text: str) -> list[str]:
     """Lower-case words, punctuation ignored (the same tokenisation as the repository's copy hook)."""
     return re.findall(r"[a-z0-9']+", text.lower())
@@ -46,7 +47,7 @@ def words(text: str) -> list[str]:
 
 def shingles(text: str, n: int = SHINGLE) -> set[str]:
     w = words(text)
-    return {" ".join(w[i:i + n]) for i in range(len(w) - n + 1)}
+    return {" ".join(w[i : i + n]) for i in range(len(w) - n + 1)}
 
 
 def copied_runs(text: str, seed_shingles: set[str]) -> list[str]:
@@ -67,6 +68,7 @@ def seed_shingles() -> set[str]:
 
 # --- it validates --------------------------------------------------------------
 
+
 def test_pack_loads_without_problems(seed_pack):
     assert seed_pack.meta.id == "us-china-korea-2017-2019"
 
@@ -84,6 +86,7 @@ def test_loader_rejects_a_question_opening_before_its_document(tmp_path):
 
 
 # --- counts --------------------------------------------------------------------
+
 
 def test_enough_questions(seed_pack):
     assert len(seed_pack.questions) >= MIN_QUESTIONS
@@ -105,8 +108,7 @@ def test_every_family_with_questions_has_a_reference_class(seed_pack):
     for family in {q.family for q in questions}:
         in_family = {q.id for q in questions if q.family == family}
         serving = [
-            rc.id for rc in seed_pack.reference_classes.values()
-            if family in rc.serves or in_family & set(rc.serves)
+            rc.id for rc in seed_pack.reference_classes.values() if family in rc.serves or in_family & set(rc.serves)
         ]
         assert serving, f"no reference class serves family {family}"
 
@@ -141,6 +143,7 @@ def test_some_cases_are_coded_on_indicators(seed_pack):
 
 # --- resolvable questions --------------------------------------------------------
 
+
 def test_questions_have_criteria_and_a_window(seed_pack):
     for q in seed_pack.questions.values():
         assert q.criteria.strip(), f"{q.id}: empty criteria"
@@ -167,6 +170,7 @@ def test_by_deadline_resolutions_respect_the_deadline(seed_pack):
 
 
 # --- use of indicators and documents ----------------------------------------------
+
 
 def test_every_indicator_is_observed_or_says_why_not(seed_pack):
     used = {ev.indicator for ev in seed_pack.evidence}
@@ -200,6 +204,7 @@ def test_three_source_documents(seed_pack):
 
 # --- dates ---------------------------------------------------------------------------
 
+
 def test_questions_open_on_or_after_the_documents_that_raise_them(seed_pack):
     for q in seed_pack.questions.values():
         assert q.raised_by, f"{q.id}: raised_by is empty"
@@ -220,6 +225,7 @@ def test_undated_documents_explain_their_date(seed_pack):
 
 
 # --- no copied text --------------------------------------------------------------------
+
 
 def test_pack_keeps_no_article_text_files():
     assert not list(PACK_DIR.rglob("*.txt")), "the pack must not contain the documents' text"

@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 
 from foresight import forecast
-from foresight.sensitivity import change_my_mind, tornado
-
+from foresight.evaluate.sensitivity import change_my_mind, tornado
 from modelpacks import indicator, observation, write_pack
 
 
 def _pack(tmp_path, strong=(2.0, 3.0), weak=(1.1, 1.3), unobserved=(1.5, 6.0)):
-    inds = [indicator("strong", *strong, group="g1"), indicator("weak", *weak, group="g2"),
-            indicator("latent", *unobserved, group="g3")]
+    inds = [
+        indicator("strong", *strong, group="g1"),
+        indicator("weak", *weak, group="g2"),
+        indicator("latent", *unobserved, group="g3"),
+    ]
     evs = [observation("e-strong", "strong"), observation("e-weak", "weak")]
     return write_pack(tmp_path, indicators=inds, evidence=evs, groups={"g1": 0.5, "g2": 0.5, "g3": 0.5})
 
@@ -31,7 +33,10 @@ def test_widening_an_interval_grows_its_bar_to_the_top(tmp_path):
     wide = tornado(forecast(_pack(tmp_path / "b", weak=(0.5, 12.0)), "q", as_of="2020-03-01", draws=2000))
     assert narrow.iloc[0]["item"] != "weak"
     assert wide.iloc[0]["item"] == "weak" and wide.iloc[0]["kind"] == "lr"
-    swing = lambda t: t.set_index(["kind", "item"]).loc[("lr", "weak"), "swing"]
+
+    def swing(t):
+        return t.set_index(["kind", "item"]).loc[("lr", "weak"), "swing"]
+
     assert swing(wide) > swing(narrow)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from foresight.sweep import GridError, load_grid
+from foresight.run.sweep import GridError, load_grid
 from nbhelpers import DRAWS, MINI, ROOT, foresight_cli, notebook_env, read_json, seed_pack_valid
 
 __all__ = ["notebook_env"]
@@ -47,29 +47,40 @@ def test_a_good_grid_expands_to_the_product_plus_the_rows(tmp_path):
     assert grid.notebook.name == "forecast"
     assert grid.swept == ["as_of", "lr_width_scale"]
     assert grid.combinations == [
-        {"as_of": "2020-02-01", "lr_width_scale": 0.5}, {"as_of": "2020-02-01", "lr_width_scale": 2.0},
-        {"as_of": "2020-05-01", "lr_width_scale": 0.5}, {"as_of": "2020-05-01", "lr_width_scale": 2.0},
+        {"as_of": "2020-02-01", "lr_width_scale": 0.5},
+        {"as_of": "2020-02-01", "lr_width_scale": 2.0},
+        {"as_of": "2020-05-01", "lr_width_scale": 0.5},
+        {"as_of": "2020-05-01", "lr_width_scale": 2.0},
         {"as_of": "2020-06-01", "lr_width_scale": 1.0},
     ]
     assert grid.workers == 2 and grid.fixed["question"] == "deal-by-june"
 
 
-@pytest.mark.parametrize("edit, expected", [
-    (("workers: 2", "workers: 2\ncolour: blue"), "colour: unknown key; allowed keys: notebook, parameters, grid"),
-    (("notebook: forecast", "notebook: forcast"), "notebook: no notebook 'forcast'; notebooks in"),
-    (("  draws: 200", "  drawz: 200"), "parameters.drawz: not a parameter of forecast.ipynb; parameters of "
-                                      "forecast.ipynb: pack, question, as_of"),
-    (("  lr_width_scale: [0.5, 2.0]", "  lr_width_scale: []"), "grid.lr_width_scale: must be a non-empty list"),
-    (("  lr_width_scale: [0.5, 2.0]", "  lr_width_scale: 2.0"), "grid.lr_width_scale: must be a non-empty list"),
-    (("  as_of: [2020-02-01, 2020-05-01]", "  as_of: [2020-02-01, 2019-05-01]"),
-     "grid.as_of: parameter 'as_of': got '2019-05-01' (str); expected a date in the window of question "
-     "'deal-by-june': 2020-01-10 to 2020-06-01"),
-    (("  - {as_of: 2020-06-01, lr_width_scale: 1.0}", "  - {as_of: 2020-06-01, lr_width_scale: -1}"),
-     "rows[0].lr_width_scale: parameter 'lr_width_scale': got -1"),
-    (("  question: deal-by-june", "  question: 7"), "parameters.question: parameter 'question': got 7 (int)"),
-    (("  draws: 200", "  draws: 200\n  out_dir: x"), "parameters.out_dir: set by the sweep itself"),
-    (("workers: 2", "workers: 0"), "workers: must be a whole number of at least 1"),
-])
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (("workers: 2", "workers: 2\ncolour: blue"), "colour: unknown key; allowed keys: notebook, parameters, grid"),
+        (("notebook: forecast", "notebook: forcast"), "notebook: no notebook 'forcast'; notebooks in"),
+        (
+            ("  draws: 200", "  drawz: 200"),
+            "parameters.drawz: not a parameter of forecast.ipynb; parameters of forecast.ipynb: pack, question, as_of",
+        ),
+        (("  lr_width_scale: [0.5, 2.0]", "  lr_width_scale: []"), "grid.lr_width_scale: must be a non-empty list"),
+        (("  lr_width_scale: [0.5, 2.0]", "  lr_width_scale: 2.0"), "grid.lr_width_scale: must be a non-empty list"),
+        (
+            ("  as_of: [2020-02-01, 2020-05-01]", "  as_of: [2020-02-01, 2019-05-01]"),
+            "grid.as_of: parameter 'as_of': got '2019-05-01' (str); expected a date in the window of question "
+            "'deal-by-june': 2020-01-10 to 2020-06-01",
+        ),
+        (
+            ("  - {as_of: 2020-06-01, lr_width_scale: 1.0}", "  - {as_of: 2020-06-01, lr_width_scale: -1}"),
+            "rows[0].lr_width_scale: parameter 'lr_width_scale': got -1",
+        ),
+        (("  question: deal-by-june", "  question: 7"), "parameters.question: parameter 'question': got 7 (int)"),
+        (("  draws: 200", "  draws: 200\n  out_dir: x"), "parameters.out_dir: set by the sweep itself"),
+        (("workers: 2", "workers: 0"), "workers: must be a whole number of at least 1"),
+    ],
+)
 def test_grid_problems_name_the_field_and_what_is_allowed(tmp_path, edit, expected):
     assert GOOD.count(edit[0]) == 1
     found = problems(write(tmp_path, GOOD.replace(*edit)))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from foresight import forecast
-from foresight.whatif_panel import forecast_table, removal_matrix, show_whatif, whatif_panel
-
+from foresight.report.whatif_panel import removal_matrix, show_whatif, whatif_panel
 from modelpacks import indicator, observation, write_pack
 
 

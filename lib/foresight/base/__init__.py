@@ -1,0 +1,5 @@
+"""Layer 0 - foundations every layer may use: where the project, its runs and its cache live, and
+files written atomically (readers never see half a file).
+
+May import: the standard library and third-party packages only, never another foresight layer.
+"""

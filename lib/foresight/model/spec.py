@@ -1,0 +1,154 @@
+"""The model of one question family: priors, reference-class data, and the PyMC graph.
+
+Parameters are the reference class's rate per case, ``theta``, and one log
+likelihood ratio per indicator, ``beta``. For a question with discounted
+indicator values x (see :mod:`foresight.model.evidence`):
+
+    logit P(yes) = logit(base(theta, window)) + sum_k beta_k * x_k
+
+When the class's cases are coded on the question's indicators, the cases are
+data for a Bayesian logistic regression: theta ~ Beta(0.5, 0.5) (Jeffreys),
+beta_k ~ Normal(mu_k, sigma_k) from the elicited intervals, and each case's
+Bernoulli likelihood is raised to the class's relevance r (the same power
+prior that gives the closed-form base rate). With no coded case the posterior
+of theta is that closed form, Beta(0.5 + r*yes, 0.5 + r*no), beta keeps its
+elicited prior, and both are drawn exactly by forward sampling.
+
+Only cases dated before the question's `opens` date are used, so a forecast
+never learns from history its forecaster could not have known.
+
+Everything that determines the posterior lives in :class:`ModelSpec`, whose
+hash keys the on-disk cache of draws.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from foresight.model.evidence import case_features, group_discount
+from foresight.model.priors import JEFFREYS, base_rate_beta, log_lr_normal
+from foresight.pack.loader import Pack
+from foresight.pack.schema import Question
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """All inputs of one posterior: priors, case data, and how features were built."""
+
+    pack_id: str
+    reference_class: str
+    relevance: float
+    theta_prior: tuple[float, float]
+    indicators: tuple[str, ...]
+    groups: tuple[str, ...]
+    rho: tuple[float, ...]
+    mu: tuple[float, ...]
+    sigma: tuple[float, ...]
+    case_names: tuple[str, ...]
+    case_x: tuple[tuple[float, ...], ...]
+    case_y: tuple[int, ...]
+    learns_from_cases: bool
+    discount_groups: bool
+    lr_width_scale: float
+
+    @property
+    def n_indicators(self) -> int:
+        return len(self.indicators)
+
+    def case_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) of the reference-class cases: X is (n_cases, n_indicators), already discounted."""
+        x = np.array(self.case_x, dtype=float).reshape(len(self.case_y), self.n_indicators)
+        return x, np.array(self.case_y, dtype=int)
+
+    def digest(self) -> str:
+        """A stable hash of the spec (float reprs are exact, so equal inputs give equal hashes)."""
+        text = json.dumps(asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def posterior_digest(self) -> str:
+        """Hash of only what the posterior depends on: ``rho`` and the discount switch act on the
+        current question's features, and on the cases only through ``case_x`` (hashed), so specs
+        differing in them alone share draws (the naive-Bayes baseline often reuses the model's)."""
+        fields = {k: v for k, v in asdict(self).items() if k not in ("rho", "discount_groups")}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def model_spec(
+    pack: Pack,
+    question: Question,
+    *,
+    learn_from_cases: bool = True,
+    discount_groups: bool = True,
+    lr_width_scale: float = 1.0,
+) -> ModelSpec:
+    """Collect the priors and case data for ``question`` from the pack."""
+    if not lr_width_scale > 0:
+        raise ValueError(f"lr_width_scale must be > 0; got {lr_width_scale}")
+    rc = pack.reference_class_for(question)
+    # Only history known when the question opened: a case dated on or after `opens`
+    # would let a backtest learn from outcomes its forecaster could not have seen.
+    cases = [case for case in rc.cases if case.date < question.opens]
+    indicators = pack.indicators_for(question)
+    groups = tuple(ind.group for ind in indicators)
+    rho_by_group = {g: (pack.meta.correlation_groups[g].rho if discount_groups else 0.0) for g in groups}
+    mus, sigmas = [], []
+    for ind in indicators:
+        interval = pack.lr_interval(ind, question)
+        assert interval is not None
+        mu, sigma = log_lr_normal(interval, lr_width_scale)
+        mus.append(mu)
+        sigmas.append(sigma)
+    raw = np.array([case_features(indicators, case.indicators) for case in cases]).reshape(len(cases), len(indicators))
+    coded = bool(len(indicators)) and bool(np.any(raw != 0.0))
+    learns = learn_from_cases and coded
+    x = group_discount(raw, groups, rho_by_group) if len(indicators) else raw
+    theta_prior = (JEFFREYS, JEFFREYS) if learns else base_rate_beta(rc, cases)
+    return ModelSpec(
+        pack_id=pack.meta.id,
+        reference_class=rc.id,
+        relevance=rc.relevance,
+        theta_prior=theta_prior,
+        indicators=tuple(ind.id for ind in indicators),
+        groups=groups,
+        rho=tuple(rho_by_group[g] for g in groups),
+        mu=tuple(mus),
+        sigma=tuple(sigmas),
+        case_names=tuple(case.name for case in cases),
+        case_x=tuple(tuple(float(v) for v in row) for row in x),
+        case_y=tuple(1 if case.outcome == "yes" else 0 for case in cases),
+        learns_from_cases=learns,
+        discount_groups=discount_groups,
+        lr_width_scale=lr_width_scale,
+    )
+
+
+def add_spec_to_model(spec: ModelSpec, prefix: str = "") -> None:
+    """Add ``spec``'s variables to the PyMC model in context, names prefixed (for joint models)."""
+    import pymc as pm
+
+    model = pm.modelcontext(None)
+    ind_dim, case_dim = f"{prefix}indicator", f"{prefix}case"
+    model.add_coord(ind_dim, list(spec.indicators))
+    model.add_coord(case_dim, list(spec.case_names))
+    theta = pm.Beta(f"{prefix}theta", alpha=spec.theta_prior[0], beta=spec.theta_prior[1])
+    beta = pm.Normal(f"{prefix}beta", mu=np.array(spec.mu), sigma=np.array(spec.sigma), dims=ind_dim)
+    if spec.learns_from_cases:
+        x, y = spec.case_matrix()
+        x_data = pm.Data(f"{prefix}case_x", x, dims=(case_dim, ind_dim))
+        logit_p = pm.math.logit(theta) + pm.math.dot(x_data, beta)
+        loglik = pm.logp(pm.Bernoulli.dist(logit_p=logit_p), y)
+        # Power prior: each case's likelihood counts with the class's relevance.
+        pm.Potential(f"{prefix}cases_weighted_by_relevance", spec.relevance * loglik.sum())
+
+
+def build_pymc_model(spec: ModelSpec):
+    """The PyMC model of ``spec``: the regression when it learns from cases, else the priors alone."""
+    import pymc as pm
+
+    with pm.Model() as model:
+        add_spec_to_model(spec)
+    return model

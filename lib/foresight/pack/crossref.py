@@ -1,0 +1,247 @@
+"""Checks that relate records to each other: ids that must exist, dates that must agree.
+
+Each check yields ``(file, loc, message)``; the loader turns loc into a line.
+They run on the records that passed their own validation, so one broken
+record does not hide the problems of the others - and a broken record is not
+reported a second time as an "unknown id" wherever it is referenced (see
+:class:`Table`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+
+from foresight.pack.schema import Document, Evidence, Indicator, Question, ReferenceClass
+
+Finding = tuple[str, tuple, str]
+R = TypeVar("R")
+
+
+@dataclass
+class Table(Generic[R]):
+    """The valid records of one file, and what is known about the rest.
+
+    ``broken`` holds the ids of items that failed their own checks (already
+    reported); ``failed`` counts them, with or without a readable id.
+    ``readable`` is False when the file itself could not be used (missing, bad
+    YAML, wrong shape): then no reference into it is judged at all, since every
+    one would be a false "unknown id".
+    """
+
+    items: list[tuple[int, R]] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)
+    failed: int = 0
+    readable: bool = True
+
+    @cached_property
+    def by_id(self) -> dict[str, R]:
+        return {rec.id: rec for _, rec in self.items}
+
+    @property
+    def complete(self) -> bool:
+        """Every record of the file is here and valid, so a check over all of them can be trusted."""
+        return self.readable and self.failed == 0
+
+    def unknown(self, record_id: str) -> bool:
+        """True when ``record_id`` is surely not defined in this file."""
+        return self.readable and record_id not in self.by_id and record_id not in self.broken
+
+    def choices(self) -> str:
+        return _choices(self.by_id)
+
+
+def _choices(names: Iterable[str]) -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:12])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > 12 else "") if names else "(none defined)"
+
+
+def duplicate_ids(file: str, key: str, table: Table[Any]) -> Iterator[Finding]:
+    """Every id must be unique within its file."""
+    counts = Counter(rec.id for _, rec in table.items)
+    for index, rec in table.items:
+        if counts[rec.id] > 1:
+            yield file, (key, index, "id"), f"duplicate id '{rec.id}': ids must be unique within {file}"
+
+
+def check_questions(
+    families: set[str] | None, questions: Table[Question], documents: Table[Document], classes: Table[ReferenceClass]
+) -> Iterator[Finding]:
+    docs = documents.by_id
+    for index, q in questions.items:
+        loc = ("questions", index)
+        if families is not None and q.family not in families:
+            yield (
+                "questions.yaml",
+                (*loc, "family"),
+                (f"unknown family '{q.family}'; families declared in pack.yaml: {_choices(families)}"),
+            )
+        for j, doc_id in enumerate(q.raised_by):
+            if documents.unknown(doc_id):
+                yield (
+                    "questions.yaml",
+                    (*loc, "raised_by", j),
+                    (f"unknown document '{doc_id}'; documents: {documents.choices()}"),
+                )
+            elif doc_id in docs and q.opens < docs[doc_id].published:
+                yield (
+                    "questions.yaml",
+                    (*loc, "opens"),
+                    (
+                        f"opens ({q.opens}) is before the publication ({docs[doc_id].published}) of '{doc_id}', "
+                        "the document that raises the question; a question opens on or after that date"
+                    ),
+                )
+        if q.reference_class is not None and classes.unknown(q.reference_class):
+            yield (
+                "questions.yaml",
+                (*loc, "reference_class"),
+                (f"unknown reference class '{q.reference_class}'; reference classes: {classes.choices()}"),
+            )
+
+
+def _serves_check(target: str, families: set[str] | None, questions: Table[Question]) -> bool:
+    """True when ``target`` is surely neither a family nor a question id (unknowable without the families)."""
+    return families is not None and target not in families and questions.unknown(target)
+
+
+def check_reference_classes(
+    classes: Table[ReferenceClass],
+    questions: Table[Question],
+    families: set[str] | None,
+    indicators: Table[Indicator],
+) -> Iterator[Finding]:
+    for index, rc in classes.items:
+        loc = ("reference_classes", index)
+        for j, target in enumerate(rc.serves):
+            if _serves_check(target, families, questions):
+                yield (
+                    "reference_classes.yaml",
+                    (*loc, "serves", j),
+                    (f"'{target}' is neither a family nor a question id; families: {_choices(families or ())}"),
+                )
+        served = [
+            q for _, q in questions.items if q.id in rc.serves or q.family in rc.serves or q.reference_class == rc.id
+        ]
+        if rc.exposure_years is None and any(q.kind == "by_deadline" for q in served):
+            yield (
+                "reference_classes.yaml",
+                (*loc, "exposure_years"),
+                (
+                    "required (a number of years > 0) because this class serves by_deadline questions: "
+                    "it turns the class's rate per exposure period into a probability for a question's window"
+                ),
+            )
+        for k, case in enumerate(rc.cases):
+            for ind_id in case.indicators:
+                if indicators.unknown(ind_id):
+                    yield (
+                        "reference_classes.yaml",
+                        (*loc, "cases", k, "indicators", ind_id),
+                        (f"unknown indicator '{ind_id}'; indicators: {indicators.choices()}"),
+                    )
+
+
+def check_question_has_one_class(
+    questions: Table[Question], classes: Table[ReferenceClass], families: set[str] | None
+) -> Iterator[Finding]:
+    """A question needs exactly one reference class: named, or the only one serving its id or family."""
+    for index, q in questions.items:
+        if q.reference_class is not None:
+            continue
+        by_id = [rc.id for _, rc in classes.items if q.id in rc.serves]
+        by_family = [rc.id for _, rc in classes.items if q.family in rc.serves]
+        candidates = by_id or by_family
+        if not candidates:
+            # Silent when the cause is already reported: an unknown family, or a class
+            # that failed its own checks (it may be the one meant to serve this question).
+            if classes.complete and (families is None or q.family in families):
+                yield (
+                    "questions.yaml",
+                    ("questions", index, "family"),
+                    (
+                        f"no reference class serves question '{q.id}' or its family '{q.family}'; "
+                        "add one to reference_classes.yaml (listing the family or question id in serves) "
+                        "or name one in reference_class"
+                    ),
+                )
+        elif len(candidates) > 1:
+            yield (
+                "questions.yaml",
+                ("questions", index, "reference_class"),
+                (
+                    f"several reference classes serve '{q.id}' ({', '.join(sorted(candidates))}); "
+                    "name the one to use in reference_class"
+                ),
+            )
+
+
+def check_indicators(
+    indicators: Table[Indicator], groups: set[str] | None, questions: Table[Question], families: set[str] | None
+) -> Iterator[Finding]:
+    for index, ind in indicators.items:
+        loc = ("indicators", index)
+        if groups is not None and ind.group not in groups:
+            yield (
+                "indicators.yaml",
+                (*loc, "group"),
+                (f"unknown correlation group '{ind.group}'; groups declared in pack.yaml: {_choices(groups)}"),
+            )
+        for target in ind.likelihood_ratios:
+            if _serves_check(target, families, questions):
+                yield (
+                    "indicators.yaml",
+                    (*loc, "likelihood_ratios", target),
+                    (f"'{target}' is neither a family nor a question id; families: {_choices(families or ())}"),
+                )
+
+
+def check_evidence(
+    evidence: Table[Evidence],
+    documents: Table[Document],
+    indicators: Table[Indicator],
+    questions: Table[Question],
+) -> Iterator[Finding]:
+    docs, inds = documents.by_id, indicators.by_id
+    for index, ev in evidence.items:
+        loc = ("evidence", index)
+        doc = docs.get(ev.document)
+        if documents.unknown(ev.document):
+            yield (
+                "evidence.yaml",
+                (*loc, "document"),
+                (f"unknown document '{ev.document}'; documents: {documents.choices()}"),
+            )
+        elif doc is not None and doc.published > ev.observed:
+            yield (
+                "evidence.yaml",
+                (*loc, "observed"),
+                (
+                    f"observed ({ev.observed}) is before document '{doc.id}' was published ({doc.published}); "
+                    "evidence can only be observed on or after its document's publication date"
+                ),
+            )
+        if indicators.unknown(ev.indicator):
+            yield (
+                "evidence.yaml",
+                (*loc, "indicator"),
+                (f"unknown indicator '{ev.indicator}'; indicators: {indicators.choices()}"),
+            )
+        ind = inds.get(ev.indicator)
+        if ind is None or not questions.complete:
+            continue
+        targets = [q for _, q in questions.items if q.id in ind.likelihood_ratios or q.family in ind.likelihood_ratios]
+        if targets and all(ev.observed > q.closes for q in targets):
+            last = max(q.closes for q in targets)
+            yield (
+                "evidence.yaml",
+                (*loc, "observed"),
+                (
+                    f"observed ({ev.observed}) is after every question indicator '{ind.id}' bears on has closed "
+                    f"(the last closes {last}); evidence must fall on or before some question's closes date"
+                ),
+            )

@@ -1,0 +1,212 @@
+"""`links.yaml`: how a pack's questions depend on each other (optional file).
+
+Three kinds of record:
+- **drivers**: shared latent drivers (e.g. US–China cooperation). Each has a
+  90% interval for its *strength* (the share of each linked question's latent
+  variation the driver explains, in (0, 1)) and a *loading* in [-1, 1] per
+  family or question id: the sign says which way the driver pushes, the size
+  how fully the question follows it.
+- **conditionals**: questions asked on a condition ("strike before D given the
+  Hanoi summit produces no signed document"), answered from the joint model.
+- **scenarios**: named logical combinations of outcomes, written as
+  expressions over question ids with `and`, `or`, `not` and parentheses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BeforeValidator, Field, model_validator
+
+from foresight.pack.schema import Id, Record, Text, YesNo, _interval
+
+
+class StrengthInterval(Record):
+    """90% interval of a driver's strength, strictly inside (0, 1)."""
+
+    lo: Annotated[float, Field(gt=0.0, lt=1.0)]
+    hi: Annotated[float, Field(gt=0.0, lt=1.0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> StrengthInterval:
+        if not self.lo < self.hi:
+            raise ValueError(f"the interval must have lo < hi; got lo={self.lo}, hi={self.hi}")
+        return self
+
+
+class Driver(Record):
+    """A latent driver shared by several questions, with a loading per family or question id."""
+
+    id: Id
+    description: Text
+    rationale: Text
+    strength: Annotated[StrengthInterval, BeforeValidator(_interval)]
+    loadings: dict[Id, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(min_length=1)
+
+
+class Conditional(Record):
+    """P(question | given outcomes), read off the joint model."""
+
+    id: Id
+    title: Text
+    question: Id
+    given: dict[Id, YesNo] = Field(min_length=1)
+    rationale: Text | None = None
+
+
+class Scenario(Record):
+    """A named combination of outcomes, e.g. ``trade-deal and summit-signed and not strike``."""
+
+    id: Id
+    title: Text
+    expression: Text
+    description: Text | None = None
+
+
+class Links(Record):
+    """The whole `links.yaml` file."""
+
+    drivers: list[Driver] = Field(default_factory=list)
+    conditionals: list[Conditional] = Field(default_factory=list)
+    scenarios: list[Scenario] = Field(default_factory=list)
+
+
+# --- scenario expressions: a tiny safe parser (no eval) -------------------
+
+_TOKEN = re.compile(r"\s*(\(|\)|[a-z0-9][a-z0-9_-]*)")
+
+
+class ExpressionError(ValueError):
+    """A scenario expression that does not parse; the message says what is allowed."""
+
+
+def parse_expression(text: str) -> Any:
+    """Parse ``a and not (b or c)`` into nested tuples: ('and', x, y), ('or', x, y), ('not', x), or an id."""
+    tokens, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise ExpressionError(
+                f"cannot read {text[pos : pos + 15]!r}: use question ids, and, or, not, and parentheses"
+            )
+        tokens.append(m.group(1))
+        pos = m.end()
+    if not tokens:
+        raise ExpressionError("empty expression")
+
+    def parse_or(i: int) -> tuple[Any, int]:
+        left, i = parse_and(i)
+        while i < len(tokens) and tokens[i] == "or":
+            right, i = parse_and(i + 1)
+            left = ("or", left, right)
+        return left, i
+
+    def parse_and(i: int) -> tuple[Any, int]:
+        left, i = parse_not(i)
+        while i < len(tokens) and tokens[i] == "and":
+            right, i = parse_not(i + 1)
+            left = ("and", left, right)
+        return left, i
+
+    def parse_not(i: int) -> tuple[Any, int]:
+        if i < len(tokens) and tokens[i] == "not":
+            inner, i = parse_not(i + 1)
+            return ("not", inner), i
+        return parse_atom(i)
+
+    def parse_atom(i: int) -> tuple[Any, int]:
+        if i >= len(tokens):
+            raise ExpressionError("the expression ends too early: a question id or '(' is missing")
+        tok = tokens[i]
+        if tok == "(":
+            inner, i = parse_or(i + 1)
+            if i >= len(tokens) or tokens[i] != ")":
+                raise ExpressionError("a '(' is never closed")
+            return inner, i + 1
+        if tok in (")", "and", "or", "not"):
+            raise ExpressionError(f"unexpected {tok!r}: expected a question id or '('")
+        return tok, i + 1
+
+    tree, end = parse_or(0)
+    if end != len(tokens):
+        raise ExpressionError(f"unexpected {tokens[end]!r} after a complete expression")
+    return tree
+
+
+def expression_ids(tree: Any) -> list[str]:
+    """Question ids used by a parsed expression, in order of first use."""
+    if isinstance(tree, str):
+        return [tree]
+    return list(dict.fromkeys(i for part in tree[1:] for i in expression_ids(part)))
+
+
+def evaluate(tree: Any, outcomes: dict[str, Any]) -> np.ndarray:
+    """Evaluate on outcomes (booleans or boolean arrays of one shape) keyed by question id."""
+    if isinstance(tree, str):
+        return np.asarray(outcomes[tree], dtype=bool)
+    if tree[0] == "not":
+        return np.logical_not(evaluate(tree[1], outcomes))
+    combine = np.logical_and if tree[0] == "and" else np.logical_or
+    return combine(evaluate(tree[1], outcomes), evaluate(tree[2], outcomes))
+
+
+# --- checks against the rest of the pack -----------------------------------
+
+
+def check_links(links: Links, questions: dict, families: set[str]):
+    """Yield (loc, message) for every reference in ``links`` that the pack cannot satisfy."""
+    known = set(questions) | families
+    seen: set[str] = set()
+    for kind in ("drivers", "conditionals", "scenarios"):
+        for index, rec in enumerate(getattr(links, kind)):
+            if rec.id in seen:
+                yield (kind, index, "id"), f"duplicate id '{rec.id}': ids must be unique within links.yaml"
+            seen.add(rec.id)
+    for index, drv in enumerate(links.drivers):
+        for target in drv.loadings:
+            if target not in known:
+                yield (
+                    ("drivers", index, "loadings", target),
+                    (f"'{target}' is neither a family nor a question id; families: {', '.join(sorted(families))}"),
+                )
+    total = {qid: 0.0 for qid in questions}
+    for drv in links.drivers:
+        for qid, q in questions.items():
+            total[qid] += loading_for(drv, q) ** 2
+    for qid, value in total.items():
+        if value > 1.0 + 1e-9:
+            yield (
+                ("drivers",),
+                (
+                    f"question '{qid}' has squared loadings summing to {value:.2f} over all drivers; "
+                    "the sum must be at most 1 (each driver explains a share of the question's variation)"
+                ),
+            )
+    for index, cond in enumerate(links.conditionals):
+        for field, qid in [("question", cond.question), *(("given", g) for g in cond.given)]:
+            if qid not in questions:
+                loc = ("conditionals", index, field) if field == "question" else ("conditionals", index, "given", qid)
+                yield loc, f"unknown question '{qid}'"
+        if cond.question in cond.given:
+            yield ("conditionals", index, "given"), "a question cannot be conditioned on itself"
+    for index, sc in enumerate(links.scenarios):
+        try:
+            ids = expression_ids(parse_expression(sc.expression))
+        except ExpressionError as exc:
+            yield ("scenarios", index, "expression"), str(exc)
+            continue
+        for qid in ids:
+            if qid not in questions:
+                yield ("scenarios", index, "expression"), f"unknown question '{qid}' in the expression"
+        if len(ids) > 10:
+            yield ("scenarios", index, "expression"), f"uses {len(ids)} questions; at most 10 are allowed"
+
+
+def loading_for(driver: Driver, question) -> float:
+    """A driver's loading on a question: one given for its id wins over its family's; 0 when absent."""
+    if question.id in driver.loadings:
+        return driver.loadings[question.id]
+    return driver.loadings.get(question.family, 0.0)

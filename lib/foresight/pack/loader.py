@@ -1,0 +1,356 @@
+"""Load a scenario pack folder into one validated :class:`Pack`, or list every problem."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from foresight.pack import crossref
+from foresight.pack.crossref import Table
+from foresight.pack.links import Links, check_links
+from foresight.pack.problems import PackError, Problem, shown
+from foresight.pack.schema import (
+    RECORD_FILES,
+    STATE_ALLOWED,
+    Document,
+    Evidence,
+    Indicator,
+    LRInterval,
+    PackMeta,
+    Question,
+    ReferenceClass,
+)
+from foresight.pack.yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
+
+PACK_FILE = "pack.yaml"
+LINKS_FILE = "links.yaml"  # optional: latent drivers, conditional questions, named scenarios
+
+
+@dataclass(frozen=True)
+class Pack:
+    """A validated scenario pack: every record plus the look-ups the model needs."""
+
+    dir: Path
+    meta: PackMeta
+    documents: dict[str, Document]
+    questions: dict[str, Question]
+    reference_classes: dict[str, ReferenceClass]
+    indicators: dict[str, Indicator]
+    evidence: tuple[Evidence, ...]
+    content_hash: str
+    links: Links = Links()
+
+    def question(self, question_id: str) -> Question:
+        """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
+        try:
+            return self.questions[question_id]
+        except KeyError:
+            raise KeyError(
+                f"unknown question {question_id!r} in pack {self.meta.id}; questions: {', '.join(self.questions)}"
+            ) from None
+
+    def reference_class_for(self, question: Question) -> ReferenceClass:
+        """The class named by the question, else the one serving its id, else its family (validated unique)."""
+        if question.reference_class is not None:
+            return self.reference_classes[question.reference_class]
+        for rc in self.reference_classes.values():
+            if question.id in rc.serves:
+                return rc
+        return next(rc for rc in self.reference_classes.values() if question.family in rc.serves)
+
+    def lr_interval(self, indicator: Indicator, question: Question) -> LRInterval | None:
+        """The indicator's interval for this question: one given for its id wins over its family's."""
+        return indicator.likelihood_ratios.get(question.id) or indicator.likelihood_ratios.get(question.family)
+
+    def indicators_for(self, question: Question) -> list[Indicator]:
+        """Indicators that bear on ``question``, in file order."""
+        return [ind for ind in self.indicators.values() if self.lr_interval(ind, question) is not None]
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind the pack holds (the `validate --json` summary)."""
+        return {
+            "questions": len(self.questions),
+            "reference_classes": len(self.reference_classes),
+            "cases": sum(len(rc.cases) for rc in self.reference_classes.values()),
+            "indicators": len(self.indicators),
+            "documents": len(self.documents),
+            "evidence": len(self.evidence),
+        }
+
+
+_FRIENDLY = {
+    "missing": "required field is missing",
+    "string_type": "must be text",
+    "dict_type": "must be a mapping of key: value lines",
+    "list_type": "must be a list (lines starting with '- ', or [a, b])",
+    "string_pattern_mismatch": "must be an id: lower-case letters, digits, '-' or '_', starting with a letter or digit",
+    "string_too_long": "must be at most 80 characters",
+    "string_too_short": "must not be empty",
+    "too_short": "must not be empty",
+    "model_type": "must be a mapping of field: value lines",
+    "model_attributes_type": "must be a mapping of field: value lines",
+    "invalid_key": "field names must be text",
+}
+"""Pydantic error types reworded to say what is allowed; ``(got ...)`` is added to each."""
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip ``Annotated[...]`` and ``| None`` to reach a model, ``list[...]`` or ``dict[...]``."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, UnionType) and len(args := [a for a in get_args(tp) if a is not type(None)]) == 1:
+            tp = args[0]
+        else:
+            return tp
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The record type holding the field at ``loc`` (e.g. Case for ``cases[2].sorce``), to list its fields."""
+    tp: Any = model
+    for part in loc[:-1]:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if part not in tp.model_fields:
+                return None
+            tp = tp.model_fields[part].annotation
+        elif get_origin(tp) in (list, dict):
+            tp = get_args(tp)[-1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _friendly(error: dict[str, Any], loc: tuple, model: type[BaseModel]) -> str:
+    """Pydantic's message for ``error`` rewritten to say what the field allows."""
+    kind = error["type"]
+    got = f" (got {shown(error.get('input'))})"
+    if kind == "extra_forbidden":
+        owner = _model_at(model, loc)
+        allowed = ", ".join(owner.model_fields) if owner is not None else "none here"
+        return f"unknown field '{loc[-1]}'; allowed fields: {allowed}"
+    if kind == "missing":
+        return _FRIENDLY[kind]
+    if kind in _FRIENDLY:
+        return _FRIENDLY[kind] + got
+    message = error["msg"]
+    if kind in ("value_error", "assertion_error"):  # our own validators: their text already says what is allowed
+        return message.split(", ", 1)[1] if message.startswith(("Value error, ", "Assertion failed, ")) else message
+    if kind == "field_rule":
+        return message
+    if message.startswith("Input should be "):  # e.g. "Input should be 'yes' or 'no'"
+        return "must be " + message[len("Input should be ") :] + got
+    return message[0].lower() + message[1:] if message else kind
+
+
+def _validation_problems(doc: YamlDoc, file: str, base: tuple, model: type, exc: ValidationError) -> list[Problem]:
+    problems = []
+    seen = set()
+    for error in exc.errors():
+        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        key = (loc, error["type"])
+        if key in seen:
+            continue
+        seen.add(key)
+        message = _friendly(error, loc, model)
+        if error["type"] == "field_rule":  # a rule over several fields, pinned to the one to fix
+            loc = (*loc, error["ctx"]["field"])
+        if loc and loc[-1] == "[key]":  # a mapping key, not its value, is wrong
+            loc, message = loc[:-1], f"this key {message}"
+        full = (*base, *loc)
+        problems.append(Problem(file, doc.line_of(full), format_loc(full), message))
+    return _collapse_union_errors(problems)
+
+
+def _is_union_tag(part: Any) -> bool:
+    """Pydantic adds union member names ('literal[...]', 'float', 'function-before[...]') to error locations."""
+    return isinstance(part, str) and (
+        part.startswith(("literal[", "function-", "constrained-")) or part in {"float", "str", "LRInterval"}
+    )
+
+
+def _collapse_union_errors(problems: list[Problem]) -> list[Problem]:
+    """A value that fails every member of a union yields one message per member; keep one clear one."""
+    by_field: dict[tuple[str, int, str], list[Problem]] = {}
+    for p in problems:
+        by_field.setdefault((p.file, p.line, p.field), []).append(p)
+    out = []
+    for (file, line, field), group in by_field.items():
+        if len(group) > 1 and (field.endswith(".state") or ".indicators." in field):
+            out.append(Problem(file, line, field, f"must be {STATE_ALLOWED}"))
+        else:
+            out.extend(group)
+    return out
+
+
+def _found(data: Any) -> str:
+    """What a file holds instead of the expected mapping, in the analyst's words."""
+    if data is None:
+        return "the file is empty"
+    if isinstance(data, dict):
+        return "found the keys " + ", ".join(sorted(map(str, data))) if data else "found an empty mapping"
+    if isinstance(data, list):
+        return "found a list"
+    return f"found the single value {shown(data)}"
+
+
+def _read(pack_dir: Path, file: str, problems: list[Problem]) -> YamlDoc | None:
+    path = pack_dir / file
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "is missing"
+        needed = ", ".join([PACK_FILE, *RECORD_FILES])
+        problems.append(Problem(file, 1, "(file)", f"{what}: a pack needs the files {needed}"))
+        return None
+    try:
+        return read_yaml(path)
+    except YamlSyntaxError as exc:
+        problems.append(Problem(file, exc.line, "(file)", exc.message))
+        return None
+
+
+def _load_meta(doc: YamlDoc | None, problems: list[Problem]) -> PackMeta | None:
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(
+            Problem(
+                PACK_FILE,
+                1,
+                "(file)",
+                f"must be a mapping with the fields {', '.join(PackMeta.model_fields)}; {_found(doc.data)}",
+            )
+        )
+        return None
+    try:
+        return PackMeta.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(doc, PACK_FILE, (), PackMeta, exc))
+        return None
+
+
+def _declared(doc: YamlDoc | None, meta: PackMeta | None, key: str) -> set[str] | None:
+    """The family or correlation-group names pack.yaml declares, or None when unknowable.
+
+    Taken from the raw mapping when pack.yaml is readable but has some other error
+    (a bad rho, say), so indicators and questions are still checked against them.
+    """
+    if meta is not None:
+        return set(getattr(meta, key))
+    names = doc.data.get(key) if doc is not None and isinstance(doc.data, dict) else None
+    return {str(name) for name in names} if isinstance(names, dict) else None
+
+
+def _load_records(doc: YamlDoc | None, file: str, problems: list[Problem]) -> Table:
+    """Validate each list item on its own, so every broken item is reported and the good ones are kept."""
+    key, model = RECORD_FILES[file]
+    if doc is None:
+        return Table(readable=False)
+    data = doc.data
+    if not isinstance(data, dict) or set(data) != {key}:
+        problems.append(
+            Problem(file, 1, "(file)", f"must be a mapping with the single key '{key}:' holding a list; {_found(data)}")
+        )
+        return Table(readable=False)
+    items = data[key]
+    if items is None:
+        return Table()
+    if not isinstance(items, list):
+        problems.append(
+            Problem(file, doc.line_of((key,)), key, f"must be a list (lines starting with '- '); got {shown(items)}")
+        )
+        return Table(readable=False)
+    table = Table()
+    for index, item in enumerate(items):
+        try:
+            table.items.append((index, model.model_validate(item)))
+        except ValidationError as exc:
+            problems.extend(_validation_problems(doc, file, (key, index), model, exc))
+            table.failed += 1
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                table.broken.add(item["id"])
+    return table
+
+
+def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: list[Problem]) -> Links:
+    """The optional links.yaml, validated like the other files; an absent file means no links."""
+    if not (pack_dir / LINKS_FILE).exists():
+        return Links()
+    doc = _read(pack_dir, LINKS_FILE, problems)
+    if doc is None:
+        return Links()
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict):
+        problems.append(
+            Problem(LINKS_FILE, 1, "(file)", "must be a mapping with the keys drivers, conditionals, scenarios")
+        )
+        return Links()
+    try:
+        links = Links.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(doc, LINKS_FILE, (), Links, exc))
+        return Links()
+    for loc, message in check_links(links, questions, families):
+        problems.append(Problem(LINKS_FILE, doc.line_of(loc), format_loc(loc), message))
+    return links
+
+
+def _hash_pack(pack_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for file in [PACK_FILE, *RECORD_FILES, LINKS_FILE]:
+        path = pack_dir / file
+        digest.update(file.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
+def load_pack(path: str | Path) -> Pack:
+    """Read and validate the pack in folder ``path``; raise :class:`PackError` listing every problem."""
+    pack_dir = Path(path)
+    if not pack_dir.is_dir():
+        what = "is a file, not a folder" if pack_dir.exists() else "no such folder"
+        message = f"{what}: give the path of a scenario pack folder (one holding {PACK_FILE})"
+        raise PackError(pack_dir, [Problem(str(pack_dir), 1, "(folder)", message)])
+    problems: list[Problem] = []
+    docs = {file: _read(pack_dir, file, problems) for file in [PACK_FILE, *RECORD_FILES]}
+    meta = _load_meta(docs[PACK_FILE], problems)
+    tables = {file: _load_records(docs[file], file, problems) for file in RECORD_FILES}
+    documents = tables["documents.yaml"]
+    questions = tables["questions.yaml"]
+    classes = tables["reference_classes.yaml"]
+    indicators = tables["indicators.yaml"]
+    evidence = tables["evidence.yaml"]
+    families = _declared(docs[PACK_FILE], meta, "families")
+    groups = _declared(docs[PACK_FILE], meta, "correlation_groups")
+
+    findings = []
+    for file, (key, _) in RECORD_FILES.items():
+        findings += crossref.duplicate_ids(file, key, tables[file])
+    findings += crossref.check_questions(families, questions, documents, classes)
+    findings += crossref.check_reference_classes(classes, questions, families, indicators)
+    findings += crossref.check_question_has_one_class(questions, classes, families)
+    findings += crossref.check_indicators(indicators, groups, questions, families)
+    findings += crossref.check_evidence(evidence, documents, indicators, questions)
+    for file, loc, message in findings:
+        problems.append(Problem(file, docs[file].line_of(loc), format_loc(loc), message))
+    links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
+
+    if problems or meta is None:
+        raise PackError(pack_dir, problems)
+    return Pack(
+        dir=pack_dir,
+        meta=meta,
+        documents=documents.by_id,
+        questions=questions.by_id,
+        reference_classes=classes.by_id,
+        indicators=indicators.by_id,
+        evidence=tuple(ev for _, ev in evidence.items),
+        content_hash=_hash_pack(pack_dir),
+        links=links,
+    )

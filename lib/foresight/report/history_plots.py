@@ -1,0 +1,204 @@
+"""Figures for forecast histories and backtests: fan chart, calibration plot, baseline comparison.
+
+Each function returns a :class:`matplotlib.figure.Figure` (a
+:class:`foresight.report.plots.ReportFigure`, which a notebook shows as a PNG) built without
+pyplot (no global state, so a notebook shows it once, where it is returned,
+and a loop over questions leaks no open figures); pass ``ax`` to draw into an
+existing figure instead. The numbers come from :mod:`foresight.evaluate.history`,
+:mod:`foresight.evaluate.scoring` and :mod:`foresight.evaluate.backtest`; nothing is computed here
+that a table does not already hold, except the calibration bins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from foresight.evaluate.scoring import MIN_PER_BIN, MIN_QUESTIONS, calibration_table, calibration_verdict
+from foresight.report.plots import ReportFigure
+
+BAND = "#4c72b0"
+BASE = "#7f7f7f"
+YES, NO = "#2a9d55", "#c0392b"
+TICK_EVIDENCE, TICK_OTHER = "#333333", "#b0b0b0"
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = ReportFigure(figsize=figsize, dpi=100, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _mark_documents(ax: Axes, history: pd.DataFrame) -> None:
+    """A faint line at each date a document was published and its id on a top axis, out of the data's way."""
+    dates, labels, colors = [], [], []
+    for row in history.itertuples():
+        published = [d for d in str(row.documents_published or "").split("; ") if d]
+        if not published:
+            continue
+        with_evidence = {d for d in str(row.new_documents or "").split("; ") if d}  # text: survives a CSV
+        color = TICK_EVIDENCE if with_evidence & set(published) else TICK_OTHER
+        ax.axvline(row.as_of, color=color, lw=0.8, alpha=0.35, zorder=0)
+        dates.append(row.as_of)
+        labels.append(", ".join(published))
+        colors.append(color)
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(dates, labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7)
+    for tick, color in zip(top.get_xticklabels(), colors):
+        tick.set_color(color)
+
+
+def plot_history(history: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Fan chart of one question's forecast over time, from :func:`foresight.evaluate.history.forecast_history`.
+
+    Each forecast is drawn as a step that holds until the next one (the rule
+    the time-averaged scores use), the last one until ``closes``: the 90%
+    band (p05-p95), the median, the mean and the base rate. Dates on which a
+    pack document was published get a faint vertical line and, on the top
+    axis, the document's id (dark when it brought evidence on this question,
+    grey otherwise).
+    When the question is resolved, a marker sits at (resolved_on, 1 or 0).
+    """
+    if history.empty:
+        raise ValueError("the history is empty: nothing to plot")
+    if history["question_id"].nunique() != 1:
+        raise ValueError("plot_history draws one question; filter the table to one question_id first")
+    fig, ax = _axes(ax, (9, 4.5))
+    h = history.sort_values("as_of")
+    closes = pd.Timestamp(h["closes"].iloc[0])
+    x = list(pd.to_datetime(h["as_of"])) + [closes]
+
+    def held(col: str) -> list[float]:
+        values = list(h[col].astype(float))
+        return values + values[-1:]
+
+    ax.fill_between(x, held("p05"), held("p95"), step="post", color=BAND, alpha=0.25, lw=0, label="90% interval")
+    ax.step(x, held("p50"), where="post", color=BAND, lw=1, ls="--", label="median")
+    ax.step(x, held("mean"), where="post", color=BAND, lw=2, label="mean")
+    ax.step(x, held("base_rate_mean"), where="post", color=BASE, lw=1.2, ls=":", label="base rate (outside view)")
+
+    _mark_documents(ax, h)
+
+    resolution = h["resolution"].iloc[0]
+    x_right = closes
+    if isinstance(resolution, str) and pd.notna(h["resolved_on"].iloc[0]):
+        when = pd.Timestamp(h["resolved_on"].iloc[0])
+        y = 1.0 if resolution == "yes" else 0.0
+        ax.plot(
+            [when], [y], marker="D", ms=9, color=YES if y else NO, ls="none", zorder=5, label=f"resolved {resolution}"
+        )
+        ax.annotate(
+            f"resolved {resolution}\n{when.date()}",
+            (when, y),
+            textcoords="offset points",
+            xytext=(-6, -22 if y else 10),
+            ha="right",
+            fontsize=8,
+            color=YES if y else NO,
+        )
+        x_right = max(x_right, when)
+
+    span = x_right - x[0]
+    ax.set_xlim(x[0] - span * 0.02, x_right + span * 0.03)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("P(yes)")
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    caption = title or str(h["question_id"].iloc[0])
+    if not bool(h["converged"].all()):
+        caption += "  (posterior NOT converged: see diagnostics)"
+    ax.set_title(caption)
+    return fig
+
+
+def plot_calibration(
+    forecasts: pd.DataFrame,
+    bins: int | Sequence[float] = 5,
+    *,
+    probability: str = "probability",
+    outcome: str = "outcome",
+    title: str = "Calibration",
+) -> Figure:
+    """Observed frequency against mean forecast per bin, with 90% Jeffreys bars, the diagonal, and counts.
+
+    ``forecasts`` is any table :func:`foresight.evaluate.scoring.calibration_table`
+    accepts plus ``question_id`` (the backtest's model column is
+    ``probability="forecast"``). When :func:`foresight.evaluate.scoring.calibration_verdict`
+    finds too few questions or thin bins, the title says "too few to judge".
+    """
+    table = calibration_table(forecasts, bins, probability=probability, outcome=outcome)
+    verdict = calibration_verdict(forecasts, bins, probability=probability, outcome=outcome)
+    fig = ReportFigure(figsize=(6, 6.5), dpi=100, layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    top.plot([0, 1], [0, 1], color=BASE, ls="--", lw=1, label="perfect calibration")
+    full = table[table["n"] > 0]
+    yerr = np.vstack([full["observed"] - full["obs_lo"], full["obs_hi"] - full["observed"]])
+    top.errorbar(
+        full["mean_forecast"],
+        full["observed"],
+        yerr=yerr,
+        fmt="o",
+        color=BAND,
+        capsize=4,
+        label="observed frequency, 90% interval",
+    )
+    for r in full.itertuples():
+        top.annotate(f"n={r.n}", (r.mean_forecast, r.observed), textcoords="offset points", xytext=(6, -3), fontsize=8)
+    top.set_xlim(0, 1)
+    top.set_ylim(-0.02, 1.02)
+    top.set_ylabel("how often it happened")
+    top.legend(loc="upper left", fontsize=8, frameon=False)
+    top.grid(alpha=0.3)
+    bottom.bar(
+        table["lo"], table["n"], width=table["hi"] - table["lo"], align="edge", color=BAND, alpha=0.5, edgecolor="white"
+    )
+    bottom.set_ylabel("forecasts")
+    bottom.set_xlabel("forecast probability")
+    if verdict.enough:
+        caveat = ""
+    elif verdict.n_questions < MIN_QUESTIONS:
+        caveat = f"\n(too few to judge: {verdict.n_questions} question{'s' * (verdict.n_questions != 1)})"
+    else:
+        caveat = f"\n(too few to judge: bins with < {MIN_PER_BIN} forecasts)"
+    top.set_title(title + caveat)
+    return fig
+
+
+def plot_baselines(comparison: pd.DataFrame, title: str = "Model against baselines") -> Figure:
+    """Bars of mean Brier (lower is better) and log score (higher is better) per method, per step and time-averaged.
+
+    ``comparison`` is :func:`foresight.evaluate.backtest.compare_baselines`'s table.
+    """
+    if comparison.empty:
+        raise ValueError("the comparison is empty: nothing was scored")
+    fig = ReportFigure(figsize=(10, 4), dpi=100, layout="constrained")
+    axes = fig.subplots(1, 2)
+    y = np.arange(len(comparison))
+    height = 0.38
+    labels = comparison["label"] if "label" in comparison.columns else comparison["method"]
+    panels = [("brier", "mean Brier score (lower is better)"), ("log_score", "mean log score (higher is better)")]
+    for ax, (score, name) in zip(axes, panels):
+        for offset, (suffix, what, alpha) in zip(
+            (-height / 2, height / 2), (("by_step", "every step", 0.9), ("time_averaged", "time-averaged", 0.5))
+        ):
+            values = comparison[f"{score}_{suffix}"].astype(float).to_numpy()
+            bars = ax.barh(y + offset, values, height=height, color=BAND, alpha=alpha, label=what)
+            ax.bar_label(bars, fmt="%.3f", fontsize=7, padding=2)
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_title(name, fontsize=10)
+        ax.margins(x=0.2)
+    axes[1].set_yticklabels([])
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    n = int(comparison["n_questions"].iloc[0]) if "n_questions" in comparison.columns else None
+    fig.suptitle(title + (f" ({n} resolved question{'s' * (n != 1)})" if n is not None else ""))
+    return fig

@@ -1,0 +1,365 @@
+"""Figures for the notebooks, drawn with matplotlib from a pack, a forecast or a table of results.
+
+Every function returns a :class:`matplotlib.figure.Figure` made without
+pyplot: no global state, safe in threads, nothing shown twice in a notebook
+(the cell's value is displayed once, as a PNG that the HTML export embeds),
+and ``fig.savefig(path)`` works the same outside Jupyter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy.special import expit, logit
+
+from foresight.model.forecasting import EPS, Forecast
+from foresight.pack.loader import Pack
+from foresight.report.tables import log_lr_matrix
+
+YES, NO, NEUTRAL, BASE = "#2e8b57", "#c0392b", "#7f8c8d", "#5d6d7e"
+PROB_TICKS = [
+    0.0001,
+    0.0003,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.02,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.5,
+    0.7,
+    0.8,
+    0.9,
+    0.95,
+    0.98,
+    0.99,
+    0.995,
+    0.998,
+    0.999,
+    0.9997,
+    0.9999,
+]
+
+
+class ReportFigure(Figure):
+    """A Figure that displays itself as a PNG in any IPython, with or without pyplot's inline backend.
+
+    Figures made without pyplot are not registered with the inline backend, so
+    IPython would print ``<Figure size ...>``; ``_repr_png_`` makes the cell show,
+    and the HTML export embed, the image.
+    """
+
+    def _repr_png_(self) -> bytes:
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=self.dpi)
+        return buffer.getvalue()
+
+
+def _figure(width: float, height: float) -> ReportFigure:
+    return ReportFigure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+# --- the pack -----------------------------------------------------------------------------
+
+
+def document_timeline(pack: Pack, as_of: dt.date | None = None) -> Figure:
+    """Question windows (top) and documents with their evidence dates (bottom) on one time axis."""
+    qs = sorted(pack.questions.values(), key=lambda q: (q.opens, q.closes))
+    docs = sorted(pack.documents.values(), key=lambda d: d.published)
+    fig = _figure(11, 1.2 + 0.28 * len(qs) + 0.4 * len(docs))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[max(len(qs), 1), max(len(docs), 1) * 1.4])
+    for y, q in enumerate(qs):
+        colour = YES if q.resolution == "yes" else NO if q.resolution == "no" else NEUTRAL
+        top.plot([q.opens, q.closes], [y, y], lw=5, color=colour, alpha=0.55, solid_capstyle="butt")
+        if q.resolved_on is not None:
+            top.plot([q.resolved_on], [y], marker="|", ms=10, mew=2, color="black")
+    top.set_yticks(range(len(qs)), [q.id for q in qs], fontsize=7)
+    top.invert_yaxis()
+    top.set_title("Question windows (green: resolved yes, red: no, grey: open; | = resolution date)", fontsize=10)
+    for y, doc in enumerate(docs):
+        bottom.plot([doc.published], [y], marker="D", ms=8, color="#1f4e79")
+        seen = [ev.observed for ev in pack.evidence if ev.document == doc.id]
+        if seen:
+            bottom.plot(seen, [y + 0.25] * len(seen), "|", ms=9, color="#d68910")
+        bottom.annotate(
+            f"{len(seen)} evidence", (doc.published, y), xytext=(8, -3), textcoords="offset points", fontsize=8
+        )
+    bottom.set_yticks(range(len(docs)), [d.id for d in docs], fontsize=8)
+    bottom.set_ylim(len(docs) - 0.4, -0.6)
+    bottom.set_title("Documents (diamond: published; orange ticks: dates of the evidence they report)", fontsize=10)
+    for ax in (top, bottom):
+        ax.grid(axis="x", alpha=0.3)
+        if as_of is not None:
+            ax.axvline(as_of, color="black", ls="--", lw=1)
+    if as_of is not None:
+        top.annotate(f"as of {as_of}", (as_of, 0), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    return fig
+
+
+def ach_heatmap(pack: Pack) -> Figure:
+    """Every indicator against every question: colour is the elicited log LR, most diagnostic rows on top."""
+    logs = log_lr_matrix(pack)
+    values = logs.to_numpy(dtype=float)
+    limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 1.0
+    fig = _figure(max(6.0, 1.5 + 0.45 * logs.shape[1]), max(3.0, 1.5 + 0.3 * logs.shape[0]))
+    ax = fig.subplots()
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", vmin=-limit, vmax=limit, aspect="auto")
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(j, i, f"{np.exp(v):.2g}", ha="center", va="center", fontsize=6.5)
+    ax.set_xticks(range(logs.shape[1]), logs.columns, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(logs.shape[0]), logs.index, fontsize=7)
+    ax.set_title("Likelihood ratio (centre of the elicited 90% interval); blank = does not bear", fontsize=10)
+    fig.colorbar(image, ax=ax, shrink=0.6, label="log LR (green: evidence for yes)")
+    return fig
+
+
+# --- one forecast ---------------------------------------------------------------------------
+
+
+def _probability_axis(ax, lo: float, hi: float) -> None:
+    """Label a log-odds y axis with probabilities."""
+    ticks = [p for p in PROB_TICKS if lo <= logit(p) <= hi]
+    ax.set_yticks([logit(p) for p in ticks], [f"{p:.3g}" for p in ticks])
+    ax.set_ylabel("probability (log-odds scale)")
+
+
+def waterfall(f: Forecast, top: int = 12) -> Figure:
+    """From the base rate to the forecast, one step per indicator, on the log-odds scale where steps add up.
+
+    Steps are mean shifts; the start is the mean log-odds of the base rate and the
+    end the mean log-odds of the forecast, so the bars add up exactly. Indicators
+    beyond the ``top`` biggest movers are pooled into one step.
+    """
+    frame = f.contributions
+    start = float(np.mean(logit(np.clip(f.base_draws, EPS, 1 - EPS))))
+    steps = list(zip(frame["indicator"], frame["shift_mean"]))
+    moved = [(name, s) for name, s in steps if abs(s) > 1e-9]
+    if len(moved) > top:
+        rest = sum(s for _, s in moved[top:])
+        moved = moved[:top] + [(f"{len(moved) - top} others", rest)]
+    fig = _figure(10, 3.2 + 0.3 * len(moved))
+    ax = fig.subplots()
+    labels = ["base rate"] + [name for name, _ in moved] + ["forecast"]
+    path = list(np.cumsum([start] + [s for _, s in moved]))
+    end = path[-1]
+    lo, hi = min(path) - 0.6, max(path) + 0.6
+    ax.bar(0, start - lo, bottom=lo, color=BASE, width=0.6)
+    level = start
+    for i, (_, s) in enumerate(moved, start=1):
+        ax.bar(i, s, bottom=level, color=YES if s > 0 else NO, width=0.6)
+        ax.annotate(
+            f"{s:+.2f}", (i, max(level, level + s)), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7
+        )
+        level += s
+    ax.bar(len(moved) + 1, end - lo, bottom=lo, color="#1f4e79", width=0.6)
+    for i, value in enumerate(path):  # connectors: each bar ends where the next begins
+        ax.plot([i + 0.3, i + 0.7], [value, value], color="black", lw=0.6)
+    for x, value in ((0, start), (len(moved) + 1, end)):
+        ax.annotate(
+            f"{expit(value):.1%}",
+            (x, value),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+            fontweight="bold",
+        )
+    ax.set_ylim(lo, hi)
+    _probability_axis(ax, lo, hi)
+    ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
+    if not moved:
+        ax.text(
+            0.5,
+            0.9,
+            "no indicator observed: the forecast is the base rate",
+            transform=ax.transAxes,
+            ha="center",
+            fontsize=9,
+        )
+    ax.set_title(
+        f"{f.question.id}: base rate to forecast, one step per indicator\n"
+        f"(mean log-odds shifts, which add up; as mean probabilities: base {f.base_rate_mean:.1%}, "
+        f"forecast {f.mean:.1%})",
+        fontsize=10,
+    )
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def probability(f: Forecast) -> Figure:
+    """The posterior distribution of the probability, its 90% interval, and the base rate's distribution.
+
+    The axis zooms to where the draws are (a forecast of 0.4% would be a sliver on
+    [0, 1]); the outcome, once known, is marked at 0 or 1 when in view, else named.
+    """
+    both = np.concatenate([f.draws, f.base_draws])
+    left, right = np.quantile(both, [0.002, 0.998])
+    pad = max((right - left) * 0.1, 0.01)
+    left, right = max(0.0, left - pad), min(1.0, right + pad)
+    fig = _figure(9, 3.4)
+    ax = fig.subplots()
+    bins = np.linspace(left, right, 61)
+    ax.hist(f.base_draws, bins=bins, color=BASE, alpha=0.35, density=True, label="base rate (outside view)")
+    ax.hist(f.draws, bins=bins, color="#1f4e79", alpha=0.6, density=True, label="forecast (with evidence)")
+    lo, hi = f.interval(0.9)
+    ax.axvspan(lo, hi, color="#1f4e79", alpha=0.08, label=f"90% interval {lo:.1%} to {hi:.1%}")
+    ax.axvline(f.mean, color="#1f4e79", lw=2, label=f"mean {f.mean:.1%}")
+    resolution = f.question.resolution
+    if resolution:
+        at = 1.0 if resolution == "yes" else 0.0
+        colour = YES if resolution == "yes" else NO
+        if left <= at <= right:
+            ax.axvline(at, color=colour, lw=4, label=f"resolved {resolution}")
+        else:
+            ax.plot([], [], color=colour, lw=4, label=f"resolved {resolution} (outcome {at:g}, off this scale)")
+    ax.set_xlim(left, right)
+    ax.set_xlabel(f"P({f.question.id} = yes), as of {f.as_of}")
+    ax.set_yticks([])
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("Posterior distribution of the probability", fontsize=10)
+    return fig
+
+
+# --- many forecasts -------------------------------------------------------------------------
+
+
+def scenario_intervals(frame: pd.DataFrame) -> Figure:
+    """One line per question: forecast mean with its 90% interval, the base rate, and the outcome when known."""
+    frame = frame.reset_index(drop=True)
+    fig = _figure(10, 1.6 + 0.38 * len(frame))
+    ax = fig.subplots()
+    ys = np.arange(len(frame))
+    ax.hlines(ys, frame["p05"], frame["p95"], color="#1f4e79", lw=2, alpha=0.6)
+    ax.plot(frame["mean"], ys, "o", color="#1f4e79", label="forecast mean, 90% interval")
+    ax.plot(frame["base_rate_mean"], ys, "o", mfc="none", color=BASE, label="base rate")
+    for y, res in zip(ys, frame.get("resolution", pd.Series([None] * len(frame)))):
+        if res in ("yes", "no"):
+            ax.plot(1.0 if res == "yes" else 0.0, y, "s", color=YES if res == "yes" else NO, ms=7)
+    ax.plot([], [], "s", color=YES, label="resolved yes")
+    ax.plot([], [], "s", color=NO, label="resolved no")
+    ax.set_yticks(ys, frame["question_id"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_xlabel("probability")
+    ax.grid(axis="x", alpha=0.3)
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=4)
+    return fig
+
+
+def _axis_values(values: pd.Series) -> tuple[pd.Series, bool]:
+    """Sweep values as numbers or dates when they all are (to plot on a real axis), else as categories."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().all():
+        return numbers, True
+    dates = pd.to_datetime(values, errors="coerce", format="mixed")
+    if dates.notna().all():
+        return dates, True
+    return values.astype(str), False
+
+
+def sweep_plot(frame: pd.DataFrame, swept: Sequence[str], title: str | None = None) -> Figure:
+    """Forecast (mean, 90% band) against each swept parameter, one line per value of the other swept ones."""
+    swept = list(swept) or ["run"]
+    fig = _figure(6.0 * len(swept), 4.0)
+    axes = np.atleast_1d(fig.subplots(1, len(swept), squeeze=False)[0])
+    ok = frame[frame["mean"].notna()] if "mean" in frame else frame.iloc[0:0]
+    for ax, name in zip(axes, swept):
+        others = [s for s in swept if s != name]
+        keys = others + (["question_id"] if "question_id" in ok and ok["question_id"].nunique() > 1 else [])
+        groups = ok.groupby(keys, sort=True, dropna=False) if keys else [((), ok)]
+        for key, group in groups:
+            x, real = _axis_values(group[name])
+            order = np.argsort(x.to_numpy()) if real else np.arange(len(group))
+            xs = x.to_numpy()[order]
+            label = ", ".join(f"{k}={v}" for k, v in zip(keys, key if isinstance(key, tuple) else (key,))) or None
+            line = ax.plot(xs, group["mean"].to_numpy()[order], "o-", label=label)[0]
+            ax.fill_between(
+                xs, group["p05"].to_numpy()[order], group["p95"].to_numpy()[order], color=line.get_color(), alpha=0.12
+            )
+        ax.set_xlabel(name)
+        ax.set_ylabel("forecast probability (mean, 90% band)")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+        ax.tick_params(axis="x", labelrotation=30)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+# --- joint scenarios and sensitivity ----------------------------------------------------------
+
+
+def scenario_bars(table: pd.DataFrame) -> Figure:
+    """Named scenarios as bars (mean probability) with their 90% intervals; a scenario not forecast is named as such."""
+    table = table.reset_index(drop=True)
+    fig = _figure(10, 1.4 + 0.45 * max(len(table), 1))
+    ax = fig.subplots()
+    ys = np.arange(len(table))
+    prob = pd.to_numeric(table.get("probability", pd.Series(dtype=float)), errors="coerce")
+    ok = prob.notna().to_numpy()
+    if ok.any():
+        lo = pd.to_numeric(table["p05"], errors="coerce").to_numpy()
+        hi = pd.to_numeric(table["p95"], errors="coerce").to_numpy()
+        p = prob.to_numpy()
+        ax.barh(ys[ok], p[ok], color="#1f4e79", alpha=0.7, label="probability (mean)")
+        ax.errorbar(
+            p[ok],
+            ys[ok],
+            xerr=[p[ok] - lo[ok], hi[ok] - p[ok]],
+            fmt="none",
+            ecolor="black",
+            capsize=4,
+            label="90% interval",
+        )
+        for y, value in zip(ys[ok], p[ok]):
+            ax.annotate(f"{value:.1%}", (value, y), xytext=(4, 6), textcoords="offset points", fontsize=8)
+    for y in ys[~ok]:
+        ax.text(0.01, y, "not forecast: a question in it closed before as_of", va="center", fontsize=8, color=NEUTRAL)
+    if len(table):
+        ax.set_yticks(ys, table["scenario"], fontsize=8)
+        ax.invert_yaxis()
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "the pack names no scenarios (links.yaml)", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title("Named scenarios: probability from the joint model, with 90% intervals", fontsize=10)
+    return fig
+
+
+def tornado(table: pd.DataFrame, title: str | None = None) -> Figure:
+    """A tornado chart of :func:`foresight.evaluate.sensitivity.tornado` rows (one question), as a report figure."""
+    from foresight.evaluate.sensitivity import plot_tornado
+
+    fig = _figure(9, 0.32 * max(len(table), 3) + 1.4)
+    ax = fig.subplots()
+    plot_tornado(table, ax=ax, title=title)
+    ax.tick_params(axis="y", labelsize=7)
+    if len(table):
+        lo, hi = float(table["low"].min()), float(table["high"].max())
+        pad = max((hi - lo) * 0.15, 0.005)
+        ax.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad))  # zoom: a 3% forecast's bars are slivers on [0, 1]
+        ax.legend(fontsize=8, loc="lower right")
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            "no likelihood ratio or evidence moves this forecast",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
+    return fig

@@ -1,0 +1,231 @@
+"""What the scenarios notebook shows from a joint forecast: side by side, picked questions, conditionals, sensitivity.
+
+Kept out of the notebook so every table it shows (and every result row it
+writes) comes from the library and can be tested without a kernel. The
+numbers themselves come from :mod:`foresight.model.joint` and
+:mod:`foresight.evaluate.sensitivity`; this module only picks, joins and shapes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foresight.evaluate.sensitivity import change_my_mind, tornado
+from foresight.model.batch import clip_to_window
+from foresight.model.forecasting import Forecast
+from foresight.model.joint import JointForecast, links_of
+from foresight.pack.links import expression_ids, parse_expression
+
+MIN_PICK, MAX_PICK = 2, 5
+"""How many questions the combinations table takes (2^5 = 32 rows at most)."""
+
+SCENARIO_COLUMNS = ["scenario", "title", "expression", "probability", "p05", "p95", "note"]
+SENSITIVITY_COLUMNS = ["question_id", "kind", "item", "label", "low", "high", "swing", "forecast"]
+CONDITIONAL_COLUMNS = [
+    "source",
+    "conditional",
+    "title",
+    "question",
+    "given",
+    "p_given_mean",
+    "p05",
+    "p95",
+    "p_marginal",
+    "lift_mean",
+    "joint_ratio",
+]
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as plain Python values for a JSON result file (NaN and NaT become None)."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if isinstance(value, np.generic):
+                value = value.item()
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            elif value is pd.NaT:
+                value = None
+            elif isinstance(value, (dt.date, pd.Timestamp)):
+                value = value.isoformat()
+            clean[str(key)] = value
+        out.append(clean)
+    return out
+
+
+# --- every question side by side ---------------------------------------------------------
+
+
+def side_by_side_notes(jf: JointForecast) -> list[str]:
+    """Which questions were forecast at another date than ``as_of`` (moved into their window), and which left out."""
+    notes = []
+    for f in jf.forecasts.values():
+        _, note = clip_to_window(f.question, jf.as_of)
+        if note:
+            notes.append(note)
+    left_out = [q.id for q in jf.pack.questions.values() if q.id not in jf.forecasts]
+    if left_out:
+        notes.append(f"closed before {jf.as_of}, so not in the joint model: {', '.join(left_out)}")
+    return notes
+
+
+def summary_rows(jf: JointForecast) -> list[dict[str, Any]]:
+    """Each jointly forecast question's summary row (the columns of ``forecasts.csv``)."""
+    return [f.summary_row() for f in jf.forecasts.values()]
+
+
+# --- the questions a reader picks ----------------------------------------------------------
+
+
+def default_questions(jf: JointForecast) -> list[str]:
+    """Questions to combine when none are picked: those of the pack's first named scenario (2 to 5, all forecast),
+    else of its first declared conditional, else the first three questions forecast."""
+    links = links_of(jf.pack)
+    candidates = [expression_ids(parse_expression(s.expression)) for s in links.scenarios]
+    candidates += [[c.question, *c.given] for c in links.conditionals]
+    for ids in candidates:
+        ids = list(dict.fromkeys(ids))
+        if MIN_PICK <= len(ids) <= MAX_PICK and all(q in jf.forecasts for q in ids):
+            return ids
+    return jf.question_ids[:3]
+
+
+def picked_questions(jf: JointForecast, requested: Sequence[str] | None) -> list[str]:
+    """The picked questions (checked against the joint forecast), or :func:`default_questions`."""
+    if not requested:
+        return default_questions(jf)
+    missing = [q for q in requested if q not in jf.forecasts]
+    if missing:
+        raise ValueError(f"not in the joint forecast as of {jf.as_of} (closed before it): {', '.join(missing)}")
+    return list(dict.fromkeys(requested))
+
+
+def combinations(jf: JointForecast, qids: Sequence[str]) -> pd.DataFrame:
+    """Every combination of the picked questions' outcomes, likeliest first, with mean and 90% interval."""
+    if len(qids) < 1:
+        return pd.DataFrame()
+    table = jf.combinations(list(qids))
+    return table.sort_values("probability", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --- named scenarios ------------------------------------------------------------------------
+
+
+def scenario_table(jf: JointForecast) -> pd.DataFrame:
+    """The pack's named scenarios (an empty table with the same columns when the pack names none)."""
+    table = jf.scenario_table()
+    return table[SCENARIO_COLUMNS] if len(table) else pd.DataFrame(columns=SCENARIO_COLUMNS)
+
+
+# --- conditional forecasts -------------------------------------------------------------------
+
+
+def pair_conditionals(jf: JointForecast, qids: Sequence[str]) -> pd.DataFrame:
+    """P(A | B = yes) and P(A | B = no) for every ordered pair of the picked questions, with the lift over P(A).
+
+    All from one integration over the picked questions' combinations (the same
+    numbers :meth:`JointForecast.conditional` gives pair by pair).
+    """
+    qids = list(dict.fromkeys(qids))
+    if len(qids) < 2:
+        return pd.DataFrame(columns=CONDITIONAL_COLUMNS)
+    combos, draws = jf.combination_draws(qids)
+    mask = np.array(combos)  # (C, Q)
+    rows = []
+    for i, a in enumerate(qids):
+        p_a = jf.forecasts[a].draws
+        for j, b in enumerate(qids):
+            if i == j:
+                continue
+            for outcome in (True, False):
+                given = mask[:, j] == outcome
+                p_b = draws[:, given].sum(axis=1)
+                p_ab = draws[:, given & mask[:, i]].sum(axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    cond = np.where(p_b > 0, p_ab / p_b, np.nan)
+                    lift = cond / p_a
+                word = "yes" if outcome else "no"
+                rows.append(
+                    {
+                        "source": "picked pair",
+                        "conditional": f"{a}|{b}={word}",
+                        "title": f"{a}, given {b} resolves {word}",
+                        "question": a,
+                        "given": b if outcome else f"not {b}",
+                        "p_given_mean": float(np.nanmean(cond)),
+                        "p05": float(np.nanquantile(cond, 0.05)),
+                        "p95": float(np.nanquantile(cond, 0.95)),
+                        "p_marginal": float(p_a.mean()),
+                        "lift_mean": float(np.nanmean(lift)),
+                        "joint_ratio": float(p_ab.mean() / p_b.mean()),
+                    }
+                )
+    return pd.DataFrame(rows, columns=CONDITIONAL_COLUMNS)
+
+
+def conditionals(jf: JointForecast, qids: Sequence[str]) -> pd.DataFrame:
+    """The pack's declared conditionals (source ``pack``) followed by the picked pairs' conditionals."""
+    declared = jf.conditionals_table()
+    if len(declared):
+        declared = declared.assign(source="pack")[CONDITIONAL_COLUMNS]
+    frames = [f for f in (declared, pair_conditionals(jf, qids)) if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CONDITIONAL_COLUMNS)
+
+
+# --- sensitivity ----------------------------------------------------------------------------
+
+
+def sensitivity(forecasts: Iterable[Forecast]) -> pd.DataFrame:
+    """Every forecast's tornado rows, one table (the ``sensitivity.csv`` rows)."""
+    frames = [tornado(f) for f in forecasts]
+    frames = [f for f in frames if len(f)]
+    return (
+        pd.concat(frames, ignore_index=True)[SENSITIVITY_COLUMNS]
+        if frames
+        else pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    )
+
+
+def change_my_mind_table(forecasts: Iterable[Forecast]) -> pd.DataFrame:
+    """For each forecast, the unobserved indicators that would move it most if seen, biggest expected move first."""
+    frames = [change_my_mind(f) for f in forecasts]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "question_id",
+                "indicator",
+                "description",
+                "if_present",
+                "if_absent",
+                "p_seen_present",
+                "expected_shift",
+            ]
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values("expected_shift", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def change_my_mind_view(forecasts: Sequence[Forecast]) -> Any:
+    """:func:`change_my_mind_table` rounded for reading, or a sentence when every indicator is already observed."""
+    table = change_my_mind_table(forecasts)
+    if table.empty:
+        from IPython.display import Markdown
+
+        ids = ", ".join(f"`{f.question.id}`" for f in forecasts)
+        return Markdown(
+            f"Every indicator bearing on {ids} has already been observed: no unseen sign is left "
+            "whose sighting would move these forecasts."
+        )
+    return table.round(3)

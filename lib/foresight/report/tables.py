@@ -1,0 +1,326 @@
+"""The tables the notebooks show, as pandas DataFrames built from a pack or a forecast.
+
+Kept out of the notebooks so every number a report shows can be produced, and
+tested, from the library alone. Column names are the readers' words; ids stay
+ids so a reader can find the record in the pack's YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foresight.model.evidence import observations_as_of
+from foresight.model.forecasting import Forecast
+from foresight.model.priors import log_lr_normal, window_years
+from foresight.pack.loader import Pack
+from foresight.pack.schema import ReferenceClass
+
+NEUTRAL_LR = 1.25
+"""Likelihood ratios between 1/1.25 and 1.25 are shown as neutral: too weak to move a forecast much."""
+
+
+# --- the pack at a glance ------------------------------------------------------------
+
+
+def documents(pack: Pack) -> pd.DataFrame:
+    """One row per document, oldest first, with how many evidence items and questions come from it."""
+    evidence_count = pd.Series([ev.document for ev in pack.evidence]).value_counts()
+    raised: dict[str, list[str]] = {}
+    for q in pack.questions.values():
+        for doc in q.raised_by:
+            raised.setdefault(doc, []).append(q.id)
+    rows = [
+        {
+            "document": doc.id,
+            "published": doc.published,
+            "title": doc.title,
+            "author": doc.author,
+            "outlet": doc.outlet,
+            "evidence items": int(evidence_count.get(doc.id, 0)),
+            "questions raised": len(raised.get(doc.id, [])),
+        }
+        for doc in pack.documents.values()
+    ]
+    return pd.DataFrame(rows).sort_values("published", kind="stable").reset_index(drop=True)
+
+
+def questions(pack: Pack) -> pd.DataFrame:
+    """One row per question: family, window and (once known) resolution."""
+    rows = [
+        {
+            "question": q.id,
+            "title": q.title,
+            "family": q.family,
+            "kind": q.kind,
+            "opens": q.opens,
+            "closes": q.closes,
+            "resolution": q.resolution or "",
+            "resolved on": q.resolved_on or "",
+        }
+        for q in pack.questions.values()
+    ]
+    return pd.DataFrame(rows)
+
+
+def evidence_by_document(pack: Pack, as_of: dt.date | None = None) -> dict[str, pd.DataFrame]:
+    """Per document (oldest first), its evidence items; ``stands`` marks the observation in force at ``as_of``."""
+    standing = {obs.evidence_id for obs in observations_as_of(pack, as_of or dt.date.max).values()}
+    out: dict[str, pd.DataFrame] = {}
+    for doc in sorted(pack.documents.values(), key=lambda d: d.published):
+        rows = [
+            {
+                "evidence": ev.id,
+                "indicator": ev.indicator,
+                "observed": ev.observed,
+                "state": ev.state,
+                "credibility": ev.credibility,
+                "stands": ev.id in standing,
+                "where in the document": ev.note,
+            }
+            for ev in pack.evidence
+            if ev.document == doc.id
+        ]
+        out[doc.id] = pd.DataFrame(
+            rows,
+            columns=["evidence", "indicator", "observed", "state", "credibility", "stands", "where in the document"],
+        )
+    return out
+
+
+def log_lr_matrix(pack: Pack) -> pd.DataFrame:
+    """log of each indicator's elicited LR (the interval's geometric centre) per question; NaN where it does not bear.
+
+    Rows are sorted by diagnosticity: the largest |log LR| over questions first,
+    as Analysis of Competing Hypotheses puts the evidence that discriminates on top.
+    """
+    data = {}
+    for ind in pack.indicators.values():
+        row = {}
+        for q in pack.questions.values():
+            interval = pack.lr_interval(ind, q)
+            row[q.id] = log_lr_normal(interval)[0] if interval is not None else np.nan
+        data[ind.id] = row
+    frame = pd.DataFrame.from_dict(data, orient="index", columns=list(pack.questions))
+    order = frame.abs().max(axis=1).fillna(0.0).sort_values(ascending=False, kind="stable").index
+    return frame.loc[order]
+
+
+def strength_symbol(log_lr: float) -> str:
+    """Direction and strength of a likelihood ratio: ▲ for yes, ▼ for no, one to three by size; · near 1."""
+    if log_lr is None or (isinstance(log_lr, float) and math.isnan(log_lr)):
+        return ""
+    size = abs(log_lr)
+    if size < math.log(NEUTRAL_LR):
+        return "·"
+    arrows = 1 if size < math.log(2.0) else 2 if size < math.log(4.0) else 3
+    return ("▲" if log_lr > 0 else "▼") * arrows
+
+
+def ach_matrix(pack: Pack, as_of: dt.date | None = None) -> pd.DataFrame:
+    """The indicator × question matrix, ACH style: a symbol and the LR's centre per cell, most diagnostic first.
+
+    ``seen`` gives the indicator's standing observation at ``as_of`` (all evidence
+    when None), so a reader sees which rows are actually in play.
+    """
+    logs = log_lr_matrix(pack)
+    standing = observations_as_of(pack, as_of or dt.date.max)
+    cells = logs.map(lambda v: "" if pd.isna(v) else f"{strength_symbol(v)} {math.exp(v):.2g}")
+    cells.insert(0, "group", [pack.indicators[i].group for i in logs.index])
+    cells.insert(1, "seen", [_seen(standing.get(i)) for i in logs.index])
+    cells.insert(2, "diagnosticity", logs.abs().max(axis=1).round(2).values)
+    cells.index.name = "indicator"
+    return cells
+
+
+def _seen(obs: Any) -> str:
+    if obs is None:
+        return "not seen"
+    state = obs.state if isinstance(obs.state, str) else f"strength {obs.state:g}"
+    return f"{state} (cred. {obs.credibility:g})"
+
+
+def style_ach(matrix: pd.DataFrame, logs: pd.DataFrame) -> Any:
+    """The ACH table coloured by log LR (green for yes, red for no), for notebooks and the HTML export."""
+    limit = float(np.nanmax(np.abs(logs.values))) if np.isfinite(logs.values).any() else 1.0
+
+    def colour(column: pd.Series) -> list[str]:
+        if column.name not in logs.columns:
+            return [""] * len(column)
+        out = []
+        for v in logs[column.name].reindex(column.index):
+            if pd.isna(v):
+                out.append("")
+                continue
+            share = min(abs(v) / limit, 1.0) * 0.75
+            rgb = (46, 139, 87) if v > 0 else (200, 60, 60)
+            out.append(f"background-color: rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {share:.2f}); text-align: center")
+        return out
+
+    styles = [{"selector": "td, th", "props": [("white-space", "nowrap"), ("font-size", "11px")]}]
+    return matrix.style.apply(colour, axis=0).format(precision=2).set_table_styles(styles)
+
+
+# --- one forecast ------------------------------------------------------------------------
+
+
+def reference_cases(rc: ReferenceClass) -> pd.DataFrame:
+    """The reference class's cases with outcome, source and any indicator codings."""
+    rows = [
+        {
+            "case": case.name,
+            "date": case.date,
+            "outcome": case.outcome,
+            "coded indicators": ", ".join(f"{k}: {v}" for k, v in case.indicators.items()),
+            "source": case.source,
+        }
+        for case in rc.cases
+    ]
+    return pd.DataFrame(rows)
+
+
+def outside_view(f: Forecast) -> pd.DataFrame:
+    """The outside view in numbers: class counts, rate per period, and the base rate for this window."""
+    rc = f.reference_class
+    yes = sum(1 for c in rc.cases if c.outcome == "yes")
+    lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
+    rows = [
+        ("reference class", rc.id),
+        ("cases (yes / all)", f"{yes} / {len(rc.cases)}"),
+        ("relevance weight", f"{rc.relevance:g}"),
+        ("rate per case or exposure period (posterior mean)", f"{float(np.mean(f.posterior.theta)):.3f}"),
+    ]
+    if f.question.kind == "by_deadline":
+        start = max(f.as_of, f.question.opens)
+        years = window_years(f.question, f.as_of)
+        rows += [
+            ("exposure period of the class", f"{rc.exposure_years:g} years"),
+            ("window left at as_of", f"{years:.2f} years ({start} to {f.question.closes})"),
+        ]
+    rows += [("base rate for this question (mean, 90% interval)", f"{f.base_rate_mean:.3f} ({lo:.3f} to {hi:.3f})")]
+    return pd.DataFrame(rows, columns=["", "value"]).set_index("")
+
+
+def contributions(f: Forecast) -> pd.DataFrame:
+    """Each indicator's evidence and log-odds shift, biggest mover first, with the LR it implies."""
+    frame = f.contributions.copy()
+    frame["shift as LR (mean)"] = np.exp(frame["shift_mean"])
+    frame = frame.rename(
+        columns={
+            "lr_prior_median": "elicited LR (centre)",
+            "x": "evidence weight x",
+            "shift_mean": "log-odds shift",
+            "shift_p05": "shift p05",
+            "shift_p95": "shift p95",
+        }
+    )
+    frame = frame[
+        [
+            "indicator",
+            "group",
+            "observed",
+            "evidence_id",
+            "state",
+            "credibility",
+            "evidence weight x",
+            "elicited LR (centre)",
+            "log-odds shift",
+            "shift p05",
+            "shift p95",
+            "shift as LR (mean)",
+        ]
+    ]
+    return frame.round(3)
+
+
+def forecast_summary(f: Forecast) -> pd.DataFrame:
+    """The forecast as a one-column table: mean, interval, base rate, resolution."""
+    row = f.summary_row()
+    items = {
+        "question": row["question_id"],
+        "as of": row["as_of"],
+        "probability (mean)": f"{row['mean']:.3f}",
+        "90% interval": f"{row['p05']:.3f} to {row['p95']:.3f}",
+        "median": f"{row['p50']:.3f}",
+        "base rate (mean)": f"{row['base_rate_mean']:.3f}",
+        "resolution": row["resolution"] or "not known",
+        "converged": "yes" if row["converged"] else "NO",
+    }
+    return pd.DataFrame({"value": items})
+
+
+def summary_rows(forecasts: Iterable[Forecast]) -> pd.DataFrame:
+    """The rows result files and ``forecasts.csv`` hold, as a table."""
+    return pd.DataFrame([f.summary_row() for f in forecasts])
+
+
+# --- many forecasts ----------------------------------------------------------------------
+
+
+def scenarios(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Summary rows side by side, with the shift from base rate to forecast and the Brier score once resolved."""
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return frame
+    frame["shift"] = frame["mean"] - frame["base_rate_mean"]
+    outcome = frame["resolution"].map({"yes": 1.0, "no": 0.0})
+    frame["brier"] = (frame["mean"] - outcome) ** 2
+    cols = [
+        "question_id",
+        "family",
+        "as_of",
+        "base_rate_mean",
+        "mean",
+        "p05",
+        "p95",
+        "shift",
+        "resolution",
+        "brier",
+        "converged",
+    ]
+    return frame[[c for c in cols if c in frame.columns]].round(3)
+
+
+def without_each(f: Forecast) -> pd.DataFrame:
+    """What-if: the forecast with each observed indicator removed in turn, from the stored draws (no re-sampling).
+
+    Shows how much of the forecast rests on one sign: a large change means a
+    single report carries the answer, and is worth checking first.
+    """
+    rows = []
+    for ind_id in f.spec.indicators:
+        obs = f.observations.get(ind_id)
+        if obs is None:
+            continue
+        g = f.what_if({ind_id: None})
+        rows.append(
+            {"without indicator": ind_id, "evidence": obs.evidence_id, "forecast": g.mean, "change": g.mean - f.mean}
+        )
+    frame = pd.DataFrame(rows, columns=["without indicator", "evidence", "forecast", "change"])
+    order = frame["change"].abs().sort_values(ascending=False, kind="stable").index
+    return frame.reindex(order).reset_index(drop=True).round(3)
+
+
+def lr_long(pack: Pack) -> list[dict[str, Any]]:
+    """The indicator × question matrix as rows (indicator, question, LR centre, 90% interval) for result files."""
+    rows = []
+    for ind in pack.indicators.values():
+        for q in pack.questions.values():
+            interval = pack.lr_interval(ind, q)
+            if interval is not None:
+                rows.append(
+                    {
+                        "indicator": ind.id,
+                        "group": ind.group,
+                        "question_id": q.id,
+                        "lr_centre": math.sqrt(interval.lo * interval.hi),
+                        "lr_lo": interval.lo,
+                        "lr_hi": interval.hi,
+                    }
+                )
+    return rows

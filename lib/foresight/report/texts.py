@@ -1,0 +1,191 @@
+"""Short texts a notebook shows around its tables and figures: question cards, verdicts, the model.
+
+Each function returns an IPython display object (Markdown, HTML or a
+preformatted text), so a notebook cell is one call and the words are the same
+in every report. Non-convergence is shown as a red box that cannot be missed
+in the HTML export, where the code is hidden and only outputs remain.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import io
+import shutil
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from IPython.display import HTML, Markdown
+
+from foresight.model.forecasting import Forecast
+from foresight.model.spec import ModelSpec, build_pymc_model
+from foresight.pack.loader import Pack
+from foresight.pack.schema import Question
+
+
+def pack_card(pack: Pack) -> Markdown:
+    """The pack's title, description and record counts."""
+    counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in pack.counts().items())
+    return Markdown(
+        f"### {pack.meta.title}\n\n`{pack.meta.id}` · content hash `{pack.content_hash}`\n\n"
+        f"{pack.meta.description.strip()}\n\n**Contents:** {counts}."
+    )
+
+
+def notes_box(notes: Sequence[str]) -> HTML | Markdown:
+    """Notes on the parameters (e.g. dates moved into a question's window) as one visible box; nothing when none."""
+    if not notes:
+        return Markdown("")
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return HTML(
+        f'<div style="border-left:4px solid #d68910;padding:4px 10px;background:#fef5e7">'
+        f"<b>Note</b><ul style='margin:2px 0'>{items}</ul></div>"
+    )
+
+
+def convergence_box(forecasts: Sequence[Forecast]) -> HTML:
+    """For many forecasts: one green line when all converged, else a red box naming those that did not."""
+    bad = [f for f in forecasts if not f.diagnostics.converged]
+    if not bad:
+        return HTML(
+            f'<div style="border-left:4px solid #2e8b57;padding:4px 10px;background:#eef8f1">'
+            f"<b>Diagnostics:</b> all {len(forecasts)} forecasts converged.</div>"
+        )
+    items = "".join(
+        f"<li><code>{html.escape(f.question.id)}</code>: {html.escape(f.diagnostics.plain_words())}</li>" for f in bad
+    )
+    return HTML(
+        '<div style="border:2px solid #c0392b;padding:8px 12px;background:#fdecea;color:#7b241c">'
+        f"<b>WARNING: {len(bad)} of {len(forecasts)} forecasts did not converge; do not trust them yet.</b>"
+        f"<ul>{items}</ul>Run again with more draws.</div>"
+    )
+
+
+def document_heading(pack: Pack, document_id: str) -> Markdown:
+    """A heading for one document's evidence: title, author, outlet, date (and the date's caveat, if any)."""
+    doc = pack.documents[document_id]
+    note = f"\n\n*Date note:* {doc.date_note.strip()}" if doc.date_note else ""
+    return Markdown(f"#### {doc.title}\n\n`{doc.id}` · {doc.author} · {doc.outlet} · published {doc.published}{note}")
+
+
+def question_card(q: Question) -> Markdown:
+    """Title, window, resolution criteria and (once known) the resolution of a question."""
+    lines = [
+        f"### {q.title}",
+        "",
+        f"`{q.id}` · family **{q.family}** · {q.kind.replace('_', ' ')} · open **{q.opens}** to **{q.closes}**",
+        "",
+        f"**Resolves yes if:** {q.criteria.strip()}",
+    ]
+    if q.resolution:
+        lines += ["", f"**Resolution:** {q.resolution} on {q.resolved_on}. {q.resolution_source.strip()}"]
+    else:
+        lines += ["", "**Resolution:** not known yet."]
+    return Markdown("\n".join(lines))
+
+
+def outside_view_sentence(f: Forecast) -> Markdown:
+    """The outside view in one sentence a reader can check against the cases table."""
+    rc = f.reference_class
+    yes = sum(1 for c in rc.cases if c.outcome == "yes")
+    lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
+    per = (
+        f"per {rc.exposure_years:g}-year exposure period, scaled to the window left at {f.as_of}"
+        if f.question.kind == "by_deadline"
+        else "per case (a one-shot question)"
+    )
+    return Markdown(
+        f"Outside view: in the reference class **{rc.title}** ({yes} of {len(rc.cases)} cases resolved yes, each "
+        f"counted with relevance {rc.relevance:g}) the rate, {per}, gives a base rate of "
+        f"**{f.base_rate_mean:.1%}** (90% interval {lo:.1%} to {hi:.1%})."
+    )
+
+
+def forecast_sentence(f: Forecast) -> Markdown:
+    """The headline: forecast, interval, and how far the evidence moved it from the base rate."""
+    lo, hi = f.interval(0.9)
+    move = f.mean - f.base_rate_mean
+    direction = "up" if move > 0 else "down"
+    outcome = f" The question resolved **{f.question.resolution}**." if f.question.resolution else ""
+    return Markdown(
+        f"**Forecast as of {f.as_of}: {f.mean:.1%}** (90% interval {lo:.1%} to {hi:.1%}). The evidence moved it "
+        f"{direction} by {abs(move) * 100:.1f} percentage points from the base rate of {f.base_rate_mean:.1%}.{outcome}"
+    )
+
+
+def diagnostics_box(f: Forecast) -> HTML:
+    """The sampler's verdict in plain words: a green line when converged, a red box when not."""
+    d = f.diagnostics
+    words = html.escape(d.plain_words())
+    cached = " (draws read from the cache)" if d.cached else ""
+    if d.converged:
+        return HTML(
+            f'<div style="border-left:4px solid #2e8b57;padding:4px 10px;background:#eef8f1">'
+            f"<b>Diagnostics:</b> {words}{cached}</div>"
+        )
+    return HTML(
+        '<div style="border:2px solid #c0392b;padding:8px 12px;background:#fdecea;color:#7b241c">'
+        f"<b>WARNING: the sampler did not converge; do not trust this forecast yet.</b><br>{words}{cached}<br>"
+        "Run again with more draws (e.g. <code>draws=4000</code>) or check the model's priors.</div>"
+    )
+
+
+def model_equation(f: Forecast) -> HTML:
+    """The model written out for this question, with its sizes (plain HTML: the export needs no MathJax)."""
+    spec = f.spec
+    data = (
+        f"the {len(spec.case_y)} cases of <code>{spec.reference_class}</code> coded on these indicators are data "
+        "(a logistic regression; each case's likelihood weighted by the class's relevance; sampled with NUTS)"
+        if spec.learns_from_cases
+        else "no case is coded on these indicators, so the posterior is the prior, drawn exactly"
+    )
+    return HTML(
+        '<p style="font-size:110%;text-align:center"><i>logit</i> P(yes | evidence) = '
+        "<i>logit</i> base(θ, window) + Σ<sub>k</sub> β<sub>k</sub> x<sub>k</sub></p>"
+        f"<p>with θ ~ Beta({spec.theta_prior[0]:g}, {spec.theta_prior[1]:g}) the reference class's rate, one "
+        f"β<sub>k</sub> ~ Normal(μ<sub>k</sub>, σ<sub>k</sub>) per indicator ({spec.n_indicators} here), the log "
+        f"likelihood ratio from the elicited 90% interval (widths scaled by {spec.lr_width_scale:g}), and "
+        f"x<sub>k</sub> the evidence weight after the correlation-group discount "
+        f"({'on' if spec.discount_groups else 'off'}). Here {data}.</p>"
+    )
+
+
+def graphviz_available() -> bool:
+    """pm.model_to_graphviz needs the graphviz Python package and its ``dot`` program."""
+    return importlib.util.find_spec("graphviz") is not None and shutil.which("dot") is not None
+
+
+def model_structure(spec: ModelSpec) -> Any:
+    """The PyMC model's graph when graphviz is installed, else its variables as text (``Model.table()``)."""
+    model = build_pymc_model(spec)
+    if graphviz_available():
+        import pymc as pm
+
+        return pm.model_to_graphviz(model)
+    return _Preformatted(model_text(model))
+
+
+def model_text(model: Any) -> str:
+    """``Model.table()`` rendered to plain text (it is a rich Table), or ``str_repr`` when that fails."""
+    try:
+        from rich.console import Console
+
+        buffer = io.StringIO()
+        Console(file=buffer, width=110, color_system=None, force_terminal=False).print(model.table())
+        return buffer.getvalue().rstrip()
+    except Exception:  # rich missing or its API moved: the plain repr still says what matters
+        return model.str_repr()
+
+
+class _Preformatted:
+    """Text shown as-is in notebooks and in the HTML export."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_html_(self) -> str:
+        return f"<pre style='font-size:12px;line-height:1.3'>{html.escape(self.text)}</pre>"

@@ -1,0 +1,216 @@
+"""The notebook suite: which notebooks a run executes, with which parameters, and how one is executed.
+
+The rule (documented in README.md, "Notebooks in a run"), so that a new
+notebook joins every run without a code change:
+
+- every ``notebooks/*.ipynb`` is run, except names starting with ``_`` or ``.``
+  (drafts) and notebooks whose metadata says ``"foresight": {"run": false}``;
+- a notebook whose ``parameters`` cell defines ``question`` runs once per
+  question (output ``<name>-<question id>.ipynb``), any other runs once;
+- the runner passes only the parameters a notebook defines, from: ``pack``,
+  ``question``, ``as_of``, ``clip_to_window``, ``seed``, ``draws``, ``out_dir``,
+  ``interactive`` (always False: a papermill run has no live kernel, so a notebook
+  shows static tables instead of widgets) and any ``--param NAME=VALUE``;
+- order: metadata ``"foresight": {"order": N}`` (default 50), then name.
+
+Execution is papermill in the ``python3`` kernel (the interpreter running
+papermill, i.e. the project's .venv), then an HTML export with the code hidden
+for readers. A failure is caught and described, never raised: the run
+records it and goes on to the next notebook.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foresight.base import paths
+
+KERNEL = "python3"
+DEFAULT_ORDER = 50
+CELL_TIMEOUT = 3600
+"""Seconds one cell may run before the notebook counts as failed (a hung kernel must not hang a run)."""
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+"""Keep the kernels' own log lines (transport warnings, the interrupt at shutdown) off the run's terminal;
+errors in cells still reach the notebook and run.json."""
+RUNNER_PARAMETERS = ("pack", "question", "as_of", "clip_to_window", "seed", "draws", "out_dir", "interactive")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class NotebookInfo:
+    """A notebook of the suite: its path, the parameters its ``parameters`` cell defines, and run options."""
+
+    path: Path
+    parameters: dict[str, dict[str, Any]]
+    options: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def per_question(self) -> bool:
+        return bool(self.options.get("per_question", "question" in self.parameters))
+
+    @property
+    def order(self) -> int:
+        return int(self.options.get("order", DEFAULT_ORDER))
+
+    @property
+    def in_runs(self) -> bool:
+        return bool(self.options.get("run", True))
+
+
+def inspect(path: Path) -> NotebookInfo:
+    """Read a notebook's parameters (via papermill, so exactly what it will inject into) and its options."""
+    import nbformat
+    import papermill
+
+    nb = nbformat.read(str(path), as_version=4)
+    options = dict(nb.metadata.get("foresight", {}))
+    return NotebookInfo(Path(path).resolve(), dict(papermill.inspect_notebook(str(path))), options)
+
+
+def discover(folder: Path | None = None, *, all_notebooks: bool = False) -> list[NotebookInfo]:
+    """The notebooks a run executes, in run order (``all_notebooks`` includes those marked ``run: false``)."""
+    folder = Path(folder) if folder is not None else paths.notebooks_dir()
+    found = [inspect(p) for p in sorted(folder.glob("*.ipynb")) if not p.name.startswith(("_", "."))]
+    return sorted((nb for nb in found if all_notebooks or nb.in_runs), key=lambda nb: (nb.order, nb.name))
+
+
+def find(name: str, folder: Path | None = None) -> NotebookInfo:
+    """A notebook of the suite by name (``forecast`` or ``forecast.ipynb``) or by path; FileNotFoundError otherwise."""
+    folder = Path(folder) if folder is not None else paths.notebooks_dir()
+    candidates = [folder / name, folder / f"{name}.ipynb"]
+    try:
+        candidates.insert(0, paths.resolve_existing(name))
+    except FileNotFoundError:
+        pass
+    for candidate in candidates:
+        if candidate.is_file() and candidate.suffix == ".ipynb":
+            return inspect(candidate)
+    names = ", ".join(p.name for p in sorted(folder.glob("*.ipynb")))
+    raise FileNotFoundError(f"no notebook {name!r}; notebooks in {folder}: {names}")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One papermill execution: a notebook, the name of its outputs, and the values to inject."""
+
+    notebook: NotebookInfo
+    name: str
+    parameters: dict[str, Any]
+
+
+def jobs_for(
+    notebooks: list[NotebookInfo], question_ids: list[str], values: Mapping[str, Any], out_root: Path
+) -> list[Job]:
+    """Expand notebooks into jobs: once each, or once per question; inject only the parameters each defines.
+
+    Each job gets its own ``out_dir`` (``out_root/<job name>``) so its result
+    files can be traced back to it.
+    """
+    jobs = []
+    for nb in notebooks:
+        variants = [(f"{nb.name}-{q}", {"question": q}) for q in question_ids] if nb.per_question else [(nb.name, {})]
+        for name, extra in variants:
+            offered = {**values, **extra, "out_dir": str(out_root / name)}
+            jobs.append(Job(nb, name, {k: v for k, v in offered.items() if k in nb.parameters}))
+    return jobs
+
+
+@dataclass
+class JobResult:
+    """What happened to one job: status, timing, output files, and the failing cell's error if any."""
+
+    name: str
+    notebook: str
+    parameters: dict[str, Any]
+    status: str = "pending"
+    seconds: float = 0.0
+    output: str | None = None
+    html: str | None = None
+    error: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {
+            "name": self.name,
+            "notebook": self.notebook,
+            "parameters": self.parameters,
+            "status": self.status,
+            "seconds": round(self.seconds, 2),
+            "output": self.output,
+            "html": self.html,
+            "error": self.error,
+        }
+        out.update(self.extra)
+        return out
+
+
+def describe_error(exc: BaseException) -> dict[str, Any]:
+    """The failing cell's error as run.json records it (papermill's details when it has them)."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return {
+            "cell_index": exc.cell_index,
+            "execution_count": exc.exec_count,
+            "ename": exc.ename,
+            "evalue": _ANSI.sub("", str(exc.evalue)),
+            "source": exc.source,
+            "traceback": _ANSI.sub("", "\n".join(exc.traceback or [])),
+        }
+    return {"ename": type(exc).__name__, "evalue": _ANSI.sub("", str(exc)), "traceback": None}
+
+
+def execute(job: Job, folder: Path, *, html: bool = True, cwd: Path | None = None) -> JobResult:
+    """Run ``job`` with papermill into ``folder/<name>.ipynb`` (and ``.html``); never raises on notebook errors."""
+    import papermill
+
+    result = JobResult(job.name, job.notebook.path.name, dict(job.parameters))
+    output = Path(folder) / f"{job.name}.ipynb"
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(job.notebook.path),
+            str(output),
+            parameters=dict(job.parameters),
+            kernel_name=KERNEL,
+            cwd=str(cwd or job.notebook.path.parent),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=CELL_TIMEOUT,
+            extra_arguments=KERNEL_ARGUMENTS,
+        )
+        result.status = "ok"
+    except Exception as exc:  # a failed cell, a dead kernel, a missing kernel: all are a failed notebook
+        result.status = "failed"
+        result.error = describe_error(exc)
+    result.seconds = time.perf_counter() - start
+    if output.is_file():
+        result.output = output.name
+        if html:
+            try:
+                result.html = export_html(output).name
+            except Exception as exc:  # the notebook ran; a broken export is recorded, not fatal
+                result.extra["html_error"] = f"{type(exc).__name__}: {exc}"
+    return result
+
+
+def export_html(notebook: Path) -> Path:
+    """``notebook`` as HTML next to it, code hidden: readers see text, tables and embedded figures."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
+    target = notebook.with_suffix(".html")
+    target.write_text(body, encoding="utf-8")
+    return target

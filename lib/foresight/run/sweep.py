@@ -1,0 +1,352 @@
+"""`foresight sweep GRID.yaml`: one notebook over a grid of parameters, in parallel, into one table and plot.
+
+A grid file names a notebook and the values to try::
+
+    notebook: forecast                 # a notebook in notebooks/ (name or path)
+    parameters:                        # the same for every run (optional)
+      question: td-signed-by-2019-07-01
+      draws: 1000
+    grid:                              # every combination of these (a product)...
+      as_of: [2019-02-14, 2019-04-01]
+      lr_width_scale: [0.5, 1.0, 2.0]
+    rows:                              # ...and/or these combinations, as written
+      - {as_of: 2019-06-01, lr_width_scale: 4.0}
+    workers: 2                         # notebooks at a time (optional; default: the number of CPUs)
+
+Every combination is one papermill run of the notebook. The sweep folder
+``runs/<timestamp>-sweep-<hash>/`` holds the executed notebooks, ``sweep.csv``
+(the swept parameters joined to each run's result rows), ``sweep.png``
+(forecast against each swept parameter) and ``run.json`` like a run's.
+
+The grid is checked before any kernel starts: unknown keys and parameters, empty
+value lists, and every combination's values through
+:func:`foresight.run.params.check_params`, each problem reported as
+``FILE: field: message``.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import itertools
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from foresight.base import paths
+from foresight.report import results
+from foresight.run.notebooks import Job, NotebookInfo, find
+from foresight.run.params import ParameterError, check_params
+from foresight.run.runner import (
+    RESULTS_DIR,
+    RUN_FILE,
+    execute_jobs,
+    finish_run_folder,
+    first_error,
+    new_run_folder,
+    package_versions,
+    parameter_hash,
+)
+
+KEYS = ("notebook", "parameters", "grid", "rows", "workers", "title")
+MAX_COMBINATIONS = 500
+CHECKED = (
+    "pack",
+    "question",
+    "as_of",
+    "clip_to_window",
+    "seed",
+    "draws",
+    "learn_from_cases",
+    "discount_groups",
+    "lr_width_scale",
+    "overrides",
+)
+"""Parameters :func:`check_params` knows; a grid's values for them are checked before anything runs."""
+RESULT_COLUMNS = ["question_id", "as_of", "mean", "p05", "p50", "p95", "base_rate_mean", "resolution", "converged"]
+
+
+class GridError(Exception):
+    """A grid file that cannot be run; ``problems`` lists every ``FILE: field: message``."""
+
+    def __init__(self, file: Path | str, problems: list[str]):
+        self.file = str(file)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.file}: {p}" for p in problems))
+
+
+@dataclass
+class Grid:
+    """A checked grid: the notebook, fixed parameters, and the combinations to run."""
+
+    file: Path
+    notebook: NotebookInfo
+    fixed: dict[str, Any]
+    combinations: list[dict[str, Any]]
+    swept: list[str]
+    workers: int
+    title: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates become ISO text (what the notebooks take); lists and mappings are converted inside."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _defaults(nb: NotebookInfo) -> dict[str, Any]:
+    """The notebook's default values (literals only), to check combinations as the notebook will see them."""
+    out = {}
+    for name, info in nb.parameters.items():
+        try:
+            out[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            pass
+    return out
+
+
+def load_grid(path: str | Path) -> Grid:
+    """Read and check a grid file; raise :class:`GridError` listing every problem."""
+    file = Path(path)
+    if not file.is_file():
+        raise GridError(
+            file,
+            [
+                f"(file): {'is a folder' if file.is_dir() else 'no such file'}; give the path of a "
+                "YAML grid file (see scenarios/sweep-example.yaml)"
+            ],
+        )
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        raise GridError(file, [f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
+    if not isinstance(data, dict):
+        raise GridError(file, [f"(file): must be a mapping with the keys {', '.join(KEYS)}; got {type(data).__name__}"])
+    problems: list[str] = []
+    for key in data:
+        if key not in KEYS:
+            problems.append(f"{key}: unknown key; allowed keys: {', '.join(KEYS)}")
+
+    nb: NotebookInfo | None = None
+    name = data.get("notebook")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"notebook: required: the name of a notebook in notebooks/ (e.g. forecast); got {name!r}")
+    else:
+        try:
+            nb = find(name.strip())
+        except FileNotFoundError as exc:
+            problems.append(f"notebook: {exc}")
+    allowed = (
+        f"parameters of {nb.path.name}: {', '.join(p for p in nb.parameters if p != 'out_dir')}"
+        if nb is not None
+        else ""
+    )
+
+    def check_names(where: str, names: Any) -> None:
+        if nb is None:
+            return
+        for n in names:
+            if n == "out_dir":
+                problems.append(f"{where}.out_dir: set by the sweep itself (each run writes into the sweep folder)")
+            elif n not in nb.parameters:
+                problems.append(f"{where}.{n}: not a parameter of {nb.path.name}; {allowed}")
+
+    fixed = _plain(data.get("parameters") or {})
+    if not isinstance(fixed, dict):
+        problems.append(f"parameters: must be a mapping of parameter: value; got {type(fixed).__name__}")
+        fixed = {}
+    check_names("parameters", fixed)
+
+    grid = _plain(data.get("grid") or {})
+    if not isinstance(grid, dict):
+        problems.append(f"grid: must be a mapping of parameter: [values, ...]; got {type(grid).__name__}")
+        grid = {}
+    check_names("grid", grid)
+    for n, values in grid.items():
+        if not isinstance(values, list) or not values:
+            problems.append(f"grid.{n}: must be a non-empty list of values, e.g. [0.5, 1.0, 2.0]; got {values!r}")
+        if n in fixed:
+            problems.append(f"grid.{n}: also set under parameters; give it in one place")
+
+    rows = _plain(data.get("rows") or [])
+    if not isinstance(rows, list):
+        problems.append(f"rows: must be a list of mappings, e.g. - {{as_of: 2019-03-01}}; got {type(rows).__name__}")
+        rows = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not row:
+            problems.append(f"rows[{i}]: must be a non-empty mapping of parameter: value; got {row!r}")
+        else:
+            check_names(f"rows[{i}]", row)
+
+    workers = data.get("workers", os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        problems.append(f"workers: must be a whole number of at least 1; got {workers!r}")
+        workers = 1
+    if not grid and not rows and not problems:
+        problems.append("grid: give a grid (parameter: [values]) or rows (a list of combinations) to sweep")
+    if problems:
+        raise GridError(file, problems)
+
+    names = list(grid)
+    combos = [dict(zip(names, values)) for values in itertools.product(*grid.values())] if grid else []
+    combos += [dict(r) for r in rows]
+    if len(combos) > MAX_COMBINATIONS:
+        raise GridError(file, [f"grid: {len(combos)} combinations; at most {MAX_COMBINATIONS} per sweep"])
+    swept = list(dict.fromkeys(n for c in combos for n in c))
+    assert nb is not None
+    problems += _check_values(nb, fixed, combos, grid, rows)
+    if problems:
+        raise GridError(file, problems)
+    return Grid(file, nb, fixed, combos, swept, workers, data.get("title"), data)
+
+
+def _check_values(
+    nb: NotebookInfo, fixed: Mapping[str, Any], combos: list[dict[str, Any]], grid: Mapping[str, list], rows: list
+) -> list[str]:
+    """Run every combination's values through check_params, as the notebook will; one problem per bad value."""
+    defaults = _defaults(nb)
+    problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    n_grid = len(combos) - len(rows)
+    for i, combo in enumerate(combos):
+        values = {**defaults, **fixed, **combo}
+        kwargs = {k: v for k, v in values.items() if k in CHECKED and k in nb.parameters}
+        try:
+            check_params(**kwargs)
+        except ParameterError as exc:
+            if exc.name in combo:
+                where = f"grid.{exc.name}" if i < n_grid else f"rows[{i - n_grid}].{exc.name}"
+            else:
+                where = f"parameters.{exc.name}"
+            key = (where, str(exc))
+            if key not in seen:
+                seen.add(key)
+                problems.append(f"{where}: {exc}")
+    return problems
+
+
+def run_sweep(
+    grid: Grid,
+    *,
+    runs_dir: Path | None = None,
+    workers: int | None = None,
+    html: bool = False,
+    progress: bool | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Run every combination into a new sweep folder; returns (folder, run record)."""
+    runs_dir = Path(runs_dir) if runs_dir is not None else paths.runs_dir()
+    parameters = {
+        "grid_file": str(grid.file.resolve()),
+        "notebook": grid.notebook.path.name,
+        "fixed": grid.fixed,
+        "combinations": grid.combinations,
+    }
+    run_id, work = new_run_folder(runs_dir, f"sweep-{parameter_hash(parameters)}")
+    jobs = []
+    for i, combo in enumerate(grid.combinations, start=1):
+        name = f"{grid.notebook.name}-{i:03d}"
+        values = {**grid.fixed, **combo, "out_dir": str(work / RESULTS_DIR / name)}
+        if "interactive" in grid.notebook.parameters:
+            values.setdefault("interactive", False)  # papermill runs have no live kernel: static tables
+        jobs.append(Job(grid.notebook, name, values))
+    n_workers = workers or grid.workers
+    started = time.perf_counter()
+    record: dict[str, Any] = {
+        "run_id": run_id,
+        "kind": "sweep",
+        "status": "running",
+        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "parameters": parameters,
+        "swept": grid.swept,
+        "workers": n_workers,
+        "title": grid.title,
+        "versions": package_versions(),
+        "notebooks": [],
+        "error": None,
+    }
+    pack_value = grid.fixed.get("pack", _defaults(grid.notebook).get("pack"))
+    record["pack"] = _pack_record(pack_value)
+    results.write_json_atomic(work / RUN_FILE, record)
+    done: dict[str, Any] = {}
+    try:
+        execute_jobs(
+            jobs,
+            work,
+            workers=n_workers,
+            html=html,
+            cwd=paths.notebooks_dir(),
+            progress=progress,
+            desc=f"foresight sweep {run_id}",
+            on_done=lambda r: done.__setitem__(r.name, r),
+        )
+        record["status"] = "complete" if all(r.status == "ok" for r in done.values()) else "failed"
+    except KeyboardInterrupt:
+        record["status"] = "interrupted"
+    job_results = [done[j.name] for j in jobs if j.name in done]
+    record["notebooks"] = [r.as_dict() for r in job_results]
+    record["error"] = first_error(job_results) if record["status"] == "failed" else None
+    frame = sweep_table(work, jobs, job_results, grid.swept)
+    frame.to_csv(work / "sweep.csv", index=False)
+    record["tables"] = {"sweep": len(frame)}
+    if frame["mean"].notna().any():
+        from foresight.report.plots import sweep_plot
+
+        sweep_plot(frame, grid.swept, grid.title).savefig(work / "sweep.png", dpi=100)
+        record["plot"] = "sweep.png"
+    record["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    record["seconds"] = round(time.perf_counter() - started, 2)
+    results.write_json_atomic(work / RUN_FILE, record)
+    folder = finish_run_folder(work, runs_dir, run_id)
+    return folder, record
+
+
+def _pack_record(value: Any) -> dict[str, Any] | None:
+    try:
+        from foresight.pack.loader import load_pack
+
+        pack = load_pack(paths.resolve_existing(value))
+        return {"id": pack.meta.id, "path": str(Path(pack.dir).resolve()), "content_hash": pack.content_hash}
+    except Exception:  # the notebooks report a bad pack themselves; the record just lacks the hash
+        return None
+
+
+def sweep_table(folder: Path, jobs: list[Job], job_results: list, swept: list[str]) -> pd.DataFrame:
+    """One row per result row of each run: run name, status, swept values, then the forecast columns."""
+    by_name = {r.name: r for r in job_results}
+    rows = []
+    for job in jobs:
+        result = by_name.get(job.name)
+        base = {"run": job.name, "status": result.status if result else "not run"}
+        base.update({name: job.parameters.get(name) for name in swept})
+        found = (
+            results.read_results(folder / RESULTS_DIR / job.name) if (folder / RESULTS_DIR / job.name).is_dir() else []
+        )
+        items = [row for res in found for row in res["rows"]]
+        if not items:
+            error = (result.error or {}) if result else {}
+            rows.append({**base, "error": f"{error.get('ename', '')}: {error.get('evalue', '')}".strip(": ")})
+            continue
+        for item in items:
+            out = dict(base)
+            for col in RESULT_COLUMNS:
+                out[f"forecast_{col}" if col in swept else col] = item.get(col)
+            rows.append(out)
+    frame = pd.DataFrame(rows)
+    for col in ("mean", "p05", "p95", "error"):
+        if col not in frame:
+            frame[col] = None
+    return frame

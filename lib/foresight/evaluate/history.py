@@ -136,7 +136,7 @@ def history_steps(
     question_id: str,
     extra_dates: Iterable[Any] = (),
     *,
-    seed: int = 1,
+    seed: int | None = None,
     draws: int | None = None,
     **forecast_kwargs: Any,
 ) -> list[Step]:
@@ -175,7 +175,7 @@ def forecast_history(
     pack: Pack,
     question_id: str,
     extra_dates: Iterable[Any] = (),
-    seed: int = 1,
+    seed: int | None = None,
     draws: int | None = None,
     **forecast_kwargs: Any,
 ) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from foresight.model.evidence import Observation, group_discount, observations_as_of, raw_features
+from foresight.model.options import ModelOptions
 from foresight.model.priors import base_probability
 from foresight.model.sampling import Diagnostics, Posterior, SamplerSettings, sample_posterior
 from foresight.model.spec import ModelSpec, model_spec
@@ -216,36 +217,26 @@ def forecast(
     pack: Pack,
     question_id: str,
     as_of: Any = None,
+    options: ModelOptions | None = None,
     *,
-    seed: int = 1,
-    draws: int = 4000,
-    tune: int = 1000,
-    chains: int = 4,
-    cores: int | None = None,
-    learn_from_cases: bool = True,
-    discount_groups: bool = True,
-    lr_width_scale: float = 1.0,
     overrides: Mapping[str, Any] | None = None,
     cache: bool = True,
     cache_dir=None,
+    **option_changes: Any,
 ) -> Forecast:
     """Forecast ``question_id`` as of ``as_of`` (default: :func:`natural_as_of`).
 
-    ``draws`` is the total number of posterior draws. ``learn_from_cases=False``
+    ``options`` (a :class:`ModelOptions`) says how; single options may also be
+    given by name (``draws=500``, ``discount_groups=False``), applied on top.
+    ``draws`` is the total number of posterior draws; ``learn_from_cases=False``
     ignores case codings (priors only); ``discount_groups=False`` counts every
     indicator fully (naive Bayes); ``lr_width_scale`` widens the elicited
-    intervals. The same pack, arguments and seed give the same numbers.
+    intervals. The same pack, options and seed give the same numbers.
     """
+    opts = ModelOptions.of(options, **option_changes)
     question = pack.question(question_id)
     when = natural_as_of(question) if as_of is None else parse_date(as_of)
     check_in_window(question, when)
-    spec = model_spec(
-        pack,
-        question,
-        learn_from_cases=learn_from_cases,
-        discount_groups=discount_groups,
-        lr_width_scale=lr_width_scale,
-    )
-    settings = SamplerSettings(draws=draws, tune=tune, chains=chains, cores=cores or min(chains, 2), seed=seed)
-    posterior = sample_posterior(spec, settings, cache=cache, cache_dir=cache_dir)
+    spec = model_spec(pack, question, opts)
+    posterior = sample_posterior(spec, SamplerSettings.from_options(opts), cache=cache, cache_dir=cache_dir)
     return Forecast(pack, question, when, posterior, observations_as_of(pack, when, overrides), dict(overrides or {}))

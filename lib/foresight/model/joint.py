@@ -35,6 +35,7 @@ from scipy import optimize, stats
 
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast, default_as_of, parse_date
+from foresight.model.options import ModelOptions
 from foresight.model.sampling import (
     Diagnostics,
     Posterior,
@@ -360,19 +361,16 @@ def joint_forecast(
     as_of: Any = None,
     *,
     questions: list[str] | None = None,
-    seed: int = 1,
-    draws: int = 4000,
-    tune: int = 1000,
-    chains: int = 4,
-    learn_from_cases: bool = True,
-    discount_groups: bool = True,
-    lr_width_scale: float = 1.0,
+    options: ModelOptions | None = None,
     overrides: dict[str, Any] | None = None,
     use_links: bool = True,
     cache: bool = True,
     cache_dir=None,
+    **option_changes: Any,
 ) -> JointForecast:
     """Forecast the pack's questions together at ``as_of`` (each clipped into its own window).
+
+    ``options`` and single named options work as in :func:`foresight.forecast`.
 
     ``use_links=False`` drops the drivers: the joint model then reproduces
     the independent forecasts.
@@ -384,19 +382,15 @@ def joint_forecast(
     if not qids:
         raise ValueError(f"no question of pack {pack.meta.id} is open on or after {when}; choose an earlier as_of")
     qs = [pack.question(q) for q in qids]
-    specs_by_q = {
-        q.id: model_spec(
-            pack, q, learn_from_cases=learn_from_cases, discount_groups=discount_groups, lr_width_scale=lr_width_scale
-        )
-        for q in qs
-    }
+    opts = ModelOptions.of(options, **option_changes)
+    specs_by_q = {q.id: model_spec(pack, q, opts) for q in qs}
     unique: dict[str, ModelSpec] = {}
     for spec in specs_by_q.values():
         unique.setdefault(spec.posterior_digest(), spec)
     specs = list(unique.values())
     index = {digest: i for i, digest in enumerate(unique)}
     drivers = tuple(links_of(pack).drivers) if use_links else ()
-    settings = SamplerSettings(draws=draws, tune=tune, chains=chains, cores=min(chains, 2), seed=seed)
+    settings = SamplerSettings.from_options(opts)
     jd = sample_joint(specs, drivers, settings, cache=cache, cache_dir=cache_dir)
     forecasts = {}
     for q in qs:

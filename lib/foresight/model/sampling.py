@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from foresight.model.options import ModelOptions
 from foresight.model.spec import ModelSpec, build_pymc_model
 
 R_HAT_MAX = 1.01
@@ -50,6 +51,17 @@ class SamplerSettings:
     def __post_init__(self) -> None:
         if self.draws < self.chains or self.chains < 1:
             raise ValueError(f"need chains >= 1 and draws >= chains; got draws={self.draws}, chains={self.chains}")
+
+    @classmethod
+    def from_options(cls, options: ModelOptions) -> SamplerSettings:
+        """The sampler's part of a forecast's :class:`ModelOptions`."""
+        return cls(
+            draws=options.draws,
+            tune=options.tune,
+            chains=options.chains,
+            cores=options.sampler_cores,
+            seed=options.seed,
+        )
 
     @property
     def draws_per_chain(self) -> int:

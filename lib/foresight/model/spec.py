@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from foresight.model.evidence import case_features, group_discount
+from foresight.model.options import ModelOptions
 from foresight.model.priors import JEFFREYS, base_rate_beta, log_lr_normal
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
@@ -77,17 +78,10 @@ class ModelSpec:
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def model_spec(
-    pack: Pack,
-    question: Question,
-    *,
-    learn_from_cases: bool = True,
-    discount_groups: bool = True,
-    lr_width_scale: float = 1.0,
-) -> ModelSpec:
-    """Collect the priors and case data for ``question`` from the pack."""
-    if not lr_width_scale > 0:
-        raise ValueError(f"lr_width_scale must be > 0; got {lr_width_scale}")
+def model_spec(pack: Pack, question: Question, options: ModelOptions | None = None) -> ModelSpec:
+    """Collect the priors and case data for ``question`` from the pack (sampler options play no part)."""
+    opts = options or ModelOptions()
+    learn_from_cases, discount_groups, lr_width_scale = opts.learn_from_cases, opts.discount_groups, opts.lr_width_scale
     rc = pack.reference_class_for(question)
     # Only history known when the question opened: a case dated on or after `opens`
     # would let a backtest learn from outcomes its forecaster could not have seen.

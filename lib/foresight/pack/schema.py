@@ -155,6 +155,8 @@ class PackMeta(Record):
     description: Text
     families: dict[Id, Text] = Field(min_length=1)
     correlation_groups: dict[Id, Group] = Field(min_length=1)
+    default_credibility: Probability = 0.7
+    """Credibility given to evidence accepted from `foresight ingest` proposals (editable per item)."""
 
 
 class Document(Record):
@@ -289,6 +291,10 @@ class Indicator(Record):
     likelihood_ratios: dict[Id, Interval] = Field(min_length=1)
     absence_weight: Probability = 1.0
     unobserved_reason: Text | None = None
+    cues: list[Text] = Field(default_factory=list)
+    """Phrases that signal the indicator in a document (for `foresight ingest`); optional."""
+    counter_cues: list[Text] = Field(default_factory=list)
+    """Phrases that signal its absence (ingest then suggests state 'absent'); optional."""
 
 
 class Evidence(Record):

@@ -229,6 +229,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", action="store_true", help="also export each run's notebook as HTML")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
+
+    from foresight.run.cli_ingest import add_parsers as add_ingest_parsers
+
+    add_ingest_parsers(sub)
     return parser
 
 

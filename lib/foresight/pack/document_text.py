@@ -1,0 +1,159 @@
+"""A source document read from disk into paragraphs and sentences with character offsets.
+
+Ingestion points the analyst at *where* a sign stands (paragraph, sentence, characters), and the
+pack stores only that location and the analyst's paraphrase, never the document's words. So the
+text is read the same way every time (the same offsets for the same file), from plain text,
+Markdown, HTML (main text by trafilatura, so menus and footers do not become evidence) or PDF
+(pypdf), and split into sentences by sentencex (rule-based: nothing is downloaded at run time).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ""}
+HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
+ALLOWED = "plain text (.txt), Markdown (.md), HTML (.html/.htm) or PDF (.pdf)"
+
+
+class DocumentReadError(ValueError):
+    """A document that cannot be read as text; the message names the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: its 1-based paragraph and sentence numbers and its span in :attr:`DocumentText.text`."""
+
+    paragraph: int
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """The text of one document and its sentences (numbers count from 1 within each paragraph)."""
+
+    path: Path
+    text: str
+    sentences: tuple[Sentence, ...]
+
+    def sentence_text(self, sentence: Sentence) -> str:
+        return self.text[sentence.start : sentence.end].strip()
+
+    def find(self, paragraph: int, number: int) -> Sentence:
+        for s in self.sentences:
+            if s.paragraph == paragraph and s.number == number:
+                return s
+        raise KeyError(f"{self.path.name} has no sentence {number} in paragraph {paragraph}")
+
+    @property
+    def n_paragraphs(self) -> int:
+        return max((s.paragraph for s in self.sentences), default=0)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if b"\x00" in data:
+        raise DocumentReadError(f"{path}: looks binary (it holds NUL bytes); give {ALLOWED}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentReadError(
+            f"{path}: not UTF-8 text (byte {exc.start} is {data[exc.start : exc.start + 1]!r}); "
+            "save it as UTF-8 and try again"
+        ) from None
+
+
+def _html_text(path: Path, data: bytes) -> str:
+    import trafilatura
+
+    html = _decode(path, data)
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    if not text:
+        raise DocumentReadError(f"{path}: no article text found in the HTML")
+    # trafilatura puts one paragraph per line: make paragraphs blank-line separated like plain text.
+    return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise DocumentReadError(f"{path}: the PDF is encrypted; save an unencrypted copy")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+        if isinstance(exc, DocumentReadError):
+            raise
+        raise DocumentReadError(f"{path}: not a readable PDF ({exc})") from None
+    return "\n\n".join(p.strip() for p in pages if p.strip())
+
+
+def read_text(path: str | Path) -> str:
+    """The document's text (see the module docstring); DocumentReadError for anything unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "no such file"
+        raise DocumentReadError(f"{path}: {what}; give a document file ({ALLOWED})")
+    suffix = path.suffix.lower()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentReadError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not data.strip():
+        raise DocumentReadError(f"{path}: the file is empty")
+    if suffix in PDF_SUFFIXES:
+        if not data.startswith(b"%PDF"):
+            raise DocumentReadError(f"{path}: named .pdf but is not a PDF file")
+        text = _pdf_text(path)
+    elif suffix in HTML_SUFFIXES:
+        text = _html_text(path, data)
+    elif suffix in TEXT_SUFFIXES:
+        text = _decode(path, data)
+    else:
+        raise DocumentReadError(f"{path}: unsupported file type {suffix!r}; give {ALLOWED}")
+    if not text.strip():
+        raise DocumentReadError(f"{path}: no text in the document")
+    return text
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+
+
+def segment(text: str, path: Path | None = None) -> DocumentText:
+    """Split ``text`` into paragraphs (blank-line separated) and sentences, keeping exact offsets."""
+    from sentencex import segment as sentences_of
+
+    out: list[Sentence] = []
+    start = 0
+    paragraph = 0
+    bounds = [m.start() for m in PARAGRAPH_BREAK.finditer(text)] + [len(text)]
+    for end in bounds:
+        block = text[start:end]
+        if block.strip():
+            paragraph += 1
+            cursor = start
+            number = 0
+            for piece in sentences_of("en", block):
+                if not piece.strip():
+                    continue
+                at = text.find(piece.strip(), cursor, end)
+                if at < 0:  # the segmenter normalised something: fall back to the running cursor
+                    at = cursor
+                stop = at + len(piece.strip())
+                number += 1
+                out.append(Sentence(paragraph, number, at, stop))
+                cursor = stop
+        match = PARAGRAPH_BREAK.match(text, end)
+        start = match.end() if match else end
+    return DocumentText(Path(path) if path else Path("<text>"), text, tuple(out))
+
+
+def read_document(path: str | Path) -> DocumentText:
+    """Read and segment ``path`` (see :func:`read_text`)."""
+    return segment(read_text(path), Path(path))

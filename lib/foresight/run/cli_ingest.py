@@ -1,0 +1,132 @@
+"""`foresight ingest | accept | reject`: the command-line side of the ingestion loop (see run.ingest)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_INVALID = 2
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD; got {text!r}") from None
+
+
+def _score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a score from 0 to 1; got {text!r}")
+    return value
+
+
+def _refuse(command: str, exc: Exception) -> int:
+    from foresight.pack.problems import PackError
+
+    if isinstance(exc, PackError):
+        for problem in exc.problems:
+            print(f"{exc.pack_dir / problem.file}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
+        print(f"foresight {command}: the pack would not be valid; nothing was written", file=sys.stderr)
+    else:
+        print(f"foresight {command}: {exc}; nothing was written", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from foresight.model.options import ModelOptions
+    from foresight.pack.problems import PackError
+    from foresight.pack.proposals import IngestError
+    from foresight.run.ingest import ingest
+
+    try:
+        done = ingest(
+            args.pack,
+            args.file,
+            args.published,
+            title=args.title,
+            author=args.author,
+            outlet=args.outlet,
+            document_id=args.id,
+            options=ModelOptions.of(draws=args.draws, seed=args.seed),
+            min_score=args.min_score,
+        )
+    except (IngestError, PackError) as exc:
+        return _refuse("ingest", exc)
+    print(f"added document {done.document_id}; {len(done.proposals)} proposal(s) in {done.proposals_file}")
+    for p in done.proposals[:10]:
+        shifts = ", ".join(f"{q} {v:+.3f}" for q, v in sorted(p.shifts.items(), key=lambda kv: -abs(kv[1])))
+        print(
+            f"  {p.id}  {p.indicator:<32} {p.state:<7} score {p.score:.2f}  "
+            f"paragraph {p.paragraph} sentence {p.sentence}  {shifts or 'no open question uses it'}"
+        )
+    print(f"  review: notebooks/ingest.ipynb (-p document {done.document_id}); accept: foresight accept ...")
+    return 0
+
+
+def _accept(args: argparse.Namespace) -> int:
+    from foresight.pack.problems import PackError
+    from foresight.pack.proposals import IngestError
+    from foresight.run.ingest import accept
+
+    try:
+        records = accept(args.pack, args.document, args.ids, args.all_above)
+    except (IngestError, PackError) as exc:
+        return _refuse("accept", exc)
+    print(f"added {len(records)} evidence item(s) to evidence.yaml; edit each note into your own paraphrase:")
+    for r in records:
+        print(f"  {r['id']}: {r['indicator']} {r['state']} (credibility {r['credibility']})")
+    return 0
+
+
+def _reject(args: argparse.Namespace) -> int:
+    from foresight.pack.proposals import IngestError
+    from foresight.run.ingest import reject
+
+    try:
+        ids = reject(args.pack, args.document, args.ids)
+    except IngestError as exc:
+        return _refuse("reject", exc)
+    print(f"rejected {', '.join(ids)}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add the three ingestion subcommands to the `foresight` parser."""
+    p = sub.add_parser(
+        "ingest",
+        help="read a new document and propose evidence for the pack's indicators, ranked by impact",
+        description="Add the document's record to the pack and write proposals/<document-id>.yaml: candidate "
+        "evidence with its place in the document and how far it would move each open question. "
+        "Exit 2, writing nothing, on a bad file, date or id.",
+    )
+    p.add_argument("pack", help="scenario pack folder")
+    p.add_argument("file", help="the document: .txt, .md, .html or .pdf")
+    p.add_argument("--published", required=True, type=_date, metavar="YYYY-MM-DD", help="publication date")
+    p.add_argument("--title", help="title (default: the document's first line)")
+    p.add_argument("--author", help="author")
+    p.add_argument("--outlet", help="outlet")
+    p.add_argument("--id", help="document id (default: from author, year and title)")
+    p.add_argument("--min-score", type=_score, default=0.2, metavar="S", help="smallest match score proposed (0-1)")
+    p.add_argument("--draws", type=int, metavar="N", help="posterior draws for the impact (default: the library's)")
+    p.add_argument("--seed", type=int, metavar="N", help="random seed")
+    p.set_defaults(func=_ingest)
+
+    p = sub.add_parser("accept", help="turn proposals of a document into evidence items")
+    p.add_argument("pack", help="scenario pack folder")
+    p.add_argument("document", help="document id")
+    p.add_argument("ids", nargs="*", help="proposal ids (p01 ...)")
+    p.add_argument("--all-above", type=_score, metavar="S", help="also every pending proposal scoring at least S")
+    p.set_defaults(func=_accept)
+
+    p = sub.add_parser("reject", help="mark proposals of a document as rejected (not offered again)")
+    p.add_argument("pack", help="scenario pack folder")
+    p.add_argument("document", help="document id")
+    p.add_argument("ids", nargs="+", help="proposal ids (p01 ...)")
+    p.set_defaults(func=_reject)

@@ -1,0 +1,170 @@
+"""The ingestion loop: a new document -> proposals ranked by impact -> accepted evidence.
+
+``ingest`` adds the document's record to the pack and writes ``proposals/<id>.yaml``;
+``accept`` turns chosen proposals into evidence items; ``reject`` marks them so they are not
+offered again. Each checks its inputs first and changes nothing when one is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from foresight.evaluate.impact import baseline_forecasts, open_questions, with_impact
+from foresight.model.options import ModelOptions
+from foresight.pack.document_text import DocumentReadError, read_document
+from foresight.pack.loader import Pack, load_pack
+from foresight.pack.proposals import (
+    DEFAULT_MIN_SCORE,
+    IngestError,
+    Proposal,
+    append_records,
+    change_pack,
+    document_id_for,
+    evidence_records,
+    find_proposals,
+    proposals_path,
+    read_proposals,
+    relative_path,
+    write_proposals,
+)
+from foresight.pack.schema import Id
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What `ingest` did: the document id, where the proposals are, and the proposals by impact."""
+
+    pack: Pack
+    document_id: str
+    proposals_file: Path
+    proposals: list[Proposal]
+
+
+def _check_id(value: str) -> str:
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(Id).validate_python(value)
+    except ValidationError:
+        raise IngestError(
+            f"document id {value!r}: use lower-case letters, digits, '-' and '_', starting with a letter or digit"
+        ) from None
+
+
+def _first_line(text: str, limit: int = 100) -> str:
+    line = next((ln.strip(" #*\t") for ln in text.splitlines() if ln.strip(" #*\t")), "untitled document")
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
+
+
+def ingest(
+    pack_dir: str | Path,
+    file: str | Path,
+    published: dt.date,
+    *,
+    title: str | None = None,
+    author: str | None = None,
+    outlet: str | None = None,
+    document_id: str | None = None,
+    options: ModelOptions | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+) -> Ingested:
+    """Read ``file``, propose evidence ranked by impact, add the document record (see the module docstring)."""
+    pack_dir = Path(pack_dir)
+    pack = load_pack(pack_dir)
+    try:
+        doc = read_document(file)
+    except DocumentReadError as exc:
+        raise IngestError(str(exc)) from None
+    if not open_questions(pack, published):
+        first = min(q.opens for q in pack.questions.values())
+        last = max(q.closes for q in pack.questions.values())
+        raise IngestError(
+            f"--published {published} is outside every question's window (the pack's questions run from "
+            f"{first} to {last}); give the date the document was published"
+        )
+    title = title or _first_line(doc.text)
+    author = author or "(not given)"
+    if document_id is not None:
+        document_id = _check_id(document_id)
+        if document_id in pack.documents:
+            raise IngestError(f"document id {document_id!r} already exists in {pack_dir / 'documents.yaml'}")
+    else:
+        document_id = document_id_for(author, title, published, pack.documents)
+    if proposals_path(pack_dir, document_id).exists():
+        raise IngestError(f"{proposals_path(pack_dir, document_id)} exists already; it is not overwritten")
+    record = {
+        "id": document_id,
+        "title": title,
+        "author": author,
+        "outlet": outlet or "(not given)",
+        "published": published,
+        "path": relative_path(Path(file), pack_dir),
+    }
+    proposals = find_proposals(pack, doc, min_score)
+    credibility = pack.meta.default_credibility
+    ranked = with_impact(proposals, baseline_forecasts(pack, published, options), credibility)
+    documents_text = (pack_dir / "documents.yaml").read_text(encoding="utf-8")
+    pack = change_pack(pack_dir, {"documents.yaml": append_records(documents_text, "documents", [record])})
+    path = write_proposals(pack_dir, document_id, record["path"], published, ranked)
+    return Ingested(pack, document_id, path, ranked)
+
+
+def _published(data: dict) -> dt.date:
+    return dt.date.fromisoformat(str(data["published"]))
+
+
+def _pick(proposals: Sequence[Proposal], ids: Sequence[str], path: Path) -> list[Proposal]:
+    by_id = {p.id: p for p in proposals}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise IngestError(f"{path}: no proposal(s) {', '.join(unknown)}; proposals: {', '.join(by_id) or 'none'}")
+    return [by_id[i] for i in ids]
+
+
+def accept(
+    pack_dir: str | Path, document_id: str, ids: Sequence[str] = (), all_above: float | None = None
+) -> list[dict]:
+    """Turn the chosen proposals (by id, and/or every pending one scoring at least ``all_above``)
+    into evidence items; returns the items written."""
+    pack_dir = Path(pack_dir)
+    pack = load_pack(pack_dir)
+    data, proposals = read_proposals(pack_dir, document_id)
+    path = proposals_path(pack_dir, document_id)
+    if not ids and all_above is None:
+        raise IngestError("name the proposals to accept (e.g. p01 p03) or give --all-above SCORE")
+    chosen = _pick(proposals, ids, path)
+    done = [p.id for p in chosen if p.status != "proposed"]
+    if done:
+        raise IngestError(f"{path}: proposal(s) {', '.join(done)} were already accepted or rejected")
+    if all_above is not None:
+        chosen += [p for p in proposals if p.status == "proposed" and p.score >= all_above and p not in chosen]
+    if not chosen:
+        raise IngestError(f"{path}: no pending proposal scores {all_above} or more")
+    if document_id not in pack.documents:
+        raise IngestError(f"document {document_id!r} is not in {pack_dir / 'documents.yaml'}")
+    records = evidence_records(
+        pack, document_id, Path(str(data["file"])).name, _published(data), chosen, pack.meta.default_credibility
+    )
+    evidence_text = (pack_dir / "evidence.yaml").read_text(encoding="utf-8")
+    change_pack(pack_dir, {"evidence.yaml": append_records(evidence_text, "evidence", records)})
+    _mark(pack_dir, data, proposals, {p.id for p in chosen}, "accepted")
+    return records
+
+
+def reject(pack_dir: str | Path, document_id: str, ids: Sequence[str]) -> list[str]:
+    """Mark proposals rejected, so they are not offered again."""
+    pack_dir = Path(pack_dir)
+    data, proposals = read_proposals(pack_dir, document_id)
+    if not ids:
+        raise IngestError("name the proposals to reject (e.g. p02 p05)")
+    chosen = _pick(proposals, ids, proposals_path(pack_dir, document_id))
+    _mark(pack_dir, data, proposals, {p.id for p in chosen}, "rejected")
+    return [p.id for p in chosen]
+
+
+def _mark(pack_dir: Path, data: dict, proposals: Sequence[Proposal], ids: set[str], status: str) -> None:
+    marked = [replace(p, status=status) if p.id in ids else p for p in proposals]
+    write_proposals(pack_dir, str(data["document"]), str(data["file"]), _published(data), marked)

@@ -15,6 +15,7 @@ from foresight.evaluate import external as ex
 from foresight.pack.schema import OPTIONAL_RECORD_FILES
 from foresight.report import external_views
 from foresight.report.history_plots import plot_history
+from nbhelpers import notebook_env
 from packtools import MINI, MINI_COUNTS, PACK_FILES, copy_pack, find_problem, line_of, problems_of, replace
 
 TIMELINE = """timeline:
@@ -27,6 +28,8 @@ TIMELINE = """timeline:
     fact: A summit is held.
     source: Fixture.
 """
+
+__all__ = ["notebook_env"]  # the fixture, imported for pytest
 
 EXTERNAL = """external_forecasts:
   - {question: deal-by-june, source: Crowd, date: 2020-02-01, probability: 0.2, match: same}
@@ -276,3 +279,31 @@ def test_scores_csv_has_the_family_column(tmp_path):
     frame = pd.read_csv(path)
     assert list(frame.columns) == bt.SCORES_CSV_COLUMNS and list(frame["family"]) == ["deal", "deal"]
     assert bt.SCORES_CSV_COLUMNS[:3] == ["question_id", "family", "as_of"]
+
+
+# --- the notebooks ----------------------------------------------------------------------------------
+
+
+def test_backtest_notebook_shows_families_and_external_forecasts_side_by_side(notebook_env, tmp_path):
+    from foresight.run import runner
+    from nbhelpers import DRAWS, execute, outputs_of, png_count, read_json
+
+    pack = _write(_write(copy_pack(tmp_path), "external_forecasts.yaml", EXTERNAL), "timeline.yaml", TIMELINE)
+    results = tmp_path / "run" / runner.RESULTS_DIR
+    out = execute("backtest", tmp_path, pack=str(pack), draws=DRAWS, today="2020-07-01", out_dir=str(results / "bt"))
+    ext = read_json(results / "bt" / "external_scores.json")
+    assert [(r["source"], r["as_of"], r["match"]) for r in ext["rows"]] == [
+        ("Crowd", "2020-02-01", "same"),
+        ("Crowd", "2020-04-01", "same"),
+        ("Market", "2020-03-01", "broader"),
+    ]
+    fam = read_json(results / "bt" / "scores_by_family.json")["rows"]
+    assert {r["family"] for r in fam} == {"deal", bt.ALL_FAMILIES} and len(fam) == 2 * len(bt.METHODS)
+    counts = runner.write_tables(tmp_path / "run")
+    assert counts["external_scores"] == 3 and counts["scores_by_family"] == len(fam)
+    assert list(pd.read_csv(tmp_path / "run" / "scores.csv")["family"].unique()) == ["deal"]
+    text = str(outputs_of(out))
+    assert "1 matched series" in text and "deal-by-june · Crowd" not in text  # the chart is a PNG, not text
+    assert png_count(out) == 3  # baselines, calibration and the side-by-side chart
+    history = execute("history", tmp_path, pack=str(pack), question="deal-by-june", draws=DRAWS)
+    assert png_count(history) == 1

@@ -83,6 +83,12 @@ def test_evidence_may_cite_a_timeline_entry(tmp_path):
     assert doc.published.isoformat() == "2020-02-01" and doc.outlet == "background timeline"
     assert "tl-summit" not in loaded.documents  # uncited entries stay on the timeline only
     assert loaded.counts()["documents"] == 2 and loaded.counts()["timeline"] == 2
+    from foresight.evaluate.history import forecast_history
+
+    h = forecast_history(loaded, "clash-by-december", draws=400, seed=2).set_index("as_of")
+    # the question opens on 2020-03-01, after the fact: its evidence arrives on the first step, from the fact
+    assert "ev-threat" in h.loc["2020-03-01", "new_evidence"].split("; ")
+    assert "tl-truce" in h.loc["2020-03-01", "new_documents"].split("; ")
 
 
 def test_timeline_cross_references(tmp_path):
@@ -307,3 +313,17 @@ def test_backtest_notebook_shows_families_and_external_forecasts_side_by_side(no
     assert png_count(out) == 3  # baselines, calibration and the side-by-side chart
     history = execute("history", tmp_path, pack=str(pack), question="deal-by-june", draws=DRAWS)
     assert png_count(history) == 1
+
+
+def test_the_new_files_leave_every_forecast_unchanged(tmp_path):
+    """Forecasts come from questions, classes and evidence only: adding a timeline (uncited), external forecasts
+    and acknowledgements to a pack gives the very same numbers."""
+    from foresight import forecast
+
+    pack = _write(_write(copy_pack(tmp_path), "timeline.yaml", TIMELINE), "external_forecasts.yaml", EXTERNAL)
+    with open(pack / "pack.yaml", "a", encoding="utf-8") as fh:
+        fh.write("lint_acknowledged:\n  - {code: criteria-no-date, where: deal-by-june, answer: fixture}\n")
+    for question in ("deal-by-june", "clash-by-december"):
+        before = forecast(load_pack(MINI), question, as_of="2020-03-05", draws=400, seed=2)
+        after = forecast(load_pack(pack), question, as_of="2020-03-05", draws=400, seed=2)
+        np.testing.assert_array_equal(before.draws, after.draws)

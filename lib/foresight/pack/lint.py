@@ -262,7 +262,7 @@ def _classes_of(pack: Pack, q: Question) -> list[ReferenceClass]:
         return [pack.reference_classes[i] for i in ids if i in pack.reference_classes]
     try:
         return [pack.reference_class_for(q)]
-    except (StopIteration, KeyError):
+    except (StopIteration, LookupError, ValueError):  # a question with no class (e.g. an analyst prior only)
         return []
 
 

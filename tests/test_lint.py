@@ -77,6 +77,10 @@ def test_absolute_day_needs_a_day_not_a_month():
 def test_kind_words_and_exclusions():
     assert kinds_of("a signed agreement or a truce") == {"sign", "truce"}
     assert excluded_kinds("Yes if they sign a deal. Truces and pauses do not count.") == {"truce"}
+    trade = "Yes if both sign a trade agreement (more than a truce or an agreement to keep talking) by 1 July 2019."
+    assert excluded_kinds(trade, "Will they sign a trade agreement?") == {"truce"}
+    hanoi = "Yes if they sign a joint statement. A summit that is cancelled resolves no."
+    assert excluded_kinds(hanoi, "Will the summit end with a signed document?") == set()
 
 
 # --- each warning ---------------------------------------------------------------------------------

@@ -280,7 +280,8 @@ def test_cli_round_trip(pack, tmp_path, capsys):
     assert {p["id"]: p["status"] for p in data["proposals"]}["p02"] == "rejected"
 
 
-def test_ingest_notebook_shows_proposals_and_the_effect(pack, tmp_path, notebook_env):
+@pytest.mark.usefixtures("notebook_env")
+def test_ingest_notebook_shows_proposals_and_the_effect(pack, tmp_path):
     from nbhelpers import execute, outputs_of
 
     doc_path = tmp_path / "a.md"

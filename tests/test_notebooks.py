@@ -137,7 +137,7 @@ def test_scenarios_notebook_covers_every_question_and_notes_the_clipped_date(min
     assert rows["deal-by-june"]["as_of"] == "2020-02-01"
     assert rows["clash-by-december"]["as_of"] == "2020-03-01"  # opens later: clipped
     text = str(outputs_of(paths["scenarios"]))
-    assert "clash-by-december: 2020-02-01 is outside its window" in text
+    assert "as_of 2020-02-01 is outside the window of &#x27;clash-by-december&#x27;" in text
     # side by side, scenario bars (empty: the mini pack has no links.yaml), a tornado per question
     assert png_count(paths["scenarios"]) == 4
     assert read_json(results / "scenarios.json")["rows"] == []

@@ -48,7 +48,7 @@ from foresight.evaluate.history import forecast_history
 from foresight.evaluate.scoring import brier_score, log_score, time_averaged
 from foresight.model.forecasting import parse_date
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Question
+from foresight.pack.schema import Question, outcome_number
 
 METHODS: dict[str, str] = {"model": "", "naive": "naive_", "base_rate": "base_rate_", "p50": "p50_"}
 """Method name -> column prefix ('' for the model itself)."""
@@ -126,7 +126,7 @@ def backtest_question(
             "as_of": model["as_of"],
             "closes": model["closes"],
             "resolved_on": model["resolved_on"],
-            "outcome": np.full(len(model), 1 if question.resolution == "yes" else 0, dtype=int),
+            "outcome": np.full(len(model), int(outcome_number(question.resolution)), dtype=int),
         }
     )
     _score(out, METHODS["model"], model["mean"].to_numpy())

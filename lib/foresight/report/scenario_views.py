@@ -8,8 +8,6 @@ numbers themselves come from :mod:`foresight.model.joint` and
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -42,25 +40,6 @@ CONDITIONAL_COLUMNS = [
 ]
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as plain Python values for a JSON result file (NaN and NaT become None)."""
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean = {}
-        for key, value in row.items():
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, float) and math.isnan(value):
-                value = None
-            elif value is pd.NaT:
-                value = None
-            elif isinstance(value, (dt.date, pd.Timestamp)):
-                value = value.isoformat()
-            clean[str(key)] = value
-        out.append(clean)
-    return out
-
-
 # --- every question side by side ---------------------------------------------------------
 
 
@@ -77,8 +56,8 @@ def side_by_side_notes(jf: JointForecast) -> list[str]:
     return notes
 
 
-def summary_rows(jf: JointForecast) -> list[dict[str, Any]]:
-    """Each jointly forecast question's summary row (the columns of ``forecasts.csv``)."""
+def joint_forecast_rows(jf: JointForecast) -> list[dict[str, Any]]:
+    """Each jointly forecast question's row (:meth:`Forecast.summary_row`, the columns of ``forecasts.csv``)."""
     return [f.summary_row() for f in jf.forecasts.values()]
 
 

@@ -121,7 +121,8 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
     assert row["resolution"] == "no"
     assert data["parameters"]["overrides"] == {"ev-talks": {"credibility": 0.5}}
     assert data["parameters"]["draws"] == DRAWS
-    assert png_count(paths["forecast"]) == 3  # waterfall, probability distribution, tornado
+    # waterfall, probability distribution, tornado; then (resolved) waterfall and tornado at 2020-03-01
+    assert png_count(paths["forecast"]) == 5
     text = str(outputs_of(paths["forecast"]))
     assert "Outside view" in text and "Variable" in text  # the outside-view sentence and the model's table
     # 200 draws do not meet the ESS bar: the report must say so visibly

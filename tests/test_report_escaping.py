@@ -15,7 +15,6 @@ under such a folder here, as in a real run).
 
 from __future__ import annotations
 
-import json
 import re
 import types
 import typing
@@ -173,8 +172,21 @@ def test_every_report_still_shows_the_text_literally(reports, name):
         # the backtest names questions by id only; its pack text is the page's pack id
         assert "deal-by-june" in page
         return
-    assert SHOWN in page, _around(page, "alert(1)")
-    assert "1&lt;2 &amp; 3&gt;2 *star* _under_ #hash" in page, _around(page, "star")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, _around(page, "alert(1)")
+    if name != "scenarios":  # the scenarios page shows pack text only in tables, which cut long cells
+        assert SHOWN + " 1&lt;2 &amp; 3&gt;2 *star* _under_ #hash" in page, _around(page, "alert(1)")
+
+
+def _displayed(out: dict) -> str:
+    """What a notebook frontend shows of one output: its richest text form (a stream's text, else HTML, else
+    Markdown, else plain text), as nbconvert and JupyterLab choose it."""
+    if "text" in out:
+        return "".join(out["text"])
+    data = out.get("data", {})
+    for mime in ("text/html", "text/markdown", "text/plain"):
+        if mime in data:
+            return "".join(data[mime])
+    return ""
 
 
 def _around(page: str, needle: str) -> str:
@@ -194,7 +206,7 @@ def test_pack_titles_and_criteria_are_shown_where_expected(reports):
 @pytest.mark.parametrize("name", NAMES)
 def test_no_report_prints_a_path_object_or_the_hidden_run_folder(reports, name):
     notebook, page = reports[name]
-    shown = [page] + [json.dumps(out.get("data", out.get("text", ""))) for out in outputs_of(notebook)]
+    shown = [page] + [_displayed(out) for out in outputs_of(notebook)]
     for text in shown:
         for bad in ("PosixPath", ".incomplete"):
             at = text.find(bad)

@@ -79,6 +79,19 @@ BACKTEST_COLUMNS: list[str] = [
 ]
 
 
+COMPARISON_COLUMNS = [
+    "method",
+    "label",
+    "n_questions",
+    "n_forecasts",
+    "brier_by_step",
+    "log_score_by_step",
+    "brier_time_averaged",
+    "log_score_time_averaged",
+]
+"""Columns of :func:`compare_baselines`."""
+
+
 def forecast_column(method: str) -> str:
     """The column holding ``method``'s probability ('forecast', 'naive_forecast', ...)."""
     return f"{METHODS[method]}forecast"
@@ -186,19 +199,7 @@ def compare_baselines(scores: pd.DataFrame) -> pd.DataFrame:
                 "log_score_time_averaged": float(pd.to_numeric(per_question[f"{prefix}log_score"]).mean()),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "method",
-            "label",
-            "n_questions",
-            "n_forecasts",
-            "brier_by_step",
-            "log_score_by_step",
-            "brier_time_averaged",
-            "log_score_time_averaged",
-        ],
-    )
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
 def write_scores_csv(scores: pd.DataFrame, path: str | os.PathLike) -> Path:

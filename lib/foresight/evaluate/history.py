@@ -69,6 +69,9 @@ HISTORY_COLUMNS = [
 ]
 """Columns of :func:`forecast_history`, in order (documented there)."""
 
+LIST_COLUMNS = ("new_evidence_ids", "new_document_ids")
+"""The history's list columns (the text columns beside them hold the same ids joined by :data:`SEP`)."""
+
 SEP = "; "
 """Separator of ids in the text columns (ids never contain it: they are [a-z0-9_-])."""
 

@@ -17,37 +17,14 @@ from IPython.display import HTML, Markdown
 
 from foresight.evaluate import backtest as bt
 from foresight.evaluate import scoring
-from foresight.evaluate.history import SEP
+from foresight.evaluate.history import HISTORY_COLUMNS, LIST_COLUMNS, SEP
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
 from foresight.report import escape, history_plots
 from foresight.report.results import json_rows
 from foresight.report.style import box
 
-__all__ = ["json_rows"]  # kept importable from here: the history's result rows are built with it
-
-HISTORY_ROW_COLUMNS = [
-    "question_id",
-    "step",
-    "as_of",
-    "reason",
-    "mean",
-    "p05",
-    "p50",
-    "p95",
-    "base_rate_mean",
-    "n_observed",
-    "new_evidence",
-    "new_documents",
-    "documents_published",
-    "converged",
-    "diagnostics",
-    "opens",
-    "closes",
-    "resolution",
-    "resolved_on",
-    "outcome",
-]
+HISTORY_ROW_COLUMNS = [c for c in HISTORY_COLUMNS if c not in LIST_COLUMNS]
 """The columns of ``history.csv`` (the history's text columns; the list columns are left out)."""
 
 
@@ -187,18 +164,7 @@ def scores_view(scores: pd.DataFrame) -> pd.DataFrame:
 def compare(scores: pd.DataFrame) -> pd.DataFrame:
     """:func:`foresight.evaluate.backtest.compare_baselines`, or an empty table when nothing was scored."""
     if not len(scores):
-        return pd.DataFrame(
-            columns=[
-                "method",
-                "label",
-                "n_questions",
-                "n_forecasts",
-                "brier_by_step",
-                "log_score_by_step",
-                "brier_time_averaged",
-                "log_score_time_averaged",
-            ]
-        )
+        return pd.DataFrame(columns=bt.COMPARISON_COLUMNS)
     return bt.compare_baselines(scores)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from foresight.evaluate.sensitivity import change_my_mind, tornado
+from foresight.evaluate.sensitivity import CHANGE_MY_MIND_COLUMNS, change_my_mind, tornado
 from foresight.model.batch import clip_to_window
 from foresight.model.forecasting import Forecast
 from foresight.model.joint import JointForecast, links_of
@@ -178,17 +178,7 @@ def change_my_mind_table(forecasts: Iterable[Forecast]) -> pd.DataFrame:
     frames = [change_my_mind(f) for f in forecasts]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "question_id",
-                "indicator",
-                "description",
-                "if_present",
-                "if_absent",
-                "p_seen_present",
-                "expected_shift",
-            ]
-        )
+        return pd.DataFrame(columns=CHANGE_MY_MIND_COLUMNS)
     return (
         pd.concat(frames, ignore_index=True)
         .sort_values("expected_shift", ascending=False, kind="stable")

@@ -398,7 +398,16 @@ def tornado_figure(table: pd.DataFrame, title_text: str | None = None) -> Figure
         lo, hi = float(table["low"].min()), float(table["high"].max())
         pad = max((hi - lo) * 0.15, 0.005)
         ax.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad))  # zoom: a 3% forecast's bars are slivers on [0, 1]
-        fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center")
+        from matplotlib.patches import Patch
+
+        handles, labels = ax.get_legend_handles_labels()
+        kinds = [  # the colours plot_tornado gives each kind of row
+            Patch(color="tab:blue", label="LR across its 90% interval"),
+            Patch(color="tab:orange", label="evidence removed"),
+        ]
+        fig.legend(
+            kinds + handles, [k.get_label() for k in kinds] + labels, fontsize=8, loc="outside lower center", ncols=3
+        )
     else:
         ax.text(
             0.5,

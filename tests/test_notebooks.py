@@ -121,7 +121,8 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
     assert row["resolution"] == "no"
     assert data["parameters"]["overrides"] == {"ev-talks": {"credibility": 0.5}}
     assert data["parameters"]["draws"] == DRAWS
-    assert png_count(paths["forecast"]) == 3  # waterfall, probability distribution, tornado
+    # waterfall, probability distribution, tornado; then (resolved) waterfall and tornado at 2020-03-01
+    assert png_count(paths["forecast"]) == 5
     text = str(outputs_of(paths["forecast"]))
     assert "Outside view" in text and "Variable" in text  # the outside-view sentence and the model's table
     # 200 draws do not meet the ESS bar: the report must say so visibly
@@ -137,7 +138,7 @@ def test_scenarios_notebook_covers_every_question_and_notes_the_clipped_date(min
     assert rows["deal-by-june"]["as_of"] == "2020-02-01"
     assert rows["clash-by-december"]["as_of"] == "2020-03-01"  # opens later: clipped
     text = str(outputs_of(paths["scenarios"]))
-    assert "clash-by-december: 2020-02-01 is outside its window" in text
+    assert "as_of 2020-02-01 is outside the window of &#x27;clash-by-december&#x27;" in text
     # side by side, scenario bars (empty: the mini pack has no links.yaml), a tornado per question
     assert png_count(paths["scenarios"]) == 4
     assert read_json(results / "scenarios.json")["rows"] == []

@@ -49,7 +49,7 @@ from foresight.evaluate.scoring import brier_score, log_score, time_averaged
 from foresight.model.forecasting import parse_date
 from foresight.model.options import ModelOptions
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Question
+from foresight.pack.schema import Question, outcome_number
 
 METHODS: dict[str, str] = {"model": "", "naive": "naive_", "base_rate": "base_rate_", "p50": "p50_"}
 """Method name -> column prefix ('' for the model itself)."""
@@ -78,6 +78,19 @@ BACKTEST_COLUMNS: list[str] = [
     "converged",
     "naive_converged",
 ]
+
+
+COMPARISON_COLUMNS = [
+    "method",
+    "label",
+    "n_questions",
+    "n_forecasts",
+    "brier_by_step",
+    "log_score_by_step",
+    "brier_time_averaged",
+    "log_score_time_averaged",
+]
+"""Columns of :func:`compare_baselines`."""
 
 
 def forecast_column(method: str) -> str:
@@ -119,7 +132,7 @@ def backtest_question(
             "as_of": model["as_of"],
             "closes": model["closes"],
             "resolved_on": model["resolved_on"],
-            "outcome": np.full(len(model), 1 if question.resolution == "yes" else 0, dtype=int),
+            "outcome": np.full(len(model), int(outcome_number(question.resolution)), dtype=int),
         }
     )
     _score(out, METHODS["model"], model["mean"].to_numpy())
@@ -177,19 +190,7 @@ def compare_baselines(scores: pd.DataFrame) -> pd.DataFrame:
                 "log_score_time_averaged": float(pd.to_numeric(per_question[f"{prefix}log_score"]).mean()),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "method",
-            "label",
-            "n_questions",
-            "n_forecasts",
-            "brier_by_step",
-            "log_score_by_step",
-            "brier_time_averaged",
-            "log_score_time_averaged",
-        ],
-    )
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
 BY_FAMILY_COLUMNS: list[str] = [

@@ -2,7 +2,7 @@
 
 Steps. The forecast is recomputed at
   - the question's ``opens`` date (what was known when it opened),
-  - every date inside [opens, closes] on which a document of the pack was
+  - every date inside its window on which a document of the pack was
     published (as the product brief asks: one step per document),
   - every date inside the window on which a piece of evidence bearing on the
     question starts to count. Evidence counts once its document is published
@@ -11,6 +11,11 @@ Steps. The forecast is recomputed at
     such evidence would show up only at some later, unrelated date (or never),
   - any dates the caller names (each must lie inside the window).
 Dates are sorted and deduplicated; ``reason`` says why each one is there.
+
+The window of a history is [opens, end] with end the earlier of ``closes``
+and ``resolved_on`` (:func:`history_end`): once the answer is known there is
+nothing left to forecast, so no step (and no row of ``history.csv``) comes
+after the resolution.
 
 One posterior. The posterior over the model's weights depends on priors and
 reference-class cases only, never on the question's own evidence or date
@@ -33,7 +38,7 @@ import pandas as pd
 
 from foresight.model.forecasting import Forecast, forecast, parse_date
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Evidence, Question
+from foresight.pack.schema import Evidence, Question, outcome_number
 
 REASONS = ("opens", "document", "evidence", "requested")
 """Why a date is a step, in the order they are listed in the ``reason`` column."""
@@ -63,6 +68,9 @@ HISTORY_COLUMNS = [
     "outcome",
 ]
 """Columns of :func:`forecast_history`, in order (documented there)."""
+
+LIST_COLUMNS = ("new_evidence_ids", "new_document_ids")
+"""The history's list columns (the text columns beside them hold the same ids joined by :data:`SEP`)."""
 
 SEP = "; "
 """Separator of ids in the text columns (ids never contain it: they are [a-z0-9_-])."""
@@ -101,15 +109,31 @@ def relevant_evidence(pack: Pack, question: Question, overrides: Mapping[str, An
     return [ev for ev in pack.evidence if ev.indicator in ids and ev.id not in removed]
 
 
+def history_end(question: Question) -> dt.date:
+    """The last day a history has steps: ``closes``, or ``resolved_on`` when the question resolved earlier."""
+    if question.resolved_on is not None:
+        return min(question.closes, question.resolved_on)
+    return question.closes
+
+
+def last_step_before_resolution(pack: Pack, question: Question) -> dt.date | None:
+    """The last step of ``question``'s history strictly before it resolved (the last forecast a backtest
+    scores); None while it is open or when it resolved on the day it opened."""
+    if question.resolved_on is None:
+        return None
+    before = [when for when in history_dates(pack, question) if when < question.resolved_on]
+    return before[-1] if before else None
+
+
 def history_dates(
     pack: Pack, question: Question, extra_dates: Iterable[Any] = (), overrides: Mapping[str, Any] | None = None
 ) -> dict[dt.date, tuple[str, ...]]:
     """The step dates of ``question``'s history, sorted, each with its reasons (see the module docstring).
 
     Raises ValueError naming the date and the window when an extra date is
-    unreadable or outside [opens, closes].
+    unreadable or outside [opens, :func:`history_end`].
     """
-    lo, hi = question.opens, question.closes
+    lo, hi = question.opens, history_end(question)
     reasons: dict[dt.date, set[str]] = {lo: {"opens"}}
     for doc in pack.documents.values():
         if lo <= doc.published <= hi:
@@ -123,8 +147,9 @@ def history_dates(
     for value in extra_dates:
         when = parse_date(value, "extra date")
         if not lo <= when <= hi:
+            resolved = ", when it resolved" if hi < question.closes else ""
             raise ValueError(
-                f"extra date {when} is outside the window of question '{question.id}' ({lo} to {hi}); "
+                f"extra date {when} is outside the window of question '{question.id}' ({lo} to {hi}{resolved}); "
                 "a history only has forecasts while the question is open, so choose dates in that range"
             )
         reasons.setdefault(when, set()).add("requested")
@@ -165,10 +190,6 @@ def history_steps(
         steps.append(Step(when, why, f, new, tuple(by_date.get(when, ()))))
         previous = when
     return steps
-
-
-def _outcome(question: Question) -> float:
-    return {"yes": 1.0, "no": 0.0}.get(question.resolution or "", np.nan)
 
 
 def forecast_history(
@@ -235,7 +256,7 @@ def forecast_history(
                 "closes": question.closes,
                 "resolution": question.resolution,
                 "resolved_on": question.resolved_on,
-                "outcome": _outcome(question),
+                "outcome": outcome_number(question.resolution),
             }
         )
     frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)

@@ -37,6 +37,18 @@ def _mean_with_beta(f: Forecast, k: int, value: float) -> float:
     return float(expit(logit(base) + shifts.sum(axis=1)).mean())
 
 
+CHANGE_MY_MIND_COLUMNS = [
+    "question_id",
+    "indicator",
+    "description",
+    "if_present",
+    "if_absent",
+    "p_seen_present",
+    "expected_shift",
+]
+"""Columns of :func:`change_my_mind`."""
+
+
 def tornado(f: Forecast) -> pd.DataFrame:
     """One row per likelihood ratio and per piece of standing evidence: forecast at each end and the swing."""
     rows = []
@@ -98,18 +110,7 @@ def change_my_mind(f: Forecast) -> pd.DataFrame:
                 "expected_shift": expected,
             }
         )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "question_id",
-            "indicator",
-            "description",
-            "if_present",
-            "if_absent",
-            "p_seen_present",
-            "expected_shift",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=CHANGE_MY_MIND_COLUMNS)
     return frame.sort_values("expected_shift", ascending=False, kind="stable").reset_index(drop=True)
 
 

@@ -26,14 +26,20 @@ class Dated:
 
 
 def clip_to_window(question: Any, as_of: dt.date | None) -> tuple[dt.date, str | None]:
-    """``as_of`` moved into the question's window (None: the report default), with a note when it moved."""
+    """``as_of`` moved into the question's window (None: the report default), with a note when it moved.
+
+    The one rule (and the one note text) for every place a date is moved into a
+    window: notebook parameters, side-by-side scenarios and sweeps.
+    """
     if as_of is None:
         return natural_as_of(question), None
     clipped = min(max(as_of, question.opens), question.closes)
     if clipped == as_of:
         return as_of, None
-    side = "opens" if as_of < question.opens else "closed"
-    return clipped, f"{question.id}: {as_of} is outside its window ({side} {clipped}); forecast as of {clipped}"
+    return clipped, (
+        f"as_of {as_of} is outside the window of '{question.id}' ({question.opens} to {question.closes}); "
+        f"forecast as of {clipped} instead"
+    )
 
 
 def forecast_all(pack: Pack, as_of: dt.date | None = None, **kwargs: Any) -> list[Dated]:

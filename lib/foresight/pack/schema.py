@@ -237,6 +237,18 @@ class Question(Record):
         return self
 
 
+def outcome_number(outcome: str | None) -> float:
+    """A resolution or case outcome as a number: 1.0 for 'yes', 0.0 for 'no', NaN while unknown.
+
+    The one place a yes/no becomes the 1/0 that scores, plots and counts use.
+    """
+    if outcome is None or outcome != outcome:  # None, or NaN from a table
+        return float("nan")
+    if outcome not in ("yes", "no"):
+        raise ValueError(f"an outcome is 'yes' or 'no' (or None while unknown); got {outcome!r}")
+    return 1.0 if outcome == "yes" else 0.0
+
+
 class Case(Record):
     """One historical case of a reference class, with its outcome and where that comes from."""
 

@@ -16,10 +16,11 @@ from IPython.display import Markdown
 
 from foresight.evaluate import backtest as bt
 from foresight.evaluate import external as ex
-from foresight.report.history_views import json_rows
+from foresight.report import style
 from foresight.report.plots import ReportFigure
+from foresight.report.results import json_rows
 
-COLORS = {"external": "#dd8452", "model": "#4c72b0", "base_rate": "#7f7f7f", "p50": "#c9c9c9"}
+COLORS = {"external": style.EXTERNAL, "model": style.FORECAST, "base_rate": style.BASE, "p50": style.NEUTRAL}
 
 
 def family_view(scores: pd.DataFrame, what: str = "brier") -> pd.DataFrame:

@@ -21,13 +21,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from foresight.evaluate.scoring import MIN_PER_BIN, MIN_QUESTIONS, calibration_table, calibration_verdict
-from foresight.report.plots import ReportFigure
+from foresight.pack.schema import outcome_number
+from foresight.report import escape
+from foresight.report.plots import TITLE_WIDTH, ReportFigure, outcome_colour
+from foresight.report.style import BAND, BASE, TICK_EVIDENCE, TICK_OTHER, TIMELINE
 
-BAND = "#4c72b0"
-BASE = "#7f7f7f"
-YES, NO = "#2a9d55", "#c0392b"
-TICK_EVIDENCE, TICK_OTHER = "#333333", "#b0b0b0"
-TIMELINE = "#7d3c98"
+MIN_LABEL_GAP = 0.035
+"""Document labels closer than this share of the time axis are merged into one, so they never overprint."""
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -37,9 +37,14 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
-def _mark_documents(ax: Axes, history: pd.DataFrame) -> None:
-    """A faint line at each date a document was published and its id on a top axis, out of the data's way."""
-    dates, labels, colors = [], [], []
+def _mark_documents(ax: Axes, history: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp]) -> None:
+    """A faint line at each date a document was published and its id on a top axis, out of the data's way.
+
+    Documents published within :data:`MIN_LABEL_GAP` of the axis of each other
+    (a burst of articles in a few days) share one label at the first date,
+    "first-id +N", so labels never overprint; the step table lists them all.
+    """
+    marks = []
     for row in history.itertuples():
         published = [d for d in str(row.documents_published or "").split("; ") if d]
         if not published:
@@ -47,12 +52,19 @@ def _mark_documents(ax: Axes, history: pd.DataFrame) -> None:
         with_evidence = {d for d in str(row.new_documents or "").split("; ") if d}  # text: survives a CSV
         color = TICK_EVIDENCE if with_evidence & set(published) else TICK_OTHER
         ax.axvline(row.as_of, color=color, lw=0.8, alpha=0.35, zorder=0)
-        dates.append(row.as_of)
-        labels.append(", ".join(published))
-        colors.append(color)
+        marks.append((pd.Timestamp(row.as_of), published, color))
+    gap = (span[1] - span[0]) * MIN_LABEL_GAP
+    groups: list[tuple[pd.Timestamp, list[str], str]] = []
+    for when, ids, color in marks:
+        if groups and when - groups[-1][0] < gap:
+            first, names, shade = groups[-1]
+            groups[-1] = (first, names + ids, TICK_EVIDENCE if TICK_EVIDENCE in (shade, color) else shade)
+        else:
+            groups.append((when, list(ids), color))
+    labels = [names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") for _, names, _ in groups]
     top = ax.secondary_xaxis("top")
-    top.set_xticks(dates, labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7)
-    for tick, color in zip(top.get_xticklabels(), colors):
+    top.set_xticks([g[0] for g in groups], labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7)
+    for tick, (_, _, color) in zip(top.get_xticklabels(), groups):
         tick.set_color(color)
 
 
@@ -62,7 +74,9 @@ def plot_history(
     """Fan chart of one question's forecast over time, from :func:`foresight.evaluate.history.forecast_history`.
 
     Each forecast is drawn as a step that holds until the next one (the rule
-    the time-averaged scores use), the last one until ``closes``: the 90%
+    the time-averaged scores use), the last one until ``closes``, or until
+    ``resolved_on`` when the question resolved earlier (a forecast after the
+    answer is known is not a forecast): the 90%
     band (p05-p95), the median, the mean and the base rate. Dates on which a
     pack document was published get a faint vertical line and, on the top
     axis, the document's id (dark when it brought evidence on this question,
@@ -80,7 +94,10 @@ def plot_history(
     fig, ax = _axes(ax, (9, 4.5))
     h = history.sort_values("as_of")
     closes = pd.Timestamp(h["closes"].iloc[0])
-    x = list(pd.to_datetime(h["as_of"])) + [closes]
+    resolved_on = pd.Timestamp(h["resolved_on"].iloc[0]) if pd.notna(h["resolved_on"].iloc[0]) else None
+    end = min(closes, resolved_on) if resolved_on is not None else closes
+    h = h[pd.to_datetime(h["as_of"]) <= end]
+    x = list(pd.to_datetime(h["as_of"])) + [end]
 
     def held(col: str) -> list[float]:
         values = list(h[col].astype(float))
@@ -91,16 +108,13 @@ def plot_history(
     ax.step(x, held("mean"), where="post", color=BAND, lw=2, label="mean")
     ax.step(x, held("base_rate_mean"), where="post", color=BASE, lw=1.2, ls=":", label="base rate (outside view)")
 
-    _mark_documents(ax, h)
-
     resolution = h["resolution"].iloc[0]
     x_right = closes
-    if isinstance(resolution, str) and pd.notna(h["resolved_on"].iloc[0]):
-        when = pd.Timestamp(h["resolved_on"].iloc[0])
-        y = 1.0 if resolution == "yes" else 0.0
-        ax.plot(
-            [when], [y], marker="D", ms=9, color=YES if y else NO, ls="none", zorder=5, label=f"resolved {resolution}"
-        )
+    if isinstance(resolution, str) and resolved_on is not None:
+        when = resolved_on
+        y = outcome_number(resolution)
+        colour = outcome_colour(resolution)
+        ax.plot([when], [y], marker="D", ms=9, color=colour, ls="none", zorder=5, label=f"resolved {resolution}")
         ax.annotate(
             f"resolved {resolution}\n{when.date()}",
             (when, y),
@@ -108,10 +122,11 @@ def plot_history(
             xytext=(-6, -22 if y else 10),
             ha="right",
             fontsize=8,
-            color=YES if y else NO,
+            color=colour,
         )
-        x_right = max(x_right, when)
+        x_right = when  # the axis ends with the answer: nothing after it is forecast
 
+    _mark_documents(ax, h, (x[0], x_right))
     span = x_right - x[0]
     for entry in (timeline or {}).values():
         when = pd.Timestamp(entry.date)
@@ -135,7 +150,7 @@ def plot_history(
     caption = title or str(h["question_id"].iloc[0])
     if not bool(h["converged"].all()):
         caption += "  (posterior NOT converged: see diagnostics)"
-    ax.set_title(caption)
+    ax.set_title(escape.plot_text(caption, TITLE_WIDTH - 20), fontsize=11)
     return fig
 
 
@@ -188,7 +203,7 @@ def plot_calibration(
         caveat = f"\n(too few to judge: {verdict.n_questions} question{'s' * (verdict.n_questions != 1)})"
     else:
         caveat = f"\n(too few to judge: bins with < {MIN_PER_BIN} forecasts)"
-    top.set_title(title + caveat)
+    top.set_title(escape.plot_text(title, 60) + caveat)
     return fig
 
 
@@ -221,5 +236,7 @@ def plot_baselines(comparison: pd.DataFrame, title: str = "Model against baselin
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     n = int(comparison["n_questions"].iloc[0]) if "n_questions" in comparison.columns else None
-    fig.suptitle(title + (f" ({n} resolved question{'s' * (n != 1)})" if n is not None else ""))
+    fig.suptitle(
+        escape.plot_text(title + (f" ({n} resolved question{'s' * (n != 1)})" if n is not None else ""), TITLE_WIDTH)
+    )
     return fig

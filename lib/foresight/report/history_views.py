@@ -3,79 +3,32 @@
 The numbers come from :mod:`foresight.evaluate.history`, :mod:`foresight.evaluate.backtest` and
 :mod:`foresight.evaluate.scoring`; the figures from :mod:`foresight.report.history_plots`.
 This module only shapes them for readers (column names in words, percentages)
-and for result files (:func:`json_rows`: dates as YYYY-MM-DD, NaN as None,
-lists joined into text), and says what an empty backtest means, so each
+and for result files (:func:`foresight.report.results.json_rows`), and says what an empty backtest means, so each
 notebook cell stays one call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
-import math
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
 from foresight.evaluate import backtest as bt
 from foresight.evaluate import scoring
-from foresight.evaluate.history import SEP
+from foresight.evaluate.history import HISTORY_COLUMNS, LIST_COLUMNS, SEP
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
-from foresight.report import history_plots
+from foresight.report import escape, history_plots
+from foresight.report.results import json_rows
+from foresight.report.style import box
 
-HISTORY_ROW_COLUMNS = [
-    "question_id",
-    "step",
-    "as_of",
-    "reason",
-    "mean",
-    "p05",
-    "p50",
-    "p95",
-    "base_rate_mean",
-    "n_observed",
-    "new_evidence",
-    "new_documents",
-    "documents_published",
-    "converged",
-    "diagnostics",
-    "opens",
-    "closes",
-    "resolution",
-    "resolved_on",
-    "outcome",
-]
+HISTORY_ROW_COLUMNS = [c for c in HISTORY_COLUMNS if c not in LIST_COLUMNS]
 """The columns of ``history.csv`` (the history's text columns; the list columns are left out)."""
 
 
 # --- rows for result files -------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """One cell as JSON: dates as YYYY-MM-DD, NaN/NaT as None, numpy scalars as Python, lists as text."""
-    if isinstance(value, (list, tuple, set, np.ndarray)):
-        return SEP.join(str(_plain(v)) for v in value)
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, (pd.Timestamp, dt.datetime)):
-        return None if pd.isna(value) else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def json_rows(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """``frame``'s rows as dicts that JSON and CSV keep intact (see :func:`_plain`), in ``columns`` order."""
-    columns = list(columns) if columns is not None else list(frame.columns)
-    return [{c: _plain(v) for c, v in zip(columns, row)} for row in frame[columns].itertuples(index=False)]
 
 
 def history_rows(history: pd.DataFrame) -> list[dict[str, Any]]:
@@ -99,21 +52,6 @@ def _date(x: Any) -> str:
     return "" if x is None or pd.isna(x) else pd.Timestamp(x).date().isoformat()
 
 
-def _ok_box(text: str) -> HTML:
-    return HTML(f'<div style="border-left:4px solid #2e8b57;padding:4px 10px;background:#eef8f1">{text}</div>')
-
-
-def _warn_box(title: str, text: str) -> HTML:
-    return HTML(
-        '<div style="border:2px solid #c0392b;padding:8px 12px;background:#fdecea;color:#7b241c">'
-        f"<b>{title}</b><br>{text}</div>"
-    )
-
-
-def _note_box(text: str) -> HTML:
-    return HTML(f'<div style="border-left:4px solid #d68910;padding:4px 10px;background:#fef5e7">{text}</div>')
-
-
 # --- the history notebook ------------------------------------------------------------------------
 
 
@@ -127,7 +65,7 @@ def history_intro(question: Question, history: pd.DataFrame) -> Markdown:
         else " It has not resolved yet."
     )
     return Markdown(
-        f"### {html.escape(question.title)}\n\n`{question.id}` · open from {question.opens} to {question.closes}."
+        f"### {escape.md(question.title)}\n\n`{question.id}` · open from {question.opens} to {question.closes}."
         f"{resolved}\n\n"
         f"The history is the forecast as it would have stood on each day something could change it: the day the "
         f"question opened, each day a document of the pack came out, each day a piece of evidence began to count, "
@@ -141,7 +79,7 @@ def history_intro(question: Question, history: pd.DataFrame) -> Markdown:
 def history_figure(history: pd.DataFrame, question: Question | None = None, timeline: Any = None) -> Any:
     """The fan chart (:func:`foresight.report.history_plots.plot_history`), titled with the question,
     with the pack's background timeline (``pack.timeline``) marked when given."""
-    title = f"{question.id}: {question.title}" if question is not None else None
+    title = f"{question.id}: {question.title}" if question is not None else None  # escaped where drawn
     return history_plots.plot_history(history, title=title, timeline=timeline)
 
 
@@ -163,12 +101,13 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 
 def history_diagnostics(history: pd.DataFrame) -> HTML:
     """The posterior's convergence in plain words (one posterior serves every step): green line or red box."""
-    words = html.escape(str(history["diagnostics"].iloc[0]))
+    words = escape.html(str(history["diagnostics"].iloc[0]))
     if bool(history["converged"].all()):
-        return _ok_box(f"<b>Diagnostics:</b> {words} The same draws serve every step of the history.")
-    return _warn_box(
-        "WARNING: the sampler did not converge; do not trust this history yet.",
+        return box("ok", f"{words} The same draws serve every step of the history.", title="Diagnostics:")
+    return box(
+        "warning",
         f"{words}<br>Run again with more draws (e.g. <code>draws=4000</code>).",
+        title="WARNING: the sampler did not converge; do not trust this history yet.",
     )
 
 
@@ -198,9 +137,11 @@ def nothing_scored(scores: pd.DataFrame, today: dt.date) -> HTML | Markdown:
     """A visible note when no question had resolved by ``today`` (every later section is then empty)."""
     if len(scores):
         return Markdown("")
-    return _note_box(
-        f"<b>Nothing to score:</b> no question of the pack had resolved by {today}. "
-        "Give a later <code>today</code>, or record resolutions in questions.yaml."
+    return box(
+        "note",
+        f"no question of the pack had resolved by {today}. "
+        "Give a later <code>today</code>, or record resolutions in questions.yaml.",
+        title="Nothing to score:",
     )
 
 
@@ -224,18 +165,7 @@ def scores_view(scores: pd.DataFrame) -> pd.DataFrame:
 def compare(scores: pd.DataFrame) -> pd.DataFrame:
     """:func:`foresight.evaluate.backtest.compare_baselines`, or an empty table when nothing was scored."""
     if not len(scores):
-        return pd.DataFrame(
-            columns=[
-                "method",
-                "label",
-                "n_questions",
-                "n_forecasts",
-                "brier_by_step",
-                "log_score_by_step",
-                "brier_time_averaged",
-                "log_score_time_averaged",
-            ]
-        )
+        return pd.DataFrame(columns=bt.COMPARISON_COLUMNS)
     return bt.compare_baselines(scores)
 
 
@@ -345,10 +275,9 @@ def calibration_figure(scores: pd.DataFrame, bins: int = 5) -> Any:
 def verdict(scores: pd.DataFrame, bins: int = 5) -> HTML:
     """The calibration verdict in plain words (:func:`foresight.evaluate.scoring.calibration_verdict`), in a box."""
     if not len(scores):
-        return _note_box("<b>Calibration:</b> nothing was scored, so there is nothing to judge.")
+        return box("note", "nothing was scored, so there is nothing to judge.", title="Calibration:")
     v = scoring.calibration_verdict(scores, bins, probability="forecast")
-    text = f"<b>Calibration:</b> {html.escape(v.text)}"
-    return _ok_box(text) if v.enough and not v.off_bins else _note_box(text)
+    return box("ok" if v.enough and not v.off_bins else "note", escape.html(v.text), title="Calibration:")
 
 
 def backtest_diagnostics(scores: pd.DataFrame) -> HTML:
@@ -364,13 +293,16 @@ def backtest_diagnostics(scores: pd.DataFrame) -> HTML:
     )
     n = scores["question_id"].nunique()
     if not bad:
-        return _ok_box(
-            f"<b>Diagnostics:</b> the posteriors of all {n} questions converged, for the model and for "
-            "the naive baseline."
+        return box(
+            "ok",
+            f"the posteriors of all {n} questions converged, for the model and for the naive baseline.",
+            title="Diagnostics:",
         )
-    return _warn_box(
-        f"WARNING: {len(bad)} of {n} questions' posteriors did not converge; their scores are not to be trusted yet.",
+    return box(
+        "warning",
         "Not converged (model or naive baseline): "
-        + ", ".join(f"<code>{html.escape(q)}</code>" for q in bad)
+        + ", ".join(f"<code>{escape.html(q)}</code>" for q in bad)
         + ". Run again with more draws.",
+        title=f"WARNING: {len(bad)} of {n} questions' posteriors did not converge; "
+        "their scores are not to be trusted yet.",
     )

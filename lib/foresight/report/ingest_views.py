@@ -19,6 +19,7 @@ from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, DocumentText, read_document
 from foresight.pack.loader import Pack
 from foresight.pack.proposals import PROPOSALS_DIR, IngestError, Proposal, read_proposals
+from foresight.report import style
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,9 @@ def effect_figure(effect: pd.DataFrame, title: str):
             "",
             xy=(row.after, i),
             xytext=(row.before, i),
-            arrowprops={"arrowstyle": "->", "color": "#1f6f8b" if row.after >= row.before else "#b5523b", "lw": 2},
+            arrowprops={"arrowstyle": "->", "color": style.YES if row.after >= row.before else style.NO, "lw": 2},
         )
-        ax.plot([row.before], [i], "o", color="#888888")
+        ax.plot([row.before], [i], "o", color=style.NEUTRAL)
     ax.set_yticks(range(len(effect)), [str(q) for q in effect["question_id"]])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")

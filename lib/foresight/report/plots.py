@@ -19,9 +19,13 @@ from scipy.special import expit, logit
 
 from foresight.model.forecasting import EPS, Forecast
 from foresight.pack.loader import Pack
+from foresight.pack.schema import outcome_number
+from foresight.report import escape
+from foresight.report.style import BASE, FORECAST, NEUTRAL, NO, NOTE, YES
 from foresight.report.tables import log_lr_matrix
 
-YES, NO, NEUTRAL, BASE = "#2e8b57", "#c0392b", "#7f8c8d", "#5d6d7e"
+TITLE_WIDTH = 90
+"""Characters per line of a figure title before it wraps (a wider title is clipped by the figure)."""
 PROB_TICKS = [
     0.0001,
     0.0003,
@@ -67,6 +71,17 @@ def _figure(width: float, height: float) -> ReportFigure:
     return ReportFigure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+def outcome_colour(resolution: str | None) -> str:
+    """The palette's colour for a resolution: green for yes, red for no, grey while open."""
+    value = outcome_number(resolution)
+    return NEUTRAL if value != value else YES if value == 1.0 else NO
+
+
+def title(ax, text: str, fontsize: float = 10, width: int = TITLE_WIDTH) -> None:
+    """``ax``'s title, escaped for matplotlib and wrapped so that the figure never clips it."""
+    ax.set_title(escape.plot_text(text, width), fontsize=fontsize)
+
+
 # --- the pack -----------------------------------------------------------------------------
 
 
@@ -77,24 +92,24 @@ def document_timeline(pack: Pack, as_of: dt.date | None = None) -> Figure:
     fig = _figure(11, 1.2 + 0.28 * len(qs) + 0.4 * len(docs))
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[max(len(qs), 1), max(len(docs), 1) * 1.4])
     for y, q in enumerate(qs):
-        colour = YES if q.resolution == "yes" else NO if q.resolution == "no" else NEUTRAL
+        colour = outcome_colour(q.resolution)
         top.plot([q.opens, q.closes], [y, y], lw=5, color=colour, alpha=0.55, solid_capstyle="butt")
         if q.resolved_on is not None:
             top.plot([q.resolved_on], [y], marker="|", ms=10, mew=2, color="black")
     top.set_yticks(range(len(qs)), [q.id for q in qs], fontsize=7)
     top.invert_yaxis()
-    top.set_title("Question windows (green: resolved yes, red: no, grey: open; | = resolution date)", fontsize=10)
+    title(top, "Question windows (green: resolved yes, red: no, grey: open; | = resolution date)")
     for y, doc in enumerate(docs):
-        bottom.plot([doc.published], [y], marker="D", ms=8, color="#1f4e79")
+        bottom.plot([doc.published], [y], marker="D", ms=8, color=FORECAST)
         seen = [ev.observed for ev in pack.evidence if ev.document == doc.id]
         if seen:
-            bottom.plot(seen, [y + 0.25] * len(seen), "|", ms=9, color="#d68910")
+            bottom.plot(seen, [y + 0.25] * len(seen), "|", ms=9, color=NOTE)
         bottom.annotate(
             f"{len(seen)} evidence", (doc.published, y), xytext=(8, -3), textcoords="offset points", fontsize=8
         )
     bottom.set_yticks(range(len(docs)), [d.id for d in docs], fontsize=8)
     bottom.set_ylim(len(docs) - 0.4, -0.6)
-    bottom.set_title("Documents (diamond: published; orange ticks: dates of the evidence they report)", fontsize=10)
+    title(bottom, "Documents (diamond: published; orange ticks: dates of the evidence they report)")
     for ax in (top, bottom):
         ax.grid(axis="x", alpha=0.3)
         if as_of is not None:
@@ -117,7 +132,7 @@ def ach_heatmap(pack: Pack) -> Figure:
             ax.text(j, i, f"{np.exp(v):.2g}", ha="center", va="center", fontsize=6.5)
     ax.set_xticks(range(logs.shape[1]), logs.columns, rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(logs.shape[0]), logs.index, fontsize=7)
-    ax.set_title("Likelihood ratio (centre of the elicited 90% interval); blank = does not bear", fontsize=10)
+    title(ax, "Likelihood ratio (centre of the elicited 90% interval); blank = does not bear", width=60)
     fig.colorbar(image, ax=ax, shrink=0.6, label="log LR (green: evidence for yes)")
     return fig
 
@@ -136,7 +151,10 @@ def waterfall(f: Forecast, top: int = 12) -> Figure:
     """From the base rate to the forecast, one step per indicator, on the log-odds scale where steps add up.
 
     Steps are mean shifts; the start is the mean log-odds of the base rate and the
-    end the mean log-odds of the forecast, so the bars add up exactly. Indicators
+    end the mean log-odds of the forecast, so the bars add up exactly. The mean
+    probabilities the reports quote are not those ends (the mean of a probability
+    is not the probability of the mean log-odds), so each is marked with a diamond
+    at its own height and a note under the axes says which is which. Indicators
     beyond the ``top`` biggest movers are pooled into one step.
     """
     frame = f.contributions
@@ -146,12 +164,15 @@ def waterfall(f: Forecast, top: int = 12) -> Figure:
     if len(moved) > top:
         rest = sum(s for _, s in moved[top:])
         moved = moved[:top] + [(f"{len(moved) - top} others", rest)]
-    fig = _figure(10, 3.2 + 0.3 * len(moved))
+    fig = _figure(10, 3.6 + 0.3 * len(moved))
     ax = fig.subplots()
     labels = ["base rate"] + [name for name, _ in moved] + ["forecast"]
     path = list(np.cumsum([start] + [s for _, s in moved]))
     end = path[-1]
-    lo, hi = min(path) - 0.6, max(path) + 0.6
+    base_mean = float(logit(np.clip(f.base_rate_mean, EPS, 1 - EPS)))
+    forecast_mean = float(logit(np.clip(f.mean, EPS, 1 - EPS)))
+    lo = min(path + [base_mean, forecast_mean]) - 0.6
+    hi = max(path + [base_mean, forecast_mean]) + 0.6
     ax.bar(0, start - lo, bottom=lo, color=BASE, width=0.6)
     level = start
     for i, (_, s) in enumerate(moved, start=1):
@@ -160,16 +181,18 @@ def waterfall(f: Forecast, top: int = 12) -> Figure:
             f"{s:+.2f}", (i, max(level, level + s)), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7
         )
         level += s
-    ax.bar(len(moved) + 1, end - lo, bottom=lo, color="#1f4e79", width=0.6)
+    last = len(moved) + 1
+    ax.bar(last, end - lo, bottom=lo, color=FORECAST, width=0.6)
     for i, value in enumerate(path):  # connectors: each bar ends where the next begins
         ax.plot([i + 0.3, i + 0.7], [value, value], color="black", lw=0.6)
-    for x, value in ((0, start), (len(moved) + 1, end)):
+    for x, value, mean in ((0, base_mean, f.base_rate_mean), (last, forecast_mean, f.mean)):
+        ax.plot([x], [value], marker="D", ms=7, color="white", mec="black", zorder=4)
         ax.annotate(
-            f"{expit(value):.1%}",
+            f"{mean:.1%}",
             (x, value),
-            xytext=(0, 3),
+            xytext=(9, -3),
             textcoords="offset points",
-            ha="center",
+            ha="left",
             fontsize=8,
             fontweight="bold",
         )
@@ -185,12 +208,26 @@ def waterfall(f: Forecast, top: int = 12) -> Figure:
             ha="center",
             fontsize=9,
         )
-    ax.set_title(
-        f"{f.question.id}: base rate to forecast, one step per indicator\n"
-        f"(mean log-odds shifts, which add up; as mean probabilities: base {f.base_rate_mean:.1%}, "
-        f"forecast {f.mean:.1%})",
-        fontsize=10,
+    title(
+        ax,
+        f"{f.question.id}: base rate {f.base_rate_mean:.1%} to forecast {f.mean:.1%} "
+        "(mean probabilities, diamonds), one step per indicator",
     )
+    fig.text(
+        0.01,
+        0.0,
+        escape.plot_text(
+            f"Bars add the mean log-odds shifts and end at the mean log-odds (base {expit(start):.1%}, forecast "
+            f"{expit(end):.1%} as probabilities). The diamonds mark the mean probabilities quoted in the report; "
+            "they differ from the bar ends because averaging over uncertain draws is not the same on the two scales.",
+            TITLE_WIDTH + 40,
+        ),
+        fontsize=7.5,
+        color=NEUTRAL,
+        va="bottom",
+    )
+    note_height = 0.34 / fig.get_figheight()  # two lines of the note, in figure fractions
+    fig.get_layout_engine().set(rect=(0, note_height, 1, 1 - note_height))
     ax.grid(axis="y", alpha=0.3)
     return fig
 
@@ -209,14 +246,14 @@ def probability(f: Forecast) -> Figure:
     ax = fig.subplots()
     bins = np.linspace(left, right, 61)
     ax.hist(f.base_draws, bins=bins, color=BASE, alpha=0.35, density=True, label="base rate (outside view)")
-    ax.hist(f.draws, bins=bins, color="#1f4e79", alpha=0.6, density=True, label="forecast (with evidence)")
+    ax.hist(f.draws, bins=bins, color=FORECAST, alpha=0.6, density=True, label="forecast (with evidence)")
     lo, hi = f.interval(0.9)
-    ax.axvspan(lo, hi, color="#1f4e79", alpha=0.08, label=f"90% interval {lo:.1%} to {hi:.1%}")
-    ax.axvline(f.mean, color="#1f4e79", lw=2, label=f"mean {f.mean:.1%}")
+    ax.axvspan(lo, hi, color=FORECAST, alpha=0.08, label=f"90% interval {lo:.1%} to {hi:.1%}")
+    ax.axvline(f.mean, color=FORECAST, lw=2, label=f"mean {f.mean:.1%}")
     resolution = f.question.resolution
     if resolution:
-        at = 1.0 if resolution == "yes" else 0.0
-        colour = YES if resolution == "yes" else NO
+        at = outcome_number(resolution)
+        colour = outcome_colour(resolution)
         if left <= at <= right:
             ax.axvline(at, color=colour, lw=4, label=f"resolved {resolution}")
         else:
@@ -224,8 +261,9 @@ def probability(f: Forecast) -> Figure:
     ax.set_xlim(left, right)
     ax.set_xlabel(f"P({f.question.id} = yes), as of {f.as_of}")
     ax.set_yticks([])
-    ax.legend(fontsize=8, loc="best")
-    ax.set_title("Posterior distribution of the probability", fontsize=10)
+    # below the axes, never over the interval or the histogram it explains
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=3)
+    title(ax, "Posterior distribution of the probability")
     return fig
 
 
@@ -238,12 +276,12 @@ def scenario_intervals(frame: pd.DataFrame) -> Figure:
     fig = _figure(10, 1.6 + 0.38 * len(frame))
     ax = fig.subplots()
     ys = np.arange(len(frame))
-    ax.hlines(ys, frame["p05"], frame["p95"], color="#1f4e79", lw=2, alpha=0.6)
-    ax.plot(frame["mean"], ys, "o", color="#1f4e79", label="forecast mean, 90% interval")
+    ax.hlines(ys, frame["p05"], frame["p95"], color=FORECAST, lw=2, alpha=0.6)
+    ax.plot(frame["mean"], ys, "o", color=FORECAST, label="forecast mean, 90% interval")
     ax.plot(frame["base_rate_mean"], ys, "o", mfc="none", color=BASE, label="base rate")
     for y, res in zip(ys, frame.get("resolution", pd.Series([None] * len(frame)))):
         if res in ("yes", "no"):
-            ax.plot(1.0 if res == "yes" else 0.0, y, "s", color=YES if res == "yes" else NO, ms=7)
+            ax.plot(outcome_number(res), y, "s", color=outcome_colour(res), ms=7)
     ax.plot([], [], "s", color=YES, label="resolved yes")
     ax.plot([], [], "s", color=NO, label="resolved no")
     ax.set_yticks(ys, frame["question_id"], fontsize=8)
@@ -293,7 +331,7 @@ def sweep_plot(frame: pd.DataFrame, swept: Sequence[str], title: str | None = No
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7)
     if title:
-        fig.suptitle(title, fontsize=11)
+        fig.suptitle(escape.plot_text(title, TITLE_WIDTH), fontsize=11)
     return fig
 
 
@@ -312,7 +350,7 @@ def scenario_bars(table: pd.DataFrame) -> Figure:
         lo = pd.to_numeric(table["p05"], errors="coerce").to_numpy()
         hi = pd.to_numeric(table["p95"], errors="coerce").to_numpy()
         p = prob.to_numpy()
-        ax.barh(ys[ok], p[ok], color="#1f4e79", alpha=0.7, label="probability (mean)")
+        ax.barh(ys[ok], p[ok], color=FORECAST, alpha=0.7, label="probability (mean)")
         ax.errorbar(
             p[ok],
             ys[ok],
@@ -329,30 +367,47 @@ def scenario_bars(table: pd.DataFrame) -> Figure:
     if len(table):
         ax.set_yticks(ys, table["scenario"], fontsize=8)
         ax.invert_yaxis()
-        ax.legend(fontsize=8, loc="lower right")
+        fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=2)
     else:
         ax.set_yticks([])
         ax.text(0.5, 0.5, "the pack names no scenarios (links.yaml)", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability")
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title("Named scenarios: probability from the joint model, with 90% intervals", fontsize=10)
+    title(ax, "Named scenarios: probability from the joint model, with 90% intervals")
     return fig
 
 
-def tornado(table: pd.DataFrame, title: str | None = None) -> Figure:
+def tornado_chart(f: Forecast, title_text: str | None = None) -> Figure:
+    """The tornado chart of ``f``: :func:`foresight.evaluate.sensitivity.tornado` computed and drawn in one call."""
+    from foresight.evaluate.sensitivity import tornado
+
+    return tornado_figure(tornado(f), title_text or f"{f.question.id} as of {f.as_of}: what the forecast rests on")
+
+
+def tornado_figure(table: pd.DataFrame, title_text: str | None = None) -> Figure:
     """A tornado chart of :func:`foresight.evaluate.sensitivity.tornado` rows (one question), as a report figure."""
     from foresight.evaluate.sensitivity import plot_tornado
 
-    fig = _figure(9, 0.32 * max(len(table), 3) + 1.4)
+    fig = _figure(9, 0.32 * max(len(table), 3) + 1.6)
     ax = fig.subplots()
-    plot_tornado(table, ax=ax, title=title)
+    plot_tornado(table, ax=ax)
+    title(ax, title_text or "Sensitivity (blue: LR across its 90% interval; orange: evidence removed)")
     ax.tick_params(axis="y", labelsize=7)
     if len(table):
         lo, hi = float(table["low"].min()), float(table["high"].max())
         pad = max((hi - lo) * 0.15, 0.005)
         ax.set_xlim(max(0.0, lo - pad), min(1.0, hi + pad))  # zoom: a 3% forecast's bars are slivers on [0, 1]
-        ax.legend(fontsize=8, loc="lower right")
+        from matplotlib.patches import Patch
+
+        handles, labels = ax.get_legend_handles_labels()
+        kinds = [  # the colours plot_tornado gives each kind of row
+            Patch(color="tab:blue", label="LR across its 90% interval"),
+            Patch(color="tab:orange", label="evidence removed"),
+        ]
+        fig.legend(
+            kinds + handles, [k.get_label() for k in kinds] + labels, fontsize=8, loc="outside lower center", ncols=3
+        )
     else:
         ax.text(
             0.5,

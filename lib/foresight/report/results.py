@@ -10,14 +10,19 @@ own table without any change to the runner.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 
 from foresight.base.files import write_json_atomic
+from foresight.evaluate.history import SEP
 
 FORECAST_COLUMNS = [
     "question_id",
@@ -34,6 +39,39 @@ FORECAST_COLUMNS = [
     "diagnostics",
 ]
 """Columns of ``forecasts.csv``, in order (a forecast's :meth:`~foresight.Forecast.summary_row`)."""
+
+
+def plain(value: Any) -> Any:
+    """One cell as JSON that a CSV keeps intact: dates as YYYY-MM-DD, NaN/NaT as None, numpy scalars as
+    Python, lists joined with ``'; '`` (a CSV cell holds no list)."""
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return SEP.join(str(plain(v)) for v in value)
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, dt.datetime)):
+        return None if pd.isna(value) else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_rows(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """``frame``'s rows as dicts of :func:`plain` values, in ``columns`` order: the one row-to-JSON converter
+    every result file uses."""
+    columns = list(columns) if columns is not None else list(frame.columns)
+    return [{str(c): plain(v) for c, v in zip(columns, row)} for row in frame[columns].itertuples(index=False)]
+
+
+def saved_note(path: Path | None) -> Markdown:
+    """What a notebook's last cell shows after writing its result file: the file's name, never its folder
+    (a run works in a hidden folder that is renamed when it ends, so a full path would be wrong and noisy)."""
+    if path is None:
+        return Markdown("No `out_dir` given: no result file written.")
+    return Markdown(f"Result rows saved as `{Path(path).name}` in the run's `results/` folder.")
 
 
 def write_rows(

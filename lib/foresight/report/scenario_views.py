@@ -8,15 +8,13 @@ numbers themselves come from :mod:`foresight.model.joint` and
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from foresight.evaluate.sensitivity import change_my_mind, tornado
+from foresight.evaluate.sensitivity import CHANGE_MY_MIND_COLUMNS, change_my_mind, tornado
 from foresight.model.batch import clip_to_window
 from foresight.model.forecasting import Forecast
 from foresight.model.joint import JointForecast, links_of
@@ -42,25 +40,6 @@ CONDITIONAL_COLUMNS = [
 ]
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows of ``frame`` as plain Python values for a JSON result file (NaN and NaT become None)."""
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean = {}
-        for key, value in row.items():
-            if isinstance(value, np.generic):
-                value = value.item()
-            if isinstance(value, float) and math.isnan(value):
-                value = None
-            elif value is pd.NaT:
-                value = None
-            elif isinstance(value, (dt.date, pd.Timestamp)):
-                value = value.isoformat()
-            clean[str(key)] = value
-        out.append(clean)
-    return out
-
-
 # --- every question side by side ---------------------------------------------------------
 
 
@@ -77,8 +56,8 @@ def side_by_side_notes(jf: JointForecast) -> list[str]:
     return notes
 
 
-def summary_rows(jf: JointForecast) -> list[dict[str, Any]]:
-    """Each jointly forecast question's summary row (the columns of ``forecasts.csv``)."""
+def joint_forecast_rows(jf: JointForecast) -> list[dict[str, Any]]:
+    """Each jointly forecast question's row (:meth:`Forecast.summary_row`, the columns of ``forecasts.csv``)."""
     return [f.summary_row() for f in jf.forecasts.values()]
 
 
@@ -199,17 +178,7 @@ def change_my_mind_table(forecasts: Iterable[Forecast]) -> pd.DataFrame:
     frames = [change_my_mind(f) for f in forecasts]
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "question_id",
-                "indicator",
-                "description",
-                "if_present",
-                "if_absent",
-                "p_seen_present",
-                "expected_shift",
-            ]
-        )
+        return pd.DataFrame(columns=CHANGE_MY_MIND_COLUMNS)
     return (
         pd.concat(frames, ignore_index=True)
         .sort_values("expected_shift", ascending=False, kind="stable")

@@ -19,7 +19,9 @@ from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast
 from foresight.model.priors import log_lr_normal, window_years
 from foresight.pack.loader import Pack
-from foresight.pack.schema import ReferenceClass
+from foresight.pack.schema import Case, ReferenceClass, outcome_number
+from foresight.report import escape
+from foresight.report.style import NO_RGB, YES_RGB
 
 NEUTRAL_LR = 1.25
 """Likelihood ratios between 1/1.25 and 1.25 are shown as neutral: too weak to move a forecast much."""
@@ -158,40 +160,65 @@ def style_ach(matrix: pd.DataFrame, logs: pd.DataFrame) -> Any:
                 out.append("")
                 continue
             share = min(abs(v) / limit, 1.0) * 0.75
-            rgb = (46, 139, 87) if v > 0 else (200, 60, 60)
+            rgb = YES_RGB if v > 0 else NO_RGB
             out.append(f"background-color: rgba({rgb[0]}, {rgb[1]}, {rgb[2]}, {share:.2f}); text-align: center")
         return out
 
     styles = [{"selector": "td, th", "props": [("white-space", "nowrap"), ("font-size", "11px")]}]
-    return matrix.style.apply(colour, axis=0).format(precision=2).set_table_styles(styles)
+    return escape.styler(matrix, precision=2).apply(colour, axis=0).set_table_styles(styles)
 
 
 # --- one forecast ------------------------------------------------------------------------
 
 
-def reference_cases(rc: ReferenceClass) -> pd.DataFrame:
-    """The reference class's cases with outcome, source and any indicator codings."""
-    rows = [
-        {
+def used_cases(f: Forecast) -> list[Case]:
+    """The reference-class cases the model of ``f`` learned from, in class order (those dated before ``opens``).
+
+    Read from the model spec (``case_names``, a subsequence of the class's cases),
+    not re-derived, so a report can never disagree with what the model used.
+    """
+    names = list(f.spec.case_names)
+    out, i = [], 0
+    for case in f.reference_class.cases:
+        if i < len(names) and case.name == names[i]:
+            out.append(case)
+            i += 1
+    return out
+
+
+def reference_cases(rc: ReferenceClass, f: Forecast | None = None) -> pd.DataFrame:
+    """The reference class's cases with outcome, source and any indicator codings.
+
+    Given the forecast ``f``, a ``used`` column says which cases its model learned
+    from: a case dated on or after the question's ``opens`` is "not used" (the
+    forecaster could not have known how it ended), so the table cannot look like a leak.
+    """
+    used = {id(c) for c in used_cases(f)} if f is not None else None
+    rows = []
+    for case in rc.cases:
+        row = {
             "case": case.name,
             "date": case.date,
             "outcome": case.outcome,
             "coded indicators": ", ".join(f"{k}: {v}" for k, v in case.indicators.items()),
             "source": case.source,
         }
-        for case in rc.cases
-    ]
+        if used is not None:
+            row["used"] = "yes" if id(case) in used else f"not used: on or after opens ({f.question.opens})"
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
 def outside_view(f: Forecast) -> pd.DataFrame:
     """The outside view in numbers: class counts, rate per period, and the base rate for this window."""
     rc = f.reference_class
-    yes = sum(1 for c in rc.cases if c.outcome == "yes")
+    used = used_cases(f)
+    yes = int(sum(outcome_number(c.outcome) for c in used))
     lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
     rows = [
         ("reference class", rc.id),
-        ("cases (yes / all)", f"{yes} / {len(rc.cases)}"),
+        ("cases used (yes / used)", f"{yes} / {len(used)}"),
+        ("cases not used (dated on or after opens)", f"{len(rc.cases) - len(used)}"),
         ("relevance weight", f"{rc.relevance:g}"),
         ("rate per case or exposure period (posterior mean)", f"{float(np.mean(f.posterior.theta)):.3f}"),
     ]
@@ -254,8 +281,8 @@ def forecast_summary(f: Forecast) -> pd.DataFrame:
     return pd.DataFrame({"value": items})
 
 
-def summary_rows(forecasts: Iterable[Forecast]) -> pd.DataFrame:
-    """The rows result files and ``forecasts.csv`` hold, as a table."""
+def forecast_rows_table(forecasts: Iterable[Forecast]) -> pd.DataFrame:
+    """The rows result files and ``forecasts.csv`` hold (:meth:`Forecast.summary_row`), as a table."""
     return pd.DataFrame([f.summary_row() for f in forecasts])
 
 
@@ -268,7 +295,7 @@ def scenarios(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     if frame.empty:
         return frame
     frame["shift"] = frame["mean"] - frame["base_rate_mean"]
-    outcome = frame["resolution"].map({"yes": 1.0, "no": 0.0})
+    outcome = frame["resolution"].map(outcome_number)
     frame["brier"] = (frame["mean"] - outcome) ** 2
     cols = [
         "question_id",

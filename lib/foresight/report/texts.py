@@ -8,7 +8,6 @@ in the HTML export, where the code is hidden and only outputs remain.
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import io
 import shutil
@@ -21,15 +20,18 @@ from IPython.display import HTML, Markdown
 from foresight.model.forecasting import Forecast
 from foresight.model.spec import ModelSpec, build_pymc_model
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Question
+from foresight.pack.schema import Question, outcome_number
+from foresight.report import escape
+from foresight.report.style import box
+from foresight.report.tables import used_cases
 
 
 def pack_card(pack: Pack) -> Markdown:
     """The pack's title, description and record counts."""
     counts = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in pack.counts().items())
     return Markdown(
-        f"### {pack.meta.title}\n\n`{pack.meta.id}` · content hash `{pack.content_hash}`\n\n"
-        f"{pack.meta.description.strip()}\n\n**Contents:** {counts}."
+        f"### {escape.md(pack.meta.title)}\n\n`{pack.meta.id}` · content hash `{pack.content_hash}`\n\n"
+        f"{escape.md(pack.meta.description)}\n\n**Contents:** {counts}."
     )
 
 
@@ -37,49 +39,46 @@ def notes_box(notes: Sequence[str]) -> HTML | Markdown:
     """Notes on the parameters (e.g. dates moved into a question's window) as one visible box; nothing when none."""
     if not notes:
         return Markdown("")
-    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    return HTML(
-        f'<div style="border-left:4px solid #d68910;padding:4px 10px;background:#fef5e7">'
-        f"<b>Note</b><ul style='margin:2px 0'>{items}</ul></div>"
-    )
+    items = "".join(f"<li>{escape.html(n)}</li>" for n in notes)
+    return box("note", f"<ul style='margin:2px 0'>{items}</ul>", title="Note")
 
 
 def convergence_box(forecasts: Sequence[Forecast]) -> HTML:
     """For many forecasts: one green line when all converged, else a red box naming those that did not."""
     bad = [f for f in forecasts if not f.diagnostics.converged]
     if not bad:
-        return HTML(
-            f'<div style="border-left:4px solid #2e8b57;padding:4px 10px;background:#eef8f1">'
-            f"<b>Diagnostics:</b> all {len(forecasts)} forecasts converged.</div>"
-        )
+        return box("ok", f"all {len(forecasts)} forecasts converged.", title="Diagnostics:")
     items = "".join(
-        f"<li><code>{html.escape(f.question.id)}</code>: {html.escape(f.diagnostics.plain_words())}</li>" for f in bad
+        f"<li><code>{escape.html(f.question.id)}</code>: {escape.html(f.diagnostics.plain_words())}</li>" for f in bad
     )
-    return HTML(
-        '<div style="border:2px solid #c0392b;padding:8px 12px;background:#fdecea;color:#7b241c">'
-        f"<b>WARNING: {len(bad)} of {len(forecasts)} forecasts did not converge; do not trust them yet.</b>"
-        f"<ul>{items}</ul>Run again with more draws.</div>"
+    return box(
+        "warning",
+        f"<ul>{items}</ul>Run again with more draws.",
+        title=f"WARNING: {len(bad)} of {len(forecasts)} forecasts did not converge; do not trust them yet.",
     )
 
 
 def document_heading(pack: Pack, document_id: str) -> Markdown:
     """A heading for one document's evidence: title, author, outlet, date (and the date's caveat, if any)."""
     doc = pack.documents[document_id]
-    note = f"\n\n*Date note:* {doc.date_note.strip()}" if doc.date_note else ""
-    return Markdown(f"#### {doc.title}\n\n`{doc.id}` · {doc.author} · {doc.outlet} · published {doc.published}{note}")
+    note = f"\n\n*Date note:* {escape.md(doc.date_note)}" if doc.date_note else ""
+    return Markdown(
+        f"#### {escape.md(doc.title)}\n\n`{doc.id}` · {escape.md(doc.author)} · {escape.md(doc.outlet)} · "
+        f"published {doc.published}{note}"
+    )
 
 
 def question_card(q: Question) -> Markdown:
     """Title, window, resolution criteria and (once known) the resolution of a question."""
     lines = [
-        f"### {q.title}",
+        f"### {escape.md(q.title)}",
         "",
         f"`{q.id}` · family **{q.family}** · {q.kind.replace('_', ' ')} · open **{q.opens}** to **{q.closes}**",
         "",
-        f"**Resolves yes if:** {q.criteria.strip()}",
+        f"**Resolves yes if:** {escape.md(q.criteria)}",
     ]
     if q.resolution:
-        lines += ["", f"**Resolution:** {q.resolution} on {q.resolved_on}. {q.resolution_source.strip()}"]
+        lines += ["", f"**Resolution:** {q.resolution} on {q.resolved_on}. {escape.md(q.resolution_source)}"]
     else:
         lines += ["", "**Resolution:** not known yet."]
     return Markdown("\n".join(lines))
@@ -88,7 +87,9 @@ def question_card(q: Question) -> Markdown:
 def outside_view_sentence(f: Forecast) -> Markdown:
     """The outside view in one sentence a reader can check against the cases table."""
     rc = f.reference_class
-    yes = sum(1 for c in rc.cases if c.outcome == "yes")
+    used = used_cases(f)
+    yes = int(sum(outcome_number(c.outcome) for c in used))
+    left_out = len(rc.cases) - len(used)
     lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
     per = (
         f"per {rc.exposure_years:g}-year exposure period, scaled to the window left at {f.as_of}"
@@ -96,9 +97,16 @@ def outside_view_sentence(f: Forecast) -> Markdown:
         else "per case (a one-shot question)"
     )
     return Markdown(
-        f"Outside view: in the reference class **{rc.title}** ({yes} of {len(rc.cases)} cases resolved yes, each "
-        f"counted with relevance {rc.relevance:g}) the rate, {per}, gives a base rate of "
+        f"Outside view: in the reference class **{escape.md(rc.title)}** ({yes} of {len(used)} cases resolved yes, "
+        f"each counted with relevance {rc.relevance:g}) the rate, {per}, gives a base rate of "
         f"**{f.base_rate_mean:.1%}** (90% interval {lo:.1%} to {hi:.1%})."
+        + (
+            f" {left_out} more case{'s' * (left_out != 1)} of the class, dated on or after the question opened "
+            f"({f.question.opens}), {'are' if left_out != 1 else 'is'} not used: a forecaster could not have known "
+            "how they ended."
+            if left_out
+            else ""
+        )
     )
 
 
@@ -117,17 +125,14 @@ def forecast_sentence(f: Forecast) -> Markdown:
 def diagnostics_box(f: Forecast) -> HTML:
     """The sampler's verdict in plain words: a green line when converged, a red box when not."""
     d = f.diagnostics
-    words = html.escape(d.plain_words())
+    words = escape.html(d.plain_words())
     cached = " (draws read from the cache)" if d.cached else ""
     if d.converged:
-        return HTML(
-            f'<div style="border-left:4px solid #2e8b57;padding:4px 10px;background:#eef8f1">'
-            f"<b>Diagnostics:</b> {words}{cached}</div>"
-        )
-    return HTML(
-        '<div style="border:2px solid #c0392b;padding:8px 12px;background:#fdecea;color:#7b241c">'
-        f"<b>WARNING: the sampler did not converge; do not trust this forecast yet.</b><br>{words}{cached}<br>"
-        "Run again with more draws (e.g. <code>draws=4000</code>) or check the model's priors.</div>"
+        return box("ok", f"{words}{cached}", title="Diagnostics:")
+    return box(
+        "warning",
+        f"{words}{cached}<br>Run again with more draws (e.g. <code>draws=4000</code>) or check the model's priors.",
+        title="WARNING: the sampler did not converge; do not trust this forecast yet.",
     )
 
 
@@ -135,7 +140,7 @@ def model_equation(f: Forecast) -> HTML:
     """The model written out for this question, with its sizes (plain HTML: the export needs no MathJax)."""
     spec = f.spec
     data = (
-        f"the {len(spec.case_y)} cases of <code>{spec.reference_class}</code> coded on these indicators are data "
+        f"the {len(spec.case_y)} cases of <code>{escape.html(spec.reference_class)}</code> coded on these indicators are data "
         "(a logistic regression; each case's likelihood weighted by the class's relevance; sampled with NUTS)"
         if spec.learns_from_cases
         else "no case is coded on these indicators, so the posterior is the prior, drawn exactly"
@@ -188,4 +193,4 @@ class _Preformatted:
         return self.text
 
     def _repr_html_(self) -> str:
-        return f"<pre style='font-size:12px;line-height:1.3'>{html.escape(self.text)}</pre>"
+        return f"<pre style='font-size:12px;line-height:1.3'>{escape.html(self.text)}</pre>"

@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 
 from foresight.model.forecasting import Forecast
+from foresight.report import escape
+from foresight.report.style import FORECAST, NEUTRAL
 
 
 def evidence_in_play(forecasts: Sequence[Forecast]) -> list[str]:
@@ -95,21 +97,22 @@ def whatif_panel(forecasts: Sequence[Forecast]):
         with out:
             out.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(8, 0.35 * len(table) + 1))
-            ax.barh(table.question_id, table.what_if, color="tab:blue", alpha=0.7, label="what-if")
+            ax.barh(table.question_id, table.what_if, color=FORECAST, alpha=0.7, label="what-if")
             ax.scatter(table.forecast, table.question_id, color="black", zorder=3, label="as forecast")
             ax.errorbar(
                 table.what_if,
                 table.question_id,
                 xerr=[table.what_if - table.p05, table.p95 - table.what_if],
                 fmt="none",
-                ecolor="gray",
+                ecolor=NEUTRAL,
             )
             ax.set_xlim(0, 1)
             ax.invert_yaxis()
             ax.legend(loc="lower right")
             display(fig)
             plt.close(fig)
-            display(table.style.format({c: "{:.3f}" for c in ["forecast", "what_if", "p05", "p95", "change"]}))
+            numbers = {c: "{:.3f}" for c in ["forecast", "what_if", "p05", "p95", "change"]}
+            display(escape.styler(table, formatter=numbers))
 
     for i in ids:
         keep[i].observe(redraw, names="value")

@@ -67,6 +67,18 @@ def natural_as_of(question: Question, today: dt.date | None = None) -> dt.date:
     return question.opens if today > question.closes else default_as_of(question, today)
 
 
+def pack_as_of(pack: Pack) -> dt.date:
+    """A pack's own date for reports over all its questions (the joint scenarios):
+    ``default_as_of`` from pack.yaml, else the publication date of its latest document, else today.
+    A pack about another period thus gets its own dates without any parameter; each question
+    clips this date into its window as it would clip today (:func:`default_as_of`). One question's
+    own forecast keeps :func:`natural_as_of`."""
+    if pack.meta.default_as_of is not None:
+        return pack.meta.default_as_of
+    published = [doc.published for doc in pack.documents.values()]
+    return max(published) if published else dt.date.today()
+
+
 @dataclass(frozen=True)
 class Forecast:
     """One question's forecast at one date: probability draws plus everything that explains them."""

@@ -155,6 +155,7 @@ class PackMeta(Record):
     description: Text
     families: dict[Id, Text] = Field(min_length=1)
     correlation_groups: dict[Id, Group] = Field(min_length=1)
+    default_as_of: Date | None = None  # the pack's own "today" for reports (else its latest document's date)
 
 
 class Document(Record):

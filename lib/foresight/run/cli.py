@@ -24,16 +24,28 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
         return EXIT_INVALID
+    from foresight.model.priors import extreme_base_rates
+    from foresight.pack.notices import pack_warnings
+
     counts = pack.counts()
+    warnings = pack_warnings(pack, extra=[extreme_base_rates])
+    strict = getattr(args, "strict", False)
     if args.json:
-        print(json.dumps(counts))
+        print(json.dumps({**counts, "warnings": [str(w) for w in warnings]} if warnings else counts))
     else:
-        print(f"{pack.meta.id}: valid ({pack.meta.title})")
+        print(f"{pack.meta.id}: valid ({pack.meta.title})" + (" but --strict and warned" if strict and warnings else ""))
         for kind, n in counts.items():
             print(f"  {kind:<18} {n}")
         for doc in pack.documents.values():
             if doc.path and not (pack.dir / doc.path).expanduser().exists():
                 print(f"  note: text of document '{doc.id}' not found at {doc.path} (optional; not needed to forecast)")
+    if warnings:
+        out = sys.stderr if strict else sys.stdout
+        print(f"{len(warnings)} warning(s){' (errors under --strict)' if strict else ''}:", file=out)
+        for w in warnings:
+            print(f"{Path(args.pack) / w.file}:{w.line}: {w.field}: {w.message} [{w.code}]", file=out)
+        if strict:
+            return EXIT_INVALID
     return 0
 
 
@@ -177,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario pack and print its counts")
     p.add_argument("pack", help="path of the scenario pack folder")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 2)")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser(

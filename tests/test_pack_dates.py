@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from packtools import MINI, copy_pack, replace
-
 from foresight import forecast, load_pack
 from foresight.model.forecasting import pack_as_of
 from foresight.model.joint import joint_forecast
 from foresight.run.params import check_params
+from packtools import MINI, copy_pack, replace
 
 
 def test_the_pack_date_is_default_as_of_else_the_latest_document(tmp_path):

@@ -3,12 +3,11 @@ and the hint for a comma inside an inline YAML mapping."""
 
 from __future__ import annotations
 
-from packtools import copy_pack, line_of, only_problem, replace
-from test_cli_validate import foresight
-
 from foresight import load_pack
 from foresight.model.priors import extreme_base_rates
 from foresight.pack.notices import CHECKS, PackWarning, pack_warnings, register
+from packtools import copy_pack, line_of, only_problem, replace
+from test_cli_validate import foresight
 
 
 def _codes(pack_dir) -> dict[str, PackWarning]:
@@ -26,8 +25,12 @@ def test_the_mini_and_seed_packs_have_no_warnings():
 def test_orphans_are_warned_with_file_line_and_code(tmp_path):
     pack = copy_pack(tmp_path)
     # an indicator for a family nobody asks about, with evidence; an empty family; an unused group
-    replace(pack, "pack.yaml", "  clash: A military strike by one party on the other.\n",
-            "  clash: A military strike by one party on the other.\n  ghost: A family without questions.\n")
+    replace(
+        pack,
+        "pack.yaml",
+        "  clash: A military strike by one party on the other.\n",
+        "  clash: A military strike by one party on the other.\n  ghost: A family without questions.\n",
+    )
     replace(pack, "pack.yaml", "    rho: 0.8\n", "    rho: 0.8\n  lonely: A group no indicator uses.\n")
     (pack / "indicators.yaml").write_text(
         (pack / "indicators.yaml").read_text()

@@ -183,7 +183,7 @@ def _inline_comma_hint(doc: YamlDoc, line: int, key: object) -> str:
         return ""
     return (
         f". Hint: a comma inside an inline {{...}} mapping ends the value before it, so '{key}' became a "
-        "field of its own; put that value in quotes, e.g. note: \"Paris, May 1960\""
+        'field of its own; put that value in quotes, e.g. note: "Paris, May 1960"'
     )
 
 

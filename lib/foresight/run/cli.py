@@ -33,7 +33,9 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**counts, "warnings": [str(w) for w in warnings]} if warnings else counts))
     else:
-        print(f"{pack.meta.id}: valid ({pack.meta.title})" + (" but --strict and warned" if strict and warnings else ""))
+        print(
+            f"{pack.meta.id}: valid ({pack.meta.title})" + (" but --strict and warned" if strict and warnings else "")
+        )
         for kind, n in counts.items():
             print(f"  {kind:<18} {n}")
         for doc in pack.documents.values():

@@ -138,6 +138,8 @@ def _friendly(error: dict[str, Any], loc: tuple, model: type[BaseModel]) -> str:
         return f"unknown field '{loc[-1]}'; allowed fields: {allowed}"
     if kind == "missing":
         return _FRIENDLY[kind]
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return _FRIENDLY[kind] + got + "; YAML reads a bare yes/no/true/false/on/off as a boolean: put it in quotes"
     if kind in _FRIENDLY:
         return _FRIENDLY[kind] + got
     message = error["msg"]

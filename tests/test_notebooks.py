@@ -121,7 +121,10 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
     assert row["resolution"] == "no"
     assert data["parameters"]["overrides"] == {"ev-talks": {"credibility": 0.5}}
     assert data["parameters"]["draws"] == DRAWS
-    assert png_count(paths["forecast"]) == 3  # waterfall, probability distribution, tornado
+    # waterfall, probability distribution, tornado, and (deal-by-june learns from coded cases by MCMC)
+    # the ArviZ prior-vs-posterior and rank plots
+    assert png_count(paths["forecast"]) == 5
+    assert (results / "posterior-deal-by-june.zarr").is_dir()
     text = str(outputs_of(paths["forecast"]))
     assert "Outside view" in text and "Variable" in text  # the outside-view sentence and the model's table
     # 200 draws do not meet the ESS bar: the report must say so visibly

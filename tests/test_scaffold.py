@@ -80,3 +80,23 @@ def test_new_validate_run_from_the_command_line(tmp_path, notebook_env):
     # the joint scenarios were forecast as of the pack's own date, with no parameter given
     side = (run / "side_by_side.csv").read_text()
     assert "2025-02-01" in side
+    assert "Changes since the previous run" not in (run / "index.html").read_text()
+
+    # a second run after one piece of evidence changed: the index and `foresight diff` say what moved and why
+    text = (folder / "evidence.yaml").read_text()
+    (folder / "evidence.yaml").write_text(text.replace("credibility: 0.8 ", "credibility: 0.2 ", 1))
+    question = "treaty-signed-by-2025-06-30"
+    ran = foresight_cli(
+        "run", str(folder), "--draws", "200", "--runs-dir", str(runs), "--no-progress", "--question", question
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    (second,) = [p for p in runs.iterdir() if not p.name.startswith(".") and p != run]
+    index = (second / "index.html").read_text()
+    assert "Changes since the previous run" in index and "ev-draft-text" in index
+    diff = foresight_cli("diff", run.name, second.name, "--runs-dir", str(runs))
+    assert diff.returncode == 0, diff.stderr
+    assert f"{question}: " in diff.stdout
+    assert "evidence ev-draft-text: credibility: 0.8 -> 0.2" in diff.stdout
+    assert "parameter: questions" in diff.stdout  # the second run asked for one question only
+    bad = foresight_cli("diff", run.name, "no-such-run", "--runs-dir", str(runs))
+    assert bad.returncode == 2 and "no run folder" in bad.stderr

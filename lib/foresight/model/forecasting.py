@@ -193,6 +193,20 @@ class Forecast:
             drop=True
         )
 
+    # --- ArviZ -------------------------------------------------------------
+    @cached_property
+    def datatree(self):
+        """The posterior behind this forecast as an ArviZ ``xarray.DataTree`` (posterior, prior and, when it
+        learns from cases, observed and constant data), built from the stored draws: see
+        :mod:`foresight.model.posterior_tree`."""
+        from foresight.model.posterior_tree import to_datatree
+
+        return to_datatree(self.posterior)
+
+    def to_arviz(self):
+        """The same as :attr:`datatree`, under the name ArviZ users look for."""
+        return self.datatree
+
     # --- what-ifs ----------------------------------------------------------
     def what_if(self, overrides: Mapping[str, Any] | None = None, as_of: Any = None) -> Forecast:
         """The same forecast with evidence overridden and/or at another date, from the stored draws."""

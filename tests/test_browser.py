@@ -168,6 +168,12 @@ def _what_if_column(table: dict) -> dict[str, float]:
     return out
 
 
+def _what_if_texts(table: dict) -> list[str]:
+    """The what_if cells as displayed, in row order (what the page compares against)."""
+    col = table["heads"].index("what_if") - (len(table["heads"]) - len(table["rows"][0]))
+    return [row[col] for row in table["rows"]]
+
+
 def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path):
     url, base = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -185,18 +191,35 @@ def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path)
         page.screenshot(path=str(base / "lab-failed.png"), full_page=True)
         errors = page.evaluate(ERRORS)
         pytest.fail(f"the what-if panel never showed its table; errors in the notebook: {errors[:3]}")
-    before = _what_if_column(page.evaluate(PANEL_TABLE))
+    # every cell has run (no "[*]" prompt left) and the kernel is idle, so a control's change is handled at once
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " const busy = [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.innerText.includes('*'));"
+        " return !busy && w.sessionContext.session.kernel.status === 'idle'; }",
+        timeout=RUN_ALL_SECONDS * 1000,
+    )
+    shown = page.evaluate(PANEL_TABLE)
+    before = _what_if_column(shown)
     assert page.evaluate(ERRORS) == []
 
     checkbox = page.locator(".widget-checkbox", has_text=DROPPED).locator("input[type=checkbox]")
     assert checkbox.is_checked()
     checkbox.scroll_into_view_if_needed()
     checkbox.click()
+    # the kernel handles the change (busy), redraws the panel, and is idle again with a new table
     page.wait_for_function(
-        f"(before) => {{ const t = ({PANEL_TABLE})(); return t && JSON.stringify(t) !== before; }}",
-        arg=json.dumps(page.evaluate(PANEL_TABLE)),
-        timeout=60_000,
+        f"""(before) => {{
+          const w = window.jupyterapp.shell.currentWidget;
+          const t = ({PANEL_TABLE})();
+          if (!t || w.sessionContext.session.kernel.status !== 'idle') return false;
+          const col = t.heads.indexOf('what_if') - (t.heads.length - t.rows[0].length);
+          return JSON.stringify(t.rows.map(r => r[col])) !== before;
+        }}""",
+        arg=json.dumps([str(v) for v in _what_if_texts(shown)]),
+        timeout=180_000,
+        polling=500,
     )
+    page.wait_for_timeout(1000)  # let a redraw still in flight finish before reading
     after = _what_if_column(page.evaluate(PANEL_TABLE))
     page.screenshot(path=str(tmp_path / "lab-what-if.png"), full_page=True)
 

@@ -13,7 +13,9 @@ from foresight.report.rundiff import diff_html, diff_runs, diff_text, find_run, 
 from packtools import copy_pack, replace
 
 
-def _fake_run(folder: Path, pack_dir: Path, started: str, draws: int = 200, params=None, snapshot=True) -> Path:
+def _fake_run(
+    folder: Path, pack_dir: Path, started: str, draws: int = 200, params=None, snapshot=True, notebook=None
+) -> Path:
     """A run folder as the runner leaves it (run.json, forecasts.csv, the pack snapshot), from real forecasts."""
     folder.mkdir(parents=True)
     pack = load_pack(pack_dir)
@@ -28,7 +30,10 @@ def _fake_run(folder: Path, pack_dir: Path, started: str, draws: int = 200, para
         "pack": {"id": pack.meta.id, "content_hash": pack.content_hash},
         "versions": {"foresight": "1"},
         "notebooks": [
-            {"name": f"forecast-{q}", "parameters": {"question": q, "draws": draws, **(params or {})}}
+            {
+                "name": f"forecast-{q}",
+                "parameters": {"question": q, "draws": draws, **(params or {}), **(notebook or {})},
+            }
             for q in pack.questions
         ],
     }
@@ -65,7 +70,8 @@ def test_parameter_changes_explain_every_forecast(tmp_path):
     a = _fake_run(runs / "a", MINI, "2026-01-01T10:00:00", params={"lr_width_scale": 1.0})
     b = _fake_run(runs / "b", MINI, "2026-01-01T11:00:00", params={"lr_width_scale": 3.0})
     d = diff_runs(a, b, threshold=0.0)
-    assert all(any("lr_width_scale: 1.0 -> 3.0" in r for r in reasons) for reasons in d.forecasts["explained_by"])
+    for reasons in d.forecasts["explained_by"]:
+        assert [r for r in reasons if "lr_width_scale" in r] == ["parameter: params.lr_width_scale: 1.0 -> 3.0"]
     assert not any(c.kind.startswith("pack") for c in d.changes)
 
 
@@ -83,3 +89,13 @@ def test_unchanged_runs_move_nothing_and_old_runs_without_snapshot_still_compare
     d = diff_runs(b, c)
     (reasons,) = d.moved["explained_by"]
     assert "question clash-by-december: closes: 2020-12-01 -> 2020-11-01" in reasons
+
+
+def test_a_parameter_given_to_one_notebook_explains_only_its_question(tmp_path):
+    from packtools import MINI
+
+    runs = tmp_path / "runs"
+    a = _fake_run(runs / "a", MINI, "2026-01-01T10:00:00")
+    b = _fake_run(runs / "b", MINI, "2026-01-01T11:00:00", notebook={"overrides": {"ev-talks": None}})
+    (nb_change,) = [c for c in diff_runs(a, b).changes if c.kind == "notebook" and c.item == "forecast-deal-by-june"]
+    assert nb_change.questions == ("deal-by-june",) and "overrides added" in nb_change.what

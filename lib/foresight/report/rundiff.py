@@ -223,8 +223,9 @@ def _parameter_changes(ra: dict[str, Any], rb: dict[str, Any]) -> list[Change]:
             a = {k: v for k, v in nb_a[name].items() if k not in IGNORED_NOTEBOOK_PARAMETERS}
             b = {k: v for k, v in nb_b[name].items() if k not in IGNORED_NOTEBOOK_PARAMETERS}
             question = nb_b[name].get("question")
+            said = {c.what.split(":")[0].split(".")[-1].split(" ")[0] for c in out if c.kind == "parameter"}
             for what in _field_changes(a, b):
-                if not any(c.what == what for c in out):  # already said as a run parameter
+                if what.split(":")[0].split(" ")[0] not in said:  # already said as a run parameter
                     out.append(Change("notebook", name, what, (question,) if question else None))
     return out
 

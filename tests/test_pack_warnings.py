@@ -3,6 +3,8 @@ and the hint for a comma inside an inline YAML mapping."""
 
 from __future__ import annotations
 
+import json
+
 from foresight import load_pack
 from foresight.model.priors import extreme_base_rates
 from foresight.pack.notices import CHECKS, PackWarning, pack_warnings, register
@@ -62,6 +64,8 @@ def test_orphans_are_warned_with_file_line_and_code(tmp_path):
     out = result.stdout
     assert out.index("evidence ") < out.index("5 warning(s)")  # after the counts
     assert f"{pack / 'pack.yaml'}:{codes['empty-family'].line}: families.ghost: family 'ghost' has no question" in out
+    as_json = json.loads(foresight("validate", str(pack), "--json").stdout)  # the JSON alone, warnings inside
+    assert len(as_json["warnings"]) == 5 and as_json["questions"] == 2
     strict = foresight("validate", str(pack), "--strict")
     assert strict.returncode == 2
     assert "5 warning(s) (errors under --strict)" in strict.stderr

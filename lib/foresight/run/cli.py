@@ -33,21 +33,19 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**counts, "warnings": [str(w) for w in warnings]} if warnings else counts))
     else:
-        print(
-            f"{pack.meta.id}: valid ({pack.meta.title})" + (" but --strict and warned" if strict and warnings else "")
-        )
+        print(f"{pack.meta.id}: valid ({pack.meta.title})")
         for kind, n in counts.items():
             print(f"  {kind:<18} {n}")
         for doc in pack.documents.values():
             if doc.path and not (pack.dir / doc.path).expanduser().exists():
                 print(f"  note: text of document '{doc.id}' not found at {doc.path} (optional; not needed to forecast)")
-    if warnings:
+    if warnings and (strict or not args.json):  # --json alone carries them in its JSON
         out = sys.stderr if strict else sys.stdout
         print(f"{len(warnings)} warning(s){' (errors under --strict)' if strict else ''}:", file=out)
         for w in warnings:
             print(f"{Path(args.pack) / w.file}:{w.line}: {w.field}: {w.message} [{w.code}]", file=out)
-        if strict:
-            return EXIT_INVALID
+    if warnings and strict:
+        return EXIT_INVALID
     return 0
 
 

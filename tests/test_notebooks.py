@@ -121,8 +121,10 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
     assert row["resolution"] == "no"
     assert data["parameters"]["overrides"] == {"ev-talks": {"credibility": 0.5}}
     assert data["parameters"]["draws"] == DRAWS
-    # waterfall, probability distribution, tornado; then (resolved) waterfall and tornado at 2020-03-01
-    assert png_count(paths["forecast"]) == 5
+    # waterfall, probability distribution, tornado; (resolved) waterfall and tornado at 2020-03-01; and
+    # (deal-by-june learns from coded cases by MCMC) the ArviZ prior-vs-posterior and rank plots
+    assert png_count(paths["forecast"]) == 7
+    assert (results / "posterior-deal-by-june.zarr").is_dir()
     text = str(outputs_of(paths["forecast"]))
     assert "Outside view" in text and "Variable" in text  # the outside-view sentence and the model's table
     # 200 draws do not meet the ESS bar: the report must say so visibly
@@ -202,4 +204,8 @@ def test_forecast_notebook_on_the_seed_pack_with_its_default_pack(notebook_env, 
     output = execute("forecast", tmp_path, question=question, draws=DRAWS, out_dir=str(tmp_path / "res"))
     (row,) = read_json(tmp_path / "res" / f"forecast-{question}.json")["rows"]
     assert row["question_id"] == question and 0 < row["mean"] < 1
-    assert png_count(output) == 3
+    # waterfall, distribution, tornado, plus ArviZ's prior-vs-posterior and rank plots when it learns by MCMC
+    from foresight import forecast
+
+    f = forecast(load_pack(SEED), question, draws=DRAWS)
+    assert png_count(output) == (5 if f.diagnostics.r_hat_max is not None and f.spec.learns_from_cases else 3)

@@ -68,6 +68,18 @@ def natural_as_of(question: Question, today: dt.date | None = None) -> dt.date:
     return question.opens if today > question.closes else default_as_of(question, today)
 
 
+def pack_as_of(pack: Pack) -> dt.date:
+    """A pack's own date for reports over all its questions (the joint scenarios):
+    ``default_as_of`` from pack.yaml, else the publication date of its latest document, else today.
+    A pack about another period thus gets its own dates without any parameter; each question
+    clips this date into its window as it would clip today (:func:`default_as_of`). One question's
+    own forecast keeps :func:`natural_as_of`."""
+    if pack.meta.default_as_of is not None:
+        return pack.meta.default_as_of
+    published = [doc.published for doc in pack.documents.values()]
+    return max(published) if published else dt.date.today()
+
+
 @dataclass(frozen=True)
 class Forecast:
     """One question's forecast at one date: probability draws plus everything that explains them."""
@@ -181,6 +193,20 @@ class Forecast:
         return frame.reindex(frame["shift_mean"].abs().sort_values(ascending=False, kind="stable").index).reset_index(
             drop=True
         )
+
+    # --- ArviZ -------------------------------------------------------------
+    @cached_property
+    def datatree(self):
+        """The posterior behind this forecast as an ArviZ ``xarray.DataTree`` (posterior, prior and, when it
+        learns from cases, observed and constant data), built from the stored draws: see
+        :mod:`foresight.model.posterior_tree`."""
+        from foresight.model.posterior_tree import to_datatree
+
+        return to_datatree(self.posterior)
+
+    def to_arviz(self):
+        """The same as :attr:`datatree`, under the name ArviZ users look for."""
+        return self.datatree
 
     # --- what-ifs ----------------------------------------------------------
     def what_if(self, overrides: Mapping[str, Any] | None = None, as_of: Any = None) -> Forecast:

@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from foresight.model.evidence import observations_as_of
-from foresight.model.forecasting import Forecast, default_as_of, parse_date
+from foresight.model.forecasting import Forecast, default_as_of, pack_as_of, parse_date
 from foresight.model.options import ModelOptions
 from foresight.model.sampling import (
     Diagnostics,
@@ -375,7 +375,7 @@ def joint_forecast(
     ``use_links=False`` drops the drivers: the joint model then reproduces
     the independent forecasts.
     """
-    when = dt.date.today() if as_of is None else parse_date(as_of)
+    when = pack_as_of(pack) if as_of is None else parse_date(as_of)
     # By default the questions still open (or not yet open) at `as_of`: a question
     # that closed earlier has nothing left to forecast.
     qids = list(questions or [q.id for q in pack.questions.values() if q.closes >= when])

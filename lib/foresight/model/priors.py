@@ -19,7 +19,10 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import stats
 
+from foresight.pack.loader import Pack
+from foresight.pack.notices import PackWarning, warning_at
 from foresight.pack.schema import Case, LRInterval, Question, ReferenceClass
 
 Z90 = 1.6448536269514722  # standard normal 95th percentile: a 90% equal-tailed interval is mu +- Z90 * sigma
@@ -67,3 +70,37 @@ def base_probability(p_period: np.ndarray, question: Question, rc: ReferenceClas
         return np.asarray(p_period, dtype=float)
     assert rc.exposure_years is not None  # guaranteed by validation for classes serving by_deadline questions
     return scale_to_window(p_period, window_years(question, as_of), rc.exposure_years)
+
+
+EXTREME_LOW, EXTREME_HIGH = 0.01, 0.99
+"""A base rate scaled to a question's window below 1% or above 99% is flagged by `foresight validate`."""
+
+
+def extreme_base_rates(pack: Pack) -> list[PackWarning]:
+    """Warnings for by_deadline questions whose outside view, scaled to the whole window at ``opens``,
+    comes out below :data:`EXTREME_LOW` or above :data:`EXTREME_HIGH`.
+
+    Such a number usually means the class's ``exposure_years`` does not fit the question (a class of
+    "once proposed, did it happen?" cases read as a yearly rate, say), not that the event is certain.
+    The mean is taken over 199 quantiles of the class's Beta, cases before ``opens`` only, as the model does.
+    """
+    out = []
+    grid = np.linspace(0.005, 0.995, 199)
+    for index, q in enumerate(pack.questions.values()):
+        if q.kind != "by_deadline":
+            continue
+        rc = pack.reference_class_for(q)
+        a, b = base_rate_beta(rc, [case for case in rc.cases if case.date < q.opens])
+        p = float(base_probability(stats.beta.ppf(grid, a, b), q, rc, q.opens).mean())
+        if EXTREME_LOW <= p <= EXTREME_HIGH:
+            continue
+        years = window_years(q, q.opens)
+        side = f"below {EXTREME_LOW:.0%}" if p < EXTREME_LOW else f"above {EXTREME_HIGH:.0%}"
+        message = (
+            f"the base rate scaled to the window comes out at {p:.1%} ({side}): class '{rc.id}' gives "
+            f"{a / (a + b):.1%} per exposure period of {rc.exposure_years:g} years, and the window "
+            f"({q.opens} to {q.closes}) is {years:.2f} years = {years / rc.exposure_years:.2f} periods; "
+            "check that exposure_years is how long one case had for the event to happen"
+        )
+        out.append(warning_at(pack, "questions.yaml", ("questions", index, "closes"), message, "extreme-base-rate"))
+    return out

@@ -154,6 +154,8 @@ def _friendly(error: dict[str, Any], loc: tuple, model: type[BaseModel]) -> str:
         return f"unknown field '{loc[-1]}'; allowed fields: {allowed}"
     if kind == "missing":
         return _FRIENDLY[kind]
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return _FRIENDLY[kind] + got + "; YAML reads a bare yes/no/true/false/on/off as a boolean: put it in quotes"
     if kind in _FRIENDLY:
         return _FRIENDLY[kind] + got
     message = error["msg"]
@@ -181,8 +183,26 @@ def _validation_problems(doc: YamlDoc, file: str, base: tuple, model: type, exc:
         if loc and loc[-1] == "[key]":  # a mapping key, not its value, is wrong
             loc, message = loc[:-1], f"this key {message}"
         full = (*base, *loc)
-        problems.append(Problem(file, doc.line_of(full), format_loc(full), message))
+        line = doc.line_of(full)
+        if error["type"] == "extra_forbidden" and error.get("input") is None:
+            message += _inline_comma_hint(doc, line, loc[-1] if loc else "")
+        problems.append(Problem(file, line, format_loc(full), message))
     return _collapse_union_errors(problems)
+
+
+def _inline_comma_hint(doc: YamlDoc, line: int, key: object) -> str:
+    """YAML ends a value at a comma inside an inline ``{...}`` mapping, so ``{note: Paris, May 1960}``
+    makes ``May 1960`` a field of its own with no value; say so when the line shows that shape."""
+    try:
+        text = doc.path.read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, IndexError, UnicodeDecodeError):
+        return ""
+    if "{" not in text or f", {key}" not in text.replace(",  ", ", "):
+        return ""
+    return (
+        f". Hint: a comma inside an inline {{...}} mapping ends the value before it, so '{key}' became a "
+        'field of its own; put that value in quotes, e.g. note: "Paris, May 1960"'
+    )
 
 
 def _is_union_tag(part: Any) -> bool:

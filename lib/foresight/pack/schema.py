@@ -59,7 +59,12 @@ def number(*, gt: float | None = None, ge: float | None = None, le: float | None
             or (ge is not None and not x >= ge)
             or (le is not None and not x <= le)
         ):
-            raise ValueError(f"must be {allowed} (got {shown(value)})")
+            hint = ""
+            if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9.]+[eE][-+]?[0-9]+\s*", value):
+                hint = "; YAML reads a number like 1e-3 as text: write 0.001 or 1.0e-3"
+            elif isinstance(value, bool):
+                hint = "; YAML reads a bare yes/no/on/off as true/false"
+            raise ValueError(f"must be {allowed} (got {shown(value)}){hint}")
         return x
 
     return Annotated[float, BeforeValidator(check)]
@@ -167,6 +172,7 @@ class PackMeta(Record):
     default_credibility: Probability = 0.7
     """Credibility given to evidence accepted from `foresight ingest` proposals (editable per item)."""
     lint_acknowledged: list[LintAcknowledgement] = Field(default_factory=list)
+    default_as_of: Date | None = None  # the pack's own "today" for reports (else its latest document's date)
 
 
 class Document(Record):

@@ -24,9 +24,14 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
         return EXIT_INVALID
+    from foresight.model.priors import extreme_base_rates
+    from foresight.pack.notices import pack_warnings
+
     counts = pack.counts()
+    warnings = pack_warnings(pack, extra=[extreme_base_rates])
+    strict = getattr(args, "strict", False)
     if args.json:
-        print(json.dumps(counts))
+        print(json.dumps({**counts, "warnings": [str(w) for w in warnings]} if warnings else counts))
     else:
         print(f"{pack.meta.id}: valid ({pack.meta.title})")
         for kind, n in counts.items():
@@ -35,6 +40,27 @@ def _validate(args: argparse.Namespace) -> int:
             if doc.path and not (pack.dir / doc.path).expanduser().exists():
                 print(f"  note: text of document '{doc.id}' not found at {doc.path} (optional; not needed to forecast)")
     _print_lint(pack, args.pack, header=True)
+    if warnings and (strict or not args.json):  # --json alone carries them in its JSON
+        out = sys.stderr if strict else sys.stdout
+        print(f"{len(warnings)} warning(s){' (errors under --strict)' if strict else ''}:", file=out)
+        for w in warnings:
+            print(f"{Path(args.pack) / w.file}:{w.line}: {w.field}: {w.message} [{w.code}]", file=out)
+    if warnings and strict:
+        return EXIT_INVALID
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    """Write a new example pack that validates at once; refuse a folder that holds anything."""
+    from foresight.pack.scaffold import ScaffoldError, new_pack
+
+    try:
+        folder = new_pack(args.pack, title=args.title)
+    except (ScaffoldError, OSError) as exc:
+        print(f"foresight new: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"created {folder}: one worked example of each record (made up: replace them)")
+    print(f"  next: edit the files, then  foresight validate {folder}  and  foresight run {folder}")
     return 0
 
 
@@ -172,6 +198,22 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    """Compare two runs: forecasts that moved and the changes that explain them."""
+    from foresight.base import paths
+    from foresight.report import rundiff
+
+    runs_dir = Path(args.runs_dir) if args.runs_dir else paths.runs_dir()
+    try:
+        a, b = (rundiff.find_run(value, runs_dir) for value in (args.run_a, args.run_b))
+        d = rundiff.diff_runs(a, b, threshold=args.threshold)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"foresight diff: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print(rundiff.diff_text(d))
+    return 0
+
+
 def _sweep(args: argparse.Namespace) -> int:
     from foresight.run.sweep import GridError, load_grid, run_sweep
 
@@ -206,7 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario pack and print its counts")
     p.add_argument("pack", help="path of the scenario pack folder")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (exit 2)")
     p.set_defaults(func=_validate)
+
+    p = sub.add_parser("new", help="start a new scenario pack with one worked example of each record")
+    p.add_argument("pack", help="folder to create (must be missing or empty)")
+    p.add_argument("--title", help="the pack's title (default: its folder name)")
+    p.set_defaults(func=_new)
 
     p = sub.add_parser(
         "lint",
@@ -256,6 +304,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list past runs and sweeps")
     p.add_argument("--runs-dir", metavar="DIR", help="where run folders are (default: runs/ in the project)")
     p.set_defaults(func=_runs)
+
+    p = sub.add_parser("diff", help="compare two runs: which forecasts moved and what explains it")
+    p.add_argument("run_a", help="the earlier run: a folder, or a run id under the runs folder")
+    p.add_argument("run_b", help="the later run")
+    p.add_argument("--runs-dir", metavar="DIR", help="where run ids are looked up (default: runs/ in the project)")
+    p.add_argument(
+        "--threshold", type=float, default=0.005, metavar="P", help="smallest change of a mean that counts (0.005)"
+    )
+    p.set_defaults(func=_diff)
 
     p = sub.add_parser("sweep", help="run one notebook over a grid of parameters (see scenarios/sweep-example.yaml)")
     p.add_argument("grid", help="YAML grid file")

@@ -26,7 +26,7 @@ import yaml
 
 from foresight.base import paths
 from foresight.model.evidence import observations_as_of
-from foresight.model.forecasting import check_in_window, natural_as_of, parse_date
+from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_of, parse_date
 from foresight.model.options import ModelOptions
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
@@ -296,8 +296,9 @@ def check_params(
 ) -> Params:
     """Check every given parameter and return them converted; raise :class:`ParameterError` on the first bad one.
 
-    ``as_of=None`` means :func:`report_as_of`: today while the question is open,
-    else the day it opened. With ``clip_to_window`` a date outside the question's window
+    ``as_of=None`` means :func:`report_as_of` for one question (today while it is open,
+    else the day it opened), and for the joint model (with ``scenario_questions``) the pack's
+    own date (:func:`pack_as_of`). With ``clip_to_window`` a date outside the question's window
     moves to the nearest end and a note says so (the runner's choice, so one
     ``--as-of`` serves every question); without it such a date stops here.
     """
@@ -336,6 +337,12 @@ def check_params(
                     raise ParameterError(
                         "as_of", as_of, f"expected a date in the window of question '{q.id}': {q.opens} to {q.closes}"
                     ) from None
+        elif when is None and loaded is not None and scenario_questions is not UNSET:
+            # The joint model (scenarios notebook) needs one date: None there is the pack's own date,
+            # as in joint_forecast. Elsewhere (the evidence overview) None keeps meaning "all evidence".
+            when = pack_as_of(loaded)
+            source = "its default_as_of" if loaded.meta.default_as_of else "the date of its latest document"
+            notes.append(f"no as_of given: the pack's own date, {when} ({source})")
         values["as_of"] = when
     if seed is not UNSET:
         values["seed"] = check_int("seed", seed, 0, 2**32 - 1, "a random seed")

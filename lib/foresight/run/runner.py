@@ -32,7 +32,8 @@ import pandas as pd
 
 from foresight.base import paths
 from foresight.pack.loader import Pack
-from foresight.report import results
+from foresight.pack.snapshot import write_snapshot
+from foresight.report import results, rundiff
 from foresight.run.notebooks import Job, JobResult, discover, execute, jobs_for
 
 RUN_FILE = "run.json"
@@ -249,6 +250,7 @@ def run(options: RunOptions) -> RunOutcome:
         ],
         "error": None,
     }
+    record["pack"]["files"] = write_snapshot(options.pack, work)  # lets `foresight diff` name changed records
     results.write_json_atomic(work / RUN_FILE, record)
     done: dict[str, JobResult] = {}
     try:
@@ -283,7 +285,7 @@ def run(options: RunOptions) -> RunOutcome:
     record["convergence"] = convergence(work)
     record["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     record["seconds"] = round(time.perf_counter() - started, 2)
-    write_index(work, record)
+    write_index(work, record, comparison=comparison_section(runs_dir, work))
     results.write_json_atomic(work / RUN_FILE, record)
     folder = finish_run_folder(work, runs_dir, run_id)
     if folder.name != run_id:
@@ -315,8 +317,17 @@ def convergence(folder: Path) -> dict[str, Any]:
     return {"all_converged": not bad, "not_converged": bad}
 
 
-def write_index(folder: Path, record: Mapping[str, Any]) -> None:
-    """``index.html``: the run at a glance for readers, linking every notebook's HTML report."""
+def comparison_section(runs_dir: Path, work: Path) -> str:
+    """The index's "changes since the previous run of this pack" section; never fails a run (a note instead)."""
+    try:
+        return rundiff.index_section(runs_dir, work)
+    except Exception as exc:  # an unreadable older run must not cost the new one
+        return f"<p>Could not compare with the previous run: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>"
+
+
+def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -> None:
+    """``index.html``: the run at a glance for readers, linking every notebook's HTML report;
+    ``comparison`` is an HTML section comparing it with an earlier run (see :mod:`foresight.report.rundiff`)."""
     status = record["status"]
     colour = "#2e8b57" if status == "complete" else "#c0392b"
     items = []
@@ -349,6 +360,7 @@ def write_index(folder: Path, record: Mapping[str, Any]) -> None:
 <p>Pack <b>{html.escape(record["pack"]["id"])}</b> (hash {html.escape(record["pack"]["content_hash"])}),
 started {html.escape(str(record["started"]))}, status <b style="color:{colour}">{html.escape(status)}</b>.</p>
 {error}<h2>Reports</h2><ul>{"".join(items)}</ul><h2>Forecasts</h2>{table or "<p>none</p>"}
+{comparison}
 <p>Parameters, versions and timings: <a href="{RUN_FILE}">{RUN_FILE}</a>.</p></body></html>"""
     (folder / "index.html").write_text(body, encoding="utf-8")
 

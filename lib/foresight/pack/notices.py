@@ -1,0 +1,145 @@
+"""Warnings about a valid pack: parts that bear on nothing, numbers worth a second look.
+
+A warning is not an error: the pack loads and forecasts. ``foresight validate``
+lists warnings after the counts (exit 0) and ``--strict`` turns them into errors
+(exit 2). Each warning has a short ``code`` so that a pack can answer it
+(``lint_acknowledged`` in pack.yaml, read by the lint checks).
+
+One shared list: :data:`CHECKS` holds every pack-layer check (a function from a
+:class:`~foresight.pack.loader.Pack` to warnings); another module adds its own
+with :func:`register`. Checks that need the model (base rates scaled to a window)
+live in the model layer and are passed to :func:`pack_warnings` as ``extra``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
+from foresight.pack.yamlio import PathKey, YamlSyntaxError, format_loc, read_yaml
+
+
+@dataclass(frozen=True, order=True)
+class PackWarning:
+    """Something in a valid pack worth a second look, located like a problem: FILE:LINE: field: message."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+    code: str = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message} [{self.code}]"
+
+
+Check = Callable[[Pack], Iterable[PackWarning]]
+CHECKS: list[Check] = []
+"""Every pack-layer check, run in order by :func:`pack_warnings`."""
+
+
+def register(check: Check) -> Check:
+    """Add ``check`` to :data:`CHECKS` (usable as a decorator); adding the same function twice keeps one."""
+    if check not in CHECKS:
+        CHECKS.append(check)
+    return check
+
+
+def pack_warnings(pack: Pack, extra: Iterable[Check] = ()) -> list[PackWarning]:
+    """Every warning about ``pack`` from :data:`CHECKS` and the ``extra`` checks, sorted by file and line."""
+    out: set[PackWarning] = set()
+    for check in [*CHECKS, *extra]:
+        out.update(check(pack))
+    return sorted(out)
+
+
+def warning_at(pack: Pack, file: str, loc: PathKey, message: str, code: str) -> PackWarning:
+    """A warning on the field at ``loc`` of ``file`` in ``pack``, with the line it starts on."""
+    return PackWarning(file, _line(pack.dir, file, tuple(loc)), format_loc(tuple(loc)), message, code)
+
+
+def _line(pack_dir: Path, file: str, loc: PathKey) -> int:
+    doc = _doc(pack_dir.resolve(), file)
+    return doc.line_of(loc) if doc is not None else 1
+
+
+@cache
+def _doc(pack_dir: Path, file: str):
+    try:
+        return read_yaml(pack_dir / file)
+    except (OSError, YamlSyntaxError):
+        return None
+
+
+# --- orphan records: parts of a pack that bear on no question -----------------------------------
+
+
+@register
+def orphans(pack: Pack) -> Iterable[PackWarning]:
+    """Indicators, evidence, families, classes and groups that no question uses, and driver loadings on
+    families without questions: harmless to the numbers, but usually a typo or a forgotten question."""
+    _doc.cache_clear()  # files may have changed since the last call (a long-lived kernel)
+    questions = list(pack.questions.values())
+    used_indicators = {ind.id for q in questions for ind in pack.indicators_for(q)}
+    for index, ind in enumerate(pack.indicators.values()):
+        if ind.id not in used_indicators:
+            yield warning_at(
+                pack,
+                "indicators.yaml",
+                ("indicators", index, "likelihood_ratios"),
+                f"indicator '{ind.id}' bears on no question: none of its likelihood_ratios keys "
+                f"({', '.join(ind.likelihood_ratios)}) is a family or id of a question in the pack",
+                "orphan-indicator",
+            )
+    for index, ev in enumerate(pack.evidence):
+        if ev.indicator not in used_indicators:
+            yield warning_at(
+                pack,
+                "evidence.yaml",
+                ("evidence", index, "indicator"),
+                f"evidence '{ev.id}' moves no forecast: its indicator '{ev.indicator}' bears on no question",
+                "orphan-evidence",
+            )
+    asked = {q.family for q in questions}
+    for family in pack.meta.families:
+        if family not in asked:
+            yield warning_at(
+                pack,
+                PACK_FILE,
+                ("families", family),
+                f"family '{family}' has no question",
+                "empty-family",
+            )
+    used_classes = {pack.reference_class_for(q).id for q in questions}
+    for index, rc in enumerate(pack.reference_classes.values()):
+        if rc.id not in used_classes:
+            yield warning_at(
+                pack,
+                "reference_classes.yaml",
+                ("reference_classes", index, "serves"),
+                f"reference class '{rc.id}' gives no question its outside view",
+                "orphan-class",
+            )
+    grouped = {ind.group for ind in pack.indicators.values()}
+    for group in pack.meta.correlation_groups:
+        if group not in grouped:
+            yield warning_at(
+                pack,
+                PACK_FILE,
+                ("correlation_groups", group),
+                f"correlation group '{group}' has no indicator",
+                "empty-group",
+            )
+    for index, drv in enumerate(pack.links.drivers):
+        for target in drv.loadings:
+            if target in pack.meta.families and target not in asked:
+                yield warning_at(
+                    pack,
+                    LINKS_FILE,
+                    ("drivers", index, "loadings", target),
+                    f"driver '{drv.id}' loads on family '{target}', which has no question: the loading links nothing",
+                    "empty-loading",
+                )

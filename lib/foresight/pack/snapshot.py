@@ -1,0 +1,57 @@
+"""A pack's records as plain data, saved with a run, so a later run can say which records changed.
+
+A run keeps the pack's content hash, which says *that* the pack changed; the
+snapshot says *what*: every record (documents, questions, classes with their
+cases, indicators, evidence, links, pack.yaml) as JSON, keyed by id, plus one
+sha256 per file. It is a few kilobytes for a pack of dozens of records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
+from foresight.pack.schema import RECORD_FILES
+
+SNAPSHOT_FILE = "pack-records.json"
+
+
+def file_hashes(pack: Pack) -> dict[str, str]:
+    """sha256 of each pack file present (links.yaml and the newer optional files only when they exist)."""
+    out = {}
+    names = [PACK_FILE, *RECORD_FILES, LINKS_FILE, *sorted(p.name for p in Path(pack.dir).glob("*.yaml"))]
+    for name in dict.fromkeys(names):
+        path = Path(pack.dir) / name
+        if path.is_file():
+            out[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def pack_records(pack: Pack) -> dict[str, Any]:
+    """Every record of ``pack`` as JSON-ready data: ``{kind: {id: fields}}``, links by kind and id."""
+    records: dict[str, Any] = {"pack": pack.meta.model_dump(mode="json")}
+    for key, items in (
+        ("documents", pack.documents),
+        ("questions", pack.questions),
+        ("reference_classes", pack.reference_classes),
+        ("indicators", pack.indicators),
+    ):
+        records[key] = {rid: rec.model_dump(mode="json") for rid, rec in items.items()}
+    records["evidence"] = {ev.id: ev.model_dump(mode="json") for ev in pack.evidence}
+    links = pack.links.model_dump(mode="json")
+    records["links"] = {kind: {item["id"]: item for item in items} for kind, items in links.items()}
+    return records
+
+
+def write_snapshot(pack: Pack, folder: Path) -> dict[str, str]:
+    """Write :data:`SNAPSHOT_FILE` into ``folder`` and return the per-file hashes (for run.json)."""
+    hashes = file_hashes(pack)
+    data = {"pack_id": pack.meta.id, "content_hash": pack.content_hash, "files": hashes, "records": pack_records(pack)}
+    path = Path(folder) / SNAPSHOT_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), encoding="utf-8")
+    tmp.replace(path)
+    return hashes

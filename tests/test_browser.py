@@ -1,0 +1,265 @@
+"""The what-if panel and the HTML reports, seen in a real browser.
+
+JupyterLab runs on a free local port (no token, state in temporary folders) and headless
+Chromium, driven by Playwright, opens a copy of notebooks/scenarios.ipynb pointed at the mini
+pack, runs every cell, unticks one piece of evidence in the what-if panel and reads the
+forecasts the panel then shows; they must change and equal what `Forecast.what_if` gives.
+Then it screenshots a small run's index and forecast report and checks they rendered.
+
+Chromium is the Debian package at /usr/bin/chromium (`.ci/run` installs it); Playwright only
+drives it (`playwright install` is never needed). Without it this test FAILS, saying what to
+install: a browser test that skips would prove nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from foresight import load_pack
+from foresight.model.forecasting import pack_as_of
+from foresight.model.joint import joint_forecast
+from nbhelpers import DRAWS, MINI, NOTEBOOKS, foresight_cli, notebook_env
+
+__all__ = ["notebook_env"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+DROPPED = "ev-talks"  # standing at the mini pack's date; bears on both questions
+LAB_START_SECONDS = 180
+RUN_ALL_SECONDS = 600
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"Chromium is missing at {CHROMIUM}: install the Debian package with "
+            "`apt-get update && apt-get install -y chromium` (.ci/run does this as root)",
+            pytrace=False,
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the Python package playwright is missing: install the dev extra (pip install -e .[dev])")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _scenarios_copy(folder: Path) -> Path:
+    """notebooks/scenarios.ipynb with its parameters pointed at the mini pack and few draws."""
+    nb = json.loads((NOTEBOOKS / "scenarios.ipynb").read_text(encoding="utf-8"))
+    (cell,) = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    lines = "".join(cell["source"]).splitlines(keepends=True)
+    swap = {"pack:": f"pack: str = {str(MINI)!r}\n", "draws:": f"draws: Optional[int] = {DRAWS}\n"}
+    cell["source"] = [next((new for key, new in swap.items() if line.startswith(key)), line) for line in lines]
+    assert sum(line.startswith(("pack: str = '/", "draws: Optional[int] = ")) for line in cell["source"]) == 2
+    path = folder / "scenarios.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def lab(notebook_env, tmp_path_factory):
+    """A JupyterLab server on a free port, token off, HOME and Jupyter state in temporary folders."""
+    base = tmp_path_factory.mktemp("lab")
+    home, root = base / "home", base / "notebooks"
+    home.mkdir()
+    root.mkdir()
+    _scenarios_copy(root)
+    port = _free_port()
+    env = {**os.environ, **notebook_env, "HOME": str(home)}
+    log = (base / "lab.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",  # no traffic beyond this machine
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),  # CI runs as root
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=root,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + LAB_START_SECONDS
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited ({proc.returncode}):\n{(base / 'lab.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/api/status", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"JupyterLab did not answer in {LAB_START_SECONDS} s:\n{(base / 'lab.log').read_text()[-3000:]}"
+                )
+            time.sleep(1)
+        yield url, base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+PANEL_TABLE = """() => {
+  const t = document.querySelector('.widget-output table');
+  if (!t) return null;
+  const heads = [...t.querySelectorAll('thead tr:last-child th')].map(x => x.innerText.trim());
+  const rows = [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()));
+  return {heads, rows};
+}"""
+
+ERRORS = """() => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+  .map(e => e.innerText).filter(t => /Error|Traceback/.test(t))"""
+
+
+def _what_if_column(table: dict) -> dict[str, float]:
+    """{question_id: displayed what-if mean} from the panel's table (heads may start with the index's blank)."""
+    heads = table["heads"]
+    out = {}
+    for row in table["rows"]:
+        cells = dict(zip(heads[-len(row) :], row)) if len(heads) >= len(row) else dict(zip(heads, row[-len(heads) :]))
+        out[cells["question_id"]] = float(cells["what_if"])
+    return out
+
+
+def _what_if_texts(table: dict) -> list[str]:
+    """The what_if cells as displayed, in row order (what the page compares against)."""
+    col = table["heads"].index("what_if") - (len(table["heads"]) - len(table["rows"][0]))
+    return [row[col] for row in table["rows"]]
+
+
+def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path):
+    url, base = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/scenarios.ipynb")
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+        " && w.sessionContext.session.kernel.connectionStatus === 'connected'); }",
+        timeout=LAB_START_SECONDS * 1000,
+    )
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    try:
+        page.wait_for_function(f"{PANEL_TABLE}", timeout=RUN_ALL_SECONDS * 1000)
+    except Exception:
+        page.screenshot(path=str(base / "lab-failed.png"), full_page=True)
+        errors = page.evaluate(ERRORS)
+        pytest.fail(f"the what-if panel never showed its table; errors in the notebook: {errors[:3]}")
+    # every cell has run (no "[*]" prompt left) and the kernel is idle, so a control's change is handled at once
+    page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " const busy = [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.innerText.includes('*'));"
+        " return !busy && w.sessionContext.session.kernel.status === 'idle'; }",
+        timeout=RUN_ALL_SECONDS * 1000,
+    )
+    shown = page.evaluate(PANEL_TABLE)
+    before = _what_if_column(shown)
+    assert page.evaluate(ERRORS) == []
+
+    checkbox = page.locator(".widget-checkbox", has_text=DROPPED).locator("input[type=checkbox]")
+    assert checkbox.is_checked()
+    checkbox.scroll_into_view_if_needed()
+    checkbox.click()
+    # the kernel handles the change (busy), redraws the panel, and is idle again with a new table
+    page.wait_for_function(
+        f"""(before) => {{
+          const w = window.jupyterapp.shell.currentWidget;
+          const t = ({PANEL_TABLE})();
+          if (!t || w.sessionContext.session.kernel.status !== 'idle') return false;
+          const col = t.heads.indexOf('what_if') - (t.heads.length - t.rows[0].length);
+          return JSON.stringify(t.rows.map(r => r[col])) !== before;
+        }}""",
+        arg=json.dumps([str(v) for v in _what_if_texts(shown)]),
+        timeout=180_000,
+        polling=500,
+    )
+    page.wait_for_timeout(1000)  # let a redraw still in flight finish before reading
+    after = _what_if_column(page.evaluate(PANEL_TABLE))
+    page.screenshot(path=str(tmp_path / "lab-what-if.png"), full_page=True)
+
+    pack = load_pack(MINI)
+    jf = joint_forecast(pack, pack_as_of(pack), draws=DRAWS, seed=1)
+    expected = {}
+    for qid, f in jf.forecasts.items():
+        stands = any(o.evidence_id == DROPPED for o in f.observations.values())
+        expected[qid] = (f.what_if({DROPPED: None}) if stands else f).mean
+    assert set(after) == set(expected) == set(before)
+    assert any(abs(after[q] - before[q]) > 0.001 for q in after), (before, after)
+    for qid, value in expected.items():
+        assert after[qid] == pytest.approx(value, abs=6e-4), qid  # the table shows 3 decimals
+    page.close()
+
+
+def test_run_index_and_forecast_report_render_in_the_browser(browser, notebook_env, tmp_path):
+    runs = tmp_path / "runs"
+    result = foresight_cli(
+        "run", str(MINI), "--question", "deal-by-june", "--draws", str(DRAWS), "--runs-dir", str(runs), "--no-progress"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    (run,) = [p for p in runs.iterdir() if not p.name.startswith(".")]
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+
+    page.goto((run / "index.html").as_uri())
+    page.screenshot(path=str(tmp_path / "index.png"), full_page=True)
+    assert page.locator("pre").count() == 0  # the index's error box
+    assert page.locator("table tr").count() >= 2  # the forecasts table has a row
+    links = page.locator("a[href$='.html']")
+    assert links.count() >= 4
+
+    page.goto((run / "forecast-deal-by-june.html").as_uri())
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(tmp_path / "forecast.png"), full_page=True)
+    images = page.evaluate("() => [...document.images].map(i => [i.naturalWidth, i.naturalHeight])")
+    assert len(images) >= 5 and all(w > 100 and h > 50 for w, h in images), images
+    text = page.inner_text("body")
+    assert "Traceback" not in text and "Error" not in text.replace("NOT CONVERGED", "")
+    assert page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    for shot in ("index.png", "forecast.png"):
+        assert (tmp_path / shot).read_bytes().startswith(b"\x89PNG") and (tmp_path / shot).stat().st_size > 10_000
+    page.close()

@@ -393,3 +393,41 @@ def test_the_seed_pack_forecasts_exactly_as_before():
     assert got.keys() == expected.keys()
     for qid, values in expected.items():
         assert got[qid] == values, qid
+
+
+# --- the report's outside-view section -------------------------------------------------------------
+
+
+def test_report_shows_each_source_with_its_weight_and_the_combined_view(pack):
+    add_class(pack, "high", ["yes"] * 4 + ["no"], exposure=1.0, missing={"failures": 3, "note": "fixture <b>"})
+    write_log(pack, [dt.date(2015 + k, 5, 1) for k in range(4)], half_life=2.0, since=dt.date(2014, 1, 1))
+    set_question(
+        pack,
+        reference_classes=[
+            {"id": "clashes", "weight": 0.6, "rationale": "fixture"},
+            {"id": "high", "weight": 0.4, "rationale": "fixture"},
+        ],
+        analyst_prior={"interval": [0.05, 0.3], "rationale": "fixture", "weight": 0.2},
+        event_log={"id": "tests", "weight": 0.5},
+        hazard={"decision_points": [{"date": "2020-07-01", "share": 0.5, "note": "summit"}]},
+    )
+    from foresight.report import plots, tables, texts
+
+    f = fc(pack, as_of="2020-05-01")
+    table = tables.outside_view_sources(f)
+    assert list(table["source"]) == ["class", "class", "log", "prior", "combined"]
+    weights = table["weight"].to_numpy()
+    assert weights[:4].sum() == pytest.approx(1.0, abs=2e-3) and weights[3] == 0.2
+    assert (
+        "3 no known missing" in table.loc[1, "holds"]
+        and "50% of the window's hazard at 2020-07-01" in table.loc[4, "holds"]
+    )
+    own = table["base rate (mean)"].to_numpy()
+    assert own[:4].min() <= own[4] <= own[:4].max()
+    assert tables.outside_view(f).equals(table)
+    cases = tables.outside_view_cases(f)
+    assert set(cases["class"]) == {"clashes", "high"} and cases["counted"].all()
+    fig = plots.hazard_over_window(f)
+    assert len(fig.axes) == 2
+    assert "mixture" in texts.outside_view_sentence(f).data
+    assert "analyst prior" in texts.model_equation(f).data and "mixture" in texts.model_structure(f.spec).data

@@ -107,15 +107,22 @@ class Forecast:
         """Outside view: the reference-class rate scaled to this question's window at ``as_of``."""
         return self.base_draws_at(self.as_of)
 
-    def base_draws_at(self, when: dt.date) -> np.ndarray:
-        """The outside view at another date from the same draws (the hazard decides how it moves)."""
+    def base_draws_at(self, when: dt.date, known: dt.date | None = None) -> np.ndarray:
+        """The outside view for the window left at ``when``, from the same draws (the hazard decides how
+        it moves); an event log's rate is the one known at ``known`` (default ``when``)."""
         if self.spec.is_mixture:
             assert self.posterior.component is not None
             return mixture_base_draws(
-                self.spec.components, self.posterior.theta, self.posterior.component, self.pack, self.question, when
+                self.spec.components,
+                self.posterior.theta,
+                self.posterior.component,
+                self.pack,
+                self.question,
+                when,
+                known,
             )
         rc = self.pack.reference_classes[self.spec.reference_class]
-        return base_probability(self.posterior.theta, self.question, rc, when, self.pack.questions)
+        return base_probability(self.posterior.theta, self.question, rc, when, self.pack.questions, known)
 
     @cached_property
     def shift_draws(self) -> np.ndarray:

@@ -144,18 +144,19 @@ def draw_components(comps: tuple[Component, ...], rng: np.random.Generator, n: i
 
 
 def component_probability(
-    c: Component, value: np.ndarray, pack: Pack, question: Question, as_of: dt.date
+    c: Component, value: np.ndarray, pack: Pack, question: Question, as_of: dt.date, known: dt.date | None = None
 ) -> np.ndarray:
-    """The probability of yes in the window left at ``as_of`` from one source's draws."""
+    """The probability of yes in the window left at ``as_of`` from one source's draws; an event log's
+    rate is the one known at ``known`` (default ``as_of``: a forecast uses what its day knew)."""
     if question.kind == "one_shot":
         return np.asarray(value, dtype=float)
-    ahead = remaining_hazard_years(question, as_of, pack.questions)
+    ahead = remaining_hazard_years(question, as_of, pack.questions, known)
     if c.kind == "class":
         assert c.unit_years is not None
         return scale_to_window(value, ahead, c.unit_years)
     if c.kind == "prior":
         return scale_to_window(value, ahead, full_window_hazard_years(question))
-    shape, rate, _, _ = event_log_gamma(pack.event_logs[c.id], as_of)
+    shape, rate, _, _ = event_log_gamma(pack.event_logs[c.id], known or as_of)
     return event_log_probability(value, shape, rate, ahead)
 
 
@@ -166,12 +167,13 @@ def base_draws(
     pack: Pack,
     question: Question,
     as_of: dt.date,
+    known: dt.date | None = None,
 ) -> np.ndarray:
     """The mixture's base probability per draw at ``as_of`` (each draw scaled by its own source)."""
     out = np.empty(len(value))
     for k, c in enumerate(comps):
         mask = index == k
-        out[mask] = component_probability(c, value[mask], pack, question, as_of)
+        out[mask] = component_probability(c, value[mask], pack, question, as_of, known)
     return out
 
 
@@ -221,3 +223,21 @@ def outside_view_warnings(pack: Pack) -> list[str]:
                 "several outside-view sources does not learn from codings (only a single class does)"
             )
     return out
+
+
+def outside_view_dates(pack: Pack, question: Question) -> list[dt.date]:
+    """Dates inside the window on which the outside view jumps, so a history has a step there: the day
+    after each decision point (its mass is then spent), a dated clock start, a trigger question's
+    resolution, and each event of the question's event log (its rate moves)."""
+    out: set[dt.date] = set()
+    h = question.hazard
+    if h is not None:
+        out |= {p.date + dt.timedelta(days=1) for p in h.decision_points}
+        if h.starts is not None and h.starts.date is not None:
+            out.add(h.starts.date)
+        trigger = pack.questions.get(h.starts.question) if h.starts is not None and h.starts.question else None
+        if trigger is not None and trigger.resolution == "yes" and trigger.resolved_on is not None:
+            out.add(trigger.resolved_on)
+    if question.event_log is not None and question.event_log.id in pack.event_logs:
+        out |= {e.date for e in pack.event_logs[question.event_log.id].events}
+    return sorted(d for d in out if question.opens <= d <= question.closes)

@@ -90,6 +90,7 @@ def base_probability(
     rc: ReferenceClass,
     as_of: dt.date,
     questions: Mapping[str, Question] | None = None,
+    known: dt.date | None = None,
 ) -> np.ndarray:
     """The outside-view probability for ``question`` at ``as_of`` from per-case rate draws.
 
@@ -99,7 +100,8 @@ def base_probability(
     if question.kind == "one_shot":
         return np.asarray(p_period, dtype=float)
     assert rc.exposure_years is not None  # guaranteed by validation for classes serving by_deadline questions
-    return scale_to_window(p_period, remaining_hazard_years(question, as_of, questions), rc.exposure_years)
+    years = remaining_hazard_years(question, as_of, questions, known)
+    return scale_to_window(p_period, years, rc.exposure_years)
 
 
 # --- analyst priors ------------------------------------------------------------------------
@@ -155,7 +157,10 @@ def uses_plain_clock(question: Question) -> bool:
 
 
 def remaining_hazard_years(
-    question: Question, as_of: dt.date, questions: Mapping[str, Question] | None = None
+    question: Question,
+    as_of: dt.date,
+    questions: Mapping[str, Question] | None = None,
+    known: dt.date | None = None,
 ) -> float:
     """Cumulative hazard from ``as_of`` to ``closes``, in constant-hazard-equivalent years.
 
@@ -165,10 +170,11 @@ def remaining_hazard_years(
     with the hazard's shape. Ahead at t: L * [(1 - sum s) * G(u_t) + sum_{d_j >= t} s_j] with
     u_t the fraction of the clock window passed and G the shape's share ahead. Zero before a
     question trigger fires. With the plain clock this is exactly :func:`window_years`.
+    ``known`` (default ``as_of``) is the day whose knowledge of a trigger's resolution is used.
     """
     if uses_plain_clock(question):
         return window_years(question, as_of)
-    start = clock_start(question, as_of, questions)
+    start = clock_start(question, known or as_of, questions)
     return 0.0 if start is None else _hazard_ahead(question, as_of, start)
 
 

@@ -324,6 +324,10 @@ def test_an_event_log_with_a_recent_burst_raises_the_rate_by_the_documented_amou
     # the same log without the burst stays near one a year
     calm_shape, calm_rate, _, _ = event_log_gamma(log.model_copy(update={"events": log.events[:10]}), OPENS)
     assert calm_shape / calm_rate == pytest.approx(1.0, abs=0.35)
+    # the documented amount: each burst event adds its weight 0.5**(age/h) (almost 1) over E to the mean rate
+    burst_weight = sum(0.5 ** ((OPENS - d).days / 365.25) for d in burst)
+    assert recent_mean - calm_shape / calm_rate == pytest.approx(burst_weight / exposure, rel=1e-12)
+    assert burst_weight / exposure > 1.5 * len(burst) / span
     f = fc(pack)
     years = window_years(f.question, OPENS)
     assert f.base_rate_mean == pytest.approx(event_log_mean_probability(shape, rate, years), abs=4 * se(f.base_draws))
@@ -431,3 +435,30 @@ def test_report_shows_each_source_with_its_weight_and_the_combined_view(pack):
     assert len(fig.axes) == 2
     assert "mixture" in texts.outside_view_sentence(f).data
     assert "analyst prior" in texts.model_equation(f).data and "mixture" in texts.model_structure(f.spec).data
+
+
+# --- the joint model ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("learn", [False, True], ids=["exact", "nuts-beside-a-mixture"])
+def test_joint_model_draws_a_mixture_question_like_its_single_forecast(pack, tmp_path, learn):
+    from foresight.model.joint import joint_forecast
+
+    add_class(pack, "high", ["yes"] * 6 + ["no"] * 2, exposure=1.0)
+    set_question(
+        pack,
+        reference_classes=[
+            {"id": "clashes", "weight": 0.5, "rationale": "fixture"},
+            {"id": "high", "weight": 0.5, "rationale": "fixture"},
+        ],
+    )
+    p = load_pack(pack)
+    n = 2000
+    opts = dict(draws=n, seed=5, learn_from_cases=learn, tune=300, chains=2, cache_dir=tmp_path / "cache")
+    jf = joint_forecast(p, "2020-03-01", use_links=False, **opts)
+    single = forecast(p, Q, as_of="2020-03-01", **opts)
+    joint = jf.forecasts[Q]
+    assert joint.spec.is_mixture and joint.posterior.component is not None
+    assert ("NUTS" in jf.diagnostics.sampler) == learn  # the deal question learns from its coded cases
+    bound = 4 * np.hypot(se(joint.base_draws), se(single.base_draws))
+    assert joint.base_rate_mean == pytest.approx(single.base_rate_mean, abs=bound)

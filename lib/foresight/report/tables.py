@@ -214,6 +214,8 @@ def outside_view(f: Forecast) -> pd.DataFrame:
         rows[2] = ("relevance weight (for this question)", f"{f.spec.relevance:g}")
     if rc.missing is not None:
         rows.insert(2, ("known missing cases (added to the counts)", _missing_text(rc)))
+    if rc.outcome_criterion is not None:
+        rows.insert(1, ("what counts as yes in this class", rc.outcome_criterion))
     if f.question.kind == "by_deadline" and not uses_plain_clock(f.question):
         rows.append(("hazard over the window", describe_hazard(f)))
     rows += [("base rate for this question (mean, 90% interval)", f"{f.base_rate_mean:.3f} ({lo:.3f} to {hi:.3f})")]
@@ -380,6 +382,8 @@ def _source_detail(f: Forecast, c: Component) -> tuple[str, str, str]:
         holds = f"{c.n_yes} yes / {c.n_cases} cases before opens (relevance {c.relevance:g})"
         if rc.missing is not None:
             holds += f"; + {rc.missing.successes:g} yes / {rc.missing.failures:g} no known missing ({rc.missing.note})"
+        if rc.outcome_criterion is not None:
+            holds += f"; yes means: {rc.outcome_criterion}"
         per = f"per {rc.exposure_years:g} years" if c.unit_years is not None else "per case"
         return rc.title, holds, f"{c.alpha / (c.alpha + c.beta):.3f} {per}"
     if c.kind == "prior":

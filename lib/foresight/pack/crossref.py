@@ -303,11 +303,12 @@ def check_outside_view(
                     (*loc, "event_log"),
                     f"unknown event log '{q.event_log.id}'; event logs in event_logs.yaml: {logs.choices()}",
                 )
-            elif q.event_log.id in logs.by_id and logs.by_id[q.event_log.id].start >= q.closes:
+            elif q.event_log.id in logs.by_id and logs.by_id[q.event_log.id].start >= q.opens:
                 yield (
                     "questions.yaml",
                     (*loc, "event_log"),
-                    f"event log '{q.event_log.id}' starts on or after the question closes ({q.closes})",
+                    f"event log '{q.event_log.id}' starts {logs.by_id[q.event_log.id].start}, not before the question "
+                    f"opens ({q.opens}): a rate needs some history before the first forecast (set the log's since)",
                 )
         starts = q.hazard.starts if q.hazard is not None else None
         if starts is not None and starts.question is not None:

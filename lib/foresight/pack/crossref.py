@@ -173,7 +173,7 @@ def check_question_has_one_class(
                     (
                         f"no reference class serves question '{q.id}' or its family '{q.family}'; "
                         "add one to reference_classes.yaml (listing the family or question id in serves) "
-                        "or name one in reference_class"
+                        "or name one in reference_class (or give the question an analyst_prior or an event_log)"
                     ),
                 )
         elif len(candidates) > 1:

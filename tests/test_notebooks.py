@@ -121,9 +121,9 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
     assert row["resolution"] == "no"
     assert data["parameters"]["overrides"] == {"ev-talks": {"credibility": 0.5}}
     assert data["parameters"]["draws"] == DRAWS
-    # waterfall, probability distribution, tornado; (resolved) waterfall and tornado at 2020-03-01; and
-    # (deal-by-june learns from coded cases by MCMC) the ArviZ prior-vs-posterior and rank plots
-    assert png_count(paths["forecast"]) == 7
+    # outside view over the window, waterfall, probability distribution, tornado; (resolved) waterfall and
+    # tornado at 2020-03-01; and (deal-by-june learns from coded cases by MCMC) ArviZ prior-vs-posterior and rank
+    assert png_count(paths["forecast"]) == 8
     assert (results / "posterior-deal-by-june.zarr").is_dir()
     text = str(outputs_of(paths["forecast"]))
     assert "Outside view" in text and "Variable" in text  # the outside-view sentence and the model's table
@@ -204,8 +204,9 @@ def test_forecast_notebook_on_the_seed_pack_with_its_default_pack(notebook_env, 
     output = execute("forecast", tmp_path, question=question, draws=DRAWS, out_dir=str(tmp_path / "res"))
     (row,) = read_json(tmp_path / "res" / f"forecast-{question}.json")["rows"]
     assert row["question_id"] == question and 0 < row["mean"] < 1
-    # waterfall, distribution, tornado, plus ArviZ's prior-vs-posterior and rank plots when it learns by MCMC
+    # outside view over the window, waterfall, distribution, tornado, plus ArviZ's prior-vs-posterior and rank
+    # plots when it learns by MCMC
     from foresight import forecast
 
     f = forecast(load_pack(SEED), question, draws=DRAWS)
-    assert png_count(output) == (5 if f.diagnostics.r_hat_max is not None and f.spec.learns_from_cases else 3)
+    assert png_count(output) == (6 if f.diagnostics.r_hat_max is not None and f.spec.learns_from_cases else 4)

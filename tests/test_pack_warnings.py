@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from foresight import load_pack
-from foresight.model.priors import extreme_base_rates
+from foresight.model.outside import extreme_base_rates
 from foresight.pack.notices import CHECKS, PackWarning, pack_warnings, register
 from packtools import copy_pack, line_of, only_problem, replace
 from test_cli_validate import foresight

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from foresight import load_pack
-from foresight.model.priors import extreme_base_rates
+from foresight.model.outside import extreme_base_rates
 from foresight.pack import schema
 from foresight.pack.links import Links
 from foresight.pack.notices import pack_warnings

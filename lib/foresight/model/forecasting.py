@@ -21,6 +21,7 @@ from scipy.special import expit, logit
 
 from foresight.model.evidence import Observation, group_discount, observations_as_of, raw_features
 from foresight.model.options import ModelOptions
+from foresight.model.outside import base_draws as mixture_base_draws
 from foresight.model.priors import base_probability
 from foresight.model.sampling import Diagnostics, Posterior, SamplerSettings, sample_posterior
 from foresight.model.spec import ModelSpec, model_spec
@@ -97,8 +98,9 @@ class Forecast:
         return self.posterior.spec
 
     @property
-    def reference_class(self) -> ReferenceClass:
-        return self.pack.reference_classes[self.spec.reference_class]
+    def reference_class(self) -> ReferenceClass | None:
+        """The question's class (for a mixture its heaviest class; None when no class is used)."""
+        return self.pack.reference_classes.get(self.spec.reference_class)
 
     @cached_property
     def x_raw(self) -> np.ndarray:
@@ -115,7 +117,24 @@ class Forecast:
     @cached_property
     def base_draws(self) -> np.ndarray:
         """Outside view: the reference-class rate scaled to this question's window at ``as_of``."""
-        return base_probability(self.posterior.theta, self.question, self.reference_class, self.as_of)
+        return self.base_draws_at(self.as_of)
+
+    def base_draws_at(self, when: dt.date, known: dt.date | None = None) -> np.ndarray:
+        """The outside view for the window left at ``when``, from the same draws (the hazard decides how
+        it moves); an event log's rate is the one known at ``known`` (default ``when``)."""
+        if self.spec.is_mixture:
+            assert self.posterior.component is not None
+            return mixture_base_draws(
+                self.spec.components,
+                self.posterior.theta,
+                self.posterior.component,
+                self.pack,
+                self.question,
+                when,
+                known,
+            )
+        rc = self.pack.reference_classes[self.spec.reference_class]
+        return base_probability(self.posterior.theta, self.question, rc, when, self.pack.questions, known)
 
     @cached_property
     def shift_draws(self) -> np.ndarray:

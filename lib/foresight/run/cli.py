@@ -24,11 +24,11 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
         return EXIT_INVALID
-    from foresight.model.priors import extreme_base_rates
+    from foresight.model.outside import extreme_base_rates, outside_view_warnings
     from foresight.pack.notices import pack_warnings
 
     counts = pack.counts()
-    warnings = pack_warnings(pack, extra=[extreme_base_rates])
+    warnings = pack_warnings(pack, extra=[extreme_base_rates, outside_view_warnings])
     strict = getattr(args, "strict", False)
     if args.json:
         print(json.dumps({**counts, "warnings": [str(w) for w in warnings]} if warnings else counts))

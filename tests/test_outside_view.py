@@ -204,7 +204,9 @@ def test_validate_warns_when_classes_disagree_strongly(pack):
         ],
     )
     warnings = outside_view_warnings(load_pack(pack))
-    assert len(warnings) == 1 and "disagree strongly" in warnings[0] and "'sure'" in warnings[0]
+    assert len(warnings) == 1 and "disagree strongly" in warnings[0].message and "'sure'" in warnings[0].message
+    assert (warnings[0].file, warnings[0].code) == ("questions.yaml", "classes-disagree")
+    assert warnings[0].field.endswith("reference_classes") and warnings[0].line > 1
     set_question(pack, reference_classes=[{"id": "clashes", "rationale": "fixture"}])
     assert outside_view_warnings(load_pack(pack)) == []
 
@@ -491,5 +493,5 @@ def test_validate_prints_the_disagreement_warning_and_still_exits_0(pack):
     script = Path(sys.executable).parent / "foresight"
     result = subprocess.run([str(script), "validate", str(pack)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    (line,) = [x for x in result.stdout.splitlines() if "warning:" in x]
-    assert "clash-by-december" in line and "disagree strongly" in line
+    (line,) = [x for x in result.stdout.splitlines() if "[classes-disagree]" in x]
+    assert line.startswith(f"{pack}/questions.yaml:") and "disagree strongly" in line

@@ -472,7 +472,7 @@ def hazard_over_window(f: Forecast) -> Figure:
         lo, hi = np.quantile(values, [0.05, 0.95], axis=0)
         ax.fill_between(x, lo, hi, step="post", color=BASE, alpha=0.2, label="90% interval")
         ax.step(x, values.mean(axis=0), where="post", color=BASE, lw=2, label=label + " (mean)")
-        ax.axvline(np.datetime64(f.as_of), color="#1f4e79", lw=1, ls="--", label=f"as of {f.as_of}")
+        ax.axvline(np.datetime64(f.as_of), color=FORECAST, lw=1, ls="--", label=f"as of {f.as_of}")
         for p in q.hazard.decision_points if q.hazard is not None else ():
             ax.axvline(np.datetime64(p.date), color=NO, lw=1, ls=":")
         ax.set_ylim(0, max(0.05, float(hi.max()) * 1.1))

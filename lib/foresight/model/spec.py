@@ -55,6 +55,15 @@ class ModelSpec:
     learns_from_cases: bool
     discount_groups: bool
     lr_width_scale: float
+    discount_by_direction: bool = False  # pack.yaml correlation_discount: by_direction
+
+    def _hashed(self, *leave_out: str) -> str:
+        # A field added later is hashed only when set away from its default, so specs of packs
+        # that do not use it keep their digests (and their cached draws).
+        fields = {k: v for k, v in asdict(self).items() if k not in leave_out}
+        if not self.discount_by_direction:
+            fields.pop("discount_by_direction", None)
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
     def n_indicators(self) -> int:
@@ -67,15 +76,14 @@ class ModelSpec:
 
     def digest(self) -> str:
         """A stable hash of the spec (float reprs are exact, so equal inputs give equal hashes)."""
-        text = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return self._hashed()
 
     def posterior_digest(self) -> str:
         """Hash of only what the posterior depends on: ``rho`` and the discount switch act on the
         current question's features, and on the cases only through ``case_x`` (hashed), so specs
-        differing in them alone share draws (the naive-Bayes baseline often reuses the model's)."""
-        fields = {k: v for k, v in asdict(self).items() if k not in ("rho", "discount_groups")}
-        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+        differing in them alone share draws (the naive-Bayes baseline often reuses the model's).
+        ``discount_by_direction`` likewise reaches the cases only through ``case_x``."""
+        return self._hashed("rho", "discount_groups", "discount_by_direction")
 
 
 def model_spec(pack: Pack, question: Question, options: ModelOptions | None = None) -> ModelSpec:
@@ -99,7 +107,11 @@ def model_spec(pack: Pack, question: Question, options: ModelOptions | None = No
     raw = np.array([case_features(indicators, case.indicators) for case in cases]).reshape(len(cases), len(indicators))
     coded = bool(len(indicators)) and bool(np.any(raw != 0.0))
     learns = learn_from_cases and coded
-    x = group_discount(raw, groups, rho_by_group) if len(indicators) else raw
+    by_direction = discount_groups and pack.meta.correlation_discount == "by_direction"
+    # The cases' features get the same discount as the question's own (case rows of one group
+    # pointing opposite ways are not shrunk as duplicates either), so the regression learns
+    # weights on the scale they are applied on.
+    x = group_discount(raw, groups, rho_by_group, mus if by_direction else None) if len(indicators) else raw
     theta_prior = (JEFFREYS, JEFFREYS) if learns else base_rate_beta(rc, cases)
     return ModelSpec(
         pack_id=pack.meta.id,
@@ -117,6 +129,7 @@ def model_spec(pack: Pack, question: Question, options: ModelOptions | None = No
         learns_from_cases=learns,
         discount_groups=discount_groups,
         lr_width_scale=lr_width_scale,
+        discount_by_direction=by_direction,
     )
 
 

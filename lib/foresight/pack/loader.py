@@ -11,7 +11,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from foresight.pack import crossref
-from foresight.pack.crossref import Table
+from foresight.pack.crossref import Table, lr_key
 from foresight.pack.links import Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
@@ -44,6 +44,7 @@ class Pack:
     evidence: tuple[Evidence, ...]
     content_hash: str
     links: Links = Links()
+    warnings: tuple[Problem, ...] = ()  # things `validate` points out that do not stop a forecast
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
@@ -64,8 +65,9 @@ class Pack:
         return next(rc for rc in self.reference_classes.values() if question.family in rc.serves)
 
     def lr_interval(self, indicator: Indicator, question: Question) -> LRInterval | None:
-        """The indicator's interval for this question: one given for its id wins over its family's."""
-        return indicator.likelihood_ratios.get(question.id) or indicator.likelihood_ratios.get(question.family)
+        """The indicator's interval for this question: its id's, else its criterion kind's, else its family's."""
+        key = lr_key(indicator, question)
+        return None if key is None else indicator.likelihood_ratios[key]
 
     def indicators_for(self, question: Question) -> list[Indicator]:
         """Indicators that bear on ``question``, in file order."""
@@ -288,7 +290,7 @@ def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: l
     data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
         problems.append(
-            Problem(LINKS_FILE, 1, "(file)", "must be a mapping with the keys drivers, conditionals, scenarios")
+            Problem(LINKS_FILE, 1, "(file)", "must be a mapping with the keys drivers, conditionals, scenarios, hinges")
         )
         return Links()
     try:
@@ -337,6 +339,7 @@ def load_pack(path: str | Path) -> Pack:
     findings += crossref.check_question_has_one_class(questions, classes, families)
     findings += crossref.check_indicators(indicators, groups, questions, families)
     findings += crossref.check_evidence(evidence, documents, indicators, questions)
+    findings += crossref.check_evidence_over_time(indicators, questions)
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc), format_loc(loc), message))
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
@@ -353,4 +356,8 @@ def load_pack(path: str | Path) -> Pack:
         evidence=tuple(ev for _, ev in evidence.items),
         content_hash=_hash_pack(pack_dir),
         links=links,
+        warnings=tuple(
+            Problem(file, docs[file].line_of(loc), format_loc(loc), message)
+            for file, loc, message in crossref.lr_kind_warnings(indicators, questions)
+        ),
     )

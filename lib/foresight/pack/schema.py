@@ -155,6 +155,10 @@ class PackMeta(Record):
     description: Text
     families: dict[Id, Text] = Field(min_length=1)
     correlation_groups: dict[Id, Group] = Field(min_length=1)
+    # How the correlation discount treats signs of one group that point opposite ways (see
+    # foresight.model.evidence). 'whole_group' is the rule packs were written against before
+    # it existed, so it stays the default: an old pack keeps its forecasts.
+    correlation_discount: Literal["whole_group", "by_direction"] = "whole_group"
 
 
 class Document(Record):
@@ -186,6 +190,7 @@ class Question(Record):
     resolved_on: Date | None = None
     resolution_source: Text | None = None
     notes: Text | None = None
+    criterion_kind: Id | None = None  # what the criteria ask (meet, sign, declare, ...): picks `kind:` ratios
 
     @model_validator(mode="after")
     def _dates_and_resolution(self) -> Question:
@@ -278,17 +283,34 @@ class LRInterval(Record):
 
 Interval = Annotated[LRInterval, BeforeValidator(_interval)]
 
+KIND_PREFIX = "kind:"
+
+LRKey = Annotated[
+    str,
+    StringConstraints(pattern=r"^(kind:)?[a-z0-9][a-z0-9_-]*$", max_length=85),
+]
+"""A likelihood-ratio target: a family or question id, or ``kind:<criterion_kind>``."""
+
+
+class ResolutionOf(Record):
+    """An indicator observed from another question's resolution: present when it resolved ``present_when``."""
+
+    question: Id
+    present_when: YesNo
+
 
 class Indicator(Record):
-    """An observable sign, with its likelihood ratio per question family or question id."""
+    """An observable sign, with its likelihood ratio per question family, question id or criterion kind."""
 
     id: Id
     description: Text
     group: Id
     rationale: Text
-    likelihood_ratios: dict[Id, Interval] = Field(min_length=1)
+    likelihood_ratios: dict[LRKey, Interval] = Field(min_length=1)
     absence_weight: Probability = 1.0
     unobserved_reason: Text | None = None
+    shelf_life_days: Annotated[int, Field(gt=0, strict=True)] | None = None  # default validity of its observations
+    resolution_of: ResolutionOf | None = None
 
 
 class Evidence(Record):
@@ -301,6 +323,18 @@ class Evidence(Record):
     state: State
     credibility: Probability
     note: Text
+    valid_until: Date | None = None  # the last day the observation counts (none: its indicator's shelf life)
+    supersedes: Annotated[bool, Field(strict=True)] = False  # replaces a firmer earlier observation
+
+    @model_validator(mode="after")
+    def _valid_after_observed(self) -> Evidence:
+        if self.valid_until is not None and self.valid_until < self.observed:
+            raise field_rule(
+                "valid_until",
+                f"valid_until ({self.valid_until}) is before observed ({self.observed}); "
+                "an observation holds from the day it is observed to valid_until, inclusive",
+            )
+        return self
 
     @property
     def signed_strength(self) -> float:

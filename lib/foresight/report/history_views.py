@@ -40,6 +40,7 @@ HISTORY_ROW_COLUMNS = [
     "n_observed",
     "new_evidence",
     "new_documents",
+    "expired_evidence",
     "documents_published",
     "converged",
     "diagnostics",
@@ -152,6 +153,9 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
             "why this date": [r.replace(SEP, ", ") for r in history["reason"]],
             "evidence that began to count": [e.replace(SEP, ", ") or "—" for e in history["new_evidence"]],
             "from documents": [d.replace(SEP, ", ") or "—" for d in history["new_documents"]],
+            "evidence that stopped counting": [
+                e.replace(SEP, ", ") or "—" for e in history.get("expired_evidence", pd.Series([""] * len(history)))
+            ],
             "published that day": [d.replace(SEP, ", ") or "—" for d in history["documents_published"]],
             "forecast (mean)": [_pct(v) for v in history["mean"]],
             "90% interval": [f"{_pct(lo)} to {_pct(hi)}" for lo, hi in zip(history["p05"], history["p95"])],

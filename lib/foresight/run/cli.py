@@ -34,6 +34,8 @@ def _validate(args: argparse.Namespace) -> int:
         for doc in pack.documents.values():
             if doc.path and not (pack.dir / doc.path).expanduser().exists():
                 print(f"  note: text of document '{doc.id}' not found at {doc.path} (optional; not needed to forecast)")
+    for w in pack.warnings:  # worth a look, but the pack is valid: exit status stays 0
+        print(f"warning: {Path(args.pack) / w.file}:{w.line}: {w.field}: {w.message}", file=sys.stderr)
     return 0
 
 

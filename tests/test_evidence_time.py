@@ -69,6 +69,24 @@ def test_expiry_counts_on_valid_until_not_the_day_after(pack):
     assert forecast(p, CLASH, as_of="2020-05-01", **FAST).mean > f.mean  # a threat (LR > 1) stopped counting
 
 
+def test_the_history_chart_marks_evidence_leaving(pack):
+    from foresight.report.history_plots import plot_history
+    from foresight.report.history_views import history_table
+
+    replace(
+        pack,
+        "evidence.yaml",
+        "    note: Second paragraph quotes the threat.",
+        "    note: Second paragraph quotes the threat.\n    valid_until: 2020-05-01",
+    )
+    h = forecast_history(load_pack(pack), CLASH, **FAST)
+    table = history_table(h)
+    assert list(table["evidence that stopped counting"]) == ["—", "—", "ev-threat"]
+    (ax,) = plot_history(h).axes[:1]
+    marks = [line for line in ax.get_lines() if line.get_label() == "evidence stopped counting"]
+    assert len(marks) == 1 and list(marks[0].get_xdata()) == [np.datetime64("2020-05-02")]
+
+
 def test_shelf_life_is_the_default_validity_and_valid_until_wins(pack):
     replace(
         pack,
@@ -441,3 +459,26 @@ def test_seed_pack_forecasts_equal_mains():
         assert [d.date().isoformat() for d in h["as_of"]] == want["as_of"], qid
         np.testing.assert_allclose(h["mean"], want["mean"], rtol=1e-9, err_msg=qid)
         np.testing.assert_allclose(h["base_rate_mean"], want["base_rate_mean"], rtol=1e-9, err_msg=qid)
+
+
+def test_compare_by_family_averages_each_question_over_time_then_the_family():
+    import pandas as pd
+
+    from foresight.evaluate.backtest import compare_by_family
+
+    scores = pd.DataFrame(
+        {
+            "question_id": ["a", "a", "b", "c"],
+            "family": ["f", "f", "f", "g"],
+            "as_of": pd.to_datetime(["2020-01-01", "2020-01-04", "2020-01-01", "2020-01-01"]),
+            "closes": pd.to_datetime(["2020-01-05"] * 4),
+            "resolved_on": pd.to_datetime(["2020-01-05"] * 4),
+            "brier": [0.4, 0.0, 0.2, 0.1],
+            "log_score": [-1.0, -0.2, -0.5, -0.3],
+        }
+    )
+    table = compare_by_family(scores).set_index("family")
+    # question a: 0.4 for 3 days then 0.0 for 1 day -> 0.3; family f = mean(0.3, 0.2)
+    assert table.loc["f", "brier"] == pytest.approx(0.25) and table.loc["g", "brier"] == pytest.approx(0.1)
+    assert table.loc["all", "brier"] == pytest.approx((0.3 + 0.2 + 0.1) / 3)
+    assert list(table["n_questions"]) == [2, 1, 3]

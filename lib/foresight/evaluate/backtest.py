@@ -192,6 +192,25 @@ def compare_baselines(scores: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def compare_by_family(scores: pd.DataFrame) -> pd.DataFrame:
+    """Time-averaged Brier and log score per question family and method (each question's
+    time-averaged score, then the plain mean over the family's questions), plus an 'all' row.
+
+    Columns: family, n_questions, then ``<prefix>brier`` and ``<prefix>log_score`` for
+    every method present (the prefixes of :data:`METHODS`).
+    """
+    methods = [m for m, prefix in METHODS.items() if f"{prefix}brier" in scores.columns]
+    score_cols = [f"{METHODS[m]}{what}" for m in methods for what in ("brier", "log_score")]
+    if not len(scores):
+        return pd.DataFrame(columns=["family", "n_questions", *score_cols])
+    per_question = time_averaged(scores, score_cols, by=["family"])
+    rows = [
+        {"family": family, "n_questions": len(part), **part[score_cols].astype(float).mean().to_dict()}
+        for family, part in [*per_question.groupby("family", sort=True), ("all", per_question)]
+    ]
+    return pd.DataFrame(rows, columns=["family", "n_questions", *score_cols])
+
+
 def write_scores_csv(scores: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``scores.csv`` (the columns :data:`SCORES_CSV_COLUMNS`, dates as YYYY-MM-DD) atomically.
 

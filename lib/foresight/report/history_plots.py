@@ -54,6 +54,25 @@ def _mark_documents(ax: Axes, history: pd.DataFrame) -> None:
         tick.set_color(color)
 
 
+def _mark_expiries(ax: Axes, history: pd.DataFrame) -> None:
+    """A hollow down-triangle on the mean line where evidence stopped counting (its last valid day passed)."""
+    if "expired_evidence" not in history:
+        return  # a history written before evidence could expire
+    gone = history[history["expired_evidence"].fillna("").astype(str) != ""]
+    if len(gone):
+        ax.plot(
+            pd.to_datetime(gone["as_of"]),
+            gone["mean"].astype(float),
+            marker="v",
+            ms=7,
+            mfc="none",
+            color=BASE,
+            ls="none",
+            zorder=4,
+            label="evidence stopped counting",
+        )
+
+
 def plot_history(history: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Figure:
     """Fan chart of one question's forecast over time, from :func:`foresight.evaluate.history.forecast_history`.
 
@@ -62,7 +81,8 @@ def plot_history(history: pd.DataFrame, ax: Axes | None = None, title: str | Non
     band (p05-p95), the median, the mean and the base rate. Dates on which a
     pack document was published get a faint vertical line and, on the top
     axis, the document's id (dark when it brought evidence on this question,
-    grey otherwise).
+    grey otherwise). A hollow triangle marks each step where evidence stopped
+    counting (``expired_evidence``).
     When the question is resolved, a marker sits at (resolved_on, 1 or 0).
     """
     if history.empty:
@@ -84,6 +104,7 @@ def plot_history(history: pd.DataFrame, ax: Axes | None = None, title: str | Non
     ax.step(x, held("base_rate_mean"), where="post", color=BASE, lw=1.2, ls=":", label="base rate (outside view)")
 
     _mark_documents(ax, h)
+    _mark_expiries(ax, h)
 
     resolution = h["resolution"].iloc[0]
     x_right = closes

@@ -482,3 +482,26 @@ def test_compare_by_family_averages_each_question_over_time_then_the_family():
     assert table.loc["f", "brier"] == pytest.approx(0.25) and table.loc["g", "brier"] == pytest.approx(0.1)
     assert table.loc["all", "brier"] == pytest.approx((0.3 + 0.2 + 0.1) / 3)
     assert list(table["n_questions"]) == [2, 1, 3]
+
+
+def test_a_bad_ratio_key_says_what_is_allowed(pack):
+    replace(pack, "indicators.yaml", "      deal: [1.5, 3.0]", "      deal: [1.5, 3.0]\n      Kind:Sign: [2.0, 5.0]")
+    (problem,) = problems_of(pack)
+    assert problem.field == "indicators[0].likelihood_ratios.Kind:Sign" and problem.line == 8
+    assert "kind:<criterion_kind>" in problem.message and "Kind:Sign" in problem.message
+
+
+def test_validate_prints_warnings_and_still_exits_0():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "foresight"), "validate", str(FIXTURES / "seed-main")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings and all("likelihood_ratios.summit: one ratio for family 'summit'" in w for w in warnings)
+    assert warnings[0].startswith(f"warning: {FIXTURES / 'seed-main' / 'indicators.yaml'}:19: ")

@@ -285,10 +285,17 @@ Interval = Annotated[LRInterval, BeforeValidator(_interval)]
 
 KIND_PREFIX = "kind:"
 
-LRKey = Annotated[
-    str,
-    StringConstraints(pattern=r"^(kind:)?[a-z0-9][a-z0-9_-]*$", max_length=85),
-]
+
+def _lr_key(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"(kind:)?[a-z0-9][a-z0-9_-]{0,79}", value):
+        return value
+    raise ValueError(
+        "must be a family or question id, or kind:<criterion_kind> (ids: lower-case letters, digits, "
+        f"'-' or '_', starting with a letter or digit; got {shown(value)})"
+    )
+
+
+LRKey = Annotated[str, BeforeValidator(_lr_key)]
 """A likelihood-ratio target: a family or question id, or ``kind:<criterion_kind>``."""
 
 

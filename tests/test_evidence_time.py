@@ -296,6 +296,22 @@ scenarios:
     assert abs(single.mean - marg[:, 0].mean()) < 4 * se + 1e-3
 
 
+def test_history_and_backtest_use_the_same_hinged_forecast(pack):
+    hinge_pack(pack)
+    replace(
+        pack,
+        "questions.yaml",
+        "    raised_by: [doc-b]",
+        "    raised_by: [doc-b]\n    resolution: yes\n    resolved_on: 2020-09-01\n    resolution_source: fixture",
+    )
+    p = load_pack(pack)
+    h = forecast_history(p, CLASH, extra_dates=["2020-04-01"], **FAST).set_index("as_of")
+    assert h.at["2020-04-01", "mean"] == pytest.approx(forecast(p, CLASH, as_of="2020-04-01", **FAST).mean, rel=1e-12)
+    assert "resolution" in h.at["2020-06-01", "reason"]  # the hinged-on question resolved
+    scores = backtest(p, today="2020-12-31", **FAST).query("question_id == @CLASH").set_index("as_of")
+    np.testing.assert_allclose(scores["forecast"], h.loc[scores.index, "mean"], rtol=1e-12)
+
+
 def test_a_combination_without_the_other_question_sums_it_out(pack):
     p = load_pack(hinge_pack(pack))
     jf = joint_forecast(p, "2020-04-01", questions=[CLASH], **FAST)

@@ -23,6 +23,7 @@ history, the backtest and the joint model):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 
 import numpy as np
@@ -33,8 +34,10 @@ from foresight.pack.links import Hinge
 from foresight.pack.schema import Question
 
 
+@functools.lru_cache(maxsize=256)
 def beta_from_interval(lo: float, hi: float) -> tuple[float, float]:
-    """Beta(a, b) whose equal-tailed 90% interval is [lo, hi] (solved numerically on log a, log b)."""
+    """Beta(a, b) whose equal-tailed 90% interval is [lo, hi] (solved numerically on log a, log b;
+    remembered, since a what-if must not solve it again)."""
 
     def gap(log_ab: np.ndarray) -> np.ndarray:
         a, b = np.exp(log_ab)
@@ -53,11 +56,15 @@ def _stream(seed: int, hinge: Hinge) -> np.random.Generator:
     return np.random.default_rng([seed, tag])
 
 
+@functools.lru_cache(maxsize=64)
 def branch_draws(hinge: Hinge, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(c1, c0): n draws of P(B | A) and P(B | not A) for B's whole window."""
+    """(c1, c0): n draws of P(B | A) and P(B | not A) for B's whole window (read-only: remembered
+    for what-ifs, which reuse them)."""
     rng = _stream(seed, hinge)
     c1 = rng.beta(*beta_from_interval(hinge.p_if_yes.lo, hinge.p_if_yes.hi), size=n)
     c0 = rng.beta(*beta_from_interval(hinge.p_if_no.lo, hinge.p_if_no.hi), size=n)
+    c1.flags.writeable = False
+    c0.flags.writeable = False
     return c1, c0
 
 

@@ -521,3 +521,14 @@ def test_validate_prints_warnings_and_still_exits_0():
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert warnings and all("likelihood_ratios.summit: one ratio for family 'summit'" in w for w in warnings)
     assert warnings[0].startswith(f"warning: {FIXTURES / 'seed-main' / 'indicators.yaml'}:19: ")
+
+
+def test_the_forecast_report_says_what_the_hinge_did(pack):
+    from foresight.report.texts import hinge_sentence
+
+    p = load_pack(hinge_pack(pack))
+    open_ = hinge_sentence(forecast(p, CLASH, as_of="2020-04-01", **FAST)).data
+    known = hinge_sentence(forecast(p, CLASH, as_of="2020-07-01", **FAST)).data
+    assert "hinges on `deal-by-june`" in open_ and "still open" in open_
+    assert "resolved **no** on 2020-06-01" in known
+    assert hinge_sentence(forecast(p, DEAL, as_of="2020-04-01", **FAST)).data == ""

@@ -5,6 +5,11 @@ only, never on the current question's evidence. So a forecast is cheap
 arithmetic on stored draws, and a what-if (evidence toggled, credibility
 moved, a hypothetical sign added) or a different date reuses them: no
 re-sampling, milliseconds.
+
+A question that hinges on another (:mod:`foresight.model.hinges`) carries that
+question's forecast as ``parent``, seen with the evidence known at this
+forecast's date, and mixes its two branches over the parent's draws; what-ifs
+and other dates rebuild the parent the same way, from its stored draws.
 """
 
 from __future__ import annotations

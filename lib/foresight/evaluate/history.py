@@ -12,7 +12,14 @@ Steps. The forecast is recomputed at
   - every date inside the window on which the outside view jumps (a decision point
     spent, a hazard clock starting, an event of the question's event log; see
     :func:`foresight.model.outside.outside_view_dates`),
+  - every date on which a question's resolution starts to count for this one
+    (``resolution``): an indicator observed from that resolution, or the
+    question this one hinges on (``links.yaml`` hinges), on its ``resolved_on``,
+  - every date on which evidence stops counting (``expiry``): the day AFTER its
+    last valid day (``valid_until`` or the shelf life), the first day without it,
   - any dates the caller names (each must lie inside the window).
+Evidence "bearing on" a hinged question includes the evidence on the question
+it hinges on (it moves this forecast through that one).
 Dates are sorted and deduplicated; ``reason`` says why each one is there.
 
 The window of a history is [opens, end] with end the earlier of ``closes``
@@ -39,12 +46,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foresight.model.evidence import Span, observation_spans
 from foresight.model.forecasting import Forecast, forecast, parse_date
 from foresight.model.outside import outside_view_dates
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Evidence, Question, outcome_number
 
-REASONS = ("opens", "document", "evidence", "outside view", "requested")
+REASONS = ("opens", "document", "evidence", "resolution", "expiry", "outside view", "requested")
 """Why a date is a step, in the order they are listed in the ``reason`` column."""
 
 HISTORY_COLUMNS = [
@@ -62,6 +70,8 @@ HISTORY_COLUMNS = [
     "new_documents",
     "new_evidence_ids",
     "new_document_ids",
+    "expired_evidence",
+    "expired_evidence_ids",
     "documents_published",
     "converged",
     "diagnostics",
@@ -73,8 +83,10 @@ HISTORY_COLUMNS = [
 ]
 """Columns of :func:`forecast_history`, in order (documented there)."""
 
-LIST_COLUMNS = ("new_evidence_ids", "new_document_ids")
+LIST_COLUMNS = ("new_evidence_ids", "new_document_ids", "expired_evidence_ids")
 """The history's list columns (the text columns beside them hold the same ids joined by :data:`SEP`)."""
+
+ONE_DAY = dt.timedelta(days=1)
 
 SEP = "; "
 """Separator of ids in the text columns (ids never contain it: they are [a-z0-9_-])."""
@@ -87,30 +99,36 @@ class Step:
     as_of: dt.date
     reasons: tuple[str, ...]
     forecast: Forecast
-    new_evidence: tuple[Evidence, ...]
+    new_evidence: tuple[Span, ...]
     documents_published: tuple[str, ...]
+    expired_evidence: tuple[Span, ...] = ()
 
 
-def _counts_at(ev: Evidence, pack: Pack, when: dt.date) -> bool:
-    """The rule of :func:`foresight.model.evidence.observations_as_of`: published and observed by ``when``."""
-    return pack.documents[ev.document].published <= when and ev.observed <= when
+def hinge_chain(pack: Pack, question: Question) -> list[Question]:
+    """The questions ``question`` hinges on, nearest first (validated free of cycles)."""
+    chain = []
+    hinge = pack.links.hinge_for(question.id)
+    while hinge is not None:
+        chain.append(pack.question(hinge.on))
+        hinge = pack.links.hinge_for(hinge.on)
+    return chain
 
 
-def _effective(ev: Evidence, pack: Pack) -> dt.date:
-    """The first date on which ``ev`` counts."""
-    return max(pack.documents[ev.document].published, ev.observed)
-
-
-def relevant_evidence(pack: Pack, question: Question, overrides: Mapping[str, Any] | None = None) -> list[Evidence]:
-    """Evidence records bearing on ``question`` (their indicator has a likelihood ratio for it), in file order.
+def relevant_spans(pack: Pack, question: Question, overrides: Mapping[str, Any] | None = None) -> list[Span]:
+    """When each observation bearing on ``question`` counts: its indicators' evidence (and that of the
+    questions it hinges on), then observations made from resolutions.
 
     Evidence an override removes (value None or 'remove') is left out, so the
     "arrived" columns agree with the forecast the overrides produce.
     """
-    ids = {ind.id for ind in pack.indicators_for(question)}
-    overrides = overrides or {}
-    removed = {key for key, value in overrides.items() if value is None or value == "remove"}
-    return [ev for ev in pack.evidence if ev.indicator in ids and ev.id not in removed]
+    ids = {ind.id for q in [question, *hinge_chain(pack, question)] for ind in pack.indicators_for(q)}
+    return observation_spans(pack, ids, overrides)
+
+
+def relevant_evidence(pack: Pack, question: Question, overrides: Mapping[str, Any] | None = None) -> list[Evidence]:
+    """Evidence records bearing on ``question`` (see :func:`relevant_spans`), in file order."""
+    ids = {span.id for span in relevant_spans(pack, question, overrides)}
+    return [ev for ev in pack.evidence if ev.id in ids]
 
 
 def history_end(question: Question) -> dt.date:
@@ -142,10 +160,14 @@ def history_dates(
     for doc in pack.documents.values():
         if lo <= doc.published <= hi:
             reasons.setdefault(doc.published, set()).add("document")
-    for ev in relevant_evidence(pack, question, overrides):
-        when = _effective(ev, pack)
-        if lo <= when <= hi:
-            reasons.setdefault(when, set()).add("evidence")
+    for span in relevant_spans(pack, question, overrides):
+        if lo <= span.starts <= hi:
+            reasons.setdefault(span.starts, set()).add("evidence" if span.document else "resolution")
+        if span.ends is not None and lo <= span.ends + ONE_DAY <= hi:
+            reasons.setdefault(span.ends + ONE_DAY, set()).add("expiry")
+    for parent in hinge_chain(pack, question):
+        if parent.resolved_on is not None and lo <= parent.resolved_on <= hi:
+            reasons.setdefault(parent.resolved_on, set()).add("resolution")
     for when in outside_view_dates(pack, question):
         reasons.setdefault(when, set()).add("outside view")
     if isinstance(extra_dates, (str, dt.date)):
@@ -177,7 +199,7 @@ def history_steps(
     question = pack.question(question_id)
     overrides = forecast_kwargs.get("overrides")
     dates = history_dates(pack, question, extra_dates, overrides)
-    evidence = relevant_evidence(pack, question, overrides)
+    spans = relevant_spans(pack, question, overrides)
     if draws is not None:
         forecast_kwargs["draws"] = draws
     first = forecast(pack, question_id, as_of=question.opens, seed=seed, **forecast_kwargs)
@@ -188,12 +210,9 @@ def history_steps(
     previous: dt.date | None = None
     for when, why in dates.items():
         f = first if when == first.as_of else first.what_if(as_of=when)
-        new = tuple(
-            ev
-            for ev in evidence
-            if _counts_at(ev, pack, when) and (previous is None or not _counts_at(ev, pack, previous))
-        )
-        steps.append(Step(when, why, f, new, tuple(by_date.get(when, ()))))
+        new = tuple(s for s in spans if s.counts_at(when) and (previous is None or not s.counts_at(previous)))
+        gone = tuple(s for s in spans if previous is not None and s.counts_at(previous) and not s.counts_at(when))
+        steps.append(Step(when, why, f, new, tuple(by_date.get(when, ())), gone))
         previous = when
     return steps
 
@@ -224,6 +243,8 @@ def forecast_history(
       new_evidence_ids / new_document_ids (the same as lists): evidence bearing
       on the question that counts at this step and did not at the previous one
       (at step 0: everything known when the question opened), and its documents;
+      expired_evidence / expired_evidence_ids: evidence that counted at the previous step and
+      no longer does (its last valid day passed), the same two ways;
       documents_published: every pack document published on this very date,
       whether or not it bears on the question (for marking dates on plots);
       converged, diagnostics: the posterior's convergence flag and its plain-words line
@@ -238,7 +259,8 @@ def forecast_history(
         f = s.forecast
         p05, p50, p95 = (float(v) for v in np.quantile(f.draws, [0.05, 0.5, 0.95]))
         ev_ids = [ev.id for ev in s.new_evidence]
-        doc_ids = list(dict.fromkeys(ev.document for ev in s.new_evidence))
+        doc_ids = list(dict.fromkeys(ev.document for ev in s.new_evidence if ev.document is not None))
+        gone_ids = [ev.id for ev in s.expired_evidence]
         rows.append(
             {
                 "question_id": question.id,
@@ -255,6 +277,8 @@ def forecast_history(
                 "new_documents": SEP.join(doc_ids),
                 "new_evidence_ids": ev_ids,
                 "new_document_ids": doc_ids,
+                "expired_evidence": SEP.join(gone_ids),
+                "expired_evidence_ids": gone_ids,
                 "documents_published": SEP.join(s.documents_published),
                 "converged": f.diagnostics.converged,
                 "diagnostics": f.diagnostics.plain_words(),

@@ -24,17 +24,16 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
 
-from foresight.model.forecasting import EPS, Forecast
+from foresight.model.evidence import RESOLUTION_PREFIX
+from foresight.model.forecasting import Forecast
 
 
 def _mean_with_beta(f: Forecast, k: int, value: float) -> float:
     beta = f.posterior.beta.copy()
     beta[:, k] = value
     shifts = beta * f.x[None, :]
-    base = np.clip(f.base_draws, EPS, 1 - EPS)
-    return float(expit(logit(base) + shifts.sum(axis=1)).mean())
+    return float(f.probability_given_shift(shifts.sum(axis=1)).mean())
 
 
 CHANGE_MY_MIND_COLUMNS = [
@@ -70,7 +69,9 @@ def tornado(f: Forecast) -> pd.DataFrame:
     for ind_id, obs in f.observations.items():
         if ind_id not in f.spec.indicators or obs.evidence_id.startswith("what-if:"):
             continue
-        without = f.what_if({obs.evidence_id: None}).mean
+        # An observation made from a question's resolution has no evidence record: drop it by its indicator.
+        key = ind_id if obs.evidence_id.startswith(RESOLUTION_PREFIX) else obs.evidence_id
+        without = f.what_if({key: None}).mean
         rows.append(
             {
                 "kind": "evidence",

@@ -5,6 +5,11 @@ only, never on the current question's evidence. So a forecast is cheap
 arithmetic on stored draws, and a what-if (evidence toggled, credibility
 moved, a hypothetical sign added) or a different date reuses them: no
 re-sampling, milliseconds.
+
+A question that hinges on another (:mod:`foresight.model.hinges`) carries that
+question's forecast as ``parent``, seen with the evidence known at this
+forecast's date, and mixes its two branches over the parent's draws; what-ifs
+and other dates rebuild the parent the same way, from its stored draws.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from foresight.model.evidence import Observation, group_discount, observations_as_of, raw_features
+from foresight.model.hinges import branch_draws, known_outcome, scaled_to_window
 from foresight.model.options import ModelOptions
 from foresight.model.outside import base_draws as mixture_base_draws
 from foresight.model.priors import base_probability
 from foresight.model.sampling import Diagnostics, Posterior, SamplerSettings, sample_posterior
 from foresight.model.spec import ModelSpec, model_spec
+from foresight.pack.links import Hinge
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question, ReferenceClass
 
@@ -91,6 +98,9 @@ class Forecast:
     posterior: Posterior
     observations: dict[str, Observation]
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    # The forecast of the question this one hinges on (links.yaml `hinges`), seen with the
+    # evidence known at this forecast's date (its own date clipped into its window); None without a hinge.
+    parent: Forecast | None = None
 
     # --- the numbers -------------------------------------------------------
     @property
@@ -112,11 +122,72 @@ class Forecast:
     def x(self) -> np.ndarray:
         """Indicator values after the correlation-group discount (the regression's features)."""
         rho = dict(zip(self.spec.groups, self.spec.rho))
-        return group_discount(self.x_raw, self.spec.groups, rho)
+        return group_discount(
+            self.x_raw, self.spec.groups, rho, self.spec.mu if self.spec.discount_by_direction else None
+        )
+
+    # --- hinges (foresight.model.hinges) --------------------------------------
+    @property
+    def hinge(self) -> Hinge | None:
+        """The hinge this question has in the pack's links (None: none, or the forecast was built without it)."""
+        return None if self.parent is None else self.pack.links.hinge_for(self.question.id)
+
+    @property
+    def hinge_outcome(self) -> str | None:
+        """The hinged-on question's resolution when known at ``as_of`` (then only that branch counts)."""
+        return None if self.parent is None else known_outcome(self.parent.question, self.as_of)
 
     @cached_property
+    def hinge_branches(self) -> tuple[np.ndarray, np.ndarray]:
+        """Draws of the base probability of this question if the other one resolves yes, and if no."""
+        assert self.hinge is not None
+        c1, c0 = branch_draws(self.hinge, self.posterior.n_draws, self.posterior.settings.seed)
+        return scaled_to_window(c1, self.question, self.as_of), scaled_to_window(c0, self.question, self.as_of)
+
+    def conditional_draws(self, total_shift: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Draws of P(this | other yes, evidence) and P(this | other no, evidence) for a hinged question."""
+        shift = self.shift_draws.sum(axis=1) if total_shift is None else total_shift
+        c1, c0 = self.hinge_branches
+        return (
+            expit(logit(np.clip(c1, EPS, 1 - EPS)) + shift),
+            expit(logit(np.clip(c0, EPS, 1 - EPS)) + shift),
+        )
+
+    def probability_given_shift(self, total_shift: np.ndarray) -> np.ndarray:
+        """Draws of P(yes) for a total log-odds shift per draw (the model's one link from evidence to probability)."""
+        if self.parent is None:
+            base = np.clip(self.base_draws, EPS, 1 - EPS)
+            return expit(logit(base) + total_shift)
+        p1, p0 = self.conditional_draws(total_shift)
+        known = self.hinge_outcome
+        if known is not None:
+            return p1 if known == "yes" else p0
+        p_parent = self.parent.draws
+        return p_parent * p1 + (1.0 - p_parent) * p0
+
+    def seen_at(self, when: dt.date, overrides: Mapping[str, Any]) -> Forecast:
+        """This question, with the evidence known at ``when`` (its window's date clipped), from the same draws."""
+        return Forecast(
+            self.pack,
+            self.question,
+            min(max(when, self.question.opens), self.question.closes),
+            self.posterior,
+            observations_as_of(self.pack, when, overrides),
+            dict(overrides),
+            None if self.parent is None else self.parent.seen_at(when, overrides),
+        )
+
+    # --- the numbers, continued ---------------------------------------------
+    @cached_property
     def base_draws(self) -> np.ndarray:
-        """Outside view: the reference-class rate scaled to this question's window at ``as_of``."""
+        """Outside view: the reference-class rate scaled to this question's window at ``as_of``; for a
+        hinged question, the hinge's branches mixed over the other question's forecast (or its known outcome)."""
+        if self.parent is not None:
+            c1, c0 = self.hinge_branches
+            known = self.hinge_outcome
+            if known is not None:
+                return c1 if known == "yes" else c0
+            return self.parent.draws * c1 + (1.0 - self.parent.draws) * c0
         return self.base_draws_at(self.as_of)
 
     def base_draws_at(self, when: dt.date, known: dt.date | None = None) -> np.ndarray:
@@ -144,8 +215,7 @@ class Forecast:
     @cached_property
     def draws(self) -> np.ndarray:
         """Draws of P(yes | evidence as of ``as_of``)."""
-        base = np.clip(self.base_draws, EPS, 1 - EPS)
-        return expit(logit(base) + self.shift_draws.sum(axis=1))
+        return self.probability_given_shift(self.shift_draws.sum(axis=1))
 
     @property
     def mean(self) -> float:
@@ -234,7 +304,13 @@ class Forecast:
         check_in_window(self.question, when)
         merged = {**self.overrides, **(overrides or {})}
         return Forecast(
-            self.pack, self.question, when, self.posterior, observations_as_of(self.pack, when, merged), merged
+            self.pack,
+            self.question,
+            when,
+            self.posterior,
+            observations_as_of(self.pack, when, merged),
+            merged,
+            None if self.parent is None else self.parent.seen_at(when, merged),
         )
 
     # --- one line for tables -----------------------------------------------
@@ -282,6 +358,21 @@ def forecast(
     question = pack.question(question_id)
     when = natural_as_of(question) if as_of is None else parse_date(as_of)
     check_in_window(question, when)
+    return _forecast_seen_at(pack, question, when, opts, dict(overrides or {}), cache, cache_dir)
+
+
+def _forecast_seen_at(
+    pack: Pack, question: Question, when: dt.date, opts: ModelOptions, overrides: dict, cache: bool, cache_dir
+) -> Forecast:
+    """``question`` with the evidence known at ``when`` (its own date clipped into its window), and the
+    questions it hinges on, recursively, seen at the same ``when`` (never later: no leakage)."""
     spec = model_spec(pack, question, opts)
     posterior = sample_posterior(spec, SamplerSettings.from_options(opts), cache=cache, cache_dir=cache_dir)
-    return Forecast(pack, question, when, posterior, observations_as_of(pack, when, overrides), dict(overrides or {}))
+    hinge = pack.links.hinge_for(question.id)
+    parent = (
+        None
+        if hinge is None
+        else _forecast_seen_at(pack, pack.question(hinge.on), when, opts, overrides, cache, cache_dir)
+    )
+    as_of = min(max(when, question.opens), question.closes)
+    return Forecast(pack, question, as_of, posterior, observations_as_of(pack, when, overrides), overrides, parent)

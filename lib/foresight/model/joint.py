@@ -14,6 +14,14 @@ that load on a common driver with the same sign rise and fall together. With
 no drivers the outcomes are independent given the draw. The probability of
 each combination of outcomes is integrated over z by Gauss-Hermite
 quadrature per draw, so combinations sum to one in every draw.
+
+Hinges (:mod:`foresight.model.hinges`): a question B hinging on A while A is
+open is drawn conditionally on A's outcome, P(B | A) or P(B | not A) per draw,
+and takes its dependence on everything else through A (its own driver
+loadings are not used then); so its marginal is exactly its single forecast's
+mixture. A combination that leaves A out sums A's outcomes out. Once A's
+resolution is known at B's date, B is an ordinary question with that branch
+as its forecast.
 """
 
 from __future__ import annotations
@@ -24,17 +32,18 @@ import itertools
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast, default_as_of, pack_as_of, parse_date
+from foresight.model.hinges import beta_from_interval
 from foresight.model.options import ModelOptions
 from foresight.model.sampling import (
     Diagnostics,
@@ -51,20 +60,6 @@ from foresight.pack.links import Driver, Links, evaluate, expression_ids, loadin
 from foresight.pack.loader import Pack
 
 MAX_COMBINATION_QUESTIONS = 10
-
-
-def beta_from_interval(lo: float, hi: float) -> tuple[float, float]:
-    """Beta(a, b) whose equal-tailed 90% interval is [lo, hi] (solved numerically on log a, log b)."""
-
-    def gap(log_ab: np.ndarray) -> np.ndarray:
-        a, b = np.exp(log_ab)
-        return np.array(stats.beta.ppf([0.05, 0.95], a, b)) - [lo, hi]
-
-    mid = (lo + hi) / 2
-    start = np.log([mid * 10, (1 - mid) * 10])
-    sol = optimize.least_squares(gap, start, xtol=1e-12, ftol=1e-12)
-    a, b = np.exp(sol.x)
-    return float(a), float(b)
 
 
 def links_of(pack: Pack) -> Links:
@@ -252,6 +247,25 @@ class JointForecast:
     def component_of(self, i: int) -> np.ndarray | None:
         return self.component[i] if i < len(self.component) else None
 
+    hinge_parents: dict[str, Forecast] = field(default_factory=dict)  # hinged-on questions not asked for
+
+    def _forecast(self, qid: str) -> Forecast:
+        return self.forecasts[qid] if qid in self.forecasts else self.hinge_parents[qid]
+
+    def _live_parent(self, qid: str) -> str | None:
+        """The question ``qid`` hinges on while its outcome is still unknown at ``qid``'s date."""
+        f = self._forecast(qid)
+        return f.parent.question.id if f.parent is not None and f.hinge_outcome is None else None
+
+    def _with_parents(self, qids: list[str]) -> list[str]:
+        """``qids`` followed by every question they hinge on, recursively (to be summed out)."""
+        out = list(qids)
+        for qid in out:  # grows while iterating: parents of parents
+            parent = self._live_parent(qid)
+            if parent is not None and parent not in out:
+                out.append(parent)
+        return out
+
     @property
     def question_ids(self) -> list[str]:
         return list(self.forecasts)
@@ -269,10 +283,13 @@ class JointForecast:
         return pd.DataFrame(rows)
 
     def _loadings(self, qids: list[str]) -> np.ndarray:
-        """a_qk per draw: (n, Q, D)."""
-        lam = np.array([[loading_for(d, self.forecasts[q].question) for d in self.drivers] for q in qids]).reshape(
-            len(qids), len(self.drivers)
-        )
+        """a_qk per draw: (n, Q, D); zero for a question drawn from its hinge."""
+        lam = np.array(
+            [
+                [0.0 if self._live_parent(q) else loading_for(d, self._forecast(q).question) for d in self.drivers]
+                for q in qids
+            ]
+        ).reshape(len(qids), len(self.drivers))
         return lam[None, :, :] * np.sqrt(self.strength)[:, None, :]
 
     def combination_draws(self, qids: list[str]) -> tuple[list[tuple[bool, ...]], np.ndarray]:
@@ -283,13 +300,17 @@ class JointForecast:
             raise ValueError(f"unknown question(s) {unknown}; questions: {', '.join(self.forecasts)}")
         if not 1 <= len(qids) <= MAX_COMBINATION_QUESTIONS:
             raise ValueError(f"pick 1 to {MAX_COMBINATION_QUESTIONS} questions; got {len(qids)}")
-        p = np.clip(self.probabilities[qids].to_numpy(), 1e-12, 1 - 1e-12)  # (n, Q)
+        asked = len(qids)
+        qids = self._with_parents(qids)  # hinged-on questions join, to be summed out at the end
+        p = np.clip(np.column_stack([self._forecast(q).draws for q in qids]), 1e-12, 1 - 1e-12)  # (n, Q)
         threshold = stats.norm.ppf(p)
         a = self._loadings(qids)  # (n, Q, D)
         resid = np.sqrt(np.clip(1.0 - (a**2).sum(axis=2), 1e-12, None))  # (n, Q)
         nodes, weights = _quadrature(len(self.drivers))
         combos = list(itertools.product([True, False], repeat=len(qids)))
         mask = np.array(combos)  # (C, Q)
+        hinged = [(i, qids.index(parent)) for i, q in enumerate(qids) if (parent := self._live_parent(q))]
+        branches = {i: self._forecast(qids[i]).conditional_draws() for i, _ in hinged}  # (P(yes|A), P(yes|not A))
         n = p.shape[0]
         out = np.empty((n, len(combos)))
         chunk = max(1, int(4e6 // (len(weights) * len(combos) * len(qids))))
@@ -297,8 +318,15 @@ class JointForecast:
             sl = slice(start, start + chunk)
             shift = np.einsum("nqd,md->nmq", a[sl], nodes)  # (c, M, Q)
             yes = stats.norm.cdf((threshold[sl][:, None, :] - shift) / resid[sl][:, None, :])  # (c, M, Q)
-            per = np.where(mask[None, None, :, :], yes[:, :, None, :], 1.0 - yes[:, :, None, :])  # (c, M, C, Q)
+            yes = np.repeat(yes[:, :, None, :], len(combos), axis=2)  # (c, M, C, Q)
+            for i, j in hinged:  # B's chance in each combination depends on its parent's outcome there
+                p1, p0 = branches[i]
+                yes[..., i] = np.where(mask[None, None, :, j], p1[sl][:, None, None], p0[sl][:, None, None])
+            per = np.where(mask[None, None, :, :], yes, 1.0 - yes)  # (c, M, C, Q)
             out[sl] = np.einsum("nmc,m->nc", per.prod(axis=3), weights)
+        if len(qids) > asked:  # sum the added parents out: they vary fastest in the product order
+            out = out.reshape(n, 2**asked, -1).sum(axis=2)
+            combos = list(itertools.product([True, False], repeat=asked))
         return combos, out
 
     def combinations(self, qids: list[str]) -> pd.DataFrame:
@@ -407,6 +435,10 @@ def joint_forecast(
     if not qids:
         raise ValueError(f"no question of pack {pack.meta.id} is open on or after {when}; choose an earlier as_of")
     qs = [pack.question(q) for q in qids]
+    for q in qs:  # the questions they hinge on are sampled with them (and summed out of combinations)
+        hinge = links_of(pack).hinge_for(q.id)
+        if hinge is not None and hinge.on not in [x.id for x in qs]:
+            qs.append(pack.question(hinge.on))
     opts = ModelOptions.of(options, **option_changes)
     specs_by_q = {q.id: model_spec(pack, q, opts) for q in qs}
     unique: dict[str, ModelSpec] = {}
@@ -417,12 +449,24 @@ def joint_forecast(
     drivers = tuple(links_of(pack).drivers) if use_links else ()
     settings = SamplerSettings.from_options(opts)
     jd = sample_joint(specs, drivers, settings, cache=cache, cache_dir=cache_dir)
-    forecasts = {}
+    built: dict[str, Forecast] = {}
+
+    def build(q) -> Forecast:
+        # A hinged question's parent is the joint's own forecast of the question it hinges on, so
+        # the combinations and its marginal use the same draws of that question.
+        if q.id not in built:
+            i = index[specs_by_q[q.id].posterior_digest()]
+            post = Posterior(specs_by_q[q.id], settings, jd.theta[:, i], jd.beta[i], jd.diagnostics, jd.component_of(i))
+            q_as_of = default_as_of(q, today=when)
+            hinge = links_of(pack).hinge_for(q.id)
+            parent = None if hinge is None else build(pack.question(hinge.on))
+            built[q.id] = Forecast(
+                pack, q, q_as_of, post, observations_as_of(pack, q_as_of, overrides), dict(overrides or {}), parent
+            )
+        return built[q.id]
+
     for q in qs:
-        i = index[specs_by_q[q.id].posterior_digest()]
-        post = Posterior(specs_by_q[q.id], settings, jd.theta[:, i], jd.beta[i], jd.diagnostics, jd.component_of(i))
-        q_as_of = default_as_of(q, today=when)
-        forecasts[q.id] = Forecast(
-            pack, q, q_as_of, post, observations_as_of(pack, q_as_of, overrides), dict(overrides or {})
-        )
-    return JointForecast(pack, when, forecasts, drivers, jd.strength, jd.diagnostics)
+        build(q)
+    forecasts = {qid: built[qid] for qid in qids}
+    parents = {qid: f for qid, f in built.items() if qid not in forecasts}
+    return JointForecast(pack, when, forecasts, drivers, jd.strength, jd.diagnostics, parents)

@@ -62,6 +62,7 @@ class ModelSpec:
     discount_groups: bool
     lr_width_scale: float
     components: tuple[Component, ...] = field(default=())
+    discount_by_direction: bool = False  # pack.yaml correlation_discount: by_direction
 
     @property
     def is_mixture(self) -> bool:
@@ -69,12 +70,18 @@ class ModelSpec:
         return bool(self.components)
 
     def _fields(self) -> dict:
-        """The spec as a dict, leaving out new fields at their defaults so older specs keep their hashes
-        (and the posterior cache its entries)."""
+        """The spec as a dict, leaving out fields added later while at their defaults, so older specs keep
+        their hashes (and the posterior cache its entries)."""
         out = asdict(self)
         if not self.components:
             out.pop("components")
+        if not self.discount_by_direction:
+            out.pop("discount_by_direction")
         return out
+
+    def _hashed(self, *leave_out: str) -> str:
+        fields = {k: v for k, v in self._fields().items() if k not in leave_out}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
     @property
     def n_indicators(self) -> int:
@@ -87,15 +94,14 @@ class ModelSpec:
 
     def digest(self) -> str:
         """A stable hash of the spec (float reprs are exact, so equal inputs give equal hashes)."""
-        text = json.dumps(self._fields(), sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return self._hashed()
 
     def posterior_digest(self) -> str:
         """Hash of only what the posterior depends on: ``rho`` and the discount switch act on the
         current question's features, and on the cases only through ``case_x`` (hashed), so specs
-        differing in them alone share draws (the naive-Bayes baseline often reuses the model's)."""
-        fields = {k: v for k, v in self._fields().items() if k not in ("rho", "discount_groups")}
-        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+        differing in them alone share draws (the naive-Bayes baseline often reuses the model's).
+        ``discount_by_direction`` likewise reaches the cases only through ``case_x``."""
+        return self._hashed("rho", "discount_groups", "discount_by_direction")
 
 
 def model_spec(pack: Pack, question: Question, options: ModelOptions | None = None) -> ModelSpec:
@@ -126,7 +132,11 @@ def model_spec(pack: Pack, question: Question, options: ModelOptions | None = No
     raw = np.array([case_features(indicators, case.indicators) for case in cases]).reshape(len(cases), len(indicators))
     coded = bool(len(indicators)) and bool(np.any(raw != 0.0))
     learns = learn_from_cases and coded
-    x = group_discount(raw, groups, rho_by_group) if len(indicators) else raw
+    by_direction = discount_groups and pack.meta.correlation_discount == "by_direction"
+    # The cases' features get the same discount as the question's own (case rows of one group
+    # pointing opposite ways are not shrunk as duplicates either), so the regression learns
+    # weights on the scale they are applied on.
+    x = group_discount(raw, groups, rho_by_group, mus if by_direction else None) if len(indicators) else raw
     if rc is None:
         theta_prior = (0.0, 0.0)  # unused: theta comes from the components' mixture
     elif learns:
@@ -157,6 +167,7 @@ def model_spec(pack: Pack, question: Question, options: ModelOptions | None = No
         discount_groups=discount_groups,
         lr_width_scale=lr_width_scale,
         components=() if rc is not None else comps,
+        discount_by_direction=by_direction,
     )
 
 

@@ -9,6 +9,7 @@ reported a second time as an "unknown id" wherever it is referenced (see
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from foresight.pack.schema import (
+    KIND_PREFIX,
     Document,
     EventLog,
     Evidence,
@@ -28,6 +30,20 @@ from foresight.pack.schema import (
 
 Finding = tuple[str, tuple, str]
 R = TypeVar("R")
+
+
+def lr_key(indicator: Indicator, question: Question) -> str | None:
+    """Which key of ``indicator.likelihood_ratios`` applies to ``question``: question id > ``kind:`` > family.
+
+    The most specific statement wins: a ratio written for one question, then one for
+    questions whose criteria ask the same kind of thing, then the family's default.
+    """
+    ratios = indicator.likelihood_ratios
+    candidates = [question.id]
+    if question.criterion_kind is not None:
+        candidates.append(KIND_PREFIX + question.criterion_kind)
+    candidates.append(question.family)
+    return next((key for key in candidates if key in ratios), None)
 
 
 @dataclass
@@ -208,7 +224,19 @@ def check_indicators(
                 (f"unknown correlation group '{ind.group}'; groups declared in pack.yaml: {_choices(groups)}"),
             )
         for target in ind.likelihood_ratios:
-            if _serves_check(target, families, questions):
+            if target.startswith(KIND_PREFIX):
+                kind = target[len(KIND_PREFIX) :]
+                kinds = {q.criterion_kind for _, q in questions.items if q.criterion_kind}
+                if questions.complete and kind not in kinds:
+                    yield (
+                        "indicators.yaml",
+                        (*loc, "likelihood_ratios", target),
+                        (
+                            f"no question has criterion_kind '{kind}', so this ratio applies to nothing; "
+                            f"kinds used in questions.yaml: {_choices(kinds)}"
+                        ),
+                    )
+            elif _serves_check(target, families, questions):
                 yield (
                     "indicators.yaml",
                     (*loc, "likelihood_ratios", target),
@@ -264,7 +292,7 @@ def check_evidence(
         ind = inds.get(ev.indicator)
         if ind is None or not questions.complete:
             continue
-        targets = [q for _, q in questions.items if q.id in ind.likelihood_ratios or q.family in ind.likelihood_ratios]
+        targets = [q for _, q in questions.items if lr_key(ind, q) is not None]
         if targets and all(ev.observed > q.closes for q in targets):
             last = max(q.closes for q in targets)
             yield (
@@ -341,6 +369,26 @@ def check_external_forecasts(externals: Table[ExternalForecast], questions: Tabl
             )
 
 
+def check_evidence_over_time(indicators: Table[Indicator], questions: Table[Question]) -> Iterator[Finding]:
+    """An indicator observed from a resolution names a real question, and never one it bears on itself."""
+    for index, ind in indicators.items:
+        if ind.resolution_of is None:
+            continue
+        loc = ("indicators", index, "resolution_of", "question")
+        source = ind.resolution_of.question
+        if questions.unknown(source):
+            yield "indicators.yaml", loc, f"unknown question '{source}'; questions: {questions.choices()}"
+        elif source in questions.by_id and lr_key(ind, questions.by_id[source]) is not None:
+            yield (
+                "indicators.yaml",
+                loc,
+                (
+                    f"indicator '{ind.id}' bears on question '{source}' itself (it has a likelihood ratio for it); "
+                    "a question's own resolution cannot be evidence about it: drop that ratio or pick another question"
+                ),
+            )
+
+
 def check_outside_view(
     questions: Table[Question], classes: Table[ReferenceClass], logs: Table[EventLog], families: set[str] | None
 ) -> Iterator[Finding]:
@@ -412,4 +460,57 @@ def check_outside_view(
                     "event_logs.yaml",
                     ("event_logs", index, "serves", j),
                     f"'{target}' is neither a family nor a question id; families: {_choices(families or ())}",
+                )
+
+
+KIND_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "sign": ("sign", "treaty"),
+    "declare": ("declar", "announce"),
+    "strike": ("strike", "attack", "military action"),
+    "meet": ("meet", "summit"),
+}
+"""Word stems that mark what a question's criteria ask, when it declares no ``criterion_kind``;
+the most specific first (criteria about signing at a summit mention the summit too)."""
+
+
+def criterion_kind_of(question: Question) -> tuple[str | None, str]:
+    """(kind, how it was found): the declared ``criterion_kind``, else the first kind whose word
+    stems begin a word of the criteria (checked in the order sign, declare, strike, meet), else None."""
+    if question.criterion_kind is not None:
+        return question.criterion_kind, "criterion_kind"
+    text = question.criteria.lower()
+    for kind, words in KIND_KEYWORDS.items():
+        if any(re.search(rf"\b{re.escape(w)}", text) for w in words):
+            return kind, "criteria words"
+    return None, ""
+
+
+def lr_kind_warnings(indicators: Table[Indicator], questions: Table[Question]) -> Iterator[Finding]:
+    """Warn when one family ratio of an indicator serves questions whose criteria ask different things.
+
+    Heuristic: each question that takes the family value (no ratio for its id or kind)
+    gets a kind from :func:`criterion_kind_of`; when those questions have two or more
+    different kinds, the family ratio (written with one kind in mind) is suspect.
+    """
+    for index, ind in indicators.items:
+        by_key: dict[str, list[tuple[str, str, str]]] = {}
+        for _, q in questions.items:
+            key = lr_key(ind, q)
+            if key is None or key != q.family:
+                continue
+            kind, how = criterion_kind_of(q)
+            if kind is not None:
+                by_key.setdefault(key, []).append((q.id, kind, how))
+        for key, uses in by_key.items():
+            kinds = sorted({kind for _, kind, _ in uses})
+            if len(kinds) > 1:
+                listed = ", ".join(f"{qid} ({kind}, from {how})" for qid, kind, how in uses)
+                yield (
+                    "indicators.yaml",
+                    ("indicators", index, "likelihood_ratios", key),
+                    (
+                        f"one ratio for family '{key}' serves questions whose criteria ask different things "
+                        f"({' / '.join(kinds)}): {listed}; give a ratio per kind (kind:<name>, with criterion_kind "
+                        "on the questions) or per question id where they differ"
+                    ),
                 )

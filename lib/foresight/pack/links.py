@@ -10,6 +10,10 @@ Three kinds of record:
   Hanoi summit produces no signed document"), answered from the joint model.
 - **scenarios**: named logical combinations of outcomes, written as
   expressions over question ids with `and`, `or`, `not` and parentheses.
+- **hinges**: a question B that hinges on another question A, with the
+  analyst's 90% intervals on P(B | A) and P(B | not A); B's own forecast, the
+  history, the backtest and the joint model then all integrate over A (see
+  :mod:`foresight.model.hinges`). At most one hinge per question, no cycles.
 """
 
 from __future__ import annotations
@@ -65,12 +69,35 @@ class Scenario(Record):
     description: Text | None = None
 
 
+class Hinge(Record):
+    """B = ``question`` hinges on A = ``on``: 90% intervals on P(B | A yes) and P(B | A no)."""
+
+    question: Id
+    on: Id
+    p_if_yes: Annotated[StrengthInterval, BeforeValidator(_interval)]
+    p_if_no: Annotated[StrengthInterval, BeforeValidator(_interval)]
+    rationale: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_key(cls, data: Any) -> Any:
+        # YAML 1.1 reads a bare `on:` key as the boolean True; the analyst meant the field `on`.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if key is True else key): value for key, value in data.items()}
+        return data
+
+
 class Links(Record):
     """The whole `links.yaml` file."""
 
     drivers: list[Driver] = Field(default_factory=list)
     conditionals: list[Conditional] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
+    hinges: list[Hinge] = Field(default_factory=list)
+
+    def hinge_for(self, question_id: str) -> Hinge | None:
+        """The hinge of question ``question_id`` (validated: at most one), or None."""
+        return next((h for h in self.hinges if h.question == question_id), None)
 
 
 # --- scenario expressions: a tiny safe parser (no eval) -------------------
@@ -203,6 +230,37 @@ def check_links(links: Links, questions: dict, families: set[str]):
                 yield ("scenarios", index, "expression"), f"unknown question '{qid}' in the expression"
         if len(ids) > 10:
             yield ("scenarios", index, "expression"), f"uses {len(ids)} questions; at most 10 are allowed"
+    yield from check_hinges(links, questions)
+
+
+def check_hinges(links: Links, questions: dict):
+    """Hinges name known questions, not themselves, at most one per question, and form no cycle."""
+    parent: dict[str, str] = {}
+    for index, h in enumerate(links.hinges):
+        for field in ("question", "on"):
+            qid = getattr(h, field)
+            if qid not in questions:
+                yield ("hinges", index, field), f"unknown question '{qid}'"
+        if h.question == h.on:
+            yield ("hinges", index, "on"), "a question cannot hinge on itself"
+        elif h.question in parent:
+            yield (
+                ("hinges", index, "question"),
+                (
+                    f"question '{h.question}' already hinges on '{parent[h.question]}'; a question may hinge on "
+                    "one other question only (P(B | A1, A2) is not given by two separate hinges)"
+                ),
+            )
+        else:
+            parent[h.question] = h.on
+    for index, h in enumerate(links.hinges):
+        seen, node = {h.question}, h.on
+        while node in parent:
+            if node in seen:
+                yield ("hinges", index, "on"), f"hinges form a cycle through '{h.question}'; a chain of hinges must end"
+                break
+            seen.add(node)
+            node = parent[node]
 
 
 def loading_for(driver: Driver, question) -> float:

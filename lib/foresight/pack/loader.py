@@ -12,7 +12,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from foresight.pack import crossref
-from foresight.pack.crossref import Table
+from foresight.pack.crossref import Table, lr_key
 from foresight.pack.links import Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
@@ -53,6 +53,7 @@ class Pack:
     timeline: dict[str, TimelineEntry] | None = None
     external_forecasts: tuple[ExternalForecast, ...] = ()
     event_logs: dict[str, EventLog] = dataclass_field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()  # things `validate` points out that do not stop a forecast
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
@@ -82,8 +83,9 @@ class Pack:
         return next(rc for rc in self.reference_classes.values() if question.family in rc.serves)
 
     def lr_interval(self, indicator: Indicator, question: Question) -> LRInterval | None:
-        """The indicator's interval for this question: one given for its id wins over its family's."""
-        return indicator.likelihood_ratios.get(question.id) or indicator.likelihood_ratios.get(question.family)
+        """The indicator's interval for this question: its id's, else its criterion kind's, else its family's."""
+        key = lr_key(indicator, question)
+        return None if key is None else indicator.likelihood_ratios[key]
 
     def indicators_for(self, question: Question) -> list[Indicator]:
         """Indicators that bear on ``question``, in file order."""
@@ -341,7 +343,7 @@ def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: l
     data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
         problems.append(
-            Problem(LINKS_FILE, 1, "(file)", "must be a mapping with the keys drivers, conditionals, scenarios")
+            Problem(LINKS_FILE, 1, "(file)", "must be a mapping with the keys drivers, conditionals, scenarios, hinges")
         )
         return Links()
     try:
@@ -435,6 +437,7 @@ def load_pack(path: str | Path) -> Pack:
     if docs[EVENT_LOGS_FILE] is not None:
         findings += crossref.duplicate_ids(EVENT_LOGS_FILE, "event_logs", logs)
     findings += crossref.check_outside_view(questions, classes, logs, families)
+    findings += crossref.check_evidence_over_time(indicators, questions)
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc) if docs.get(file) else 1, format_loc(loc), message))
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
@@ -458,4 +461,8 @@ def load_pack(path: str | Path) -> Pack:
         timeline=timeline.by_id if "timeline.yaml" in tables else None,
         external_forecasts=tuple(ef for _, ef in externals.items),
         event_logs=logs.by_id,
+        warnings=tuple(
+            Problem(file, docs[file].line_of(loc), format_loc(loc), message)
+            for file, loc, message in crossref.lr_kind_warnings(indicators, questions)
+        ),
     )

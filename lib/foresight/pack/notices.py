@@ -74,6 +74,13 @@ def _doc(pack_dir: Path, file: str):
         return None
 
 
+@register
+def cross_reference_warnings(pack: Pack) -> Iterable[PackWarning]:
+    """What the loader noticed while checking cross-references without refusing the pack (for example one
+    family likelihood ratio serving questions of different kinds: see ``crossref.lr_kind_warnings``)."""
+    return [PackWarning(w.file, w.line, w.field, w.message, "ratio-kind") for w in pack.warnings]
+
+
 # --- orphan records: parts of a pack that bear on no question -----------------------------------
 
 

@@ -179,6 +179,10 @@ class PackMeta(Record):
     """Credibility given to evidence accepted from `foresight ingest` proposals (editable per item)."""
     lint_acknowledged: list[LintAcknowledgement] = Field(default_factory=list)
     default_as_of: Date | None = None  # the pack's own "today" for reports (else its latest document's date)
+    # How the correlation discount treats signs of one group that point opposite ways (see
+    # foresight.model.evidence). 'whole_group' is the rule packs were written against before
+    # it existed, so it stays the default: an old pack keeps its forecasts.
+    correlation_discount: Literal["whole_group", "by_direction"] = "whole_group"
 
 
 class Document(Record):
@@ -214,6 +218,7 @@ class Question(Record):
     resolved_on: Date | None = None
     resolution_source: Text | None = None
     notes: Text | None = None
+    criterion_kind: Id | None = None  # what the criteria ask (meet, sign, declare, ...): picks `kind:` ratios
 
     @model_validator(mode="after")
     def _dates_and_resolution(self) -> Question:
@@ -369,6 +374,28 @@ class LRInterval(Record):
 
 Interval = Annotated[LRInterval, BeforeValidator(_interval)]
 
+KIND_PREFIX = "kind:"
+
+
+def _lr_key(value: Any) -> Any:
+    if isinstance(value, str) and re.fullmatch(r"(kind:)?[a-z0-9][a-z0-9_-]{0,79}", value):
+        return value
+    raise ValueError(
+        "must be a family or question id, or kind:<criterion_kind> (ids: lower-case letters, digits, "
+        f"'-' or '_', starting with a letter or digit; got {shown(value)})"
+    )
+
+
+LRKey = Annotated[str, BeforeValidator(_lr_key)]
+"""A likelihood-ratio target: a family or question id, or ``kind:<criterion_kind>``."""
+
+
+class ResolutionOf(Record):
+    """An indicator observed from another question's resolution: present when it resolved ``present_when``."""
+
+    question: Id
+    present_when: YesNo
+
 
 # --- the outside view: analyst priors, several classes, hazards, event logs -----------------
 
@@ -515,19 +542,21 @@ class EventLog(Record):
 
 
 class Indicator(Record):
-    """An observable sign, with its likelihood ratio per question family or question id."""
+    """An observable sign, with its likelihood ratio per question family, question id or criterion kind."""
 
     id: Id
     description: Text
     group: Id
     rationale: Text
-    likelihood_ratios: dict[Id, Interval] = Field(min_length=1)
+    likelihood_ratios: dict[LRKey, Interval] = Field(min_length=1)
     absence_weight: Probability = 1.0
     unobserved_reason: Text | None = None
     cues: list[Text] = Field(default_factory=list)
     """Phrases that signal the indicator in a document (for `foresight ingest`); optional."""
     counter_cues: list[Text] = Field(default_factory=list)
     """Phrases that signal its absence (ingest then suggests state 'absent'); optional."""
+    shelf_life_days: Annotated[int, Field(gt=0, strict=True)] | None = None  # default validity of its observations
+    resolution_of: ResolutionOf | None = None
 
 
 class Evidence(Record):
@@ -540,6 +569,18 @@ class Evidence(Record):
     state: State
     credibility: Probability
     note: Text
+    valid_until: Date | None = None  # the last day the observation counts (none: its indicator's shelf life)
+    supersedes: Annotated[bool, Field(strict=True)] = False  # replaces a firmer earlier observation
+
+    @model_validator(mode="after")
+    def _valid_after_observed(self) -> Evidence:
+        if self.valid_until is not None and self.valid_until < self.observed:
+            raise field_rule(
+                "valid_until",
+                f"valid_until ({self.valid_until}) is before observed ({self.observed}); "
+                "an observation holds from the day it is observed to valid_until, inclusive",
+            )
+        return self
 
     @property
     def signed_strength(self) -> float:

@@ -68,6 +68,25 @@ def _mark_documents(ax: Axes, history: pd.DataFrame, span: tuple[pd.Timestamp, p
         tick.set_color(color)
 
 
+def _mark_expiries(ax: Axes, history: pd.DataFrame) -> None:
+    """A hollow down-triangle on the mean line where evidence stopped counting (its last valid day passed)."""
+    if "expired_evidence" not in history:
+        return  # a history written before evidence could expire
+    gone = history[history["expired_evidence"].fillna("").astype(str) != ""]
+    if len(gone):
+        ax.plot(
+            pd.to_datetime(gone["as_of"]),
+            gone["mean"].astype(float),
+            marker="v",
+            ms=7,
+            mfc="none",
+            color=BASE,
+            ls="none",
+            zorder=4,
+            label="evidence stopped counting",
+        )
+
+
 def plot_history(
     history: pd.DataFrame, ax: Axes | None = None, title: str | None = None, timeline: Any = None
 ) -> Figure:
@@ -80,7 +99,8 @@ def plot_history(
     band (p05-p95), the median, the mean and the base rate. Dates on which a
     pack document was published get a faint vertical line and, on the top
     axis, the document's id (dark when it brought evidence on this question,
-    grey otherwise).
+    grey otherwise). A hollow triangle marks each step where evidence stopped
+    counting (``expired_evidence``).
     When the question is resolved, a marker sits at (resolved_on, 1 or 0).
     ``timeline`` (a pack's ``timeline``: id -> entry with ``date``) marks each
     background fact dated inside the chart with a purple triangle on the
@@ -108,6 +128,7 @@ def plot_history(
     ax.step(x, held("mean"), where="post", color=BAND, lw=2, label="mean")
     ax.step(x, held("base_rate_mean"), where="post", color=BASE, lw=1.2, ls=":", label="base rate (outside view)")
 
+    _mark_expiries(ax, h)
     resolution = h["resolution"].iloc[0]
     x_right = closes
     if isinstance(resolution, str) and resolved_on is not None:

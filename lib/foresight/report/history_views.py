@@ -68,8 +68,8 @@ def history_intro(question: Question, history: pd.DataFrame) -> Markdown:
         f"### {escape.md(question.title)}\n\n`{question.id}` · open from {question.opens} to {question.closes}."
         f"{resolved}\n\n"
         f"The history is the forecast as it would have stood on each day something could change it: the day the "
-        f"question opened, each day a document of the pack came out, each day a piece of evidence began to count, "
-        f"and any dates asked for. Every step uses only what was published by its date, and all {n} steps "
+        f"question opened, each day a document of the pack came out, each day a piece of evidence began to count "
+        f"or stopped counting, each day a question it depends on resolved, and any dates asked for. Every step uses only what was published by its date, and all {n} steps "
         f"share one posterior, so a move from one step to the next comes from the evidence or the shorter window "
         f"left, not from sampling noise. It went from **{_pct(first['mean'])}** on {_date(first['as_of'])} to "
         f"**{_pct(last['mean'])}** on {_date(last['as_of'])}."
@@ -91,6 +91,9 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
             "why this date": [r.replace(SEP, ", ") for r in history["reason"]],
             "evidence that began to count": [e.replace(SEP, ", ") or "—" for e in history["new_evidence"]],
             "from documents": [d.replace(SEP, ", ") or "—" for d in history["new_documents"]],
+            "evidence that stopped counting": [
+                e.replace(SEP, ", ") or "—" for e in history.get("expired_evidence", pd.Series([""] * len(history)))
+            ],
             "published that day": [d.replace(SEP, ", ") or "—" for d in history["documents_published"]],
             "forecast (mean)": [_pct(v) for v in history["mean"]],
             "90% interval": [f"{_pct(lo)} to {_pct(hi)}" for lo, hi in zip(history["p05"], history["p95"])],

@@ -112,6 +112,34 @@ def outside_view_sentence(f: Forecast) -> Markdown:
     )
 
 
+def hinge_sentence(f: Forecast) -> Markdown:
+    """For a question hinging on another (links.yaml `hinges`): which one, the branches, and how they
+    were combined at this date; empty for any other question."""
+    hinge = f.hinge
+    if hinge is None:
+        return Markdown("")
+    c1, c0 = (float(np.mean(c)) for c in f.hinge_branches)
+    parent = f.parent
+    on = escape.md(parent.question.title)
+    known = f.hinge_outcome
+    if known is not None:
+        how = (
+            f"That question resolved **{known}** on {parent.question.resolved_on}, so only its branch counts: "
+            f"base **{(c1 if known == 'yes' else c0):.1%}**."
+        )
+    else:
+        how = (
+            f"That question is still open: forecast at **{parent.mean:.1%}** with what was known on {f.as_of}, "
+            f"the branches mix to a base of **{f.base_rate_mean:.1%}**."
+        )
+    return Markdown(
+        f"Hinge: this question hinges on `{parent.question.id}` ({on}). The analyst's 90% intervals give "
+        f"P(yes | it happens) **{c1:.1%}** and P(yes | it does not) **{c0:.1%}** on average, for the window "
+        f"left at {f.as_of}; they replace the reference class's base rate, and this question's own evidence "
+        f"shifts each branch. {how} Why: {escape.md(hinge.rationale.strip())}"
+    )
+
+
 def forecast_sentence(f: Forecast) -> Markdown:
     """The headline: forecast, interval, and how far the evidence moved it from the base rate."""
     lo, hi = f.interval(0.9)

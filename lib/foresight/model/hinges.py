@@ -1,0 +1,83 @@
+"""Hinges: a question B whose chance depends on another question A's outcome.
+
+The analyst states 90% intervals on P(B | A) and P(B | not A) in `links.yaml`
+(``hinges:``). Each becomes a Beta fitted equal-tailed to its interval
+(:func:`beta_from_interval`), drawn once per posterior draw with a seed of its
+own, so the single forecast and the joint model see the same draws.
+
+How B's forecast uses it (one rule everywhere: :func:`foresight.forecast`, the
+history, the backtest and the joint model):
+- the hinge REPLACES B's base rate in each branch: c1 ~ P(B | A), c0 ~ P(B | not A);
+  for a by_deadline B they are probabilities for B's whole window, and shrink with
+  the window left under constant hazard, as a class's base rate does:
+  c(t) = 1 - (1 - c)^(w_left / w_whole);
+- B's own evidence still shifts the log-odds, within each branch (its likelihood
+  ratios compare worlds where B happens or not, whatever A did):
+  P(B | A, e) = expit(logit c1(t) + S),  P(B | not A, e) = expit(logit c0(t) + S);
+- while A is open, B's forecast integrates over A's forecast draw by draw:
+  P(B) = P(A) * P(B | A, e) + (1 - P(A)) * P(B | not A, e),
+  with A forecast from the evidence known at B's date (never later);
+- from A's ``resolved_on`` on, exactly the branch of A's resolution.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+
+import numpy as np
+from scipy import optimize, stats
+
+from foresight.model.priors import scale_to_window, window_years
+from foresight.pack.links import Hinge
+from foresight.pack.schema import Question
+
+
+@functools.lru_cache(maxsize=256)
+def beta_from_interval(lo: float, hi: float) -> tuple[float, float]:
+    """Beta(a, b) whose equal-tailed 90% interval is [lo, hi] (solved numerically on log a, log b;
+    remembered, since a what-if must not solve it again)."""
+
+    def gap(log_ab: np.ndarray) -> np.ndarray:
+        a, b = np.exp(log_ab)
+        return np.array(stats.beta.ppf([0.05, 0.95], a, b)) - [lo, hi]
+
+    mid = (lo + hi) / 2
+    start = np.log([mid * 10, (1 - mid) * 10])
+    sol = optimize.least_squares(gap, start, xtol=1e-12, ftol=1e-12)
+    a, b = np.exp(sol.x)
+    return float(a), float(b)
+
+
+def _stream(seed: int, hinge: Hinge) -> np.random.Generator:
+    """A random stream of this hinge's own, fixed by the forecast's seed and the two question ids."""
+    tag = int(hashlib.sha256(f"hinge:{hinge.question}:{hinge.on}".encode()).hexdigest()[:12], 16)
+    return np.random.default_rng([seed, tag])
+
+
+@functools.lru_cache(maxsize=64)
+def branch_draws(hinge: Hinge, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(c1, c0): n draws of P(B | A) and P(B | not A) for B's whole window (read-only: remembered
+    for what-ifs, which reuse them)."""
+    rng = _stream(seed, hinge)
+    c1 = rng.beta(*beta_from_interval(hinge.p_if_yes.lo, hinge.p_if_yes.hi), size=n)
+    c0 = rng.beta(*beta_from_interval(hinge.p_if_no.lo, hinge.p_if_no.hi), size=n)
+    c1.flags.writeable = False
+    c0.flags.writeable = False
+    return c1, c0
+
+
+def scaled_to_window(c: np.ndarray, question: Question, as_of: dt.date) -> np.ndarray:
+    """A whole-window probability of B at ``as_of``: unchanged for one_shot, constant hazard for by_deadline."""
+    if question.kind == "one_shot":
+        return np.asarray(c, dtype=float)
+    whole = window_years(question, question.opens)
+    return scale_to_window(c, window_years(question, as_of), whole)
+
+
+def known_outcome(parent: Question, as_of: dt.date) -> str | None:
+    """A's resolution when it is known at ``as_of`` (resolved_on on or before it), else None."""
+    if parent.resolution is not None and parent.resolved_on is not None and parent.resolved_on <= as_of:
+        return parent.resolution
+    return None

@@ -242,11 +242,6 @@ class JointForecast:
     drivers: tuple[Driver, ...]
     strength: np.ndarray  # (n, n_drivers)
     diagnostics: Diagnostics
-    component: tuple[np.ndarray | None, ...] = ()  # per spec: the outside-view source of each draw (mixtures)
-
-    def component_of(self, i: int) -> np.ndarray | None:
-        return self.component[i] if i < len(self.component) else None
-
     hinge_parents: dict[str, Forecast] = field(default_factory=dict)  # hinged-on questions not asked for
 
     def _forecast(self, qid: str) -> Forecast:

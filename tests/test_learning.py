@@ -1,4 +1,8 @@
-"""The regression on coded reference-class cases: recovery of known weights, caching, what-if equivalence."""
+"""The regression on coded reference-class cases: recovery of known weights, caching, what-if equivalence.
+
+Real NUTS through the session's posterior cache, except the two caching tests,
+which check plumbing with the fake sampler and a private cache folder.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,9 @@ from foresight.model.spec import ModelSpec
 MINI = Path(__file__).parent / "fixtures" / "mini"
 
 
-def test_coded_cases_switch_on_the_regression(tmp_path):
+def test_coded_cases_switch_on_the_regression():
     pack = load_pack(MINI)
-    f = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=1000, cache_dir=tmp_path)
+    f = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=1)
     assert f.spec.learns_from_cases
     assert f.diagnostics.sampler.startswith("NUTS")
     assert f.diagnostics.r_hat_max is not None and f.diagnostics.r_hat_max < 1.05
@@ -25,7 +29,7 @@ def test_coded_cases_switch_on_the_regression(tmp_path):
     assert not priors_only.spec.learns_from_cases
 
 
-def test_posterior_is_cached_and_reused(tmp_path):
+def test_posterior_is_cached_and_reused(tmp_path, fake_sampler):
     pack = load_pack(MINI)
     first = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path)
     again = forecast(pack, "deal-by-june", as_of="2020-02-01", draws=600, seed=4, cache_dir=tmp_path)
@@ -37,21 +41,15 @@ def test_posterior_is_cached_and_reused(tmp_path):
     )
     assert not wider.diagnostics.cached
     assert len(list((tmp_path / "posteriors").glob("*.npz"))) == 2
+    assert len(fake_sampler) == 2  # two models sampled, the third forecast read the first
 
 
-def test_same_seed_resamples_identically(tmp_path):
-    pack = load_pack(MINI)
-    a = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=9, cache=False)
-    b = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=9, cache=False)
-    np.testing.assert_array_equal(a.draws, b.draws)
-
-
-def test_what_if_equals_a_full_reforecast_within_monte_carlo_error(tmp_path):
+def test_what_if_equals_a_full_reforecast_within_monte_carlo_error():
     pack = load_pack(MINI)
     override = {"ev-talks": "absent"}
-    base = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=1, cache_dir=tmp_path)
+    base = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=1)
     fast = base.what_if(override)
-    full = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=2, cache=False, overrides=override)
+    full = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=2, overrides=override)
     assert fast.mean < base.mean  # talks absent lowers the deal forecast
     ess = min(base.diagnostics.ess_bulk_min, full.diagnostics.ess_bulk_min)
     se = np.hypot(fast.draws.std(), full.draws.std()) / np.sqrt(ess)
@@ -68,7 +66,7 @@ def test_recovery_of_known_weights():
     assert result.divergences == 0, result
 
 
-def test_regression_without_indicators_matches_the_closed_form(tmp_path):
+def test_regression_without_indicators_matches_the_closed_form():
     """Learning from cases with no coded indicator must give the Beta(0.5 + r*yes, 0.5 + r*no) posterior."""
     spec = ModelSpec(
         pack_id="t",
@@ -87,13 +85,13 @@ def test_regression_without_indicators_matches_the_closed_form(tmp_path):
         discount_groups=True,
         lr_width_scale=1.0,
     )
-    post = sample_posterior(spec, SamplerSettings(draws=2000, seed=3), cache_dir=tmp_path)
+    post = sample_posterior(spec, SamplerSettings(draws=2000, seed=3))
     a, b = 0.5 + 0.5 * 6, 0.5 + 0.5 * 14
     assert post.theta.mean() == pytest.approx(a / (a + b), abs=0.02)
     assert post.beta.mean() == pytest.approx(0.0, abs=0.15)  # no data on beta: its prior mean
 
 
-def test_naive_baseline_reuses_the_posterior_when_the_cases_are_unchanged(tmp_path):
+def test_naive_baseline_reuses_the_posterior_when_the_cases_are_unchanged(tmp_path, fake_sampler):
     """The mini 'deal' cases are coded on one indicator per group, so the discount leaves them as they are."""
     pack = load_pack(MINI)
     model = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path)

@@ -19,14 +19,11 @@ quadrature per draw, so combinations sum to one in every draw.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
-import json
 import math
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,13 +34,13 @@ from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast, default_as_of, parse_date
 from foresight.model.sampling import (
     Diagnostics,
+    Draws,
     Posterior,
     SamplerSettings,
+    cached_draws,
     check_diagnostics,
-    default_cache_dir,
-    mcmc_diagnostics,
-    quiet_sampling,
-    save_npz_atomic,
+    flat_draws,
+    nuts,
 )
 from foresight.model.spec import ModelSpec, add_spec_to_model, model_spec
 from foresight.pack.links import Driver, Links, evaluate, expression_ids, loading_for, parse_expression
@@ -80,16 +77,6 @@ class JointDraws:
     beta: tuple[np.ndarray, ...]  # one (n, K_i) per spec
     strength: np.ndarray  # (n, n_drivers)
     diagnostics: Diagnostics
-
-
-def _joint_key(specs, drivers, settings) -> str:
-    parts = {
-        "specs": [s.posterior_digest() for s in specs],
-        "drivers": [(d.id, d.strength.lo, d.strength.hi) for d in drivers],
-        "settings": settings.__dict__,
-        "learns": any(s.learns_from_cases for s in specs),
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
 def _forward_joint(specs, drivers, settings) -> JointDraws:
@@ -130,73 +117,36 @@ def build_joint_model(specs, drivers):
     return model
 
 
-def _nuts_joint(specs, drivers, settings) -> JointDraws:
-    import pymc as pm
-
-    start = time.perf_counter()
-    with build_joint_model(specs, drivers), quiet_sampling():
-        tree = pm.sample(
-            draws=settings.draws_per_chain,
-            tune=settings.tune,
-            chains=settings.chains,
-            cores=settings.cores,
-            random_seed=settings.seed,
-            nuts_sampler=settings.nuts_sampler,
-            backend=settings.backend,
-            target_accept=settings.target_accept,
-            progressbar=False,
-            compute_convergence_checks=False,
-        )
-    post = tree["posterior"].to_dataset()
-    n = settings.draws_per_chain * settings.chains
-
-    def flat(name: str, width: int | None = None) -> np.ndarray:
-        values = np.asarray(post[name].values, dtype=float)
-        return values.reshape(n) if width is None else values.reshape(n, width)
-
-    theta = np.column_stack([flat(f"m{i}_theta") for i in range(len(specs))])
-    beta = tuple(flat(f"m{i}_beta", s.n_indicators) for i, s in enumerate(specs))
-    strength = np.column_stack([flat(f"strength_{d.id}") for d in drivers]) if drivers else np.zeros((n, 0))
-    chains = [
-        np.asarray(post[v].values, dtype=float).reshape(settings.chains, settings.draws_per_chain, -1)
-        for v in post.data_vars
-    ]
-    diag = mcmc_diagnostics(np.concatenate(chains, axis=-1), tree, settings, time.perf_counter() - start, ", joint")
-    return JointDraws(tuple(specs), theta, beta, strength, diag)
+def _nuts_joint(specs, drivers, settings) -> tuple[Draws, Diagnostics]:
+    post, diag = nuts(build_joint_model(specs, drivers), settings, ", joint")
+    n = settings.mcmc_draws
+    arrays = {
+        "theta": np.column_stack([flat_draws(post, f"m{i}_theta") for i in range(len(specs))]),
+        "strength": np.column_stack([flat_draws(post, f"strength_{d.id}") for d in drivers])
+        if drivers
+        else np.zeros((n, 0)),
+    }
+    arrays.update({f"beta{i}": flat_draws(post, f"m{i}_beta", s.n_indicators) for i, s in enumerate(specs)})
+    return arrays, diag
 
 
 def sample_joint(specs, drivers, settings, *, cache=True, cache_dir=None) -> JointDraws:
-    """Joint draws; NUTS results are cached on disk like single-question posteriors."""
+    """Joint draws: exact when no family learns from cases, else NUTS, cached like single posteriors."""
     if not any(s.learns_from_cases for s in specs):
         return _forward_joint(specs, drivers, settings)
-    path = Path(cache_dir or default_cache_dir()) / "joint" / f"{_joint_key(specs, drivers, settings)}.npz"
-    if cache and path.is_file():
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                d = json.loads(str(data["diagnostics"]))
-                d["warnings"] = tuple(d["warnings"])
-                d.pop("converged", None)
-                d["cached"] = True
-                return JointDraws(
-                    tuple(specs),
-                    data["theta"],
-                    tuple(data[f"beta{i}"] for i in range(len(specs))),
-                    data["strength"],
-                    Diagnostics(**d),
-                )
-        except (OSError, KeyError, ValueError, TypeError):
-            pass
-    draws = _nuts_joint(specs, drivers, settings)
-    if cache:
-        arrays = {f"beta{i}": b for i, b in enumerate(draws.beta)}
-        save_npz_atomic(
-            path,
-            theta=draws.theta,
-            strength=draws.strength,
-            diagnostics=np.array(json.dumps(draws.diagnostics.as_dict())),
-            **arrays,
-        )
-    return draws
+    n = settings.mcmc_draws
+    shapes = {"theta": (n, len(specs)), "strength": (n, len(drivers))}
+    shapes.update({f"beta{i}": (n, s.n_indicators) for i, s in enumerate(specs)})
+    key = {
+        "specs": [s.posterior_digest() for s in specs],
+        "drivers": [(d.id, d.strength.lo, d.strength.hi) for d in drivers],
+        "settings": settings.key(),
+    }
+    arrays, diag = cached_draws(
+        "joint", key, shapes, lambda: _nuts_joint(specs, drivers, settings), cache=cache, cache_dir=cache_dir
+    )
+    beta = tuple(arrays[f"beta{i}"] for i in range(len(specs)))
+    return JointDraws(tuple(specs), arrays["theta"], beta, arrays["strength"], diag)
 
 
 def _quadrature(n_dims: int) -> tuple[np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -88,9 +89,14 @@ def test_damaged_single_entry_is_resampled_and_replaced(cache, damage):
     assert warned_about(record, entry), [str(w.message) for w in record]
     assert not again.diagnostics.cached
     np.testing.assert_array_equal(again.draws, first.draws)  # same seed, same numbers
-    # replaced: the next forecast reads it without a warning
-    third = single()
-    assert third.diagnostics.cached and entries(cache, "posteriors") == [entry]
+    assert any(w.category.__name__ == "CacheWarning" and issubclass(w.category, UserWarning) for w in record)
+    # replaced whole, through a temporary file renamed into place: nothing else is left in the folder
+    assert [p.name for p in cache.rglob("*") if p.is_file()] == [entry.name]
+    # and the next forecast reads it back without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        third = single()
+    assert third.diagnostics.cached
     np.testing.assert_array_equal(third.draws, first.draws)
 
 
@@ -127,13 +133,6 @@ def test_any_flipped_byte_gives_the_same_numbers(cache):
         entry.write_bytes(good)
 
 
-def test_an_entry_is_written_whole_and_no_temporary_file_is_left(cache):
-    single()
-    joint()
-    files = sorted(p.name for p in cache.rglob("*") if p.is_file())
-    assert len(files) == 2 and all(re.fullmatch(r"[0-9a-f]{24}\.npz", name) for name in files), files
-
-
 # --- a cache that cannot be written warns and still returns the forecast ------------------------
 
 
@@ -153,12 +152,15 @@ def test_read_only_cache_warns_and_forecasts(cache, monkeypatch):
     cache.mkdir()
     cache.chmod(0o555)
     try:
-        if os.access(cache, os.W_OK):  # root ignores permissions: make the write fail as a read-only mount does
+        if os.access(cache, os.W_OK):  # root ignores permissions: fail creating files there as a read-only mount does
+            real_mkstemp = tempfile.mkstemp
 
-            def read_only(*args, **kwargs):
-                raise OSError(errno.EROFS, "Read-only file system")
+            def read_only_mount(*args, dir=None, **kwargs):
+                if dir is not None and Path(dir).is_relative_to(cache):
+                    raise OSError(errno.EROFS, "Read-only file system", str(dir))
+                return real_mkstemp(*args, dir=dir, **kwargs)
 
-            monkeypatch.setattr("foresight.base.atomic.tempfile.mkstemp", read_only)
+            monkeypatch.setattr(tempfile, "mkstemp", read_only_mount)
         with pytest.warns(UserWarning, match=re.escape(str(cache))):
             f = single()
         with pytest.warns(UserWarning, match="could not write"):
@@ -187,53 +189,58 @@ def test_full_disk_warns_forecasts_and_leaves_no_partial_entry(cache, monkeypatc
     assert not single().diagnostics.cached and single().diagnostics.cached  # the disk has room again
 
 
-def test_failed_rewrite_keeps_the_previous_entry(cache, monkeypatch):
-    """An entry being replaced is either the old one or the new one: a failing write leaves the old."""
-    from foresight.model import cache as store
-
+def test_failed_rewrite_leaves_the_old_file_and_no_temporary_file(cache, monkeypatch):
+    """Replacing an entry is all or nothing: a write that fails half-way leaves the old file as it was."""
     single()
     (entry,) = entries(cache, "posteriors")
+    truncate(entry)
     before = entry.read_bytes()
-    key = entry.stem
-    with np.load(entry) as data:
-        arrays = {"theta": data["theta"], "beta": data["beta"]}
 
     def failing_savez(file, *args, **kwargs):
         Path(file).write_bytes(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(np, "savez", failing_savez)
-    with pytest.warns(UserWarning, match="No space"):
-        assert not store.write_entry(entry, key, arrays, {"diagnostics": {}})
+    with pytest.warns(UserWarning) as record:
+        f = single()
+    messages = " ".join(str(w.message) for w in record)
+    assert "unreadable" in messages and "No space left on device" in messages
+    assert 0 < f.mean < 1
     assert entry.read_bytes() == before
+    assert [p for p in cache.rglob("*") if p.is_file()] == [entry]
 
 
 # --- one rule for where the cache lives -------------------------------------------------------
 
 
 def test_cache_follows_the_project_root(tmp_path, monkeypatch, fake_sampler):
+    """A second checkout (FORESIGHT_ROOT) caches in its own .cache/foresight, next to its own runs/."""
     other = tmp_path / "second-checkout"
     other.mkdir()
     monkeypatch.delenv("FORESIGHT_CACHE_DIR", raising=False)
     monkeypatch.setenv("FORESIGHT_ROOT", str(other))
+    single()
+    joint()
+    assert len(entries(other / ".cache" / "foresight", "posteriors")) == 1
+    assert len(entries(other / ".cache" / "foresight", "joint")) == 1
     assert paths.cache_dir() == other.resolve() / ".cache" / "foresight"
     assert paths.runs_dir().parent == paths.cache_dir().parents[1]  # runs and cache under one root
-    single()
-    assert len(entries(other / ".cache" / "foresight", "posteriors")) == 1
 
 
-def test_cache_dir_variable_overrides_and_a_relative_one_is_under_the_root(tmp_path, monkeypatch):
-    monkeypatch.setenv("FORESIGHT_ROOT", str(tmp_path))
+def test_cache_dir_variable_overrides_and_a_relative_one_is_under_the_root(tmp_path, monkeypatch, fake_sampler):
+    """$FORESIGHT_CACHE_DIR wins; a relative value means the same folder from any working directory."""
+    root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setenv("FORESIGHT_ROOT", str(root))
     monkeypatch.setenv("FORESIGHT_CACHE_DIR", "scratch/cache")
-    assert paths.cache_dir() == tmp_path.resolve() / "scratch" / "cache"
-    monkeypatch.setenv("FORESIGHT_CACHE_DIR", str(tmp_path / "elsewhere"))
-    assert paths.cache_dir() == tmp_path / "elsewhere"
-
-
-def test_cache_warning_is_a_user_warning_of_its_own():
-    from foresight.model import cache as store
-
-    assert issubclass(store.CacheWarning, UserWarning)
+    monkeypatch.chdir(elsewhere)  # a kernel runs in notebooks/, the command in the root: both must agree
+    single()
+    assert len(entries(root / "scratch" / "cache", "posteriors")) == 1
+    assert not any(elsewhere.rglob("*.npz"))
+    monkeypatch.setenv("FORESIGHT_CACHE_DIR", str(tmp_path / "absolute"))
+    joint()
+    assert len(entries(tmp_path / "absolute", "joint")) == 1
 
 
 # --- foresight cache info | clear ------------------------------------------------------------

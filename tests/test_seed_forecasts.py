@@ -1,8 +1,9 @@
 """Every question of the seed pack can be forecast anywhere in its window: the main job's models.
 
-`make test` builds every question's model and forecasts it across its window
-with the fake sampler (tests/fakesampler.py), so a seed-pack question the main
-job cannot forecast fails here in seconds. The slow check (`make test-all`)
+`make test` builds every question's model, the joint model of all questions and
+the backtest of the resolved ones, with the fake sampler (tests/fakesampler.py),
+so a seed-pack question, link or resolution the main job cannot handle fails
+here in seconds. The slow check (`make test-all`)
 samples every question with real NUTS at the default draws and requires clean
 diagnostics.
 """
@@ -44,6 +45,23 @@ def test_every_question_builds_and_forecasts_across_its_window(pack, fake_sample
             assert f.diagnostics.sampler.startswith("NUTS") and f.posterior.beta.shape == (400, f.spec.n_indicators)
     assert learning, "no seed-pack question learns from coded cases: the NUTS path is untested here"
     assert fake_sampler, "the NUTS models were built and handed to pm.sample"
+
+
+def test_joint_model_scenarios_and_backtest_of_the_seed_pack_run(pack, fake_sampler):
+    """What scenarios.ipynb and backtest.ipynb compute in the main job, on the seed pack (fake draws)."""
+    from foresight.evaluate.backtest import backtest, scorable_questions
+    from foresight.model.joint import joint_forecast
+
+    jf = joint_forecast(pack, "2019-02-14", draws=400)  # the scenarios notebook's default date
+    assert "joint" in jf.diagnostics.sampler and len(jf.question_ids) > 1
+    scenarios = jf.scenario_table()
+    assert len(scenarios) == len(pack.links.scenarios) > 0
+    forecast_rows = scenarios.dropna(subset=["probability"])
+    assert ((forecast_rows.p05 <= forecast_rows.probability) & (forecast_rows.probability <= forecast_rows.p95)).all()
+    assert len(jf.conditionals_table()) > 0 or not pack.links.conditionals
+    scores = backtest(pack, draws=400)
+    assert set(scores["question_id"]) == {q.id for q in scorable_questions(pack)} != set()
+    assert scores["brier"].between(0, 1).all()
 
 
 @pytest.mark.slow

@@ -38,7 +38,7 @@ from foresight.model.sampling import (
     Posterior,
     SamplerSettings,
     cached_draws,
-    check_diagnostics,
+    exact_diagnostics,
     flat_draws,
     nuts,
 )
@@ -93,15 +93,7 @@ def _forward_joint(specs, drivers, settings) -> JointDraws:
         if drivers
         else np.zeros((n, 0))
     )
-    diag = Diagnostics(
-        "exact forward sampling",
-        None,
-        float(n),
-        0,
-        time.perf_counter() - start,
-        warnings=check_diagnostics(None, float(n), 0),
-    )
-    return JointDraws(tuple(specs), theta, beta, strength, diag)
+    return JointDraws(tuple(specs), theta, beta, strength, exact_diagnostics(n, time.perf_counter() - start))
 
 
 def build_joint_model(specs, drivers):

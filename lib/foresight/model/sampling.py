@@ -144,20 +144,24 @@ class Posterior:
         return int(self.theta.shape[0])
 
 
+def exact_diagnostics(n_draws: int, seconds: float) -> Diagnostics:
+    """Diagnostics of ``n_draws`` independent exact draws: no r_hat, ESS = n, held to the same ESS bar."""
+    return Diagnostics(
+        sampler="exact forward sampling",
+        r_hat_max=None,
+        ess_bulk_min=float(n_draws),
+        divergences=0,
+        seconds=seconds,
+        warnings=check_diagnostics(None, float(n_draws), 0),
+    )
+
+
 def _forward(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
     start = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
     theta = rng.beta(*spec.theta_prior, size=settings.draws)
     beta = rng.normal(np.array(spec.mu), np.array(spec.sigma), size=(settings.draws, spec.n_indicators))
-    seconds = time.perf_counter() - start
-    diag = Diagnostics(
-        sampler="exact forward sampling",
-        r_hat_max=None,
-        ess_bulk_min=float(settings.draws),
-        divergences=0,
-        seconds=seconds,
-        warnings=check_diagnostics(None, float(settings.draws), 0),
-    )
+    diag = exact_diagnostics(settings.draws, time.perf_counter() - start)
     return Posterior(spec, settings, theta, beta.reshape(settings.draws, spec.n_indicators), diag)
 
 

@@ -10,6 +10,7 @@ tests check the cache's plumbing, so they sample with the fake sampler
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import tempfile
@@ -69,7 +70,14 @@ def wrong_shape(path: Path) -> None:
     np.savez(path, **{name: (a[:-1] if a.ndim else a) for name, a in arrays.items()})
 
 
-DAMAGE = [truncate, empty, garbage, wrong_shape]
+def no_diagnostics(path: Path) -> None:
+    """Arrays intact, but the record of how they were sampled is gone."""
+    with np.load(path) as data:
+        arrays = {name: data[name] for name in data.files if name != "meta"}
+    np.savez(path, meta=np.array(json.dumps({"format": 2, "key": path.stem})), **arrays)
+
+
+DAMAGE = [truncate, empty, garbage, wrong_shape, no_diagnostics]
 
 
 def warned_about(record, path: Path) -> bool:

@@ -66,6 +66,16 @@ def test_recovery_of_known_weights():
     assert result.divergences == 0, result
 
 
+@pytest.mark.slow
+def test_recovery_of_known_weights_over_thirty_simulations():
+    """The same calibration with 90 intervals: coverage near 90% within about three binomial standard errors."""
+    result = simulate_and_fit(n_sims=30, n_cases=80, seed=12, draws=600)
+    assert result.n_intervals == 90
+    assert 0.78 <= result.coverage <= 0.97, result
+    assert result.mean_width_ratio < 0.8, result
+    assert result.divergences == 0, result
+
+
 def test_regression_without_indicators_matches_the_closed_form():
     """Learning from cases with no coded indicator must give the Beta(0.5 + r*yes, 0.5 + r*no) posterior."""
     spec = ModelSpec(

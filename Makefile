@@ -1,5 +1,6 @@
-# Two commands do everything on a fresh machine: `make forecast` and `make test`.
-# Each first builds .venv (a Python >= 3.12 found by tools/find-python, the pinned
+# Two commands do everything on a fresh machine: `make forecast` and `make test`
+# (`make test` skips the long statistical checks marked `slow`; `make test-all` runs
+# every test). Each first builds .venv (a Python >= 3.12 found by tools/find-python, the pinned
 # requirements.lock, and foresight itself in editable mode). The stamp file makes
 # a second run skip the install; editing requirements.lock or pyproject.toml
 # triggers a reinstall.
@@ -16,6 +17,9 @@ forecast: $(STAMP)
 	$(VENV)/bin/foresight run $(PACK) $(ARGS)
 
 test: $(STAMP)
+	$(PY) -m pytest -m "not slow" $(ARGS)
+
+test-all: $(STAMP)
 	$(PY) -m pytest $(ARGS)
 
 lab: $(STAMP)

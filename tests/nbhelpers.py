@@ -1,9 +1,10 @@
-"""Helpers for tests that execute notebooks: a sandboxed Jupyter environment and a shared posterior cache.
+"""Helpers for tests that execute notebooks: a sandboxed Jupyter environment, papermill, the CLI.
 
 Kernels started by papermill inherit the test process's environment, so the
-session fixture below points Jupyter's and matplotlib's state folders and
-foresight's posterior cache at one temporary folder per test session (shared
-by every notebook test module, so the cache is warm after the first sample).
+session fixture below points Jupyter's and matplotlib's state folders at one
+temporary folder per test session; the posterior cache they use is the
+session's (tests/conftest.py), shared with the in-process tests, so a posterior
+sampled once is read back by every later kernel with the same settings.
 """
 
 from __future__ import annotations
@@ -27,13 +28,12 @@ ENV_DIRS = (
     "JUPYTER_RUNTIME_DIR",
     "IPYTHONDIR",
     "MPLCONFIGDIR",
-    "FORESIGHT_CACHE_DIR",
 )
 
 
 @pytest.fixture(scope="session")
 def notebook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Jupyter/IPython/matplotlib state and the posterior cache in a session temp folder (set in os.environ)."""
+    """Jupyter/IPython/matplotlib state in a session temp folder (set in os.environ)."""
     base = tmp_path_factory.getbasetemp() / "notebook-env"
     values = {}
     for name in ENV_DIRS:
@@ -45,19 +45,6 @@ def notebook_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         patch.setenv(name, value)
     yield values
     patch.undo()
-
-
-def seed_pack_valid() -> bool:
-    """The seed pack is being written alongside: only test on it once it exists and validates."""
-    if not (SEED / "pack.yaml").is_file():
-        return False
-    from foresight import PackError, load_pack
-
-    try:
-        load_pack(SEED)
-    except PackError:
-        return False
-    return True
 
 
 def foresight_cli(*args: str, cwd: Path = ROOT, timeout: int = 900) -> subprocess.CompletedProcess:

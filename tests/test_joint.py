@@ -46,9 +46,9 @@ def test_unlinked_joint_model_reproduces_independent_forecasts(tmp_path):
 
 def test_unlinked_joint_with_coded_cases_samples_one_pymc_model(tmp_path):
     pack = write_linked_pack(tmp_path / "p", coded=True)
-    jf = joint_forecast(pack, AS_OF, draws=1000, seed=2, cache_dir=tmp_path / "cache")
+    jf = joint_forecast(pack, AS_OF, draws=1000, seed=2)
     assert "joint" in jf.diagnostics.sampler
-    single = forecast(pack, "a", as_of=AS_OF, draws=1000, seed=5, cache_dir=tmp_path / "cache")
+    single = forecast(pack, "a", as_of=AS_OF, draws=1000, seed=5)
     ess = min(jf.diagnostics.ess_bulk_min, single.diagnostics.ess_bulk_min)
     se = np.hypot(single.draws.std(), jf.forecasts["a"].draws.std()) / np.sqrt(ess)
     assert abs(jf.forecasts["a"].mean - single.mean) < 4 * se

@@ -27,7 +27,6 @@ from nbhelpers import (
     outputs_of,
     png_count,
     read_json,
-    seed_pack_valid,
 )
 
 __all__ = ["notebook_env"]  # the fixture, imported for pytest
@@ -196,7 +195,6 @@ def test_papermill_cli_with_a_yaml_parameters_file_and_relative_paths(notebook_e
 # --- the seed pack ----------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not seed_pack_valid(), reason="seed pack not present or not valid yet")
 def test_forecast_notebook_on_the_seed_pack_with_its_default_pack(notebook_env, tmp_path):
     from foresight import load_pack
 

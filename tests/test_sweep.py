@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from foresight.run.sweep import GridError, load_grid
-from nbhelpers import DRAWS, MINI, ROOT, foresight_cli, notebook_env, read_json, seed_pack_valid
+from nbhelpers import DRAWS, MINI, ROOT, foresight_cli, notebook_env, read_json
 
 __all__ = ["notebook_env"]
 
@@ -105,7 +105,6 @@ def test_cli_reports_every_grid_problem_and_exits_2(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
-@pytest.mark.skipif(not seed_pack_valid(), reason="seed pack not present or not valid yet")
 def test_the_shipped_example_grid_is_valid():
     grid = load_grid(ROOT / "scenarios" / "sweep-example.yaml")
     assert set(grid.swept) == {"as_of", "lr_width_scale"} and len(grid.combinations) >= 6

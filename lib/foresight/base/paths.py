@@ -7,6 +7,11 @@ or ``foresight run``. A ``pack`` parameter such as
 is looked up in the working directory first and then under the project root
 (the checkout that holds this package, found from ``__file__``, as
 cookiecutter-data-science builds every path from one root).
+
+Every default location follows that one root: ``runs/`` and the posterior cache
+``.cache/foresight/``, so a second checkout (or ``FORESIGHT_ROOT`` pointing
+elsewhere) never writes into the first one's folders. ``FORESIGHT_CACHE_DIR``
+moves the cache alone.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from pathlib import Path
 
 ROOT_ENV = "FORESIGHT_ROOT"
 """Set this to point at a project checkout when foresight is installed outside one (not editable)."""
+
+CACHE_ENV = "FORESIGHT_CACHE_DIR"
+"""Set this to keep the posterior cache somewhere else than ``.cache/foresight`` in the project root."""
 
 
 def project_root() -> Path:
@@ -38,6 +46,15 @@ def notebooks_dir() -> Path:
 def runs_dir() -> Path:
     """Where run folders go by default: ``runs/`` in the project root (git-ignored)."""
     return project_root() / "runs"
+
+
+def cache_dir() -> Path:
+    """The posterior cache: $FORESIGHT_CACHE_DIR (a relative value is taken under the project root, so
+    the command and its notebook kernels, which run in notebooks/, agree), else ``.cache/foresight`` there."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return (project_root() / Path(env).expanduser()).resolve()
+    return project_root() / ".cache" / "foresight"
 
 
 def default_pack() -> Path:

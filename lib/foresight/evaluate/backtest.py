@@ -37,13 +37,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from foresight.base.atomic import atomic_path
 from foresight.evaluate.history import forecast_history
 from foresight.evaluate.scoring import brier_score, log_score, time_averaged
 from foresight.model.forecasting import parse_date
@@ -249,15 +249,8 @@ def write_scores_csv(scores: pd.DataFrame, path: str | os.PathLike) -> Path:
     if missing:
         raise ValueError(f"scores lack the column(s) {', '.join(missing)}; pass the table backtest() returns")
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     table = scores[SCORES_CSV_COLUMNS].copy()
     table["as_of"] = pd.to_datetime(table["as_of"]).dt.strftime("%Y-%m-%d")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            table.to_csv(handle, index=False)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(target) as tmp:
+        table.to_csv(tmp, index=False)
     return target

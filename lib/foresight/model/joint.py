@@ -27,14 +27,11 @@ as its forecast.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
-import json
 import math
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,13 +44,13 @@ from foresight.model.hinges import beta_from_interval
 from foresight.model.options import ModelOptions
 from foresight.model.sampling import (
     Diagnostics,
+    Draws,
     Posterior,
     SamplerSettings,
-    check_diagnostics,
-    default_cache_dir,
-    mcmc_diagnostics,
-    quiet_sampling,
-    save_npz_atomic,
+    cached_draws,
+    exact_diagnostics,
+    flat_draws,
+    nuts,
 )
 from foresight.model.spec import ModelSpec, add_spec_to_model, draw_theta, model_spec
 from foresight.pack.links import Driver, Links, evaluate, expression_ids, loading_for, parse_expression
@@ -82,16 +79,6 @@ class JointDraws:
         return self.component[i] if i < len(self.component) else None
 
 
-def _joint_key(specs, drivers, settings) -> str:
-    parts = {
-        "specs": [s.posterior_digest() for s in specs],
-        "drivers": [(d.id, d.strength.lo, d.strength.hi) for d in drivers],
-        "settings": settings.__dict__,
-        "learns": any(s.learns_from_cases for s in specs),
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
-
-
 def _forward_joint(specs, drivers, settings) -> JointDraws:
     start = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
@@ -107,14 +94,7 @@ def _forward_joint(specs, drivers, settings) -> JointDraws:
         if drivers
         else np.zeros((n, 0))
     )
-    diag = Diagnostics(
-        "exact forward sampling",
-        None,
-        float(n),
-        0,
-        time.perf_counter() - start,
-        warnings=check_diagnostics(None, float(n), 0),
-    )
+    diag = exact_diagnostics(n, time.perf_counter() - start)
     return JointDraws(tuple(specs), theta, beta, strength, diag, tuple(c for _, c in drawn))
 
 
@@ -146,74 +126,47 @@ def build_joint_model(specs, drivers):
     return model
 
 
-def _nuts_joint(specs, drivers, settings) -> JointDraws:
-    import pymc as pm
-
-    start = time.perf_counter()
-    with build_joint_model(specs, drivers), quiet_sampling():
-        tree = pm.sample(
-            draws=settings.draws_per_chain,
-            tune=settings.tune,
-            chains=settings.chains,
-            cores=settings.cores,
-            random_seed=settings.seed,
-            nuts_sampler=settings.nuts_sampler,
-            backend=settings.backend,
-            target_accept=settings.target_accept,
-            progressbar=False,
-            compute_convergence_checks=False,
-        )
-    post = tree["posterior"].to_dataset()
-    n = settings.draws_per_chain * settings.chains
-
-    def flat(name: str, width: int | None = None) -> np.ndarray:
-        values = np.asarray(post[name].values, dtype=float)
-        return values.reshape(n) if width is None else values.reshape(n, width)
-
-    theta = np.column_stack([np.zeros(n) if s.is_mixture else flat(f"m{i}_theta") for i, s in enumerate(specs)])
-    beta = tuple(
-        np.zeros((n, s.n_indicators)) if s.is_mixture else flat(f"m{i}_beta", s.n_indicators)
-        for i, s in enumerate(specs)
+def _nuts_joint(specs, drivers, settings) -> tuple[Draws, Diagnostics]:
+    post, diag = nuts(build_joint_model(specs, drivers), settings, ", joint")
+    n = settings.mcmc_draws
+    arrays = {
+        # a mixture spec stays out of the PyMC model: zeros here, its exact draws added after (see below)
+        "theta": np.column_stack(
+            [np.zeros(n) if s.is_mixture else flat_draws(post, f"m{i}_theta") for i, s in enumerate(specs)]
+        ),
+        "strength": np.column_stack([flat_draws(post, f"strength_{d.id}") for d in drivers])
+        if drivers
+        else np.zeros((n, 0)),
+    }
+    arrays.update(
+        {
+            f"beta{i}": np.zeros((n, s.n_indicators))
+            if s.is_mixture
+            else flat_draws(post, f"m{i}_beta", s.n_indicators)
+            for i, s in enumerate(specs)
+        }
     )
-    strength = np.column_stack([flat(f"strength_{d.id}") for d in drivers]) if drivers else np.zeros((n, 0))
-    chains = [
-        np.asarray(post[v].values, dtype=float).reshape(settings.chains, settings.draws_per_chain, -1)
-        for v in post.data_vars
-    ]
-    diag = mcmc_diagnostics(np.concatenate(chains, axis=-1), tree, settings, time.perf_counter() - start, ", joint")
-    theta, beta, component = _mixtures_forward(specs, settings, theta, beta)
-    return JointDraws(tuple(specs), theta, beta, strength, diag, component)
+    return arrays, diag
 
 
 def sample_joint(specs, drivers, settings, *, cache=True, cache_dir=None) -> JointDraws:
-    """Joint draws; NUTS results are cached on disk like single-question posteriors."""
+    """Joint draws: exact when no family learns from cases, else NUTS, cached like single posteriors."""
     if not any(s.learns_from_cases for s in specs):
         return _forward_joint(specs, drivers, settings)
-    path = Path(cache_dir or default_cache_dir()) / "joint" / f"{_joint_key(specs, drivers, settings)}.npz"
-    if cache and path.is_file():
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                d = json.loads(str(data["diagnostics"]))
-                d["warnings"] = tuple(d["warnings"])
-                d.pop("converged", None)
-                d["cached"] = True
-                theta, beta, component = _mixtures_forward(
-                    specs, settings, np.array(data["theta"]), tuple(data[f"beta{i}"] for i in range(len(specs)))
-                )
-                return JointDraws(tuple(specs), theta, beta, data["strength"], Diagnostics(**d), component)
-        except (OSError, KeyError, ValueError, TypeError):
-            pass
-    draws = _nuts_joint(specs, drivers, settings)
-    if cache:
-        arrays = {f"beta{i}": b for i, b in enumerate(draws.beta)}
-        save_npz_atomic(
-            path,
-            theta=draws.theta,
-            strength=draws.strength,
-            diagnostics=np.array(json.dumps(draws.diagnostics.as_dict())),
-            **arrays,
-        )
-    return draws
+    n = settings.mcmc_draws
+    shapes = {"theta": (n, len(specs)), "strength": (n, len(drivers))}
+    shapes.update({f"beta{i}": (n, s.n_indicators) for i, s in enumerate(specs)})
+    key = {
+        "specs": [s.posterior_digest() for s in specs],
+        "drivers": [(d.id, d.strength.lo, d.strength.hi) for d in drivers],
+        "settings": settings.key(),
+    }
+    arrays, diag = cached_draws(
+        "joint", key, shapes, lambda: _nuts_joint(specs, drivers, settings), cache=cache, cache_dir=cache_dir
+    )
+    beta = tuple(arrays[f"beta{i}"] for i in range(len(specs)))
+    theta, beta, component = _mixtures_forward(specs, settings, np.array(arrays["theta"]), beta)
+    return JointDraws(tuple(specs), theta, beta, arrays["strength"], diag, component)
 
 
 def _quadrature(n_dims: int) -> tuple[np.ndarray, np.ndarray]:

@@ -9,25 +9,28 @@ chains on two cores, all passed explicitly. Four chains, not two: the largest
 r_hat over a hundred parameters of the joint model strays past 1.01 by chance
 with two chains of 1000 draws even when the chains agree.
 
-Draws are cached under a hash of the spec and the sampler settings: the same
-priors and data never sample twice. Writes go to a temporary file renamed into
-place, so a crash never leaves half a cache entry.
+This module is the one sampling core of the single-question and the joint
+models (:mod:`foresight.model.joint`): the settings, the one ``pm.sample`` call
+(:func:`nuts`), the convergence bar and its diagnostics, and
+:func:`cached_draws`, which keys, reads and writes the posterior cache
+(:mod:`foresight.model.cache`) for both. The same priors, data and settings never
+sample twice; a damaged or unwritable cache costs time, never a forecast.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import os
-import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from foresight.model import cache as store
 from foresight.model.options import ModelOptions
 from foresight.model.spec import ModelSpec, build_pymc_model, draw_theta
 
@@ -67,6 +70,17 @@ class SamplerSettings:
     def draws_per_chain(self) -> int:
         return self.draws // self.chains
 
+    @property
+    def mcmc_draws(self) -> int:
+        """Draws NUTS returns: ``draws`` rounded down to a multiple of ``chains``."""
+        return self.draws_per_chain * self.chains
+
+    def key(self) -> dict[str, Any]:
+        """The settings that determine the draws, for cache keys (``cores`` changes only the speed)."""
+        out = asdict(self)
+        out.pop("cores")
+        return out
+
 
 @dataclass(frozen=True)
 class Diagnostics:
@@ -101,6 +115,19 @@ class Diagnostics:
         out["warnings"] = list(self.warnings)
         return out
 
+    @classmethod
+    def from_dict(cls, d: dict, *, cached: bool = False) -> Diagnostics:
+        """The inverse of :meth:`as_dict` (as stored in a cache entry); ``cached`` marks draws read back."""
+        return cls(
+            sampler=str(d["sampler"]),
+            r_hat_max=None if d["r_hat_max"] is None else float(d["r_hat_max"]),
+            ess_bulk_min=float(d["ess_bulk_min"]),
+            divergences=int(d["divergences"]),
+            seconds=float(d["seconds"]),
+            cached=cached,
+            warnings=tuple(str(w) for w in d["warnings"]),
+        )
+
 
 def check_diagnostics(r_hat_max: float | None, ess_bulk_min: float, divergences: int) -> tuple[str, ...]:
     """The project's bar: r_hat <= 1.01, bulk ESS >= 400, no divergence."""
@@ -134,25 +161,16 @@ class Posterior:
         return int(self.theta.shape[0])
 
 
-def default_cache_dir() -> Path:
-    """$FORESIGHT_CACHE_DIR, else .cache/foresight in the project checkout, else ~/.cache/foresight."""
-    env = os.environ.get("FORESIGHT_CACHE_DIR")
-    if env:
-        return Path(env)
-    root = Path(__file__).resolve().parents[2]
-    if (root / "pyproject.toml").is_file() and os.access(root, os.W_OK):
-        return root / ".cache" / "foresight"
-    return Path.home() / ".cache" / "foresight"
-
-
-def cache_key(spec: ModelSpec, settings: SamplerSettings) -> str:
-    """Hash of everything that determines the draws (the exact sampler path needs no MCMC settings)."""
-    import hashlib
-
-    parts = {"spec": spec.posterior_digest(), "draws": settings.draws, "seed": settings.seed}
-    if spec.learns_from_cases:
-        parts["mcmc"] = asdict(settings)
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+def exact_diagnostics(n_draws: int, seconds: float) -> Diagnostics:
+    """Diagnostics of ``n_draws`` independent exact draws: no r_hat, ESS = n, held to the same ESS bar."""
+    return Diagnostics(
+        sampler="exact forward sampling",
+        r_hat_max=None,
+        ess_bulk_min=float(n_draws),
+        divergences=0,
+        seconds=seconds,
+        warnings=check_diagnostics(None, float(n_draws), 0),
+    )
 
 
 def _forward(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
@@ -160,15 +178,7 @@ def _forward(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
     rng = np.random.default_rng(settings.seed)
     theta, component = draw_theta(spec, rng, settings.draws)
     beta = rng.normal(np.array(spec.mu), np.array(spec.sigma), size=(settings.draws, spec.n_indicators))
-    seconds = time.perf_counter() - start
-    diag = Diagnostics(
-        sampler="exact forward sampling",
-        r_hat_max=None,
-        ess_bulk_min=float(settings.draws),
-        divergences=0,
-        seconds=seconds,
-        warnings=check_diagnostics(None, float(settings.draws), 0),
-    )
+    diag = exact_diagnostics(settings.draws, time.perf_counter() - start)
     return Posterior(spec, settings, theta, beta.reshape(settings.draws, spec.n_indicators), diag, component)
 
 
@@ -210,24 +220,15 @@ def mcmc_diagnostics(
     )
 
 
-def save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
-    """Write arrays to ``path`` through a temporary file and a rename: a crash never leaves half an entry."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def nuts(model, settings: SamplerSettings, label: str = ""):
+    """Sample ``model`` with NUTS as :class:`SamplerSettings` say: its posterior dataset and diagnostics.
 
-
-def _nuts(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
+    The one ``pm.sample`` call of the project (single and joint models alike), so
+    the sampler choice above and the convergence bar hold everywhere.
+    """
     import pymc as pm
 
     start = time.perf_counter()
-    model = build_pymc_model(spec)
     with model, quiet_sampling():
         tree = pm.sample(
             draws=settings.draws_per_chain,
@@ -243,49 +244,78 @@ def _nuts(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
         )
     seconds = time.perf_counter() - start
     post = tree["posterior"].to_dataset()
-    theta_cd = np.asarray(post["theta"].values, dtype=float)  # (chain, draw)
-    beta_cdk = np.asarray(post["beta"].values, dtype=float).reshape(*theta_cd.shape, spec.n_indicators)
-    stacked = np.concatenate([theta_cd[..., None], beta_cdk], axis=-1)  # (chain, draw, 1 + K)
-    diag = mcmc_diagnostics(stacked, tree, settings, seconds)
-    return Posterior(spec, settings, theta_cd.reshape(-1), beta_cdk.reshape(-1, spec.n_indicators), diag)
+    columns = [
+        np.asarray(post[v].values, dtype=float).reshape(settings.chains, settings.draws_per_chain, -1)
+        for v in post.data_vars
+    ]
+    return post, mcmc_diagnostics(np.concatenate(columns, axis=-1), tree, settings, seconds, label)
 
 
-def _save(path: Path, posterior: Posterior) -> None:
-    meta = json.dumps({"diagnostics": posterior.diagnostics.as_dict(), "indicators": list(posterior.spec.indicators)})
-    save_npz_atomic(path, theta=posterior.theta, beta=posterior.beta, meta=np.array(meta))
+def flat_draws(post, name: str, width: int | None = None) -> np.ndarray:
+    """Variable ``name`` of a posterior dataset with chains concatenated: shape (n,) or (n, width)."""
+    values = np.asarray(post[name].values, dtype=float)
+    n = values.shape[0] * values.shape[1]
+    return values.reshape(n) if width is None else values.reshape(n, width)
 
 
-def _load(path: Path, spec: ModelSpec, settings: SamplerSettings) -> Posterior | None:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            theta, beta, meta = data["theta"], data["beta"], json.loads(str(data["meta"]))
-    except (OSError, KeyError, ValueError):
-        return None  # unreadable entry: sample again and overwrite it
-    d = meta["diagnostics"]
-    diag = Diagnostics(
-        sampler=d["sampler"],
-        r_hat_max=d["r_hat_max"],
-        ess_bulk_min=d["ess_bulk_min"],
-        divergences=d["divergences"],
-        seconds=d["seconds"],
-        cached=True,
-        warnings=tuple(d["warnings"]),
-    )
-    return Posterior(spec, settings, theta, beta.reshape(-1, spec.n_indicators), diag)
+Draws = dict[str, np.ndarray]
+
+
+def cached_draws(
+    kind: str,
+    key_parts: dict[str, Any],
+    shapes: dict[str, tuple[int, ...]],
+    draw: Callable[[], tuple[Draws, Diagnostics]],
+    *,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+) -> tuple[Draws, Diagnostics]:
+    """``draw()``'s arrays and diagnostics, read from the posterior cache when an entry exists.
+
+    ``kind`` is the cache sub-folder, ``key_parts`` everything that determines the
+    draws (hashed into the entry's name) and ``shapes`` the arrays an entry must
+    hold. A damaged entry is sampled again and replaced; an unwritable cache
+    only warns (see :mod:`foresight.model.cache`).
+    """
+    if not cache:
+        return draw()
+    key = store.entry_key(kind, key_parts)
+    path = store.entry_path(kind, key, cache_dir)
+    hit = store.read_entry(path, key, shapes)
+    if hit is not None:
+        arrays, meta = hit
+        try:
+            return arrays, Diagnostics.from_dict(meta["diagnostics"], cached=True)
+        except (KeyError, TypeError, ValueError) as exc:
+            warnings.warn(
+                f"posterior cache entry {path} has unreadable diagnostics ({type(exc).__name__}: {exc}); "
+                "sampling again and replacing it",
+                store.CacheWarning,
+                stacklevel=3,
+            )
+    arrays, diag = draw()
+    store.write_entry(path, key, arrays, {"diagnostics": diag.as_dict()})
+    return arrays, diag
+
+
+def _nuts(spec: ModelSpec, settings: SamplerSettings) -> tuple[Draws, Diagnostics]:
+    post, diag = nuts(build_pymc_model(spec), settings)
+    return {"theta": flat_draws(post, "theta"), "beta": flat_draws(post, "beta", spec.n_indicators)}, diag
 
 
 def sample_posterior(
-    spec: ModelSpec, settings: SamplerSettings, *, cache: bool = True, cache_dir: Path | None = None
+    spec: ModelSpec, settings: SamplerSettings, *, cache: bool = True, cache_dir: str | Path | None = None
 ) -> Posterior:
     """Posterior draws for ``spec``: exact when it does not learn from cases, else NUTS (cached on disk)."""
     if not spec.learns_from_cases:
         return _forward(spec, settings)  # milliseconds: not worth a file
-    path = Path(cache_dir or default_cache_dir()) / "posteriors" / f"{cache_key(spec, settings)}.npz"
-    if cache and path.is_file():
-        hit = _load(path, spec, settings)
-        if hit is not None:
-            return hit
-    posterior = _nuts(spec, settings)
-    if cache:
-        _save(path, posterior)
-    return posterior
+    n = settings.mcmc_draws
+    arrays, diag = cached_draws(
+        "posteriors",
+        {"spec": spec.posterior_digest(), "settings": settings.key()},
+        {"theta": (n,), "beta": (n, spec.n_indicators)},
+        lambda: _nuts(spec, settings),
+        cache=cache,
+        cache_dir=cache_dir,
+    )
+    return Posterior(spec, settings, arrays["theta"], arrays["beta"], diag)

@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from foresight.base.files import write_text_atomic
+from foresight.base.atomic import write_text_atomic
 from foresight.pack.document_text import DocumentText
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from foresight.base.files import write_json_atomic
+from foresight.base.atomic import write_json_atomic
 from foresight.evaluate.history import SEP
 
 FORECAST_COLUMNS = [

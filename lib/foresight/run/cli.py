@@ -1,4 +1,5 @@
-"""The `foresight` command: validate a pack, run the notebook suite, list runs, sweep a parameter grid."""
+"""The `foresight` command: validate a pack, run the notebook suite, list runs, sweep a parameter grid,
+show or clear the posterior cache."""
 
 from __future__ import annotations
 
@@ -242,6 +243,32 @@ def _sweep(args: argparse.Namespace) -> int:
     return {"complete": 0, "interrupted": 130}.get(rec["status"], 1)
 
 
+def _cache(args: argparse.Namespace) -> int:
+    """`foresight cache info` (where, how many entries, their size) and `foresight cache clear` (asks, or --yes)."""
+    from foresight.model import cache
+
+    found = cache.info()
+    if args.action == "info":
+        print("\n".join(found.lines()))
+        return 0
+    if not found.files:
+        print(f"the posterior cache is empty ({found.folder})")
+        return 0
+    what = f"{found.entries} entries ({found.bytes / 1e6:.1f} MB) from {found.folder}"
+    if not args.yes:
+        try:
+            answer = input(f"remove {what}? [y/N] ")
+        except EOFError:
+            answer = ""
+            print("\nno answer (not a terminal?): pass --yes to clear without asking")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return 1
+    removed = cache.clear(found.folder)
+    print(f"removed {removed} entries from {found.folder}; forecasts will sample again")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="foresight", description="Bayesian scenario forecasting from scenario packs.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -327,6 +354,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", action="store_true", help="also export each run's notebook as HTML")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
+
+    p = sub.add_parser(
+        "cache",
+        help="show or clear the posterior cache",
+        description="The posterior cache holds NUTS draws so the same model never samples twice. It lives in "
+        ".cache/foresight under the project root ($FORESIGHT_ROOT moves it with the runs), or in "
+        "$FORESIGHT_CACHE_DIR. Clearing it is always safe: forecasts sample again.",
+    )
+    p.add_argument("action", choices=["info", "clear"], help="info: where, how many entries, size; clear: remove them")
+    p.add_argument("--yes", "-y", action="store_true", help="clear without asking")
+    p.set_defaults(func=_cache)
 
     from foresight.run.cli_ingest import add_parsers as add_ingest_parsers
 

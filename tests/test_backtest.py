@@ -190,8 +190,8 @@ def test_scores_csv_is_replaced_whole_or_not_at_all(scores, tmp_path, monkeypatc
     path.parent.mkdir()
     path.write_text("old\n")
 
-    def broken(self, handle, **kwargs):
-        handle.write("question_id,as_of\nhalf")
+    def broken(self, target, **kwargs):
+        Path(target).write_text("question_id,as_of\nhalf")  # half a table reaches the disk, then it fails
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)

@@ -152,3 +152,29 @@ def test_a_stopped_run_leaves_no_process_and_a_true_record(signum, tmp_path, not
     # Only notebooks recorded complete contribute rows: the interrupted forecast wrote none.
     forecasts = pd.read_csv(folder / "forecasts.csv")
     assert forecasts.empty
+
+
+def test_a_worker_forked_after_the_notebook_checks_dies_with_its_parent(tmp_path):
+    """Plain papermill or JupyterLab: the first cell's check_params guards the workers the kernel forks."""
+    code = (
+        "import multiprocessing as mp, os, sys, time\n"
+        "from foresight.run.params import check_params\n"
+        "check_params(draws=200)\n"
+        "p = mp.get_context('fork').Process(target=time.sleep, args=(120,))\n"
+        "p.start()\n"
+        "print(p.pid, flush=True)\n"
+        "os._exit(0)\n"  # the parent vanishes without a word to its child, as a killed kernel does
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "lib"), os.environ.get("PYTHONPATH")]))}
+    out = tmp_path / "out"
+    with out.open("w") as fh:  # a file, not a pipe: a surviving child must not keep the test waiting
+        subprocess.run([sys.executable, "-c", code], stdout=fh, env=env, timeout=120, check=True)
+    child = int(out.read_text().split()[0])
+    started = start_time(child)
+    deadline = time.monotonic() + 5
+    while is_alive(child, started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = is_alive(child, started)
+    if alive:
+        os.kill(child, signal.SIGKILL)
+    assert not alive

@@ -126,6 +126,7 @@ def test_html_hides_code_and_embeds_the_figures(first_run):
 def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(first_run, runs_dir):
     _, first = first_run
     before = snapshot(first)
+    # A value the checks before the run cannot judge: the scenarios notebook finds no open question then.
     result = foresight_cli(
         "run",
         str(MINI),
@@ -134,29 +135,35 @@ def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(fir
         "--draws",
         str(DRAWS),
         "--param",
-        "lr_width_scale=0",
+        "scenarios.as_of=2030-01-01",
         "--runs-dir",
         str(runs_dir),
         "--no-progress",
     )
     assert result.returncode == 1
-    assert "FAILED forecast-deal-by-june: ParameterError: parameter 'lr_width_scale'" in result.stderr
-    folders = sorted(p for p in runs_dir.iterdir() if not p.name.startswith("."))
-    assert len(folders) == 2
-    second = next(p for p in folders if p != first)
+    assert "FAILED scenarios: ValueError: no question of pack mini is open on or after 2030-01-01" in result.stderr
+    found = sorted(p for p in runs_dir.iterdir() if not p.name.startswith("."))
+    assert len(found) == 2
+    second = next(p for p in found if p != first)
     record = read_json(second / "run.json")
-    assert record["status"] == "failed"
-    assert record["error"]["notebook"] == "forecast-deal-by-june"
-    assert record["error"]["ename"] == "ParameterError"
-    assert "parameter 'lr_width_scale': got 0 (int)" in record["error"]["evalue"]
+    assert record["status"] == "failed" and record["run_id"] == second.name
+    assert record["parameters"]["notebook_params"] == {"scenarios": {"as_of": "2030-01-01"}}
+    assert record["error"]["notebook"] == "scenarios"
+    assert record["error"]["ename"] == "ValueError"
     statuses = {nb["name"]: nb["status"] for nb in record["notebooks"]}
-    assert (statuses["evidence"], statuses["forecast-deal-by-june"], statuses["scenarios"]) == (
-        "ok",
-        "failed",
-        "failed",
-    )
-    assert (second / "forecast-deal-by-june.ipynb").is_file()  # the partial notebook, for reading the error
-    assert list(pd.read_csv(second / "forecasts.csv").columns[:3]) == ["question_id", "title", "family"]
+    assert statuses == {
+        "evidence": "ok",
+        "forecast-deal-by-june": "ok",
+        "scenarios": "failed",
+        "history-deal-by-june": "ok",
+        "backtest": "ok",
+    }
+    entry = next(nb for nb in record["notebooks"] if nb["name"] == "scenarios")
+    assert entry["parameters"]["as_of"] == "2030-01-01"
+    assert (second / "scenarios.ipynb").is_file()  # the partial notebook, for reading the error
+    forecasts = pd.read_csv(second / "forecasts.csv")
+    assert list(forecasts.columns[:3]) == ["question_id", "title", "family"]
+    assert forecasts["question_id"].tolist() == ["deal-by-june"]  # from the notebook that completed
     assert snapshot(first) == before
 
 

@@ -363,6 +363,9 @@ def main(argv: list[str] | None = None) -> int:
         # /dev/null so the interpreter's last flush cannot complain either (Python docs, "Note on SIGPIPE").
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:  # Ctrl-C before a run started (a started run records itself and returns)
+        print(f"foresight {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -409,3 +409,39 @@ def test_run_picks_up_history_and_backtest_and_writes_their_csvs(first_run):
     assert set(scores["question_id"]) == {"deal-by-june"} and scores["brier"].between(0, 1).all()
     for name in ("history-deal-by-june.html", "backtest.html"):
         assert "data:image/png;base64," in (folder / name).read_text(encoding="utf-8")
+
+
+def test_concurrent_runs_into_one_folder_each_get_their_own(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: folders.new_run_folder(tmp_path, "same"), range(8)))
+    assert len({run_id for run_id, _ in made}) == 8 and all(work.is_dir() for _, work in made)
+
+
+def test_the_lifecycle_follows_a_renamed_folder_in_its_record(tmp_path, monkeypatch):
+    """If the final name is taken at the last moment, run_id, run.json and index.html follow the new name
+    (the sweep used to keep the old id)."""
+    real = runner.finish_run_folder
+
+    def taken(work, runs_dir, run_id):
+        (runs_dir / run_id).mkdir()
+        (runs_dir / run_id / "other").write_text("another run's file")
+        return real(work, runs_dir, run_id)
+
+    monkeypatch.setattr(runner, "finish_run_folder", taken)
+    finished = []
+    plan = runner.RunPlan(
+        kind="sweep",
+        label="sweep-x",
+        record={"parameters": {}, "pack": None},
+        jobs=lambda work: [],
+        finish=lambda work, jobs, ok, record: finished.append(work),
+    )
+    outcome = runner.execute_run(plan, tmp_path)
+    assert outcome.status == "complete" and outcome.exit_code == 0
+    record = read_json(outcome.folder / "run.json")
+    assert record["run_id"] == outcome.folder.name != finished[0].name
+    assert record["owner"]["pid"] == os.getpid() and record["kind"] == "sweep"
+    assert f"Sweep {outcome.folder.name}</h1>" in (outcome.folder / "index.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([outcome.folder.name, record["run_id"][:-2]])

@@ -129,3 +129,13 @@ def test_usage_errors_exit_2():
     result = foresight("validate")
     assert result.returncode == 2
     assert "usage: foresight validate" in result.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`foresight validate PACK | head -1`: the pipe closes before the output is written."""
+    proc = subprocess.Popen([str(FORESIGHT), "validate", str(MINI)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the first line: every write meets a broken pipe
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert err == ""

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
-from foresight.run import runner
-from nbhelpers import DRAWS, MINI, foresight_cli, notebook_env, read_json, snapshot
+from foresight.run import folders, runner
+from nbhelpers import BIN, DRAWS, MINI, foresight_cli, notebook_env, read_json, snapshot
 from packtools import replace
 
 __all__ = ["notebook_env"]
@@ -123,6 +126,7 @@ def test_html_hides_code_and_embeds_the_figures(first_run):
 def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(first_run, runs_dir):
     _, first = first_run
     before = snapshot(first)
+    # A value the checks before the run cannot judge: the scenarios notebook finds no open question then.
     result = foresight_cli(
         "run",
         str(MINI),
@@ -131,29 +135,35 @@ def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(fir
         "--draws",
         str(DRAWS),
         "--param",
-        "lr_width_scale=0",
+        "scenarios.as_of=2030-01-01",
         "--runs-dir",
         str(runs_dir),
         "--no-progress",
     )
     assert result.returncode == 1
-    assert "FAILED forecast-deal-by-june: ParameterError: parameter 'lr_width_scale'" in result.stderr
-    folders = sorted(p for p in runs_dir.iterdir() if not p.name.startswith("."))
-    assert len(folders) == 2
-    second = next(p for p in folders if p != first)
+    assert "FAILED scenarios: ValueError: no question of pack mini is open on or after 2030-01-01" in result.stderr
+    found = sorted(p for p in runs_dir.iterdir() if not p.name.startswith("."))
+    assert len(found) == 2
+    second = next(p for p in found if p != first)
     record = read_json(second / "run.json")
-    assert record["status"] == "failed"
-    assert record["error"]["notebook"] == "forecast-deal-by-june"
-    assert record["error"]["ename"] == "ParameterError"
-    assert "parameter 'lr_width_scale': got 0 (int)" in record["error"]["evalue"]
+    assert record["status"] == "failed" and record["run_id"] == second.name
+    assert record["parameters"]["notebook_params"] == {"scenarios": {"as_of": "2030-01-01"}}
+    assert record["error"]["notebook"] == "scenarios"
+    assert record["error"]["ename"] == "ValueError"
     statuses = {nb["name"]: nb["status"] for nb in record["notebooks"]}
-    assert (statuses["evidence"], statuses["forecast-deal-by-june"], statuses["scenarios"]) == (
-        "ok",
-        "failed",
-        "failed",
-    )
-    assert (second / "forecast-deal-by-june.ipynb").is_file()  # the partial notebook, for reading the error
-    assert list(pd.read_csv(second / "forecasts.csv").columns[:3]) == ["question_id", "title", "family"]
+    assert statuses == {
+        "evidence": "ok",
+        "forecast-deal-by-june": "ok",
+        "scenarios": "failed",
+        "history-deal-by-june": "ok",
+        "backtest": "ok",
+    }
+    entry = next(nb for nb in record["notebooks"] if nb["name"] == "scenarios")
+    assert entry["parameters"]["as_of"] == "2030-01-01"
+    assert (second / "scenarios.ipynb").is_file()  # the partial notebook, for reading the error
+    forecasts = pd.read_csv(second / "forecasts.csv")
+    assert list(forecasts.columns[:3]) == ["question_id", "title", "family"]
+    assert forecasts["question_id"].tolist() == ["deal-by-june"]  # from the notebook that completed
     assert snapshot(first) == before
 
 
@@ -182,6 +192,8 @@ def test_invalid_pack_exits_2_with_the_validate_problems_and_makes_no_run(pack, 
         (["--draws", "10"], "parameter 'draws': got 10"),
         (["--param", "lr_width=2"], "--param lr_width: no notebook has this parameter"),
         (["--param", "question=x"], "--param question: is set by `foresight run` itself (use --question"),
+        (["--draws", "0"], "parameter 'draws': got 0"),
+        (["--param", "lr_width_scale=-1"], "--param lr_width_scale: parameter 'lr_width_scale': got -1 (int)"),
     ],
 )
 def test_bad_options_exit_2_before_any_notebook(args, words, tmp_path, notebook_env):
@@ -190,24 +202,181 @@ def test_bad_options_exit_2_before_any_notebook(args, words, tmp_path, notebook_
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--jobs", "0"], "--jobs: got 0; expected at least 1"),
+        (["--jobs", "-3"], "--jobs: got -3; expected at least 1"),
+        (["--param", "lr_width_scale=abc"], "--param lr_width_scale: parameter 'lr_width_scale': got 'abc'"),
+        (["--param", "learn_from_cases=maybe"], "--param learn_from_cases: parameter 'learn_from_cases'"),
+        (["--param", "overrides={nope: present}"], "--param overrides: parameter 'overrides'"),
+        (["--param", "forecast.lr_width_scale=0"], "--param forecast.lr_width_scale: parameter 'lr_width_scale'"),
+        (["--param", "history.extra_dates=1999-01-01"], "--param history.extra_dates: parameter 'extra_dates'"),
+        (["--param", "nope.seed=1"], "--param nope.seed: no notebook 'nope' in a run; notebooks: evidence, forecast"),
+        (["--param", "forecast.question=x"], "--param forecast.question: is set by `foresight run` itself"),
+        (["--param", "evidence.draws=5"], "--param evidence.draws: not a parameter of evidence"),
+        (["--param", "scenarios.as_of=2020-02-30"], "--param scenarios.as_of: parameter 'as_of'"),
+    ],
+)
+def test_bad_values_exit_2_before_any_kernel(args, words, tmp_path, capsys):
+    """The same checks in-process (each a subprocess would cost seconds of start-up)."""
+    from foresight.run import cli
+
+    assert cli.main(["run", str(MINI), *args, "--runs-dir", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_param_that_is_not_name_equals_value_is_a_usage_error(capsys):
+    from foresight.run import cli
+
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", str(MINI), "--param", "forecast.=1"])
+    assert stop.value.code == 2 and "expected NAME=VALUE or NOTEBOOK.NAME=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda t: (t / "f").write_text("x") and t / "f", "is a file, not a folder"),
+        (lambda t: (t / "f").write_text("x") and t / "f" / "runs", "cannot be created: "),
+    ],
+    ids=["a file", "under a file"],
+)
+def test_a_runs_dir_that_cannot_hold_runs_exits_2_in_one_line(make, words, tmp_path):
+    runs = make(tmp_path)
+    for command in ("run", "sweep"):
+        target = str(MINI) if command == "run" else str(tmp_path / "grid.yaml")
+        result = foresight_cli(command, target, "--runs-dir", str(runs))
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"foresight {command}: --runs-dir: {runs}")
+        assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_runs_dir_exits_2(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = foresight_cli("run", str(MINI), "--runs-dir", str(locked / "runs"))
+    assert result.returncode == 2 and "is not writable" in result.stderr
+
+
+def test_jobs_beyond_the_machine_are_capped_saying_why():
+    n, note = runner.worker_cap(10_000)
+    assert 1 <= n <= (os.cpu_count() or 1)
+    assert note.startswith(f"10000 notebooks at a time capped to {n} (") and "CPU(s)" in note
+    assert runner.worker_cap(1) == (1, None)
+
+
+def test_one_notebook_gets_its_own_value(tmp_path):
+    """--param NOTEBOOK.NAME=VALUE reaches that notebook's jobs only, over --param NAME=VALUE and --as-of."""
+    from foresight import load_pack
+    from foresight.run.notebooks import discover, jobs_for
+
+    options = runner.RunOptions(
+        pack=load_pack(MINI),
+        as_of="2020-02-01",
+        params={"lr_width_scale": 2.0},
+        notebook_params={"scenarios": {"as_of": "2020-03-01"}, "forecast": {"lr_width_scale": 0.5}},
+    )
+    notebooks = discover()
+    assert runner.check_values(options, notebooks) is None
+    jobs = {
+        j.name: j.parameters
+        for j in jobs_for(
+            notebooks, ["deal-by-june"], options.notebook_values(), tmp_path, options.values_by_notebook()
+        )
+    }
+    assert jobs["scenarios"]["as_of"] == "2020-03-01" and jobs["scenarios"]["lr_width_scale"] == 2.0
+    assert jobs["forecast-deal-by-june"]["as_of"] == "2020-02-01"
+    assert jobs["forecast-deal-by-june"]["lr_width_scale"] == 0.5
+    assert jobs["evidence"]["as_of"] == "2020-02-01"
+    assert options.record()["notebook_params"] == options.notebook_params
+
+
 # --- run folders, without kernels -----------------------------------------------------------
 
 
 def test_two_runs_in_the_same_second_get_different_folders(tmp_path):
-    ids = [runner.new_run_folder(tmp_path, "abcd1234")[0] for _ in range(3)]
+    ids = [folders.new_run_folder(tmp_path, "abcd1234")[0] for _ in range(3)]
     assert len(set(ids)) == 3
     assert all(not (tmp_path / i).exists() for i in ids)  # work folders are hidden until finished
-    final = runner.finish_run_folder(tmp_path / f".{ids[0]}{runner.INCOMPLETE}", tmp_path, ids[0])
+    final = folders.finish_run_folder(tmp_path / f".{ids[0]}{folders.INCOMPLETE}", tmp_path, ids[0])
     assert final == tmp_path / ids[0] and final.is_dir()
 
 
 def test_finishing_onto_a_taken_name_picks_a_new_one(tmp_path):
-    run_id, work = runner.new_run_folder(tmp_path, "x")
+    run_id, work = folders.new_run_folder(tmp_path, "x")
     (tmp_path / run_id).mkdir()
     (tmp_path / run_id / "run.json").write_text("{}")
-    final = runner.finish_run_folder(work, tmp_path, run_id)
+    final = folders.finish_run_folder(work, tmp_path, run_id)
     assert final != tmp_path / run_id and final.name.startswith(run_id)
     assert (tmp_path / run_id / "run.json").read_text() == "{}"
+
+
+def _record(folder, data) -> None:
+    folder.mkdir()
+    (folder / "run.json").write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        ("{not json", "unreadable: not valid JSON (Expecting property name enclosed in double quotes, line 1)"),
+        ("[1, 2]", "unreadable: expected a JSON object, got list"),
+        ({"status": "complete", "notebooks": 3}, "unreadable: field 'notebooks' is int"),
+        ({"status": "complete", "pack": "mini"}, "unreadable: field 'pack' is str"),
+        ({"status": 7}, "unreadable: field 'status' is int"),
+    ],
+)
+def test_a_bad_run_json_shows_as_unreadable_and_hides_no_other_run(data, reason, tmp_path):
+    _record(tmp_path / "20260101-000001-bad", data)
+    _record(tmp_path / "20260101-000002-good", {"kind": "run", "status": "complete", "pack": {"id": "mini"}})
+    frame = folders.list_runs(tmp_path)
+    assert frame["status"].tolist() == [reason, "complete"]
+    result = foresight_cli("runs", "--runs-dir", str(tmp_path))
+    assert result.returncode == 0 and reason in result.stdout and "Traceback" not in result.stderr
+
+
+def test_runs_dir_missing_or_a_file_says_so(tmp_path):
+    (tmp_path / "f").write_text("x")
+    for path, words in ((tmp_path / "nope", "no such folder"), (tmp_path / "f", "is a file, not a folder")):
+        result = foresight_cli("runs", "--runs-dir", str(path))
+        assert result.returncode == 2 and result.stderr == f"foresight runs: --runs-dir {path}: {words}\n"
+
+
+def test_an_unfinished_folder_is_running_while_its_owner_lives_and_abandoned_after(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    owner = folders.owner()
+    _record(tmp_path / ".20260101-000001-live.incomplete", {"status": "running", "owner": owner})
+    _record(tmp_path / ".20260101-000002-dead.incomplete", {"status": "running", "owner": {**owner, "pid": dead.pid}})
+    reused = {**owner, "process_start": (owner["process_start"] or 0) + 1}  # same pid, another process
+    _record(tmp_path / ".20260101-000003-reused.incomplete", {"status": "running", "owner": reused})
+    _record(tmp_path / ".20260101-000004-elsewhere.incomplete", {"status": "running", "owner": {**owner, "host": "x"}})
+    frame = folders.list_runs(tmp_path)
+    assert frame["status"].tolist() == ["running", "abandoned", "abandoned", "incomplete"]
+
+    declined = subprocess.run(
+        [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"],
+        input="n\n",
+        capture_output=True,
+        text=True,
+    )
+    assert declined.returncode == 0 and "nothing removed" in declined.stdout
+    assert len(list(tmp_path.iterdir())) == 4
+    agreed = subprocess.run(
+        [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"],
+        input="y\n",
+        capture_output=True,
+        text=True,
+    )
+    assert agreed.returncode == 0 and "removed 2 abandoned run folder(s)" in agreed.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".20260101-000001-live.incomplete",
+        ".20260101-000004-elsewhere.incomplete",
+    ]
 
 
 def test_runs_table_shows_incomplete_and_unreadable_folders(tmp_path):
@@ -220,7 +389,7 @@ def test_runs_table_shows_incomplete_and_unreadable_folders(tmp_path):
             {"kind": "run", "status": "complete", "pack": {"id": "mini"}, "notebooks": [{}], "tables": {"forecasts": 2}}
         )
     )
-    frame = runner.list_runs(tmp_path)
+    frame = folders.list_runs(tmp_path)
     assert frame["status"].tolist() == ["incomplete", "no run.json", "complete"]
     assert frame.loc[2, "forecasts"] == 2
 
@@ -240,3 +409,39 @@ def test_run_picks_up_history_and_backtest_and_writes_their_csvs(first_run):
     assert set(scores["question_id"]) == {"deal-by-june"} and scores["brier"].between(0, 1).all()
     for name in ("history-deal-by-june.html", "backtest.html"):
         assert "data:image/png;base64," in (folder / name).read_text(encoding="utf-8")
+
+
+def test_concurrent_runs_into_one_folder_each_get_their_own(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: folders.new_run_folder(tmp_path, "same"), range(8)))
+    assert len({run_id for run_id, _ in made}) == 8 and all(work.is_dir() for _, work in made)
+
+
+def test_the_lifecycle_follows_a_renamed_folder_in_its_record(tmp_path, monkeypatch):
+    """If the final name is taken at the last moment, run_id, run.json and index.html follow the new name
+    (the sweep used to keep the old id)."""
+    real = runner.finish_run_folder
+
+    def taken(work, runs_dir, run_id):
+        (runs_dir / run_id).mkdir()
+        (runs_dir / run_id / "other").write_text("another run's file")
+        return real(work, runs_dir, run_id)
+
+    monkeypatch.setattr(runner, "finish_run_folder", taken)
+    finished = []
+    plan = runner.RunPlan(
+        kind="sweep",
+        label="sweep-x",
+        record={"parameters": {}, "pack": None},
+        jobs=lambda work: [],
+        finish=lambda work, jobs, ok, record: finished.append(work),
+    )
+    outcome = runner.execute_run(plan, tmp_path)
+    assert outcome.status == "complete" and outcome.exit_code == 0
+    record = read_json(outcome.folder / "run.json")
+    assert record["run_id"] == outcome.folder.name != finished[0].name
+    assert record["owner"]["pid"] == os.getpid() and record["kind"] == "sweep"
+    assert f"Sweep {outcome.folder.name}</h1>" in (outcome.folder / "index.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([outcome.folder.name, record["run_id"][:-2]])

@@ -1,5 +1,10 @@
 """The `foresight` command: validate a pack, run the notebook suite, list runs, sweep a parameter grid,
-show or clear the posterior cache."""
+show or clear the posterior cache, compare runs, start a pack, ingest documents.
+
+One function per subcommand (``_validate``, ``_run``, ...) and one ``add_parser`` block each in
+:func:`build_parser`. Exit codes: 0 done, 1 a notebook failed, 2 invalid pack or option (nothing
+started), 128 + N stopped by signal N (130 for Ctrl-C).
+"""
 
 from __future__ import annotations
 
@@ -110,24 +115,82 @@ def _load_for_run(pack_arg: str | None):
         return None
 
 
-def _parse_param(text: str) -> tuple[str, object]:
-    """NAME=VALUE from --param, the value read as YAML (so 2.0 is a number, true a boolean)."""
+def _parse_param(text: str) -> tuple[str | None, str, object]:
+    """[NOTEBOOK.]NAME=VALUE from --param: (notebook or None for all, name, value read as YAML).
+
+    YAML makes 2.0 a number and true a boolean; a YAML date becomes ISO text, as the notebooks take dates.
+    """
+    import datetime as dt
+
     import yaml
 
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip().isidentifier():
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, e.g. lr_width_scale=2.0; got {text!r}")
+    target, sep, value = text.partition("=")
+    notebook, dot, name = target.strip().rpartition(".")
+    if not sep or not name.isidentifier() or (dot and not notebook.replace("-", "_").isidentifier()):
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=VALUE or NOTEBOOK.NAME=VALUE, e.g. lr_width_scale=2.0 or scenarios.as_of=2019-03-01; "
+            f"got {text!r}"
+        )
     try:
         parsed = yaml.safe_load(value) if value.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date-like text that is no date (2020-02-30)
         parsed = value
-    return name.strip(), parsed
+    if isinstance(parsed, (dt.date, dt.datetime)):
+        parsed = parsed.isoformat()
+    return (notebook or None), name, parsed
+
+
+NOT_PER_NOTEBOOK = ("pack", "question", "clip_to_window", "out_dir", "interactive")
+"""Parameters `foresight run` sets for every notebook itself, even with NOTEBOOK.NAME (as_of, draws, seed may differ)."""
+
+
+def _split_params(given: list[tuple[str | None, str, object]], notebooks: list) -> tuple[dict, dict, str | None]:
+    """--param values for all notebooks and per notebook, or a one-line problem naming the option."""
+    from foresight.run.notebooks import RUNNER_PARAMETERS
+
+    by_name = {nb.name: nb for nb in notebooks}
+    known = {name for nb in notebooks for name in nb.parameters} - set(RUNNER_PARAMETERS)
+    common: dict[str, object] = {}
+    own: dict[str, dict[str, object]] = {}
+    for target, name, value in given:
+        if target is None:
+            if name not in known:
+                why = (
+                    "is set by `foresight run` itself (False: a run's reports are static)"
+                    if name == "interactive"
+                    else "is set by `foresight run` itself (use --question, --as-of, --draws, --seed, or "
+                    "NOTEBOOK.NAME for one notebook)"
+                    if name in RUNNER_PARAMETERS
+                    else "no notebook has this parameter"
+                )
+                return {}, {}, f"--param {name}: {why}; parameters to give with --param: {', '.join(sorted(known))}"
+            common[name] = value
+            continue
+        nb = by_name.get(target)
+        if nb is None:
+            return {}, {}, f"--param {target}.{name}: no notebook '{target}' in a run; notebooks: {', '.join(by_name)}"
+        allowed = [p for p in nb.parameters if p not in NOT_PER_NOTEBOOK]
+        if name not in allowed:
+            why = "is set by `foresight run` itself" if name in NOT_PER_NOTEBOOK else f"not a parameter of {target}"
+            return {}, {}, f"--param {target}.{name}: {why}; parameters of {target}: {', '.join(allowed)}"
+        own.setdefault(target, {})[name] = value
+    return common, own, None
 
 
 def _run(args: argparse.Namespace) -> int:
+    from foresight.base import paths
     from foresight.run import params as P
-    from foresight.run.runner import RunOptions, run
+    from foresight.run.folders import RunsDirError, runs_dir_problem
+    from foresight.run.runner import RunOptions, check_values, run, worker_cap
 
+    if args.jobs is not None and args.jobs < 1:
+        print(f"foresight run: --jobs: got {args.jobs}; expected at least 1 notebook at a time", file=sys.stderr)
+        return EXIT_INVALID
+    runs_dir = Path(args.runs_dir).expanduser() if args.runs_dir else paths.runs_dir()
+    problem = runs_dir_problem(runs_dir)
+    if problem:
+        print(f"foresight run: --runs-dir: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     pack = _load_for_run(args.pack)
     if pack is None:
         return EXIT_INVALID
@@ -135,48 +198,56 @@ def _run(args: argparse.Namespace) -> int:
         for q in args.question or []:
             P.check_question(pack, q)
         as_of = P.check_date("as_of", args.as_of).isoformat() if args.as_of is not None else None
-        draws = P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws") if args.draws else None
+        draws = (
+            P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws")
+            if args.draws is not None
+            else None
+        )
         seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed") if args.seed is not None else None
     except P.ParameterError as exc:
         print(f"foresight run: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    from foresight.run.notebooks import RUNNER_PARAMETERS, discover
+    from foresight.run.notebooks import discover
 
-    known = {name for nb in discover() for name in nb.parameters} - set(RUNNER_PARAMETERS)
-    unknown = [name for name, _ in args.param or [] if name not in known]
-    if unknown:
-        name = unknown[0]
-        why = (
-            "is set by `foresight run` itself (False: a run's reports are static)"
-            if name == "interactive"
-            else "is set by `foresight run` itself (use --question, --as-of, --draws, --seed)"
-            if name in RUNNER_PARAMETERS
-            else "no notebook has this parameter"
-        )
-        print(
-            f"foresight run: --param {name}: {why}; parameters to give with --param: {', '.join(sorted(known))}",
-            file=sys.stderr,
-        )
+    notebooks = discover()
+    common, own, problem = _split_params(args.param or [], notebooks)
+    if problem:
+        print(f"foresight run: {problem}", file=sys.stderr)
         return EXIT_INVALID
+    workers, note = worker_cap(args.jobs if args.jobs is not None else min(os.cpu_count() or 1, 4))
     options = RunOptions(
         pack=pack,
         questions=list(dict.fromkeys(args.question)) if args.question else None,
         as_of=as_of,
         draws=draws,
         seed=seed,
-        params=dict(args.param or []),
-        runs_dir=Path(args.runs_dir) if args.runs_dir else None,
-        workers=args.jobs,
+        params=common,
+        notebook_params=own,
+        runs_dir=runs_dir,
+        workers=workers,
         progress=None if not args.no_progress else False,
     )
-    outcome = run(options)
+    problem = check_values(options, notebooks)
+    if problem:
+        print(f"foresight run: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    if note:
+        print(f"foresight run: note: {note}", file=sys.stderr)
+    try:
+        outcome = run(options)
+    except RunsDirError as exc:
+        print(f"foresight run: --runs-dir: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     rec = outcome.record
     print(f"{outcome.status}: {outcome.folder} ({rec['seconds']:.0f} s, {len(rec['notebooks'])} notebooks)")
     for nb in rec["notebooks"]:
         if nb["status"] == "failed":
             err = nb.get("error") or {}
             print(f"  FAILED {nb['name']}: {err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
-    not_run = [nb["name"] for nb in rec["notebooks"] if nb["status"] not in ("ok", "failed")]
+    cut = [nb["name"] for nb in rec["notebooks"] if nb["status"] == "interrupted"]
+    if cut:
+        print(f"  interrupted: {', '.join(cut)}", file=sys.stderr)
+    not_run = [nb["name"] for nb in rec["notebooks"] if nb["status"] == "not run"]
     if not_run:
         print(f"  {len(not_run)} notebook(s) not run", file=sys.stderr)
     bad = (rec.get("convergence") or {}).get("not_converged") or []
@@ -189,11 +260,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from foresight.run.runner import list_runs
+    from foresight.base import paths
+    from foresight.run import folders
 
-    frame = list_runs(Path(args.runs_dir) if args.runs_dir else None)
+    runs_dir = Path(args.runs_dir).expanduser() if args.runs_dir else paths.runs_dir()
+    if args.runs_dir and not runs_dir.is_dir():
+        what = "is a file, not a folder" if runs_dir.exists() else "no such folder"
+        print(f"foresight runs: --runs-dir {runs_dir}: {what}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.prune:
+        return _prune(runs_dir, args.yes)
+    frame = folders.list_runs(runs_dir)
     if frame.empty:
-        print("no runs yet (make one with `foresight run` or `make forecast`)")
+        print(f"no runs yet in {runs_dir} (make one with `foresight run` or `make forecast`)")
     else:
         print(frame.to_string(index=False))
     return 0
@@ -212,12 +291,45 @@ def _diff(args: argparse.Namespace) -> int:
         print(f"foresight diff: {exc}", file=sys.stderr)
         return EXIT_INVALID
     print(rundiff.diff_text(d))
+
+
+def _prune(runs_dir: Path, yes: bool) -> int:
+    """Remove abandoned run folders (their owner died on this host) after confirmation."""
+    from foresight.run import folders
+
+    found = folders.abandoned(runs_dir) if runs_dir.is_dir() else []
+    if not found:
+        print(f"no abandoned run folders in {runs_dir}")
+        return 0
+    for folder in found:
+        print(f"  abandoned: {folder}")
+    if not yes:
+        try:
+            answer = input(f"Remove these {len(found)} folder(s)? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed (give --yes to remove without asking)")
+            return 0
+    folders.remove(found)
+    print(f"removed {len(found)} abandoned run folder(s)")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from foresight.base import paths
+    from foresight.run.folders import RunsDirError, runs_dir_problem
+    from foresight.run.runner import worker_cap
     from foresight.run.sweep import GridError, load_grid, run_sweep
 
+    if args.jobs is not None and args.jobs < 1:
+        print(f"foresight sweep: --jobs: got {args.jobs}; expected at least 1 notebook at a time", file=sys.stderr)
+        return EXIT_INVALID
+    runs_dir = Path(args.runs_dir).expanduser() if args.runs_dir else paths.runs_dir()
+    problem = runs_dir_problem(runs_dir)
+    if problem:
+        print(f"foresight sweep: --runs-dir: {problem}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         grid = load_grid(args.grid)
     except GridError as exc:
@@ -225,22 +337,27 @@ def _sweep(args: argparse.Namespace) -> int:
             print(f"{exc.file}: {problem}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); the grid was not run.", file=sys.stderr)
         return EXIT_INVALID
-    folder, rec = run_sweep(
-        grid,
-        runs_dir=Path(args.runs_dir) if args.runs_dir else None,
-        workers=args.jobs,
-        html=args.html,
-        progress=None if not args.no_progress else False,
-    )
+    workers, note = worker_cap(args.jobs if args.jobs is not None else grid.workers)
+    if note:
+        print(f"foresight sweep: note: {note}", file=sys.stderr)
+    try:
+        outcome = run_sweep(
+            grid, runs_dir=runs_dir, workers=workers, html=args.html, progress=None if not args.no_progress else False
+        )
+    except RunsDirError as exc:
+        print(f"foresight sweep: --runs-dir: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    folder, rec = outcome.folder, outcome.record
     print(
         f"{rec['status']}: {folder} ({rec['seconds']:.0f} s, {len(grid.combinations)} runs of "
         f"{grid.notebook.path.name})"
     )
     if rec.get("error"):
         err = rec["error"]
-        print(f"  FAILED {err.get('notebook')}: {err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
+        where = f"{err['notebook']}: " if err.get("notebook") else ""
+        print(f"  FAILED {where}{err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
     print(f"  table: {folder / 'sweep.csv'}" + (f"  plot: {folder / rec['plot']}" if rec.get("plot") else ""))
-    return {"complete": 0, "interrupted": 130}.get(rec["status"], 1)
+    return outcome.exit_code
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -313,23 +430,25 @@ def build_parser() -> argparse.ArgumentParser:
         "-p",
         action="append",
         type=_parse_param,
-        metavar="NAME=VALUE",
-        help="any other notebook parameter, e.g. -p lr_width_scale=2 (given to notebooks that have it)",
+        metavar="[NOTEBOOK.]NAME=VALUE",
+        help="any other notebook parameter, e.g. -p lr_width_scale=2 (given to notebooks that have it), or "
+        "for one notebook only, e.g. -p scenarios.as_of=2019-03-01",
     )
     p.add_argument("--runs-dir", metavar="DIR", help="where run folders go (default: runs/ in the project)")
     p.add_argument(
         "--jobs",
         "-j",
         type=int,
-        default=min(os.cpu_count() or 1, 4),
         metavar="N",
-        help="notebooks at a time (default: the number of CPUs, at most 4)",
+        help="notebooks at a time (default: the number of CPUs, at most 4; capped by CPUs and free memory)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
     p = sub.add_parser("runs", help="list past runs and sweeps")
     p.add_argument("--runs-dir", metavar="DIR", help="where run folders are (default: runs/ in the project)")
+    p.add_argument("--prune", action="store_true", help="remove abandoned run folders (their process is gone)")
+    p.add_argument("--yes", "-y", action="store_true", help="with --prune: remove without asking")
     p.set_defaults(func=_runs)
 
     p = sub.add_parser("diff", help="compare two runs: which forecasts moved and what explains it")
@@ -374,7 +493,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader went away (`foresight validate PACK | head -1`): stop quietly. Point stdout at
+        # /dev/null so the interpreter's last flush cannot complain either (Python docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C before a run started (a started run records itself and returns)
+        print(f"foresight {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

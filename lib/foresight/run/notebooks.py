@@ -22,6 +22,7 @@ records it and goes on to the next notebook.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,18 +109,24 @@ class Job:
 
 
 def jobs_for(
-    notebooks: list[NotebookInfo], question_ids: list[str], values: Mapping[str, Any], out_root: Path
+    notebooks: list[NotebookInfo],
+    question_ids: list[str],
+    values: Mapping[str, Any],
+    out_root: Path,
+    by_notebook: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Job]:
     """Expand notebooks into jobs: once each, or once per question; inject only the parameters each defines.
 
+    ``by_notebook`` holds values for one notebook only (by name), over ``values``.
     Each job gets its own ``out_dir`` (``out_root/<job name>``) so its result
     files can be traced back to it.
     """
     jobs = []
     for nb in notebooks:
+        own = dict((by_notebook or {}).get(nb.name, {}))
         variants = [(f"{nb.name}-{q}", {"question": q}) for q in question_ids] if nb.per_question else [(nb.name, {})]
         for name, extra in variants:
-            offered = {**values, **extra, "out_dir": str(out_root / name)}
+            offered = {**values, **own, **extra, "out_dir": str(out_root / name)}
             jobs.append(Job(nb, name, {k: v for k, v in offered.items() if k in nb.parameters}))
     return jobs
 
@@ -169,11 +176,23 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
     return {"ename": type(exc).__name__, "evalue": _ANSI.sub("", str(exc)), "traceback": None}
 
 
-def execute(job: Job, folder: Path, *, html: bool = True, cwd: Path | None = None) -> JobResult:
-    """Run ``job`` with papermill into ``folder/<name>.ipynb`` (and ``.html``); never raises on notebook errors."""
+def execute(
+    job: Job, folder: Path, *, html: bool = True, cwd: Path | None = None, stop: threading.Event | None = None
+) -> JobResult:
+    """Run ``job`` with papermill into ``folder/<name>.ipynb`` (and ``.html``); never raises on notebook errors.
+
+    The kernel starts through :mod:`foresight.run.kernel`, so it and its workers
+    die with this process. ``stop`` set (the run is being stopped) means: do not
+    start (status ``not run``), and a notebook cut short is ``interrupted``, not ``failed``.
+    """
     import papermill
 
+    from foresight.run.kernel import GuardedKernelManager
+
     result = JobResult(job.name, job.notebook.path.name, dict(job.parameters))
+    if stop is not None and stop.is_set():
+        result.status = "not run"
+        return result
     output = Path(folder) / f"{job.name}.ipynb"
     start = time.perf_counter()
     try:
@@ -187,15 +206,16 @@ def execute(job: Job, folder: Path, *, html: bool = True, cwd: Path | None = Non
             log_output=False,
             execution_timeout=CELL_TIMEOUT,
             extra_arguments=KERNEL_ARGUMENTS,
+            kernel_manager_class=GuardedKernelManager,
         )
         result.status = "ok"
     except Exception as exc:  # a failed cell, a dead kernel, a missing kernel: all are a failed notebook
-        result.status = "failed"
+        result.status = "interrupted" if stop is not None and stop.is_set() else "failed"
         result.error = describe_error(exc)
     result.seconds = time.perf_counter() - start
     if output.is_file():
         result.output = output.name
-        if html:
+        if html and result.status != "interrupted":
             try:
                 result.html = export_html(output).name
             except Exception as exc:  # the notebook ran; a broken export is recorded, not fatal

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from foresight.base import paths
+from foresight.base.processes import guard_forked_children
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_of, parse_date
 from foresight.model.options import ModelOptions
@@ -207,7 +208,12 @@ def check_date(name: str, value: Any) -> dt.date:
 
 
 def check_pack(value: Any) -> tuple[Pack, Path]:
-    """Find and load the pack folder; a missing folder or an invalid pack stops with every problem listed."""
+    """Find and load the pack folder; a missing folder or an invalid pack stops with every problem listed.
+
+    An already loaded :class:`Pack` is taken as it is (the runner checks every
+    notebook's values against the pack it loaded once)."""
+    if isinstance(value, Pack):
+        return value, Path(value.dir)
     if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip()):
         raise ParameterError("pack", value, "expected the path of a scenario pack folder (text)")
     try:
@@ -303,6 +309,9 @@ def check_params(
     ``--as-of`` serves every question); without it such a date stops here.
     """
     given = {k: v for k, v in locals().items() if v is not UNSET}
+    # Every notebook calls this first: from here on, the sampler's chain workers forked in this kernel die
+    # with it, however the kernel was started (foresight run, plain papermill, JupyterLab).
+    guard_forked_children()
     notes: list[str] = []
     values: dict[str, Any] = {"given": given}
     loaded: Pack | None = None

@@ -3,13 +3,25 @@
 A run folder ``runs/<timestamp>-<hash of the parameters>/`` holds the executed
 notebooks, their HTML (code hidden), one CSV per result table
 (``forecasts.csv`` always), an ``index.html`` for readers, and ``run.json``:
-parameters, pack hash, package versions, timings and status.
+parameters, pack hash, package versions, timings, the owner process and the
+status of the run and of every notebook.
 
-Runs never overwrite each other and a reader never sees half a run: the run
-is built in a hidden ``.<id>.incomplete`` folder and renamed into place at the
-end, after ``run.json`` has been written atomically. A failed notebook does not
-stop the others; it marks the run ``failed`` with the failing cell's error in
-``run.json``, and the command exits non-zero. Earlier runs are never touched.
+One lifecycle, :func:`execute_run`, serves ``foresight run`` and ``foresight
+sweep`` alike: create the hidden ``.<id>.incomplete`` folder
+(:mod:`foresight.run.folders`), record the parameters and the owner, execute the
+notebooks (run.json is rewritten as each one finishes), record each notebook's
+true status (``ok``, ``failed``, ``interrupted`` or ``not run``), write the
+tables from notebooks recorded ``ok`` only, write the index, then rename the
+folder into place atomically (and correct ``run_id`` if the name had to change).
+
+A failed notebook does not stop the others; it marks the run ``failed`` with
+the failing cell's error in ``run.json`` and the command exits 1. Ctrl-C,
+``kill -TERM`` and a closed terminal (SIGHUP) stop the kernels at once
+(:func:`foresight.run.kernel.stop_all`) and the run is recorded ``interrupted``
+(exit 128 + the signal's number, e.g. 130 for Ctrl-C). ``kill -9`` cannot be
+caught: the kernels and their workers die with the runner (parent-death
+signals, see :mod:`foresight.run.kernel`) and the hidden folder stays behind,
+shown by ``foresight runs`` as ``abandoned``. Earlier runs are never touched.
 """
 
 from __future__ import annotations
@@ -17,12 +29,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
+import inspect
 import json
 import os
 import platform
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -33,12 +49,14 @@ import pandas as pd
 from foresight.base import paths
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
-from foresight.report import results, rundiff
+from foresight.report import results, rundiff, style
+from foresight.report.run_index import forecasts_html
+from foresight.run.folders import INCOMPLETE, RUN_FILE, finish_run_folder, new_run_folder, owner
 from foresight.run.notebooks import Job, JobResult, discover, execute, jobs_for
 
-RUN_FILE = "run.json"
+__all__ = ["INCOMPLETE", "RUN_FILE", "RunOptions", "RunOutcome", "RunPlan", "check_values", "execute_run", "run"]
+
 RESULTS_DIR = "results"
-INCOMPLETE = ".incomplete"
 VERSIONED = (
     "foresight",
     "pymc",
@@ -54,51 +72,16 @@ VERSIONED = (
     "ipykernel",
 )
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
-
-
-# --- run folders (shared with sweeps) ------------------------------------------------------
+KERNEL_MEMORY = 0.4e9
+"""Bytes one notebook's kernel takes while sampling (measured: about 0.4 GB), to cap --jobs by free memory."""
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+"""Signals that stop a run like Ctrl-C does (SIGINT already raises KeyboardInterrupt)."""
 
 
 def parameter_hash(parameters: Mapping[str, Any]) -> str:
     """A short, stable hash of a run's parameters (its folder name's suffix)."""
     text = json.dumps(parameters, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:8]
-
-
-def _free_name(runs_dir: Path, stem: str) -> str:
-    """``stem``, or ``stem-2``, ``stem-3``... whichever is not taken yet (by a run or a run in progress)."""
-    name, n = stem, 1
-    while (runs_dir / name).exists() or (runs_dir / f".{name}{INCOMPLETE}").exists():
-        n += 1
-        name = f"{stem}-{n}"
-    return name
-
-
-def new_run_folder(runs_dir: Path, label: str) -> tuple[str, Path]:
-    """A fresh hidden work folder for run ``<now>-<label>``; returns (run id, work folder)."""
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    while True:
-        run_id = _free_name(runs_dir, f"{stamp}-{label}")
-        work = runs_dir / f".{run_id}{INCOMPLETE}"
-        try:
-            work.mkdir()
-            return run_id, work
-        except FileExistsError:  # another process took the name between the check and the mkdir
-            continue
-
-
-def finish_run_folder(work: Path, runs_dir: Path, run_id: str) -> Path:
-    """Rename the work folder to its final name (a new suffix if, against the odds, that name was taken)."""
-    target = runs_dir / run_id
-    while True:
-        try:
-            os.rename(work, target)  # atomic; fails if target exists and is not empty
-            return target
-        except OSError:
-            if not target.exists():
-                raise
-            target = runs_dir / _free_name(runs_dir, run_id)
 
 
 def package_versions() -> dict[str, str]:
@@ -112,6 +95,39 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def free_memory() -> int | None:
+    """Bytes of memory available to new processes (Linux's MemAvailable), None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def worker_cap(requested: int) -> tuple[int, str | None]:
+    """``requested`` notebooks at a time, capped by the CPUs and by free memory; the note says why when capped.
+
+    More kernels than CPUs only slow each other down; more than memory allows
+    end in the out-of-memory killer.
+    """
+    cpus = os.cpu_count() or 1
+    memory = free_memory()
+    by_memory = max(1, int(memory // KERNEL_MEMORY)) if memory is not None else requested
+    n = max(1, min(requested, cpus, by_memory))
+    if n == requested:
+        return n, None
+    why = [f"{cpus} CPU(s)"]
+    if memory is not None:
+        why.append(f"{memory / 1e9:.1f} GB free memory at about {KERNEL_MEMORY / 1e9:.1f} GB per notebook")
+    return n, f"{requested} notebooks at a time capped to {n} ({', '.join(why)})"
+
+
+# --- executing jobs ------------------------------------------------------------------------
+
+
 def execute_jobs(
     jobs: Sequence[Job],
     folder: Path,
@@ -121,42 +137,241 @@ def execute_jobs(
     cwd: Path | None = None,
     progress: bool | None = None,
     desc: str = "notebooks",
-    on_done: Callable[[JobResult], None] | None = None,
-) -> list[JobResult]:
-    """Run ``jobs`` into ``folder`` (``workers`` at a time), with a tqdm progress bar; results in job order.
+    on_done: Callable[[int, JobResult], None] | None = None,
+) -> dict[int, JobResult]:
+    """Run ``jobs`` into ``folder`` (``workers`` at a time) with a progress bar; results by job index.
 
     Each job is its own papermill kernel process, so threads are enough to run
-    them in parallel. ``progress=None`` shows the bar only on a terminal.
+    them in parallel. On KeyboardInterrupt (Ctrl-C, or a stop signal turned
+    into one) nothing new starts, the running kernels and everything they forked
+    are stopped at once, ``on_done`` still gets the result of every job that
+    finished (``ok``, ``failed`` or ``interrupted``), and the exception goes on.
     """
     from tqdm.auto import tqdm
 
+    from foresight.run.kernel import stop_all
+
     out: dict[int, JobResult] = {}
+    stop = threading.Event()
     bar = tqdm(total=len(jobs), desc=desc, unit="nb", disable=None if progress is None else not progress)
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    try:
-        futures = {pool.submit(execute, job, folder, html=html, cwd=cwd): i for i, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            result = future.result()
-            out[futures[future]] = result
+    futures = {pool.submit(execute, job, folder, html=html, cwd=cwd, stop=stop): i for i, job in enumerate(jobs)}
+    pending = set(futures)
+
+    def collect(done) -> None:
+        for future in done:
+            if future.cancelled():
+                continue
+            i, result = futures[future], future.result()
+            if result.status == "not run":
+                continue
+            out[i] = result
             bar.set_postfix_str(f"{result.name}: {result.status} ({result.seconds:.0f} s)", refresh=False)
             bar.update()
             if on_done is not None:
-                on_done(result)
-    except BaseException:  # Ctrl-C: start nothing new; the running kernels get the same SIGINT and stop
-        pool.shutdown(wait=True, cancel_futures=True)
+                on_done(i, result)
+
+    try:
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            collect(done)
+    except BaseException:
+        stop.set()
+        for future in pending:
+            future.cancel()
+        while pending:  # a kernel may start between the flag and the stop: stop again until all threads are back
+            stop_all()
+            done, pending = wait(pending, timeout=0.5)
+            collect(done)
         raise
     finally:
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
-    return [out[i] for i in sorted(out)]
+    return out
 
 
 def first_error(job_results: Sequence[JobResult]) -> dict[str, Any] | None:
     """The first failed notebook's error, naming the notebook (what run.json shows as the run's error)."""
     for r in job_results:
-        if r.status != "ok":
+        if r.status == "failed":
             return {"notebook": r.name, **(r.error or {"ename": "Unknown", "evalue": "the notebook did not finish"})}
     return None
+
+
+# --- the run lifecycle (run and sweep) -------------------------------------------------------
+
+
+class RunStopped(KeyboardInterrupt):
+    """A stop signal other than Ctrl-C (SIGTERM, SIGHUP), handled like Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """While executing, SIGTERM and SIGHUP raise :class:`RunStopped` in the main thread (as SIGINT raises
+    KeyboardInterrupt), so the run stops its kernels and records itself instead of vanishing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise RunStopped(signum)
+
+    previous = {}
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            sig = getattr(signal, name)
+            previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """While the record is written and the folder renamed, a stop signal is noted, not obeyed (a few seconds)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    seen: list[int] = []
+    names = ("SIGINT", *STOP_SIGNALS)
+    previous = {}
+    for name in names:
+        if hasattr(signal, name):
+            sig = getattr(signal, name)
+            previous[sig] = signal.signal(sig, lambda signum, frame: seen.append(signum))
+    try:
+        yield seen
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+@dataclass
+class RunPlan:
+    """What one run or sweep executes, and what it adds to the folder at the end.
+
+    ``jobs`` builds the jobs once the work folder exists (each writes its
+    results under it); ``finish(work, jobs, results, record)`` writes the
+    kind's own tables from the notebooks recorded ``ok`` and adds to the record.
+    """
+
+    kind: str
+    label: str
+    record: dict[str, Any]
+    jobs: Callable[[Path], list[Job]]
+    finish: Callable[[Path, list[Job], list[JobResult], dict[str, Any]], None]
+    workers: int = 1
+    html: bool = True
+    cwd: Path | None = None
+    progress: bool | None = None
+    index_section: Callable[[Path, Path], str] | None = None
+
+
+@dataclass
+class RunOutcome:
+    """Where a run went and how it ended."""
+
+    folder: Path
+    record: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        return self.record["status"]
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == "interrupted":
+            return 128 + int((self.record.get("error") or {}).get("signal_number") or signal.SIGINT)
+        return EXIT_OK if self.status == "complete" else EXIT_FAILED
+
+
+def _pending(job: Job) -> dict[str, Any]:
+    return {"name": job.name, "notebook": job.notebook.path.name, "parameters": job.parameters, "status": "pending"}
+
+
+def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
+    """The one lifecycle of a run or sweep; see the module docstring. RunsDirError when ``runs_dir`` is unusable."""
+    run_id, work = new_run_folder(runs_dir, plan.label)
+    jobs = plan.jobs(work)
+    started = time.perf_counter()
+    record: dict[str, Any] = {
+        "run_id": run_id,
+        "kind": plan.kind,
+        "status": "running",
+        "started": _now(),
+        "finished": None,
+        "seconds": None,
+        "owner": owner(),
+        **plan.record,
+        "versions": package_versions(),
+        "workers": plan.workers,
+        "notebooks": [_pending(j) for j in jobs],
+        "error": None,
+    }
+    results.write_json_atomic(work / RUN_FILE, record)
+    done: dict[int, JobResult] = {}
+
+    def on_done(i: int, result: JobResult) -> None:
+        done[i] = result
+        record["notebooks"][i] = result.as_dict()
+        results.write_json_atomic(work / RUN_FILE, record)
+
+    stopped: KeyboardInterrupt | None = None
+    try:
+        with _stop_signals():
+            execute_jobs(
+                jobs,
+                work,
+                workers=plan.workers,
+                html=plan.html,
+                cwd=plan.cwd,
+                progress=plan.progress,
+                desc=f"foresight {plan.kind} {run_id}",
+                on_done=on_done,
+            )
+    except KeyboardInterrupt as exc:
+        stopped = exc
+    with _signals_deferred():
+        for i, entry in enumerate(record["notebooks"]):
+            if i not in done:
+                entry["status"] = "not run"
+        job_results = [done[i] for i in sorted(done)]
+        if stopped is not None:
+            signum = getattr(stopped, "signum", signal.SIGINT)
+            record["status"] = "interrupted"
+            record["error"] = {
+                "ename": "KeyboardInterrupt" if signum == signal.SIGINT else "Stopped",
+                "evalue": f"the run was stopped by {signal.Signals(signum).name}",
+                "signal_number": int(signum),
+            }
+        elif all(r.status == "ok" for r in job_results) and len(job_results) == len(jobs):
+            record["status"] = "complete"
+        else:
+            record["status"] = "failed"
+            record["error"] = first_error(job_results)
+        ok = [r for r in job_results if r.status == "ok"]
+        plan.finish(work, jobs, ok, record)
+        record["finished"] = _now()
+        record["seconds"] = round(time.perf_counter() - started, 2)
+        extra = plan.index_section(runs_dir, work) if plan.index_section is not None else ""
+        write_index(work, record, extra)
+        results.write_json_atomic(work / RUN_FILE, record)
+        folder = finish_run_folder(work, runs_dir, run_id)
+        if folder.name != run_id:  # the name was taken meanwhile: the record and index follow the folder
+            record["run_id"] = folder.name
+            write_index(folder, record, extra)
+            results.write_json_atomic(folder / RUN_FILE, record)
+    return RunOutcome(folder, record)
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -164,7 +379,12 @@ def first_error(job_results: Sequence[JobResult]) -> dict[str, Any] | None:
 
 @dataclass
 class RunOptions:
-    """What `foresight run` was asked to do (already checked by the command)."""
+    """What `foresight run` was asked to do (already checked by the command).
+
+    ``params`` go to every notebook that has them; ``notebook_params`` maps a
+    notebook's name to values for that notebook only (they win over ``params``
+    and the run's own ``as_of``/``draws``/``seed``).
+    """
 
     pack: Pack
     questions: list[str] | None = None
@@ -172,6 +392,7 @@ class RunOptions:
     draws: int | None = None
     seed: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    notebook_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs_dir: Path | None = None
     notebooks_dir: Path | None = None
     workers: int = 1
@@ -191,9 +412,16 @@ class RunOptions:
             values["seed"] = self.seed
         return values
 
+    def values_by_notebook(self) -> dict[str, dict[str, Any]]:
+        """Values for named notebooks only; a notebook's own ``as_of`` is moved into each question's window too."""
+        out = {}
+        for name, values in self.notebook_params.items():
+            out[name] = {**values, **({"clip_to_window": True} if "as_of" in values else {})}
+        return out
+
     def record(self) -> dict[str, Any]:
         """The parameters as run.json keeps them (and as the folder's hash covers them)."""
-        return {
+        out = {
             "pack": paths.relative_to_root(Path(self.pack.dir)),
             "pack_hash": self.pack.content_hash,
             "questions": self.questions or list(self.pack.questions),
@@ -202,22 +430,33 @@ class RunOptions:
             "seed": self.seed,
             "params": self.params,
         }
+        if self.notebook_params:
+            out["notebook_params"] = self.notebook_params
+        return out
 
 
-@dataclass
-class RunOutcome:
-    """Where a run went and how it ended."""
+def check_values(options: RunOptions, notebooks: Sequence[Any]) -> str | None:
+    """Every job's values through :func:`~foresight.run.params.check_params`, as each notebook's first cell
+    will check them, before any kernel starts; the first problem names the option that gave the value."""
+    from foresight.run.params import ParameterError, check_params
 
-    folder: Path
-    record: dict[str, Any]
-
-    @property
-    def status(self) -> str:
-        return self.record["status"]
-
-    @property
-    def exit_code(self) -> int:
-        return {"complete": EXIT_OK, "interrupted": EXIT_INTERRUPTED}.get(self.status, EXIT_FAILED)
+    accepted = set(inspect.signature(check_params).parameters) - {"pack", "out_dir"}
+    questions = options.questions or list(options.pack.questions)
+    own = options.values_by_notebook()
+    for job in jobs_for(list(notebooks), questions, options.notebook_values(), Path(RESULTS_DIR), own):
+        values = {k: v for k, v in job.parameters.items() if k in accepted}
+        try:
+            check_params(pack=options.pack, **values)
+        except ParameterError as exc:
+            nb = job.notebook.name
+            if exc.name in options.notebook_params.get(nb, {}):
+                option = f"--param {nb}.{exc.name}"
+            elif exc.name in options.params:
+                option = f"--param {exc.name}"
+            else:
+                option = f"--{exc.name.replace('_', '-')}"
+            return f"{option}: {exc} (checked for notebook {job.name})"
+    return None
 
 
 def run(options: RunOptions) -> RunOutcome:
@@ -225,78 +464,57 @@ def run(options: RunOptions) -> RunOutcome:
     runs_dir = Path(options.runs_dir) if options.runs_dir is not None else paths.runs_dir()
     notebooks = discover(options.notebooks_dir)
     parameters = options.record()
-    run_id, work = new_run_folder(runs_dir, parameter_hash(parameters))
-    jobs = jobs_for(notebooks, parameters["questions"], options.notebook_values(), work / RESULTS_DIR)
-    started = time.perf_counter()
-    record: dict[str, Any] = {
-        "run_id": run_id,
-        "kind": "run",
-        "status": "running",
-        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "finished": None,
-        "seconds": None,
-        "parameters": parameters,
-        "pack": {
-            "id": options.pack.meta.id,
-            "title": options.pack.meta.title,
-            "path": str(Path(options.pack.dir).resolve()),
-            "content_hash": options.pack.content_hash,
+    pack = options.pack
+
+    def make_jobs(work: Path) -> list[Job]:
+        return jobs_for(
+            notebooks,
+            parameters["questions"],
+            options.notebook_values(),
+            work / RESULTS_DIR,
+            options.values_by_notebook(),
+        )
+
+    def finish(work: Path, jobs: list[Job], ok: list[JobResult], record: dict[str, Any]) -> None:
+        record["tables"] = write_tables(work, [r.name for r in ok], pack)
+        record["convergence"] = convergence(work)
+        record["pack"]["files"] = write_snapshot(pack, work)  # lets `foresight diff` name changed records
+
+    plan = RunPlan(
+        kind="run",
+        label=parameter_hash(parameters),
+        record={
+            "parameters": parameters,
+            "pack": {
+                "id": pack.meta.id,
+                "title": pack.meta.title,
+                "path": str(Path(pack.dir).resolve()),
+                "content_hash": pack.content_hash,
+            },
+            "cache_dir": str(paths.cache_dir()),
         },
-        "versions": package_versions(),
-        "cache_dir": os.environ.get("FORESIGHT_CACHE_DIR") or "default (.cache/foresight in the project)",
-        "notebooks": [
-            {"name": j.name, "notebook": j.notebook.path.name, "parameters": j.parameters, "status": "pending"}
-            for j in jobs
-        ],
-        "error": None,
-    }
-    record["pack"]["files"] = write_snapshot(options.pack, work)  # lets `foresight diff` name changed records
-    results.write_json_atomic(work / RUN_FILE, record)
-    done: dict[str, JobResult] = {}
-    try:
-        execute_jobs(
-            jobs,
-            work,
-            workers=options.workers,
-            html=options.html,
-            cwd=options.notebooks_dir or paths.notebooks_dir(),
-            progress=options.progress,
-            desc=f"foresight run {run_id}",
-            on_done=lambda r: done.__setitem__(r.name, r),
-        )
-        record["status"] = "complete" if all(r.status == "ok" for r in done.values()) else "failed"
-    except KeyboardInterrupt:
-        record["status"] = "interrupted"
-    job_results = [done[j.name] for j in jobs if j.name in done]
-    record["notebooks"] = [
-        done[j.name].as_dict() if j.name in done else {**entry, "status": "not run"}
-        for j, entry in zip(jobs, record["notebooks"])
-    ]
-    record["error"] = (
-        first_error(job_results)
-        if record["status"] == "failed"
-        else (
-            {"ename": "KeyboardInterrupt", "evalue": "the run was interrupted"}
-            if record["status"] == "interrupted"
-            else None
-        )
+        jobs=make_jobs,
+        finish=finish,
+        index_section=comparison_section,
+        workers=options.workers,
+        html=options.html,
+        cwd=options.notebooks_dir or paths.notebooks_dir(),
+        progress=options.progress,
     )
-    record["tables"] = write_tables(work, options.pack)
-    record["convergence"] = convergence(work)
-    record["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    record["seconds"] = round(time.perf_counter() - started, 2)
-    write_index(work, record, comparison=comparison_section(runs_dir, work))
-    results.write_json_atomic(work / RUN_FILE, record)
-    folder = finish_run_folder(work, runs_dir, run_id)
-    if folder.name != run_id:
-        record["run_id"] = folder.name
-        results.write_json_atomic(folder / RUN_FILE, record)
-    return RunOutcome(folder, record)
+    return execute_run(plan, runs_dir)
 
 
-def write_tables(folder: Path, pack: Pack | None = None) -> dict[str, int]:
-    """One ``<table>.csv`` per table name found in the result files; ``forecasts.csv`` always (maybe empty)."""
-    found = results.tables(folder / RESULTS_DIR) if (folder / RESULTS_DIR).is_dir() else {}
+def write_tables(folder: Path, names: Sequence[str] | None = None, pack: Pack | None = None) -> dict[str, int]:
+    """One ``<table>.csv`` per table name in the result files of notebooks ``names`` (default: all);
+    ``forecasts.csv`` always (maybe empty). A notebook not recorded ``ok`` contributes no rows."""
+    root = folder / RESULTS_DIR
+    found: dict[str, pd.DataFrame] = {}
+    sources = [root / n for n in names] if names is not None else [root]
+    for source in sources:
+        if not source.is_dir():
+            continue
+        for table, frame in results.tables(source).items():
+            found[table] = frame if table not in found else pd.concat([found[table], frame], ignore_index=True)
     forecasts = found.get("forecasts", pd.DataFrame(columns=results.FORECAST_COLUMNS))
     if pack is not None and not forecasts.empty:
         order = {q: i for i, q in enumerate(pack.questions)}
@@ -329,76 +547,34 @@ def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -
     """``index.html``: the run at a glance for readers, linking every notebook's HTML report;
     ``comparison`` is an HTML section comparing it with an earlier run (see :mod:`foresight.report.rundiff`)."""
     status = record["status"]
-    colour = "#2e8b57" if status == "complete" else "#c0392b"
+    colour = style.YES if status == "complete" else style.NO
     items = []
     for nb in record["notebooks"]:
         link = nb.get("html") or nb.get("output")
         name = html.escape(nb["name"])
         label = f'<a href="{html.escape(link)}">{name}</a>' if link else name
         items.append(f"<li>{label} — {html.escape(str(nb.get('status')))} ({nb.get('seconds', 0)} s)</li>")
-    table = ""
-    path = folder / "forecasts.csv"
-    if path.is_file():
-        frame = pd.read_csv(path)
-        if not frame.empty:
-            cols = [
-                c
-                for c in ("question_id", "as_of", "mean", "p05", "p95", "base_rate_mean", "resolution", "converged")
-                if c in frame
-            ]
-            table = frame[cols].round(3).to_html(index=False, border=0)
+    table = forecasts_html(folder)
     error = ""
     if record.get("error"):
         err = record["error"]
+        where = f"{err['notebook']}: " if err.get("notebook") else ""
         error = (
-            f"<pre style='background:#fdecea;padding:8px'>{html.escape(str(err.get('notebook', '')))}: "
+            f"<pre style='background:#fdecea;padding:8px'>{html.escape(where)}"
             f"{html.escape(str(err.get('ename')))}: {html.escape(str(err.get('evalue')))}</pre>"
         )
+    pack = record.get("pack") or {}
+    about = (
+        f"Pack <b>{html.escape(str(pack.get('id')))}</b> (hash {html.escape(str(pack.get('content_hash')))}), "
+        if pack
+        else ""
+    )
+    kind = "Sweep" if record.get("kind") == "sweep" else "Run"
     body = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(record["run_id"])}</title>
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} td,th{{padding:2px 8px;text-align:right}}</style>
-</head><body><h1>Run {html.escape(record["run_id"])}</h1>
-<p>Pack <b>{html.escape(record["pack"]["id"])}</b> (hash {html.escape(record["pack"]["content_hash"])}),
-started {html.escape(str(record["started"]))}, status <b style="color:{colour}">{html.escape(status)}</b>.</p>
+</head><body><h1>{kind} {html.escape(record["run_id"])}</h1>
+<p>{about}started {html.escape(str(record["started"]))}, status <b style="color:{colour}">{html.escape(status)}</b>.</p>
 {error}<h2>Reports</h2><ul>{"".join(items)}</ul><h2>Forecasts</h2>{table or "<p>none</p>"}
 {comparison}
 <p>Parameters, versions and timings: <a href="{RUN_FILE}">{RUN_FILE}</a>.</p></body></html>"""
     (folder / "index.html").write_text(body, encoding="utf-8")
-
-
-# --- past runs ------------------------------------------------------------------------------
-
-
-def list_runs(runs_dir: Path | None = None) -> pd.DataFrame:
-    """Past runs (and sweeps) under ``runs_dir``, oldest first; unfinished work folders show as ``incomplete``."""
-    runs_dir = Path(runs_dir) if runs_dir is not None else paths.runs_dir()
-    rows = []
-    if runs_dir.is_dir():
-        for folder in sorted(runs_dir.iterdir()):
-            if not folder.is_dir():
-                continue
-            if folder.name.startswith("."):
-                if folder.name.endswith(INCOMPLETE):
-                    rows.append({"run": folder.name[1 : -len(INCOMPLETE)], "kind": "?", "status": "incomplete"})
-                continue
-            try:
-                rec = json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                rows.append({"run": folder.name, "kind": "?", "status": "no run.json"})
-                continue
-            conv = rec.get("convergence") or {}
-            rows.append(
-                {
-                    "run": folder.name,
-                    "kind": rec.get("kind", "run"),
-                    "status": rec.get("status"),
-                    "started": (rec.get("started") or "")[:19].replace("T", " "),
-                    "seconds": rec.get("seconds"),
-                    "pack": (rec.get("pack") or {}).get("id", ""),
-                    "notebooks": len(rec.get("notebooks") or []),
-                    "forecasts": (rec.get("tables") or {}).get("forecasts", (rec.get("tables") or {}).get("sweep", "")),
-                    "not converged": len(conv.get("not_converged") or []),
-                }
-            )
-    columns = ["run", "kind", "status", "started", "seconds", "pack", "notebooks", "forecasts", "not converged"]
-    frame = pd.DataFrame(rows, columns=columns).astype(object)
-    return frame.where(frame.notna(), "")

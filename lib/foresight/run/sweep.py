@@ -30,7 +30,6 @@ import ast
 import datetime as dt
 import itertools
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,18 +40,9 @@ import yaml
 
 from foresight.base import paths
 from foresight.report import results
-from foresight.run.notebooks import Job, NotebookInfo, find
+from foresight.run.notebooks import Job, JobResult, NotebookInfo, find
 from foresight.run.params import ParameterError, check_params
-from foresight.run.runner import (
-    RESULTS_DIR,
-    RUN_FILE,
-    execute_jobs,
-    finish_run_folder,
-    first_error,
-    new_run_folder,
-    package_versions,
-    parameter_hash,
-)
+from foresight.run.runner import RESULTS_DIR, RunOutcome, RunPlan, execute_run, parameter_hash
 
 KEYS = ("notebook", "parameters", "grid", "rows", "workers", "title")
 MAX_COMBINATIONS = 500
@@ -246,8 +236,8 @@ def run_sweep(
     workers: int | None = None,
     html: bool = False,
     progress: bool | None = None,
-) -> tuple[Path, dict[str, Any]]:
-    """Run every combination into a new sweep folder; returns (folder, run record)."""
+) -> RunOutcome:
+    """Run every combination into a new sweep folder through the run lifecycle (:func:`execute_run`)."""
     runs_dir = Path(runs_dir) if runs_dir is not None else paths.runs_dir()
     parameters = {
         "grid_file": str(grid.file.resolve()),
@@ -255,63 +245,45 @@ def run_sweep(
         "fixed": grid.fixed,
         "combinations": grid.combinations,
     }
-    run_id, work = new_run_folder(runs_dir, f"sweep-{parameter_hash(parameters)}")
-    jobs = []
-    for i, combo in enumerate(grid.combinations, start=1):
-        name = f"{grid.notebook.name}-{i:03d}"
-        values = {**grid.fixed, **combo, "out_dir": str(work / RESULTS_DIR / name)}
-        if "interactive" in grid.notebook.parameters:
-            values.setdefault("interactive", False)  # papermill runs have no live kernel: static tables
-        jobs.append(Job(grid.notebook, name, values))
-    n_workers = workers or grid.workers
-    started = time.perf_counter()
-    record: dict[str, Any] = {
-        "run_id": run_id,
-        "kind": "sweep",
-        "status": "running",
-        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "parameters": parameters,
-        "swept": grid.swept,
-        "workers": n_workers,
-        "title": grid.title,
-        "versions": package_versions(),
-        "notebooks": [],
-        "error": None,
-    }
-    pack_value = grid.fixed.get("pack", _defaults(grid.notebook).get("pack"))
-    record["pack"] = _pack_record(pack_value)
-    results.write_json_atomic(work / RUN_FILE, record)
-    done: dict[str, Any] = {}
-    try:
-        execute_jobs(
-            jobs,
-            work,
-            workers=n_workers,
-            html=html,
-            cwd=paths.notebooks_dir(),
-            progress=progress,
-            desc=f"foresight sweep {run_id}",
-            on_done=lambda r: done.__setitem__(r.name, r),
-        )
-        record["status"] = "complete" if all(r.status == "ok" for r in done.values()) else "failed"
-    except KeyboardInterrupt:
-        record["status"] = "interrupted"
-    job_results = [done[j.name] for j in jobs if j.name in done]
-    record["notebooks"] = [r.as_dict() for r in job_results]
-    record["error"] = first_error(job_results) if record["status"] == "failed" else None
-    frame = sweep_table(work, jobs, job_results, grid.swept)
-    frame.to_csv(work / "sweep.csv", index=False)
-    record["tables"] = {"sweep": len(frame)}
-    if frame["mean"].notna().any():
-        from foresight.report.plots import sweep_plot
 
-        sweep_plot(frame, grid.swept, grid.title).savefig(work / "sweep.png", dpi=100)
-        record["plot"] = "sweep.png"
-    record["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-    record["seconds"] = round(time.perf_counter() - started, 2)
-    results.write_json_atomic(work / RUN_FILE, record)
-    folder = finish_run_folder(work, runs_dir, run_id)
-    return folder, record
+    def make_jobs(work: Path) -> list[Job]:
+        jobs = []
+        for i, combo in enumerate(grid.combinations, start=1):
+            name = f"{grid.notebook.name}-{i:03d}"
+            values = {**grid.fixed, **combo, "out_dir": str(work / RESULTS_DIR / name)}
+            if "interactive" in grid.notebook.parameters:
+                values.setdefault("interactive", False)  # papermill runs have no live kernel: static tables
+            jobs.append(Job(grid.notebook, name, values))
+        return jobs
+
+    def finish(work: Path, jobs: list[Job], ok: list[JobResult], record: dict[str, Any]) -> None:
+        statuses = {nb["name"]: nb for nb in record["notebooks"]}
+        frame = sweep_table(work, jobs, statuses, {r.name for r in ok}, grid.swept)
+        frame.to_csv(work / "sweep.csv", index=False)
+        record["tables"] = {"sweep": len(frame)}
+        if frame["mean"].notna().any():
+            from foresight.report.plots import sweep_plot
+
+            sweep_plot(frame, grid.swept, grid.title).savefig(work / "sweep.png", dpi=100)
+            record["plot"] = "sweep.png"
+
+    plan = RunPlan(
+        kind="sweep",
+        label=f"sweep-{parameter_hash(parameters)}",
+        record={
+            "parameters": parameters,
+            "swept": grid.swept,
+            "title": grid.title,
+            "pack": _pack_record(grid.fixed.get("pack", _defaults(grid.notebook).get("pack"))),
+        },
+        jobs=make_jobs,
+        finish=finish,
+        workers=workers or grid.workers,
+        html=html,
+        cwd=paths.notebooks_dir(),
+        progress=progress,
+    )
+    return execute_run(plan, runs_dir)
 
 
 def _pack_record(value: Any) -> dict[str, Any] | None:
@@ -324,20 +296,24 @@ def _pack_record(value: Any) -> dict[str, Any] | None:
         return None
 
 
-def sweep_table(folder: Path, jobs: list[Job], job_results: list, swept: list[str]) -> pd.DataFrame:
-    """One row per result row of each run: run name, status, swept values, then the forecast columns."""
-    by_name = {r.name: r for r in job_results}
+def sweep_table(
+    folder: Path, jobs: list[Job], entries: Mapping[str, Mapping[str, Any]], ok: set[str], swept: list[str]
+) -> pd.DataFrame:
+    """One row per result row of each run: run name, status, swept values, then the forecast columns.
+
+    ``entries`` are the notebooks as run.json records them; only runs in ``ok``
+    contribute result rows, the others one row with their status and error.
+    """
     rows = []
     for job in jobs:
-        result = by_name.get(job.name)
-        base = {"run": job.name, "status": result.status if result else "not run"}
+        entry = entries.get(job.name) or {}
+        base = {"run": job.name, "status": entry.get("status", "not run")}
         base.update({name: job.parameters.get(name) for name in swept})
-        found = (
-            results.read_results(folder / RESULTS_DIR / job.name) if (folder / RESULTS_DIR / job.name).is_dir() else []
-        )
+        source = folder / RESULTS_DIR / job.name
+        found = results.read_results(source) if job.name in ok and source.is_dir() else []
         items = [row for res in found for row in res["rows"]]
         if not items:
-            error = (result.error or {}) if result else {}
+            error = entry.get("error") or {}
             rows.append({**base, "error": f"{error.get('ename', '')}: {error.get('evalue', '')}".strip(": ")})
             continue
         for item in items:

@@ -269,15 +269,8 @@ class _Lines:
 
 
 def _classes_of(pack: Pack, q: Question) -> list[ReferenceClass]:
-    """The classes a question draws on: its ``reference_classes`` list if the pack has one, else its one class."""
-    listed = getattr(q, "reference_classes", None) or []
-    ids = [getattr(item, "id", None) for item in listed]
-    if any(ids):
-        return [pack.reference_classes[i] for i in ids if i in pack.reference_classes]
-    try:
-        return [pack.reference_class_for(q)]
-    except (StopIteration, LookupError, ValueError):  # a question with no class (e.g. an analyst prior only)
-        return []
+    """The classes a question draws on (see :meth:`Pack.classes_for`)."""
+    return pack.classes_for(q)
 
 
 def _users(pack: Pack) -> dict[str, list[Question]]:

@@ -73,6 +73,14 @@ class Pack:
                 return rc
         return next((rc for rc in self.reference_classes.values() if question.family in rc.serves), None)
 
+    def classes_for(self, question: Question) -> list[ReferenceClass]:
+        """Every class a question draws on: its ``reference_classes`` list when it has one (empty: none),
+        else the one class of the old rule, if any (a question may rest on a prior or an event log alone)."""
+        if question.reference_classes is not None:
+            return [self.reference_classes[use.id] for use in question.reference_classes]
+        rc = self.implicit_class_for(question)
+        return [] if rc is None else [rc]
+
     def reference_class_for(self, question: Question) -> ReferenceClass:
         """The class named by the question, else the one serving its id, else its family (validated unique)."""
         if question.reference_class is not None:

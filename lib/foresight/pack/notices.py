@@ -120,7 +120,7 @@ def orphans(pack: Pack) -> Iterable[PackWarning]:
                 f"family '{family}' has no question",
                 "empty-family",
             )
-    used_classes = {pack.reference_class_for(q).id for q in questions}
+    used_classes = {rc.id for q in questions for rc in pack.classes_for(q)}
     for index, rc in enumerate(pack.reference_classes.values()):
         if rc.id not in used_classes:
             yield warning_at(

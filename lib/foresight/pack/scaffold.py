@@ -25,6 +25,9 @@ PACK_FILES = (
     "indicators.yaml",
     "evidence.yaml",
     "links.yaml",
+    "timeline.yaml",
+    "external_forecasts.yaml",
+    "event_logs.yaml",
     "README.md",
 )
 
@@ -91,11 +94,18 @@ default_as_of: 2025-02-01    # optional: the date joint scenarios are forecast a
 families:                    # one line per kind of question; every question names one
   treaty: A water-sharing treaty between Aland and Beland is signed.
   summit: A leaders' summit between Aland and Beland produces an agreed outcome.
+  incident: An incident at the shared border dam.
 correlation_groups:          # every indicator belongs to one; rho 0 = independent ... 1 = the same signal
   negotiation:
     description: Progress signals from the negotiating table; largely one signal.
     rho: 0.6                 # optional (default 0.5)
   friction: Public quarrels between the two governments.   # short form: just the description, rho 0.5
+correlation_discount: by_direction   # optional: discount alike signs only among those pointing the same way
+default_credibility: 0.7     # optional: credibility of evidence accepted from `foresight ingest` proposals
+# lint_acknowledged:         # optional: `foresight lint` warnings you have answered, so they stop repeating
+#   - code: criteria-no-date   # the warning's code and where, as `foresight lint` prints them
+#     where: summit-communique
+#     answer: Why the warning stands, in a sentence a reviewer can check.
 """
 
 _DOCUMENTS = """\
@@ -140,9 +150,41 @@ questions:
     kind: one_shot           # decided at one moment: the class's rate is used as it is, no window scaling
     opens: 2025-02-01
     closes: 2025-06-15
-    criteria: Both governments publish the same communique text mentioning river water after the summit.
+    criteria: >
+      Both governments publish, on their official websites, the same communique text mentioning
+      river water after the summit of 14-15 June 2025.
     raised_by: [beland-review-2025-02-01]
+    criterion_kind: declare  # optional: what the criteria ask (meet / sign / declare / ...); `kind:` ratios match it
+    reference_classes:       # optional, instead of reference_class: one or more classes, each weighted
+      - id: summit-outcomes
+        weight: 0.7
+        relevance: 0.8       # optional: how far this class stands for THIS question (a proxy counts less)
+        where: {tags: [water]}   # optional: only the cases carrying one of these tags
+        rationale: The closest cases - summits between neighbours over water (say why, as of opens).
+    analyst_prior:           # optional: your own 90% interval for the whole window, as one more source
+      interval: [0.3, 0.8]
+      weight: 0.3            # its share of the outside view (alone it is the whole outside view)
+      rationale: Both leaders have staked their name on the summit (as known on opens).
     # not resolved yet: leave out resolution, resolved_on and resolution_source until it resolves
+  - id: dam-incident-by-2025-12-31
+    title: Will either side report an incident at the border dam on or before 31 December 2025?
+    family: incident
+    kind: by_deadline
+    opens: 2025-02-01
+    closes: 2025-12-31
+    criteria: >
+      Either government's interior ministry reports an incident at the border dam on or before
+      31 December 2025, as published on its website.
+    raised_by: [beland-review-2025-02-01]
+    event_log:               # optional: a rate from a dated log of past events, instead of (or beside) a class
+      id: dam-incidents
+      rationale: Incidents recur; their recent rate says more than a class of cases would.
+    hazard:                  # optional: how the chance accrues over the window (default: evenly)
+      shape: rising          # constant | rising | falling
+      ratio: 2.0             # the hazard at the window's end over its start
+      decision_points:       # dated moments holding a share of the window's chance
+        - {date: 2025-06-15, share: 0.2, note: The summit day - both sides send their dam crews.}
+      starts: {date: 2025-03-01}   # or {question: ID}: the clock starts when that question resolves yes
 """
 
 _CLASSES = """\
@@ -164,6 +206,7 @@ reference_classes:
         outcome: "yes"
         source: One line saying where the outcome can be checked.
         indicators: {draft-text-agreed: present, public-dispute: absent}   # optional codings
+        tags: [upstream]     # optional: labels a question's `where` filter can select
       - name: EXAMPLE talks 2
         date: 2006-09-15
         outcome: "no"
@@ -175,14 +218,18 @@ reference_classes:
         source: One line saying where the outcome can be checked.
         indicators: {public-dispute: 0.5}     # a strength in [0, 1]: seen, but only partly
       - {name: EXAMPLE talks 4, date: 2018-11-20, outcome: "yes", source: "Inline form: quote text with a comma, like this"}
+    outcome_criterion: A treaty signed by both governments within a year   # optional: what counts as yes (lint compares it with the questions)
+    missing:                 # optional: cases known to be missing from the list, added to its counts
+      failures: 2
+      note: Two stalled talks of the 2000s are known but undocumented (say how you know).
   - id: summit-outcomes
     title: Leaders' summits between neighbours in a dispute
     serves: [summit]
     relevance: 0.7
     cases:
-      - {name: EXAMPLE summit A, date: 2003-06-01, outcome: "yes", source: Joint statement archive (made up)}
-      - {name: EXAMPLE summit B, date: 2010-04-12, outcome: "no", source: Joint statement archive (made up)}
-      - {name: EXAMPLE summit C, date: 2016-10-03, outcome: "yes", source: Joint statement archive (made up)}
+      - {name: EXAMPLE summit A, date: 2003-06-01, outcome: "yes", source: Joint statement archive (made up), tags: [water]}
+      - {name: EXAMPLE summit B, date: 2010-04-12, outcome: "no", source: Joint statement archive (made up), tags: [water]}
+      - {name: EXAMPLE summit C, date: 2016-10-03, outcome: "yes", source: Joint statement archive (made up), tags: [borders]}
 """
 
 _INDICATORS = """\
@@ -197,7 +244,10 @@ indicators:
     likelihood_ratios:       # 90% interval of P(seen | yes) / P(seen | no)
       treaty: [1.5, 4.0]
       summit: {lo: 1.1, hi: 2.5}           # the same interval, mapping form
+      "kind:declare": [1.2, 3.0]           # for questions whose criterion_kind is declare (wins over the family)
     absence_weight: 0.5      # optional, [0, 1]: how strongly seeing it ABSENT counts against (default 1)
+    cues: [draft text, common text]        # optional: phrases that signal it, for `foresight ingest`
+    counter_cues: [no draft, draft collapsed]   # optional: phrases that signal its absence
   - id: public-dispute
     description: A minister attacks the other side's position in public.
     group: friction
@@ -205,6 +255,8 @@ indicators:
     likelihood_ratios:
       treaty: [0.4, 0.9]     # below 1: seeing it makes a yes less likely
       summit: [0.5, 0.95]
+      incident: [1.2, 3.0]
+    shelf_life_days: 120     # optional: an observation stops counting this many days after it was made
   - id: mediator-appointed
     description: A third party is named to mediate.
     group: negotiation
@@ -212,6 +264,13 @@ indicators:
     likelihood_ratios:
       treaty-signed-by-2025-06-30: [0.8, 2.0]   # a question id: wins over its family's interval
     unobserved_reason: No document so far reports on mediation either way (optional).
+  - id: communique-issued
+    description: The June summit ended with a joint communique (observed from that question's resolution).
+    group: negotiation
+    rationale: A communique shows the goodwill a treaty needs; most treaties follow one.
+    likelihood_ratios:
+      treaty: [1.5, 5.0]
+    resolution_of: {question: summit-communique, present_when: "yes"}   # observed from its resolved_on on
 """
 
 _EVIDENCE = """\
@@ -231,13 +290,15 @@ evidence:
     state: 0.5               # partly seen: the attack was on one formula, not the talks
     credibility: 0.9
     note: Opening paragraphs - the minister calls the quota formula unfair (paraphrase).
+    valid_until: 2025-04-30  # optional: the last day it counts (else the indicator's shelf life, else always)
   - id: ev-draft-disputed
     indicator: draft-text-agreed
     document: beland-review-2025-02-01
     observed: 2025-02-01
     state: absent            # looked for and not found; counts against with the indicator's absence_weight
     credibility: 0.4
-    note: Last paragraph - says the draft is 'not agreed on our side' (paraphrase); the later report stands.
+    note: Last paragraph - says the draft is 'not agreed on our side' (paraphrase).
+    supersedes: true         # optional: replaces the firmer earlier report (else a less credible one does not)
 """
 
 _LINKS = """\
@@ -259,6 +320,52 @@ scenarios:                   # named combinations: question ids with and, or, no
     title: Communique and treaty
     expression: summit-communique and treaty-signed-by-2025-06-30
     description: Both come off; what a reader should take from it (optional).
+hinges:                      # B hinges on A: your 90% intervals on P(B | A yes) and P(B | A no)
+  - question: treaty-signed-by-2025-06-30
+    on: summit-communique
+    p_if_yes: [0.3, 0.7]
+    p_if_no: [0.05, 0.3]
+    rationale: Neither side signs without the summit's political cover (as known on opens).
+"""
+
+_TIMELINE = """\
+# timeline.yaml (optional): dated public facts of the day, each with its source; evidence may cite
+# an entry's id in `document:`, and history charts mark the entries.
+timeline:
+  - id: tl-talks-resume
+    date: 2025-01-15
+    fact: EXAMPLE - the two delegations resume talks in a neutral capital.
+    source: EXAMPLE - both foreign ministries' press releases of the day.
+    url: https://example.org/aland-mfa/2025-01-15   # optional: where to read the source
+"""
+
+_EXTERNAL = """\
+# external_forecasts.yaml (optional): forecasts of the time from elsewhere (a crowd, a market, a colleague),
+# scored beside the model in the backtest.
+external_forecasts:
+  - question: summit-communique
+    source: EXAMPLE crowd forecast
+    date: 2025-03-01         # on or after opens, before the question resolves
+    probability: 0.55
+    match: close             # same | close | broader | narrower: how closely their question is this one
+    source_question: Will the summit end with a joint statement?   # optional: their question as they asked it
+    note: Their question asked for any joint statement (optional).
+    url: https://example.org/crowd/question-123   # optional
+"""
+
+_EVENT_LOGS = """\
+# event_logs.yaml (optional): dated logs of repeatable events; a question uses one with `event_log:`.
+event_logs:
+  - id: dam-incidents
+    title: Reported incidents at the border dam
+    serves: [incident]       # informational: a question names the log it uses
+    since: 2019-01-01        # when the log's coverage starts (default: its first event)
+    half_life_years: 3       # optional: older events and exposure count less
+    description: Every incident either interior ministry reported (EXAMPLE dates).
+    events:
+      - {date: 2020-05-04, source: EXAMPLE ministry bulletin}
+      - {date: 2022-08-19, source: EXAMPLE ministry bulletin, note: Gates opened without notice}
+      - {date: 2024-07-02, source: EXAMPLE ministry bulletin}
 """
 
 _README = """\
@@ -306,5 +413,8 @@ _TEMPLATES = {
     "indicators.yaml": _INDICATORS,
     "evidence.yaml": _EVIDENCE,
     "links.yaml": _LINKS,
+    "timeline.yaml": _TIMELINE,
+    "external_forecasts.yaml": _EXTERNAL,
+    "event_logs.yaml": _EVENT_LOGS,
     "README.md": _README,
 }

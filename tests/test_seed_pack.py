@@ -259,3 +259,92 @@ def test_no_pack_file_copies_the_seeds(seed_shingles):
         if path.is_file():
             runs = copied_runs(path.read_text(errors="ignore"), seed_shingles)
             assert not runs, f"{path.relative_to(ROOT)} repeats a seed: {runs[0]!r}"
+
+
+# --- an outside view without hindsight (issue 15) ----------------------------------------
+
+
+def _questions_using(pack, rc_id):
+    return [q for q in pack.questions.values() if pack.reference_class_for(q).id == rc_id]
+
+
+def _known_at(rc, when):
+    return [case for case in rc.cases if case.date < when]
+
+
+def test_every_class_has_successes_and_failures_known_when_its_questions_open(seed_pack):
+    """A class of only hits (or only misses) at a question's opening day is a remembered list, not a full one."""
+    for rc in seed_pack.reference_classes.values():
+        for q in _questions_using(seed_pack, rc.id):
+            outcomes = {case.outcome for case in _known_at(rc, q.opens)}
+            assert outcomes == {"yes", "no"}, f"{rc.id} at {q.id}.opens: outcomes {outcomes}"
+
+
+def test_summit_class_keeps_the_failed_summits_and_judges_by_the_question_criterion(seed_pack):
+    rc = seed_pack.reference_classes["rc-adversary-summits-signed"]
+    by_year = {(case.date.year, case.outcome) for case in rc.cases}
+    for year in (1955, 1959, 1960, 1961, 2000):  # Geneva, Camp David, Paris, Vienna, Geneva and Camp David 2000
+        assert (year, "no") in by_year, f"the failed summit of {year} is missing"
+    assert not [c.name for c in rc.cases if "Moon" in c.name], "inter-Korean summits belong to their own class"
+    assert len(rc.cases) >= 25
+    share = sum(c.outcome == "yes" for c in rc.cases) / len(rc.cases)
+    assert share <= 0.5, f"{share:.2f} of summits signed: the class has lost its failures again"
+    assert "signed" in rc.description and "sign" in seed_pack.questions["su-hanoi-signed-document"].criteria
+
+
+def test_meeting_class_presumes_no_offer(seed_pack):
+    """In March 2017 no offer to meet existed; the class must not condition on one."""
+    q = seed_pack.questions["su-meet-by-2019-01-01"]
+    rc = seed_pack.reference_class_for(q)
+    assert "offer" not in rc.title.lower()
+    known = _known_at(rc, q.opens)
+    assert len(known) >= 30 and sum(c.outcome == "yes" for c in known) / len(known) < 0.15
+
+
+def test_trade_class_counts_no_truce_as_a_deal(seed_pack):
+    rc = seed_pack.reference_classes["rc-tariff-disputes-deal"]
+    truces = [c for c in rc.cases if "truce" in c.source.lower()]
+    assert truces, "the Trump-Juncker truce should be listed (as a no)"
+    assert all(c.outcome == "no" for c in truces), [c.name for c in truces if c.outcome != "no"]
+
+
+def test_year_classes_date_every_year_at_its_end(seed_pack):
+    """No censoring: a year in progress is not counted early because it already saw a test."""
+    for rc_id in ("rc-dprk-nuclear-test-years", "rc-dprk-long-range-launch-years"):
+        for case in seed_pack.reference_classes[rc_id].cases:
+            assert (case.date.month, case.date.day) == (12, 31), f"{rc_id}: {case.name} dated {case.date}"
+
+
+def test_telecom_class_counts_no_open_watch_at_the_questions_opening(seed_pack):
+    """Exclusions and non-exclusions are both dated at the end of their watch, so both kinds are known at opens."""
+    rc = seed_pack.reference_classes["rc-telecom-vendor-exclusions"]
+    q = seed_pack.questions["tb-order-by-2019-04-01"]
+    known = _known_at(rc, q.opens)
+    assert sum(c.outcome == "no" for c in known) >= 2
+    assert "end of its one-year watch" in " ".join(rc.description.lower().split())
+
+
+def test_strike_class_includes_peacetime_strikes_considered_and_not_made(seed_pack):
+    rc = seed_pack.reference_classes["rc-preventive-strikes"]
+    set_aside = [
+        c for c in rc.cases if c.outcome == "no" and (c.indicators or {}).get("open-hostilities", "absent") == "absent"
+    ]
+    assert len(set_aside) >= 6, [c.name for c in set_aside]
+
+
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def test_rationales_cite_no_year_after_the_questions_they_serve_opened(seed_pack):
+    """A likelihood-ratio rationale is written as of the earliest opening of the questions its ratios reach."""
+    for ind in seed_pack.indicators.values():
+        reached = []
+        for key in ind.likelihood_ratios:
+            if key in seed_pack.questions:
+                reached.append(seed_pack.questions[key])
+            else:
+                reached += [q for q in seed_pack.questions.values() if q.family == key]
+        assert reached, f"{ind.id}: ratios reach no question"
+        first = min(q.opens for q in reached)
+        later = [y for y in YEAR.findall(ind.rationale) if int(y) > first.year]
+        assert not later, f"{ind.id}: rationale cites {later} but serves a question opening {first}"

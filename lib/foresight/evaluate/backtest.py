@@ -60,7 +60,7 @@ METHOD_LABELS: dict[str, str] = {
     "p50": "always 50%",
 }
 
-SCORES_CSV_COLUMNS: list[str] = ["question_id", "as_of", "forecast", "outcome", "brier", "log_score"] + [
+SCORES_CSV_COLUMNS: list[str] = ["question_id", "family", "as_of", "forecast", "outcome", "brier", "log_score"] + [
     f"{prefix}{what}" for prefix in list(METHODS.values())[1:] for what in ("forecast", "brier", "log_score")
 ]
 """The columns of ``scores.csv``, in order."""
@@ -73,7 +73,7 @@ BACKTEST_COLUMNS: list[str] = [
     "closes",
     "resolved_on",
     "outcome",
-    *(c for c in SCORES_CSV_COLUMNS if c not in ("question_id", "as_of", "outcome")),
+    *(c for c in SCORES_CSV_COLUMNS if c not in ("question_id", "family", "as_of", "outcome")),
     "converged",
     "naive_converged",
 ]
@@ -199,6 +199,52 @@ def compare_baselines(scores: pd.DataFrame) -> pd.DataFrame:
             "log_score_time_averaged",
         ],
     )
+
+
+BY_FAMILY_COLUMNS: list[str] = [
+    "family",
+    "method",
+    "label",
+    "n_questions",
+    "n_forecasts",
+    "brier_time_averaged",
+    "log_score_time_averaged",
+]
+"""The columns of :func:`compare_by_family` (and of ``scores_by_family.csv``)."""
+
+ALL_FAMILIES = "(all)"
+"""The ``family`` value of the rows that pool every family."""
+
+
+def compare_by_family(scores: pd.DataFrame) -> pd.DataFrame:
+    """Time-averaged Brier and log score per family and method, then the same over all families.
+
+    Each question is first averaged over time (as in :func:`compare_baselines`),
+    then questions are averaged within their family; the ``(all)`` rows pool
+    every question, so they equal :func:`compare_baselines`' time-averaged columns.
+    """
+    if not len(scores):
+        return pd.DataFrame(columns=BY_FAMILY_COLUMNS)
+    methods = [m for m, prefix in METHODS.items() if f"{prefix}brier" in scores.columns]
+    score_cols = [f"{METHODS[m]}{what}" for m in methods for what in ("brier", "log_score")]
+    per_question = time_averaged(scores, score_cols, by=["family"])
+    rows = []
+    groups = [(family, g) for family, g in per_question.groupby("family", sort=True)]
+    for family, group in [*groups, (ALL_FAMILIES, per_question)]:
+        for m in methods:
+            prefix = METHODS[m]
+            rows.append(
+                {
+                    "family": family,
+                    "method": m,
+                    "label": METHOD_LABELS[m],
+                    "n_questions": len(group),
+                    "n_forecasts": int(group["n_forecasts"].sum()),
+                    "brier_time_averaged": float(group[f"{prefix}brier"].mean()),
+                    "log_score_time_averaged": float(group[f"{prefix}log_score"].mean()),
+                }
+            )
+    return pd.DataFrame(rows, columns=BY_FAMILY_COLUMNS)
 
 
 def write_scores_csv(scores: pd.DataFrame, path: str | os.PathLike) -> Path:

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
-from foresight.pack.schema import Document, Evidence, Indicator, Question, ReferenceClass
+from foresight.pack.schema import (
+    Document,
+    Evidence,
+    ExternalForecast,
+    Indicator,
+    Question,
+    ReferenceClass,
+    TimelineEntry,
+)
 
 Finding = tuple[str, tuple, str]
 R = TypeVar("R")
@@ -205,16 +213,21 @@ def check_evidence(
     documents: Table[Document],
     indicators: Table[Indicator],
     questions: Table[Question],
+    timeline: Table[TimelineEntry] | None = None,
 ) -> Iterator[Finding]:
-    docs, inds = documents.by_id, indicators.by_id
+    """Evidence cites a document or a timeline entry (timeline.yaml), observed on or after its date."""
+    timeline = timeline if timeline is not None else Table()
+    docs, inds, facts = documents.by_id, indicators.by_id, timeline.by_id
     for index, ev in evidence.items:
         loc = ("evidence", index)
         doc = docs.get(ev.document)
-        if documents.unknown(ev.document):
+        fact = facts.get(ev.document) if doc is None else None
+        if documents.unknown(ev.document) and (not timeline.items or timeline.unknown(ev.document)):
+            also = f"; timeline entries: {timeline.choices()}" if timeline.items else ""
             yield (
                 "evidence.yaml",
                 (*loc, "document"),
-                (f"unknown document '{ev.document}'; documents: {documents.choices()}"),
+                (f"unknown document '{ev.document}'; documents: {documents.choices()}{also}"),
             )
         elif doc is not None and doc.published > ev.observed:
             yield (
@@ -223,6 +236,15 @@ def check_evidence(
                 (
                     f"observed ({ev.observed}) is before document '{doc.id}' was published ({doc.published}); "
                     "evidence can only be observed on or after its document's publication date"
+                ),
+            )
+        elif fact is not None and fact.date > ev.observed:
+            yield (
+                "evidence.yaml",
+                (*loc, "observed"),
+                (
+                    f"observed ({ev.observed}) is before timeline entry '{fact.id}' happened ({fact.date}); "
+                    "evidence can only be observed on or after the date of the fact it cites"
                 ),
             )
         if indicators.unknown(ev.indicator):
@@ -243,5 +265,69 @@ def check_evidence(
                 (
                     f"observed ({ev.observed}) is after every question indicator '{ind.id}' bears on has closed "
                     f"(the last closes {last}); evidence must fall on or before some question's closes date"
+                ),
+            )
+
+
+def check_timeline(timeline: Table[TimelineEntry], documents: Table[Document]) -> Iterator[Finding]:
+    """A timeline id may not also be a document id: evidence cites either by the same ``document:`` field."""
+    for index, entry in timeline.items:
+        if entry.id in documents.by_id or entry.id in documents.broken:
+            yield (
+                "timeline.yaml",
+                ("timeline", index, "id"),
+                (
+                    f"'{entry.id}' is also a document id in documents.yaml; evidence cites both by id "
+                    "in document:, so a timeline entry needs an id no document uses"
+                ),
+            )
+
+
+def check_external_forecasts(externals: Table[ExternalForecast], questions: Table[Question]) -> Iterator[Finding]:
+    """An external forecast names a pack question and is dated inside the window in which it can be scored:
+    on or after the question opens (the model has no forecast before) and before it resolves (a forecast
+    made on or after the resolution may know the outcome)."""
+    by_id = questions.by_id
+    seen: dict[tuple, int] = {}
+    for index, ef in externals.items:
+        loc = ("external_forecasts", index)
+        q = by_id.get(ef.question)
+        key = (ef.question, ef.source, ef.date)
+        if key in seen:
+            yield (
+                "external_forecasts.yaml",
+                (*loc, "date"),
+                (
+                    f"a second forecast of '{ef.question}' by '{ef.source}' on {ef.date} (the first is item "
+                    f"{seen[key]}); keep one per source and day, or name the sources apart"
+                ),
+            )
+        seen.setdefault(key, index)
+        if questions.unknown(ef.question):
+            yield (
+                "external_forecasts.yaml",
+                (*loc, "question"),
+                (f"unknown question '{ef.question}'; questions: {questions.choices()}"),
+            )
+        if q is None:
+            continue
+        if ef.date < q.opens:
+            yield (
+                "external_forecasts.yaml",
+                (*loc, "date"),
+                (
+                    f"date ({ef.date}) is before question '{q.id}' opens ({q.opens}); the model has no forecast "
+                    "to set beside it: keep only forecasts made on or after opens"
+                ),
+            )
+        end = q.resolved_on if q.resolved_on is not None else q.closes
+        if ef.date >= end:
+            what = "resolved" if q.resolved_on is not None else "closes"
+            yield (
+                "external_forecasts.yaml",
+                (*loc, "date"),
+                (
+                    f"date ({ef.date}) is on or after the day question '{q.id}' {what} ({end}); a forecast made "
+                    "then may know the outcome: keep only forecasts dated before it"
                 ),
             )

@@ -15,15 +15,18 @@ from foresight.pack.crossref import Table
 from foresight.pack.links import Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
+    OPTIONAL_RECORD_FILES,
     RECORD_FILES,
     STATE_ALLOWED,
     Document,
     Evidence,
+    ExternalForecast,
     Indicator,
     LRInterval,
     PackMeta,
     Question,
     ReferenceClass,
+    TimelineEntry,
 )
 from foresight.pack.yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
 
@@ -44,6 +47,8 @@ class Pack:
     evidence: tuple[Evidence, ...]
     content_hash: str
     links: Links = Links()
+    timeline: dict[str, TimelineEntry] | None = None
+    external_forecasts: tuple[ExternalForecast, ...] = ()
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
@@ -72,15 +77,26 @@ class Pack:
         return [ind for ind in self.indicators.values() if self.lr_interval(ind, question) is not None]
 
     def counts(self) -> dict[str, int]:
-        """How many records of each kind the pack holds (the `validate --json` summary)."""
-        return {
+        """How many records of each kind the pack holds (the `validate --json` summary).
+
+        The optional files are counted only when the pack has them, so a pack
+        without them keeps the summary it always had; timeline entries cited as
+        documents are counted as timeline, not documents.
+        """
+        timeline = self.timeline or {}
+        counts = {
             "questions": len(self.questions),
             "reference_classes": len(self.reference_classes),
             "cases": sum(len(rc.cases) for rc in self.reference_classes.values()),
             "indicators": len(self.indicators),
-            "documents": len(self.documents),
+            "documents": len([d for d in self.documents if d not in timeline]),
             "evidence": len(self.evidence),
         }
+        if self.timeline is not None:
+            counts["timeline"] = len(timeline)
+        if self.external_forecasts:
+            counts["external_forecasts"] = len(self.external_forecasts)
+        return counts
 
 
 _FRIENDLY = {
@@ -249,7 +265,7 @@ def _declared(doc: YamlDoc | None, meta: PackMeta | None, key: str) -> set[str] 
 
 def _load_records(doc: YamlDoc | None, file: str, problems: list[Problem]) -> Table:
     """Validate each list item on its own, so every broken item is reported and the good ones are kept."""
-    key, model = RECORD_FILES[file]
+    key, model = RECORD_FILES[file] if file in RECORD_FILES else OPTIONAL_RECORD_FILES[file]
     if doc is None:
         return Table(readable=False)
     data = doc.data
@@ -307,7 +323,25 @@ def _hash_pack(pack_dir: Path) -> str:
         path = pack_dir / file
         digest.update(file.encode())
         digest.update(path.read_bytes() if path.is_file() else b"")
+    for file in OPTIONAL_RECORD_FILES:  # only when present: a pack without them keeps its old hash
+        path = pack_dir / file
+        if path.is_file():
+            digest.update(file.encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def timeline_document(entry: TimelineEntry) -> Document:
+    """A timeline entry in the shape of a document, so evidence citing it is dated and shown like any other."""
+    return Document(
+        id=entry.id,
+        title=entry.fact,
+        author=entry.source,
+        outlet="background timeline",
+        published=entry.date,
+        date_note="a dated public fact from the pack's timeline.yaml, not an analyst's document",
+        url=entry.url,
+    )
 
 
 def load_pack(path: str | Path) -> Pack:
@@ -319,8 +353,12 @@ def load_pack(path: str | Path) -> Pack:
         raise PackError(pack_dir, [Problem(str(pack_dir), 1, "(folder)", message)])
     problems: list[Problem] = []
     docs = {file: _read(pack_dir, file, problems) for file in [PACK_FILE, *RECORD_FILES]}
+    present = [file for file in OPTIONAL_RECORD_FILES if (pack_dir / file).exists()]
+    docs.update({file: _read(pack_dir, file, problems) for file in present})
     meta = _load_meta(docs[PACK_FILE], problems)
-    tables = {file: _load_records(docs[file], file, problems) for file in RECORD_FILES}
+    tables = {file: _load_records(docs[file], file, problems) for file in [*RECORD_FILES, *present]}
+    timeline = tables.get("timeline.yaml", Table())
+    externals = tables.get("external_forecasts.yaml", Table())
     documents = tables["documents.yaml"]
     questions = tables["questions.yaml"]
     classes = tables["reference_classes.yaml"]
@@ -336,21 +374,32 @@ def load_pack(path: str | Path) -> Pack:
     findings += crossref.check_reference_classes(classes, questions, families, indicators)
     findings += crossref.check_question_has_one_class(questions, classes, families)
     findings += crossref.check_indicators(indicators, groups, questions, families)
-    findings += crossref.check_evidence(evidence, documents, indicators, questions)
+    findings += crossref.check_evidence(evidence, documents, indicators, questions, timeline)
+    if "timeline.yaml" in tables:
+        findings += crossref.duplicate_ids("timeline.yaml", "timeline", timeline)
+        findings += crossref.check_timeline(timeline, documents)
+    if "external_forecasts.yaml" in tables:
+        findings += crossref.check_external_forecasts(externals, questions)
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc), format_loc(loc), message))
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
 
     if problems or meta is None:
         raise PackError(pack_dir, problems)
+    cited = {ev.document for _, ev in evidence.items}
     return Pack(
         dir=pack_dir,
         meta=meta,
-        documents=documents.by_id,
+        documents={
+            **documents.by_id,
+            **{t.id: timeline_document(t) for t in timeline.by_id.values() if t.id in cited},
+        },
         questions=questions.by_id,
         reference_classes=classes.by_id,
         indicators=indicators.by_id,
         evidence=tuple(ev for _, ev in evidence.items),
         content_hash=_hash_pack(pack_dir),
         links=links,
+        timeline=timeline.by_id if "timeline.yaml" in tables else None,
+        external_forecasts=tuple(ef for _, ef in externals.items),
     )

@@ -147,6 +147,15 @@ def _group(value: Any) -> Any:
 Group = Annotated[CorrelationGroup, BeforeValidator(_group)]
 
 
+class LintAcknowledgement(Record):
+    """A `foresight lint` warning the analyst has answered: ``code`` and ``where`` name it
+    (``where`` is the record id the warning names, or its ``FILE:field``), ``answer`` says why it stands."""
+
+    code: Text
+    where: Text
+    answer: Text
+
+
 class PackMeta(Record):
     """``pack.yaml``: what the pack is about and the vocabulary its other files use."""
 
@@ -155,6 +164,7 @@ class PackMeta(Record):
     description: Text
     families: dict[Id, Text] = Field(min_length=1)
     correlation_groups: dict[Id, Group] = Field(min_length=1)
+    lint_acknowledged: list[LintAcknowledgement] = Field(default_factory=list)
 
 
 class Document(Record):
@@ -245,6 +255,7 @@ class ReferenceClass(Record):
     exposure_years: Positive | None = None
     description: Text | None = None
     study: Text | None = None
+    outcome_criterion: Text | None = None
     cases: list[Case] = Field(min_length=1)
 
 
@@ -312,6 +323,38 @@ class Evidence(Record):
         return float(self.state)
 
 
+class TimelineEntry(Record):
+    """A dated public fact of the day (an announcement, a test, a summit) with the source that reported it then.
+
+    Not an analyst's document: evidence may cite its id in ``document:``, and
+    the history chart marks it, so forecasts can follow what the world knew.
+    """
+
+    id: Id
+    date: Date
+    fact: Text
+    source: Text
+    url: Text | None = None
+
+
+class ExternalForecast(Record):
+    """A forecast made elsewhere (crowd, market, another analyst) for a pack question, on a given day.
+
+    ``match`` grades how closely the source's question is the pack's: ``same``
+    and ``close`` enter the headline comparison, ``broader``/``narrower`` are
+    only listed.
+    """
+
+    question: Id
+    source: Text
+    date: Date
+    probability: Probability
+    match: Literal["same", "close", "broader", "narrower"]
+    source_question: Text | None = None
+    url: Text | None = None
+    note: Text | None = None
+
+
 RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
     "documents.yaml": ("documents", Document),
     "questions.yaml": ("questions", Question),
@@ -320,3 +363,10 @@ RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
     "evidence.yaml": ("evidence", Evidence),
 }
 """Each pack file, the top-level key that holds its list, and the record type of an item."""
+
+
+OPTIONAL_RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
+    "timeline.yaml": ("timeline", TimelineEntry),
+    "external_forecasts.yaml": ("external_forecasts", ExternalForecast),
+}
+"""Files a pack may leave out (absent = no records), in the same form as :data:`RECORD_FILES`."""

@@ -12,6 +12,7 @@ that a table does not already hold, except the calibration bins.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -26,6 +27,7 @@ BAND = "#4c72b0"
 BASE = "#7f7f7f"
 YES, NO = "#2a9d55", "#c0392b"
 TICK_EVIDENCE, TICK_OTHER = "#333333", "#b0b0b0"
+TIMELINE = "#7d3c98"
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
@@ -54,7 +56,9 @@ def _mark_documents(ax: Axes, history: pd.DataFrame) -> None:
         tick.set_color(color)
 
 
-def plot_history(history: pd.DataFrame, ax: Axes | None = None, title: str | None = None) -> Figure:
+def plot_history(
+    history: pd.DataFrame, ax: Axes | None = None, title: str | None = None, timeline: Any = None
+) -> Figure:
     """Fan chart of one question's forecast over time, from :func:`foresight.evaluate.history.forecast_history`.
 
     Each forecast is drawn as a step that holds until the next one (the rule
@@ -64,6 +68,10 @@ def plot_history(history: pd.DataFrame, ax: Axes | None = None, title: str | Non
     axis, the document's id (dark when it brought evidence on this question,
     grey otherwise).
     When the question is resolved, a marker sits at (resolved_on, 1 or 0).
+    ``timeline`` (a pack's ``timeline``: id -> entry with ``date``) marks each
+    background fact dated inside the chart with a purple triangle on the
+    bottom edge and its id, so a reader sees what the world knew beside what
+    the pack's documents said.
     """
     if history.empty:
         raise ValueError("the history is empty: nothing to plot")
@@ -105,6 +113,19 @@ def plot_history(history: pd.DataFrame, ax: Axes | None = None, title: str | Non
         x_right = max(x_right, when)
 
     span = x_right - x[0]
+    for entry in (timeline or {}).values():
+        when = pd.Timestamp(entry.date)
+        if x[0] <= when <= x_right:
+            ax.plot([when], [-0.015], marker="^", ms=6, color=TIMELINE, ls="none", zorder=4)
+            ax.annotate(
+                entry.id,
+                (when, -0.015),
+                textcoords="offset points",
+                xytext=(2, 6),
+                rotation=90,
+                fontsize=6,
+                color=TIMELINE,
+            )
     ax.set_xlim(x[0] - span * 0.02, x_right + span * 0.03)
     ax.set_ylim(-0.03, 1.03)
     ax.set_ylabel("P(yes)")

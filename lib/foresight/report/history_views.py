@@ -138,10 +138,11 @@ def history_intro(question: Question, history: pd.DataFrame) -> Markdown:
     )
 
 
-def history_figure(history: pd.DataFrame, question: Question | None = None) -> Any:
-    """The fan chart (:func:`foresight.report.history_plots.plot_history`), titled with the question."""
+def history_figure(history: pd.DataFrame, question: Question | None = None, timeline: Any = None) -> Any:
+    """The fan chart (:func:`foresight.report.history_plots.plot_history`), titled with the question,
+    with the pack's background timeline (``pack.timeline``) marked when given."""
     title = f"{question.id}: {question.title}" if question is not None else None
-    return history_plots.plot_history(history, title=title)
+    return history_plots.plot_history(history, title=title, timeline=timeline)
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:

@@ -34,7 +34,36 @@ def _validate(args: argparse.Namespace) -> int:
         for doc in pack.documents.values():
             if doc.path and not (pack.dir / doc.path).expanduser().exists():
                 print(f"  note: text of document '{doc.id}' not found at {doc.path} (optional; not needed to forecast)")
+    _print_lint(pack, args.pack, header=True)
     return 0
+
+
+def _print_lint(pack, pack_arg: str, header: bool = False) -> int:
+    """Print the pack's open lint warnings to stderr (validate shows them, never failing on them); return how many."""
+    from foresight.pack.lint import format_warnings, lint_pack
+
+    report = lint_pack(pack)
+    for line in format_warnings(report.warnings, pack_arg):
+        print(("warning: " if header else "") + line, file=sys.stderr)
+    if header and report.warnings:
+        print(f"{len(report.warnings)} lint warning(s); see `foresight lint {pack_arg}`.", file=sys.stderr)
+    return len(report.warnings)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    """`foresight lint PACK`: 0 when clean, 1 when it warns, 2 when the pack is not valid."""
+    try:
+        pack = load_pack(args.pack)
+    except PackError:
+        return _validate(argparse.Namespace(pack=args.pack, json=False))
+    if args.acknowledged:
+        from foresight.pack.lint import lint_pack
+
+        for w, answer in lint_pack(pack).acknowledged:
+            print(f"acknowledged: {Path(args.pack) / w.file}:{w.line}: {w.field}: [{w.code}] answer: {answer}")
+    n = _print_lint(pack, args.pack)
+    print(f"{pack.meta.id}: {n} lint warning(s)" if n else f"{pack.meta.id}: lint clean", file=sys.stderr)
+    return 1 if n else 0
 
 
 def _load_for_run(pack_arg: str | None):
@@ -178,6 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pack", help="path of the scenario pack folder")
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.set_defaults(func=_validate)
+
+    p = sub.add_parser(
+        "lint",
+        help="warn where a valid pack may lean on hindsight or be hard to check",
+        description="Warnings (FILE:LINE: field: message [code; where: ...]) for late dates in rationales, classes "
+        "judged by another criterion, censored or one-sided classes, criteria without a source or a day. "
+        "Answer one in pack.yaml (lint_acknowledged: [{code, where, answer}]) to silence it. "
+        "Exit 0 when clean, 1 when it warns, 2 when the pack is not valid.",
+    )
+    p.add_argument("pack", help="path of the scenario pack folder")
+    p.add_argument("--acknowledged", action="store_true", help="also list the acknowledged warnings and answers")
+    p.set_defaults(func=_lint)
 
     p = sub.add_parser(
         "run",

@@ -1,0 +1,148 @@
+"""What the backtest notebook shows beside the model: scores per family, and forecasts made elsewhere.
+
+Numbers come from :func:`foresight.evaluate.backtest.compare_by_family` and
+:mod:`foresight.evaluate.external`; this module shapes them for readers (words,
+rounding, escaped pack text) and for result files (rows for ``scores_by_family.csv``
+and ``external_scores.csv``), and draws the side-by-side chart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown
+
+from foresight.evaluate import backtest as bt
+from foresight.evaluate import external as ex
+from foresight.report.history_views import json_rows
+from foresight.report.plots import ReportFigure
+
+COLORS = {"external": "#dd8452", "model": "#4c72b0", "base_rate": "#7f7f7f", "p50": "#c9c9c9"}
+
+
+def family_view(scores: pd.DataFrame, what: str = "brier") -> pd.DataFrame:
+    """Time-averaged Brier (or ``what="log_score"``) per family (rows) and method (columns), with question counts."""
+    table = bt.compare_by_family(scores)
+    if not len(table):
+        return pd.DataFrame(columns=["family", "questions", *bt.METHODS])
+    wide = table.pivot(index="family", columns="method", values=f"{what}_time_averaged")
+    counts = table.groupby("family")["n_questions"].first()
+    order = [f for f in wide.index if f != bt.ALL_FAMILIES] + [bt.ALL_FAMILIES]
+    out = wide.loc[order, [m for m in bt.METHODS if m in wide.columns]].astype(float).round(3)
+    out.insert(0, "questions", counts.loc[order].to_numpy())
+    out.columns = ["questions", *(bt.METHOD_LABELS[m] for m in out.columns[1:])]
+    return out.reset_index()
+
+
+def family_rows(scores: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``scores_by_family.csv`` (:data:`foresight.evaluate.backtest.BY_FAMILY_COLUMNS`)."""
+    return json_rows(bt.compare_by_family(scores), bt.BY_FAMILY_COLUMNS)
+
+
+def external_intro(pack: Any, paired: pd.DataFrame) -> Markdown:
+    """How many forecasts from elsewhere are scored, from which sources, and what the match grades mean."""
+    if not pack.external_forecasts:
+        return Markdown(
+            "This pack holds no forecasts from elsewhere (an optional `external_forecasts.yaml` adds crowd, market "
+            "or other analysts' forecasts, scored here beside the model)."
+        )
+    if not len(paired):
+        return Markdown(
+            f"The pack holds {len(pack.external_forecasts)} forecasts from elsewhere, but none is of a question "
+            "scored here (resolved by `today`)."
+        )
+    head = paired[paired["headline"].astype(bool)]
+    return Markdown(
+        f"**{len(paired)} forecasts from elsewhere** ({paired['source'].nunique()} series, "
+        f"{paired['question_id'].nunique()} questions) are scored beside the model's forecast that held on the same "
+        f"day; **{len(head)}** of them ask the same question or a close one (`same`/`close`) and make the headline. "
+        "The others (`broader`, `narrower`: a longer or shorter window, a wider or narrower event) are listed but "
+        "not averaged in, since they may fairly deserve another probability. Every series is averaged over the "
+        "time each of its forecasts held, the model over exactly the same days."
+    )
+
+
+def external_pairs_view(paired: pd.DataFrame) -> pd.DataFrame:
+    """One row per (source, question) series: match grade, forecasts, and each method's time-averaged Brier."""
+    pairs = ex.pairs_time_averaged(paired)
+    out = pd.DataFrame(
+        {
+            "question": pairs["question_id"],
+            "source": pairs["source"],
+            "match": pairs["match"],
+            "in headline": ["yes" if h else "no" for h in pairs["headline"]],
+            "forecasts": pairs["n_forecasts"],
+        }
+    )
+    for method, prefix in ex.PAIRED_METHODS.items():
+        out[f"{ex.PAIRED_LABELS[method]}: Brier"] = pd.to_numeric(pairs[f"{prefix}brier"]).round(3).to_numpy()
+    out["external: log score"] = pd.to_numeric(pairs["external_log_score"]).round(3).to_numpy()
+    out["model: log score"] = pd.to_numeric(pairs["log_score"]).round(3).to_numpy()
+    return out.sort_values(["in headline", "question"], ascending=[False, True]).reset_index(drop=True)
+
+
+def external_summary_view(paired: pd.DataFrame, headline_only: bool = True) -> pd.DataFrame:
+    """Mean time-averaged Brier and log score over series, per family and method (headline grades by default)."""
+    table = ex.compare_external(paired, headline_only=headline_only)
+    if not len(table):
+        return pd.DataFrame(columns=["family", "series", "method", "Brier, time-averaged", "log score, time-averaged"])
+    return pd.DataFrame(
+        {
+            "family": table["family"],
+            "series": table["n_pairs"],
+            "method": table["label"],
+            "Brier, time-averaged": table["brier_time_averaged"].round(3),
+            "log score, time-averaged": table["log_score_time_averaged"].round(3),
+        }
+    )
+
+
+def external_sentence(paired: pd.DataFrame) -> Markdown:
+    """The headline in one sentence: model and external Brier on the matched series, and the gap."""
+    table = ex.compare_external(paired)
+    if not len(table):
+        return Markdown("")
+    pooled = table[table["family"] == "(all)"].set_index("method")
+    n = int(pooled["n_pairs"].iloc[0])
+    model, other = pooled.loc["model", "brier_time_averaged"], pooled.loc["external", "brier_time_averaged"]
+    way = "better than" if model < other - 1e-4 else ("worse than" if model > other + 1e-4 else "level with")
+    return Markdown(
+        f"On the {n} matched series (same/close), the model's time-averaged Brier score is **{model:.3f}** against "
+        f"**{other:.3f}** for the forecasts from elsewhere: the model did {way} them. With so few series this "
+        "describes what happened; it does not prove one forecaster better."
+    )
+
+
+def external_figure(paired: pd.DataFrame) -> Any:
+    """Side-by-side bars of time-averaged Brier per headline series: external, model, base rate, 50%."""
+    pairs = ex.pairs_time_averaged(paired)
+    pairs = pairs[pairs["headline"].astype(bool)] if len(pairs) else pairs
+    if not len(pairs):
+        return Markdown("")
+    fig = ReportFigure(figsize=(10, 0.45 * len(pairs) + 1.8), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(pairs))
+    height = 0.8 / len(ex.PAIRED_METHODS)
+    for k, (method, prefix) in enumerate(ex.PAIRED_METHODS.items()):
+        ax.barh(
+            y - 0.4 + height * (k + 0.5),
+            pairs[f"{prefix}brier"].astype(float),
+            height=height,
+            color=COLORS[method],
+            label=ex.PAIRED_LABELS[method],
+        )
+    labels = [f"{q} · {s}" for q, s in zip(pairs["question_id"], pairs["source"])]
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("time-averaged Brier score (lower is better)")
+    ax.axvline(0.25, color="black", lw=0.6, ls=":")
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    ax.set_title("Forecasts from elsewhere beside the model, same questions and days")
+    return fig
+
+
+def external_rows(paired: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``external_scores.csv`` (:data:`foresight.evaluate.external.PAIRED_COLUMNS`)."""
+    return json_rows(paired, ex.PAIRED_COLUMNS)

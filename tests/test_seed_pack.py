@@ -198,8 +198,14 @@ def test_every_document_is_cited_by_evidence(seed_pack):
     assert set(seed_pack.documents) == cited, f"uncited documents: {set(seed_pack.documents) - cited}"
 
 
+def _analyst_documents(pack):
+    """The pack's own documents: timeline entries cited by evidence are shown as documents but are not."""
+    timeline = pack.timeline or {}
+    return {doc_id: doc for doc_id, doc in pack.documents.items() if doc_id not in timeline}
+
+
 def test_three_source_documents(seed_pack):
-    assert len(seed_pack.documents) == 3
+    assert len(_analyst_documents(seed_pack)) == 3
 
 
 # --- dates ---------------------------------------------------------------------------
@@ -219,7 +225,7 @@ def test_evidence_is_observed_on_or_after_publication(seed_pack):
 
 
 def test_undated_documents_explain_their_date(seed_pack):
-    for doc in seed_pack.documents.values():
+    for doc in _analyst_documents(seed_pack).values():
         if doc.id != "oppedisano-2017-bargaining-chips":  # the only one with a printed date
             assert doc.date_note and len(doc.date_note.split()) >= 20, f"{doc.id}: date inference not explained"
 
@@ -234,7 +240,7 @@ def test_pack_keeps_no_article_text_files():
 def test_document_paths_point_at_the_seed_texts(seed_pack):
     if not SEEDS_DIR.is_dir():
         pytest.skip(f"seed documents not found in {SEEDS_DIR}")
-    for doc in seed_pack.documents.values():
+    for doc in _analyst_documents(seed_pack).values():
         assert doc.path, f"{doc.id}: no path"
         target = (PACK_DIR / doc.path).resolve()
         assert target.is_file(), f"{doc.id}: {doc.path} does not resolve to a file"
@@ -348,3 +354,17 @@ def test_rationales_cite_no_year_after_the_questions_they_serve_opened(seed_pack
         first = min(q.opens for q in reached)
         later = [y for y in YEAR.findall(ind.rationale) if int(y) > first.year]
         assert not later, f"{ind.id}: rationale cites {later} but serves a question opening {first}"
+
+
+def test_background_timeline_covers_2017_to_2020_and_feeds_the_forecasts(seed_pack):
+    """After the October 2017 op-ed the pack must still learn of the 2018 turn (issue 15)."""
+    timeline = seed_pack.timeline or {}
+    years = {entry.date.year for entry in timeline.values()}
+    assert {2017, 2018, 2019, 2020} <= years
+    assert all(entry.source.strip() for entry in timeline.values())
+    cited = {ev.indicator: ev for ev in seed_pack.evidence if ev.document in timeline}
+    assert cited["test-moratorium"].observed.year == 2018
+    assert any(
+        ev.indicator == "meeting-floated" and ev.document in timeline and ev.observed.isoformat() == "2018-03-08"
+        for ev in seed_pack.evidence
+    )

@@ -365,6 +365,6 @@ def test_background_timeline_covers_2017_to_2020_and_feeds_the_forecasts(seed_pa
     cited = {ev.indicator: ev for ev in seed_pack.evidence if ev.document in timeline}
     assert cited["test-moratorium"].observed.year == 2018
     assert any(
-        ev.indicator == "meeting-floated" and ev.document in timeline and ev.observed.isoformat() == "2018-03-08"
+        ev.indicator == "invitation-accepted" and ev.document in timeline and ev.observed.isoformat() == "2018-03-08"
         for ev in seed_pack.evidence
     )

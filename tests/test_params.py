@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from foresight.base import paths
+from foresight.model.options import ModelOptions
 from foresight.run.params import ParameterError, check_params, parse_overrides, report_as_of
 from packtools import MINI, replace
 
@@ -29,11 +30,7 @@ def test_good_values_come_back_converted():
     assert (p.seed, p.draws, p.learn_from_cases, p.discount_groups) == (3, 200, False, True)
     assert p.lr_width_scale == pytest.approx(0.1)
     assert p.forecast_kwargs() == {
-        "seed": 3,
-        "draws": 200,
-        "learn_from_cases": False,
-        "discount_groups": True,
-        "lr_width_scale": pytest.approx(0.1),
+        "options": ModelOptions(seed=3, draws=200, learn_from_cases=False, discount_groups=True, lr_width_scale=0.1),
         "as_of": dt.date(2020, 2, 1),
     }
     assert p.as_dict()["as_of"] == "2020-02-01"

@@ -47,6 +47,7 @@ import pandas as pd
 from foresight.evaluate.history import forecast_history
 from foresight.evaluate.scoring import brier_score, log_score, time_averaged
 from foresight.model.forecasting import parse_date
+from foresight.model.options import ModelOptions
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
 
@@ -101,20 +102,12 @@ def _score(frame: pd.DataFrame, prefix: str, probability: np.ndarray) -> None:
 
 
 def backtest_question(
-    pack: Pack, question: Question, *, seed: int = 1, draws: int | None = None, **forecast_kwargs: Any
+    pack: Pack, question: Question, options: ModelOptions | None = None, **forecast_kwargs: Any
 ) -> pd.DataFrame:
     """The backtest rows of one resolved question (see the module docstring)."""
-    kwargs = dict(forecast_kwargs)
-    kwargs.pop("discount_groups", None)
-    model = forecast_history(
-        pack,
-        question.id,
-        seed=seed,
-        draws=draws,
-        discount_groups=forecast_kwargs.get("discount_groups", True),
-        **kwargs,
-    )
-    naive = forecast_history(pack, question.id, seed=seed, draws=draws, discount_groups=False, **kwargs)
+    opts, rest = ModelOptions.split(options, forecast_kwargs)
+    model = forecast_history(pack, question.id, options=opts, **rest)
+    naive = forecast_history(pack, question.id, options=opts.replace(discount_groups=False), **rest)
     assert list(model["as_of"]) == list(naive["as_of"]), "history dates do not depend on the discount"
     keep = (model["as_of"] < pd.Timestamp(question.resolved_on)).to_numpy()
     model, naive = model[keep].reset_index(drop=True), naive[keep].reset_index(drop=True)
@@ -139,19 +132,17 @@ def backtest_question(
 
 
 def backtest(
-    pack: Pack, seed: int = 1, draws: int | None = None, today: Any = None, **forecast_kwargs: Any
+    pack: Pack, options: ModelOptions | None = None, today: Any = None, **forecast_kwargs: Any
 ) -> pd.DataFrame:
     """Score every scorable question's history, with the three baselines (columns in the module docstring).
 
     ``today`` (default: the real today) decides which questions count as
-    resolved. ``draws`` defaults to :func:`foresight.forecast`'s default (cache hits
-    with the reports' forecasts). ``forecast_kwargs`` go to :func:`foresight.forecast` for the
-    model (and, except ``discount_groups``, for the naive baseline too).
+    resolved. ``options`` and ``forecast_kwargs`` (single options such as ``draws``,
+    or ``overrides``, ``cache_dir``) go to :func:`foresight.forecast` for the model,
+    and for the naive baseline with ``discount_groups`` off.
     An empty table (with the columns) when nothing is scorable.
     """
-    parts = [
-        backtest_question(pack, q, seed=seed, draws=draws, **forecast_kwargs) for q in scorable_questions(pack, today)
-    ]
+    parts = [backtest_question(pack, q, options, **forecast_kwargs) for q in scorable_questions(pack, today)]
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in BACKTEST_COLUMNS})

@@ -9,6 +9,9 @@ Steps. The forecast is recomputed at
     AND its ``observed`` date has come (see :func:`foresight.model.evidence.observations_as_of`);
     validation allows ``observed`` after ``published``, so without these steps
     such evidence would show up only at some later, unrelated date (or never),
+  - every date inside the window on which the outside view jumps (a decision point
+    spent, a hazard clock starting, an event of the question's event log; see
+    :func:`foresight.model.outside.outside_view_dates`),
   - any dates the caller names (each must lie inside the window).
 Dates are sorted and deduplicated; ``reason`` says why each one is there.
 
@@ -32,10 +35,11 @@ import numpy as np
 import pandas as pd
 
 from foresight.model.forecasting import Forecast, forecast, parse_date
+from foresight.model.outside import outside_view_dates
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Evidence, Question
 
-REASONS = ("opens", "document", "evidence", "requested")
+REASONS = ("opens", "document", "evidence", "outside view", "requested")
 """Why a date is a step, in the order they are listed in the ``reason`` column."""
 
 HISTORY_COLUMNS = [
@@ -118,6 +122,8 @@ def history_dates(
         when = _effective(ev, pack)
         if lo <= when <= hi:
             reasons.setdefault(when, set()).add("evidence")
+    for when in outside_view_dates(pack, question):
+        reasons.setdefault(when, set()).add("outside view")
     if isinstance(extra_dates, (str, dt.date)):
         extra_dates = [extra_dates]  # one date given bare: not to be iterated letter by letter
     for value in extra_dates:
@@ -136,7 +142,7 @@ def history_steps(
     question_id: str,
     extra_dates: Iterable[Any] = (),
     *,
-    seed: int = 1,
+    seed: int | None = None,
     draws: int | None = None,
     **forecast_kwargs: Any,
 ) -> list[Step]:
@@ -175,7 +181,7 @@ def forecast_history(
     pack: Pack,
     question_id: str,
     extra_dates: Iterable[Any] = (),
-    seed: int = 1,
+    seed: int | None = None,
     draws: int | None = None,
     **forecast_kwargs: Any,
 ) -> pd.DataFrame:

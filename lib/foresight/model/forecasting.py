@@ -20,6 +20,8 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from foresight.model.evidence import Observation, group_discount, observations_as_of, raw_features
+from foresight.model.options import ModelOptions
+from foresight.model.outside import base_draws as mixture_base_draws
 from foresight.model.priors import base_probability
 from foresight.model.sampling import Diagnostics, Posterior, SamplerSettings, sample_posterior
 from foresight.model.spec import ModelSpec, model_spec
@@ -84,8 +86,9 @@ class Forecast:
         return self.posterior.spec
 
     @property
-    def reference_class(self) -> ReferenceClass:
-        return self.pack.reference_classes[self.spec.reference_class]
+    def reference_class(self) -> ReferenceClass | None:
+        """The question's class (for a mixture its heaviest class; None when no class is used)."""
+        return self.pack.reference_classes.get(self.spec.reference_class)
 
     @cached_property
     def x_raw(self) -> np.ndarray:
@@ -102,7 +105,24 @@ class Forecast:
     @cached_property
     def base_draws(self) -> np.ndarray:
         """Outside view: the reference-class rate scaled to this question's window at ``as_of``."""
-        return base_probability(self.posterior.theta, self.question, self.reference_class, self.as_of)
+        return self.base_draws_at(self.as_of)
+
+    def base_draws_at(self, when: dt.date, known: dt.date | None = None) -> np.ndarray:
+        """The outside view for the window left at ``when``, from the same draws (the hazard decides how
+        it moves); an event log's rate is the one known at ``known`` (default ``when``)."""
+        if self.spec.is_mixture:
+            assert self.posterior.component is not None
+            return mixture_base_draws(
+                self.spec.components,
+                self.posterior.theta,
+                self.posterior.component,
+                self.pack,
+                self.question,
+                when,
+                known,
+            )
+        rc = self.pack.reference_classes[self.spec.reference_class]
+        return base_probability(self.posterior.theta, self.question, rc, when, self.pack.questions, known)
 
     @cached_property
     def shift_draws(self) -> np.ndarray:
@@ -216,36 +236,26 @@ def forecast(
     pack: Pack,
     question_id: str,
     as_of: Any = None,
+    options: ModelOptions | None = None,
     *,
-    seed: int = 1,
-    draws: int = 4000,
-    tune: int = 1000,
-    chains: int = 4,
-    cores: int | None = None,
-    learn_from_cases: bool = True,
-    discount_groups: bool = True,
-    lr_width_scale: float = 1.0,
     overrides: Mapping[str, Any] | None = None,
     cache: bool = True,
     cache_dir=None,
+    **option_changes: Any,
 ) -> Forecast:
     """Forecast ``question_id`` as of ``as_of`` (default: :func:`natural_as_of`).
 
-    ``draws`` is the total number of posterior draws. ``learn_from_cases=False``
+    ``options`` (a :class:`ModelOptions`) says how; single options may also be
+    given by name (``draws=500``, ``discount_groups=False``), applied on top.
+    ``draws`` is the total number of posterior draws; ``learn_from_cases=False``
     ignores case codings (priors only); ``discount_groups=False`` counts every
     indicator fully (naive Bayes); ``lr_width_scale`` widens the elicited
-    intervals. The same pack, arguments and seed give the same numbers.
+    intervals. The same pack, options and seed give the same numbers.
     """
+    opts = ModelOptions.of(options, **option_changes)
     question = pack.question(question_id)
     when = natural_as_of(question) if as_of is None else parse_date(as_of)
     check_in_window(question, when)
-    spec = model_spec(
-        pack,
-        question,
-        learn_from_cases=learn_from_cases,
-        discount_groups=discount_groups,
-        lr_width_scale=lr_width_scale,
-    )
-    settings = SamplerSettings(draws=draws, tune=tune, chains=chains, cores=cores or min(chains, 2), seed=seed)
-    posterior = sample_posterior(spec, settings, cache=cache, cache_dir=cache_dir)
+    spec = model_spec(pack, question, opts)
+    posterior = sample_posterior(spec, SamplerSettings.from_options(opts), cache=cache, cache_dir=cache_dir)
     return Forecast(pack, question, when, posterior, observations_as_of(pack, when, overrides), dict(overrides or {}))

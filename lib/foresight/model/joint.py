@@ -35,6 +35,7 @@ from scipy import optimize, stats
 
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast, default_as_of, parse_date
+from foresight.model.options import ModelOptions
 from foresight.model.sampling import (
     Diagnostics,
     Posterior,
@@ -45,7 +46,7 @@ from foresight.model.sampling import (
     quiet_sampling,
     save_npz_atomic,
 )
-from foresight.model.spec import ModelSpec, add_spec_to_model, model_spec
+from foresight.model.spec import ModelSpec, add_spec_to_model, draw_theta, model_spec
 from foresight.pack.links import Driver, Links, evaluate, expression_ids, loading_for, parse_expression
 from foresight.pack.loader import Pack
 
@@ -80,6 +81,10 @@ class JointDraws:
     beta: tuple[np.ndarray, ...]  # one (n, K_i) per spec
     strength: np.ndarray  # (n, n_drivers)
     diagnostics: Diagnostics
+    component: tuple[np.ndarray | None, ...] = ()  # per spec: the outside-view source of each draw (mixtures)
+
+    def component_of(self, i: int) -> np.ndarray | None:
+        return self.component[i] if i < len(self.component) else None
 
 
 def _joint_key(specs, drivers, settings) -> str:
@@ -96,7 +101,8 @@ def _forward_joint(specs, drivers, settings) -> JointDraws:
     start = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
     n = settings.draws
-    theta = np.column_stack([rng.beta(*s.theta_prior, size=n) for s in specs]) if specs else np.zeros((n, 0))
+    drawn = [draw_theta(s, rng, n) for s in specs]
+    theta = np.column_stack([t for t, _ in drawn]) if specs else np.zeros((n, 0))
     beta = tuple(
         rng.normal(np.array(s.mu), np.array(s.sigma), size=(n, s.n_indicators)).reshape(n, s.n_indicators)
         for s in specs
@@ -114,7 +120,21 @@ def _forward_joint(specs, drivers, settings) -> JointDraws:
         time.perf_counter() - start,
         warnings=check_diagnostics(None, float(n), 0),
     )
-    return JointDraws(tuple(specs), theta, beta, strength, diag)
+    return JointDraws(tuple(specs), theta, beta, strength, diag, tuple(c for _, c in drawn))
+
+
+def _mixtures_forward(specs, settings, theta: np.ndarray, beta: tuple) -> tuple[np.ndarray, tuple, tuple]:
+    """Mixture specs stay out of the PyMC model: they learn nothing from cases, so their theta and beta
+    are independent of every other parameter and drawn exactly here (one generator per spec position)."""
+    beta = list(beta)
+    component: list[np.ndarray | None] = [None] * len(specs)
+    n = theta.shape[0]
+    for i, s in enumerate(specs):
+        if s.is_mixture:
+            rng = np.random.default_rng([settings.seed, i])
+            theta[:, i], component[i] = draw_theta(s, rng, n)
+            beta[i] = rng.normal(np.array(s.mu), np.array(s.sigma), size=(n, s.n_indicators)).reshape(n, s.n_indicators)
+    return theta, tuple(beta), tuple(component)
 
 
 def build_joint_model(specs, drivers):
@@ -123,7 +143,8 @@ def build_joint_model(specs, drivers):
 
     with pm.Model() as model:
         for i, spec in enumerate(specs):
-            add_spec_to_model(spec, prefix=f"m{i}_")
+            if not spec.is_mixture:
+                add_spec_to_model(spec, prefix=f"m{i}_")
         for d in drivers:
             a, b = beta_from_interval(d.strength.lo, d.strength.hi)
             pm.Beta(f"strength_{d.id}", alpha=a, beta=b)
@@ -154,15 +175,19 @@ def _nuts_joint(specs, drivers, settings) -> JointDraws:
         values = np.asarray(post[name].values, dtype=float)
         return values.reshape(n) if width is None else values.reshape(n, width)
 
-    theta = np.column_stack([flat(f"m{i}_theta") for i in range(len(specs))])
-    beta = tuple(flat(f"m{i}_beta", s.n_indicators) for i, s in enumerate(specs))
+    theta = np.column_stack([np.zeros(n) if s.is_mixture else flat(f"m{i}_theta") for i, s in enumerate(specs)])
+    beta = tuple(
+        np.zeros((n, s.n_indicators)) if s.is_mixture else flat(f"m{i}_beta", s.n_indicators)
+        for i, s in enumerate(specs)
+    )
     strength = np.column_stack([flat(f"strength_{d.id}") for d in drivers]) if drivers else np.zeros((n, 0))
     chains = [
         np.asarray(post[v].values, dtype=float).reshape(settings.chains, settings.draws_per_chain, -1)
         for v in post.data_vars
     ]
     diag = mcmc_diagnostics(np.concatenate(chains, axis=-1), tree, settings, time.perf_counter() - start, ", joint")
-    return JointDraws(tuple(specs), theta, beta, strength, diag)
+    theta, beta, component = _mixtures_forward(specs, settings, theta, beta)
+    return JointDraws(tuple(specs), theta, beta, strength, diag, component)
 
 
 def sample_joint(specs, drivers, settings, *, cache=True, cache_dir=None) -> JointDraws:
@@ -177,13 +202,10 @@ def sample_joint(specs, drivers, settings, *, cache=True, cache_dir=None) -> Joi
                 d["warnings"] = tuple(d["warnings"])
                 d.pop("converged", None)
                 d["cached"] = True
-                return JointDraws(
-                    tuple(specs),
-                    data["theta"],
-                    tuple(data[f"beta{i}"] for i in range(len(specs))),
-                    data["strength"],
-                    Diagnostics(**d),
+                theta, beta, component = _mixtures_forward(
+                    specs, settings, np.array(data["theta"]), tuple(data[f"beta{i}"] for i in range(len(specs)))
                 )
+                return JointDraws(tuple(specs), theta, beta, data["strength"], Diagnostics(**d), component)
         except (OSError, KeyError, ValueError, TypeError):
             pass
     draws = _nuts_joint(specs, drivers, settings)
@@ -225,6 +247,10 @@ class JointForecast:
     drivers: tuple[Driver, ...]
     strength: np.ndarray  # (n, n_drivers)
     diagnostics: Diagnostics
+    component: tuple[np.ndarray | None, ...] = ()  # per spec: the outside-view source of each draw (mixtures)
+
+    def component_of(self, i: int) -> np.ndarray | None:
+        return self.component[i] if i < len(self.component) else None
 
     @property
     def question_ids(self) -> list[str]:
@@ -360,19 +386,16 @@ def joint_forecast(
     as_of: Any = None,
     *,
     questions: list[str] | None = None,
-    seed: int = 1,
-    draws: int = 4000,
-    tune: int = 1000,
-    chains: int = 4,
-    learn_from_cases: bool = True,
-    discount_groups: bool = True,
-    lr_width_scale: float = 1.0,
+    options: ModelOptions | None = None,
     overrides: dict[str, Any] | None = None,
     use_links: bool = True,
     cache: bool = True,
     cache_dir=None,
+    **option_changes: Any,
 ) -> JointForecast:
     """Forecast the pack's questions together at ``as_of`` (each clipped into its own window).
+
+    ``options`` and single named options work as in :func:`foresight.forecast`.
 
     ``use_links=False`` drops the drivers: the joint model then reproduces
     the independent forecasts.
@@ -384,24 +407,20 @@ def joint_forecast(
     if not qids:
         raise ValueError(f"no question of pack {pack.meta.id} is open on or after {when}; choose an earlier as_of")
     qs = [pack.question(q) for q in qids]
-    specs_by_q = {
-        q.id: model_spec(
-            pack, q, learn_from_cases=learn_from_cases, discount_groups=discount_groups, lr_width_scale=lr_width_scale
-        )
-        for q in qs
-    }
+    opts = ModelOptions.of(options, **option_changes)
+    specs_by_q = {q.id: model_spec(pack, q, opts) for q in qs}
     unique: dict[str, ModelSpec] = {}
     for spec in specs_by_q.values():
         unique.setdefault(spec.posterior_digest(), spec)
     specs = list(unique.values())
     index = {digest: i for i, digest in enumerate(unique)}
     drivers = tuple(links_of(pack).drivers) if use_links else ()
-    settings = SamplerSettings(draws=draws, tune=tune, chains=chains, cores=min(chains, 2), seed=seed)
+    settings = SamplerSettings.from_options(opts)
     jd = sample_joint(specs, drivers, settings, cache=cache, cache_dir=cache_dir)
     forecasts = {}
     for q in qs:
         i = index[specs_by_q[q.id].posterior_digest()]
-        post = Posterior(specs_by_q[q.id], settings, jd.theta[:, i], jd.beta[i], jd.diagnostics)
+        post = Posterior(specs_by_q[q.id], settings, jd.theta[:, i], jd.beta[i], jd.diagnostics, jd.component_of(i))
         q_as_of = default_as_of(q, today=when)
         forecasts[q.id] = Forecast(
             pack, q, q_as_of, post, observations_as_of(pack, q_as_of, overrides), dict(overrides or {})

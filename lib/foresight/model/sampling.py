@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from foresight.model.spec import ModelSpec, build_pymc_model
+from foresight.model.options import ModelOptions
+from foresight.model.spec import ModelSpec, build_pymc_model, draw_theta
 
 R_HAT_MAX = 1.01
 ESS_BULK_MIN = 400
@@ -50,6 +51,17 @@ class SamplerSettings:
     def __post_init__(self) -> None:
         if self.draws < self.chains or self.chains < 1:
             raise ValueError(f"need chains >= 1 and draws >= chains; got draws={self.draws}, chains={self.chains}")
+
+    @classmethod
+    def from_options(cls, options: ModelOptions) -> SamplerSettings:
+        """The sampler's part of a forecast's :class:`ModelOptions`."""
+        return cls(
+            draws=options.draws,
+            tune=options.tune,
+            chains=options.chains,
+            cores=options.sampler_cores,
+            seed=options.seed,
+        )
 
     @property
     def draws_per_chain(self) -> int:
@@ -104,13 +116,18 @@ def check_diagnostics(r_hat_max: float | None, ess_bulk_min: float, divergences:
 
 @dataclass(frozen=True)
 class Posterior:
-    """Draws of the rate ``theta`` (n,) and log-LRs ``beta`` (n, K) with their diagnostics."""
+    """Draws of the rate ``theta`` (n,) and log-LRs ``beta`` (n, K) with their diagnostics.
+
+    For a mixture spec, ``component`` (n,) says which outside-view source each theta draw
+    came from (theta is in that source's unit; see :mod:`foresight.model.outside`).
+    """
 
     spec: ModelSpec
     settings: SamplerSettings
     theta: np.ndarray
     beta: np.ndarray
     diagnostics: Diagnostics
+    component: np.ndarray | None = None
 
     @property
     def n_draws(self) -> int:
@@ -141,7 +158,7 @@ def cache_key(spec: ModelSpec, settings: SamplerSettings) -> str:
 def _forward(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
     start = time.perf_counter()
     rng = np.random.default_rng(settings.seed)
-    theta = rng.beta(*spec.theta_prior, size=settings.draws)
+    theta, component = draw_theta(spec, rng, settings.draws)
     beta = rng.normal(np.array(spec.mu), np.array(spec.sigma), size=(settings.draws, spec.n_indicators))
     seconds = time.perf_counter() - start
     diag = Diagnostics(
@@ -152,7 +169,7 @@ def _forward(spec: ModelSpec, settings: SamplerSettings) -> Posterior:
         seconds=seconds,
         warnings=check_diagnostics(None, float(settings.draws), 0),
     )
-    return Posterior(spec, settings, theta, beta.reshape(settings.draws, spec.n_indicators), diag)
+    return Posterior(spec, settings, theta, beta.reshape(settings.draws, spec.n_indicators), diag, component)
 
 
 @contextlib.contextmanager

@@ -17,6 +17,11 @@ elicited prior, and both are drawn exactly by forward sampling.
 Only cases dated before the question's `opens` date are used, so a forecast
 never learns from history its forecaster could not have known.
 
+A question whose outside view has several sources (classes, an analyst prior,
+an event log; :mod:`foresight.model.outside`) gets a spec with ``components``:
+theta is then drawn from their mixture (source first, then its distribution),
+exactly, and the regression on coded cases is not used.
+
 Everything that determines the posterior lives in :class:`ModelSpec`, whose
 hash keys the on-disk cache of draws.
 """
@@ -25,12 +30,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from foresight.model.evidence import case_features, group_discount
-from foresight.model.priors import JEFFREYS, base_rate_beta, log_lr_normal
+from foresight.model.options import ModelOptions
+from foresight.model.outside import Component, class_cases, components, draw_components, single_class
+from foresight.model.priors import JEFFREYS, class_beta, log_lr_normal
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
 
@@ -54,6 +61,20 @@ class ModelSpec:
     learns_from_cases: bool
     discount_groups: bool
     lr_width_scale: float
+    components: tuple[Component, ...] = field(default=())
+
+    @property
+    def is_mixture(self) -> bool:
+        """True when theta is drawn from a mixture of outside-view sources (see :mod:`foresight.model.outside`)."""
+        return bool(self.components)
+
+    def _fields(self) -> dict:
+        """The spec as a dict, leaving out new fields at their defaults so older specs keep their hashes
+        (and the posterior cache its entries)."""
+        out = asdict(self)
+        if not self.components:
+            out.pop("components")
+        return out
 
     @property
     def n_indicators(self) -> int:
@@ -66,32 +87,32 @@ class ModelSpec:
 
     def digest(self) -> str:
         """A stable hash of the spec (float reprs are exact, so equal inputs give equal hashes)."""
-        text = json.dumps(asdict(self), sort_keys=True, default=str)
+        text = json.dumps(self._fields(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def posterior_digest(self) -> str:
         """Hash of only what the posterior depends on: ``rho`` and the discount switch act on the
         current question's features, and on the cases only through ``case_x`` (hashed), so specs
         differing in them alone share draws (the naive-Bayes baseline often reuses the model's)."""
-        fields = {k: v for k, v in asdict(self).items() if k not in ("rho", "discount_groups")}
+        fields = {k: v for k, v in self._fields().items() if k not in ("rho", "discount_groups")}
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def model_spec(
-    pack: Pack,
-    question: Question,
-    *,
-    learn_from_cases: bool = True,
-    discount_groups: bool = True,
-    lr_width_scale: float = 1.0,
-) -> ModelSpec:
-    """Collect the priors and case data for ``question`` from the pack."""
-    if not lr_width_scale > 0:
-        raise ValueError(f"lr_width_scale must be > 0; got {lr_width_scale}")
-    rc = pack.reference_class_for(question)
-    # Only history known when the question opened: a case dated on or after `opens`
-    # would let a backtest learn from outcomes its forecaster could not have seen.
-    cases = [case for case in rc.cases if case.date < question.opens]
+def model_spec(pack: Pack, question: Question, options: ModelOptions | None = None) -> ModelSpec:
+    """Collect the priors and case data for ``question`` from the pack (sampler options play no part)."""
+    opts = options or ModelOptions()
+    learn_from_cases, discount_groups, lr_width_scale = opts.learn_from_cases, opts.discount_groups, opts.lr_width_scale
+    comps = components(pack, question)
+    one = single_class(comps)
+    if one is not None:
+        rc = pack.reference_classes[one.id]
+        use = next((u for u in question.reference_classes or () if u.id == rc.id), None)
+        relevance = one.relevance if one.relevance is not None else rc.relevance
+        # Only history known when the question opened: a case dated on or after `opens`
+        # would let a backtest learn from outcomes its forecaster could not have seen.
+        cases = class_cases(rc, question, use.where.tags if use is not None and use.where is not None else None)
+    else:
+        rc, relevance, cases = None, 0.0, []
     indicators = pack.indicators_for(question)
     groups = tuple(ind.group for ind in indicators)
     rho_by_group = {g: (pack.meta.correlation_groups[g].rho if discount_groups else 0.0) for g in groups}
@@ -106,11 +127,23 @@ def model_spec(
     coded = bool(len(indicators)) and bool(np.any(raw != 0.0))
     learns = learn_from_cases and coded
     x = group_discount(raw, groups, rho_by_group) if len(indicators) else raw
-    theta_prior = (JEFFREYS, JEFFREYS) if learns else base_rate_beta(rc, cases)
+    if rc is None:
+        theta_prior = (0.0, 0.0)  # unused: theta comes from the components' mixture
+    elif learns:
+        # Jeffreys, plus the class's missing cases as uncoded pseudo-cases (x = 0, so P(yes) = theta):
+        # exactly what the closed form adds when the class does not learn.
+        m = rc.missing
+        theta_prior = (
+            (JEFFREYS, JEFFREYS)
+            if m is None
+            else (JEFFREYS + relevance * m.successes, JEFFREYS + relevance * m.failures)
+        )
+    else:
+        theta_prior = class_beta(rc, cases, relevance)
     return ModelSpec(
         pack_id=pack.meta.id,
-        reference_class=rc.id,
-        relevance=rc.relevance,
+        reference_class=rc.id if rc is not None else _primary(comps),
+        relevance=relevance,
         theta_prior=theta_prior,
         indicators=tuple(ind.id for ind in indicators),
         groups=groups,
@@ -123,13 +156,30 @@ def model_spec(
         learns_from_cases=learns,
         discount_groups=discount_groups,
         lr_width_scale=lr_width_scale,
+        components=() if rc is not None else comps,
     )
+
+
+def _primary(comps: tuple[Component, ...]) -> str:
+    """The mixture's heaviest class (its id names the spec), or '' when no class is used."""
+    classes = [c for c in comps if c.kind == "class"]
+    return max(classes, key=lambda c: c.weight).id if classes else ""
+
+
+def draw_theta(spec: ModelSpec, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Exact draws of theta from its prior (the posterior when the spec does not learn from cases), and
+    for a mixture the source of each draw. A one-class spec draws Beta(theta_prior) as it always did."""
+    if not spec.components:
+        return rng.beta(*spec.theta_prior, size=n), None
+    return draw_components(spec.components, rng, n)
 
 
 def add_spec_to_model(spec: ModelSpec, prefix: str = "") -> None:
     """Add ``spec``'s variables to the PyMC model in context, names prefixed (for joint models)."""
     import pymc as pm
 
+    if spec.is_mixture:
+        raise ValueError("a mixture spec is drawn exactly (draw_theta), never put in a PyMC model")
     model = pm.modelcontext(None)
     ind_dim, case_dim = f"{prefix}indicator", f"{prefix}case"
     model.add_coord(ind_dim, list(spec.indicators))

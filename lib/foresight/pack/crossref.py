@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from foresight.pack.schema import (
     Document,
+    EventLog,
     Evidence,
     ExternalForecast,
     Indicator,
@@ -133,7 +134,12 @@ def check_reference_classes(
                     (f"'{target}' is neither a family nor a question id; families: {_choices(families or ())}"),
                 )
         served = [
-            q for _, q in questions.items if q.id in rc.serves or q.family in rc.serves or q.reference_class == rc.id
+            q
+            for _, q in questions.items
+            if q.id in rc.serves
+            or q.family in rc.serves
+            or q.reference_class == rc.id
+            or any(use.id == rc.id for use in q.reference_classes or ())
         ]
         if rc.exposure_years is None and any(q.kind == "by_deadline" for q in served):
             yield (
@@ -159,11 +165,13 @@ def check_question_has_one_class(
 ) -> Iterator[Finding]:
     """A question needs exactly one reference class: named, or the only one serving its id or family."""
     for index, q in questions.items:
-        if q.reference_class is not None:
+        if q.reference_class is not None or q.reference_classes is not None:
             continue
         by_id = [rc.id for _, rc in classes.items if q.id in rc.serves]
         by_family = [rc.id for _, rc in classes.items if q.family in rc.serves]
         candidates = by_id or by_family
+        if not candidates and (q.analyst_prior is not None or q.event_log is not None):
+            continue  # an analyst prior or an event log is an outside view of its own
         if not candidates:
             # Silent when the cause is already reported: an unknown family, or a class
             # that failed its own checks (it may be the one meant to serve this question).
@@ -331,3 +339,76 @@ def check_external_forecasts(externals: Table[ExternalForecast], questions: Tabl
                     "then may know the outcome: keep only forecasts dated before it"
                 ),
             )
+
+
+def check_outside_view(
+    questions: Table[Question], classes: Table[ReferenceClass], logs: Table[EventLog], families: set[str] | None
+) -> Iterator[Finding]:
+    """The outside-view fields of questions against the classes, event logs and other questions they name."""
+    for index, q in questions.items:
+        loc = ("questions", index)
+        uses = q.reference_classes or []
+        seen: set[str] = set()
+        for j, use in enumerate(uses):
+            if classes.unknown(use.id):
+                yield (
+                    "questions.yaml",
+                    (*loc, "reference_classes", j, "id"),
+                    f"unknown reference class '{use.id}'; reference classes: {classes.choices()}",
+                )
+                continue
+            if use.id in seen:
+                yield (
+                    "questions.yaml",
+                    (*loc, "reference_classes", j, "id"),
+                    f"class '{use.id}' is listed twice; list each class once (filter its cases with where)",
+                )
+            seen.add(use.id)
+            rc = classes.by_id.get(use.id)
+            if rc is not None and use.where is not None:
+                kept = [c for c in rc.cases if set(c.tags) & set(use.where.tags) and c.date < q.opens]
+                if not kept:
+                    yield (
+                        "questions.yaml",
+                        (*loc, "reference_classes", j, "where"),
+                        f"no case of class '{rc.id}' dated before opens ({q.opens}) has any of the tags "
+                        f"{', '.join(use.where.tags)}; tags used in the class: "
+                        f"{_choices({t for c in rc.cases for t in c.tags})}",
+                    )
+        if q.reference_classes is not None:
+            total = sum(use.weight for use in uses) + (q.event_log.weight if q.event_log is not None else 0.0)
+            if total == 0 and q.analyst_prior is None:
+                yield (
+                    "questions.yaml",
+                    (*loc, "reference_classes"),
+                    "no outside view: give a class or event log a weight above 0, or an analyst_prior",
+                )
+        if q.event_log is not None:
+            if logs.unknown(q.event_log.id):
+                yield (
+                    "questions.yaml",
+                    (*loc, "event_log"),
+                    f"unknown event log '{q.event_log.id}'; event logs in event_logs.yaml: {logs.choices()}",
+                )
+            elif q.event_log.id in logs.by_id and logs.by_id[q.event_log.id].start >= q.closes:
+                yield (
+                    "questions.yaml",
+                    (*loc, "event_log"),
+                    f"event log '{q.event_log.id}' starts on or after the question closes ({q.closes})",
+                )
+        starts = q.hazard.starts if q.hazard is not None else None
+        if starts is not None and starts.question is not None:
+            if questions.unknown(starts.question):
+                yield (
+                    "questions.yaml",
+                    (*loc, "hazard", "starts", "question"),
+                    f"unknown question '{starts.question}'; questions: {questions.choices()}",
+                )
+    for index, log in logs.items:
+        for j, target in enumerate(log.serves):
+            if _serves_check(target, families, questions):
+                yield (
+                    "event_logs.yaml",
+                    ("event_logs", index, "serves", j),
+                    f"'{target}' is neither a family nor a question id; families: {_choices(families or ())}",
+                )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -15,10 +16,12 @@ from foresight.pack.crossref import Table
 from foresight.pack.links import Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
+    EVENT_LOGS_FILE,
     OPTIONAL_RECORD_FILES,
     RECORD_FILES,
     STATE_ALLOWED,
     Document,
+    EventLog,
     Evidence,
     ExternalForecast,
     Indicator,
@@ -49,6 +52,7 @@ class Pack:
     links: Links = Links()
     timeline: dict[str, TimelineEntry] | None = None
     external_forecasts: tuple[ExternalForecast, ...] = ()
+    event_logs: dict[str, EventLog] = dataclass_field(default_factory=dict)
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
@@ -58,6 +62,15 @@ class Pack:
             raise KeyError(
                 f"unknown question {question_id!r} in pack {self.meta.id}; questions: {', '.join(self.questions)}"
             ) from None
+
+    def implicit_class_for(self, question: Question) -> ReferenceClass | None:
+        """The class the old one-class rule gives (named, else serving the id, else the family), or None."""
+        if question.reference_class is not None:
+            return self.reference_classes[question.reference_class]
+        for rc in self.reference_classes.values():
+            if question.id in rc.serves:
+                return rc
+        return next((rc for rc in self.reference_classes.values() if question.family in rc.serves), None)
 
     def reference_class_for(self, question: Question) -> ReferenceClass:
         """The class named by the question, else the one serving its id, else its family (validated unique)."""
@@ -268,6 +281,10 @@ def _load_records(doc: YamlDoc | None, file: str, problems: list[Problem]) -> Ta
     key, model = RECORD_FILES[file] if file in RECORD_FILES else OPTIONAL_RECORD_FILES[file]
     if doc is None:
         return Table(readable=False)
+    return _load_list(doc, file, key, model, problems)
+
+
+def _load_list(doc: YamlDoc, file: str, key: str, model: type[BaseModel], problems: list[Problem]) -> Table:
     data = doc.data
     if not isinstance(data, dict) or set(data) != {key}:
         problems.append(
@@ -317,9 +334,23 @@ def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: l
     return links
 
 
+def _load_event_logs(pack_dir: Path, problems: list[Problem]) -> tuple[Table, YamlDoc | None]:
+    """The optional event_logs.yaml, each log validated on its own; an absent file means no logs."""
+    if not (pack_dir / EVENT_LOGS_FILE).exists():
+        return Table(), None
+    doc = _read(pack_dir, EVENT_LOGS_FILE, problems)
+    if doc is None:
+        return Table(readable=False), None
+    if doc.data is None:
+        return Table(), doc
+    return _load_list(doc, EVENT_LOGS_FILE, "event_logs", EventLog, problems), doc
+
+
 def _hash_pack(pack_dir: Path) -> str:
     digest = hashlib.sha256()
-    for file in [PACK_FILE, *RECORD_FILES, LINKS_FILE]:
+    for file in [PACK_FILE, *RECORD_FILES, LINKS_FILE] + (
+        [EVENT_LOGS_FILE] if (pack_dir / EVENT_LOGS_FILE).exists() else []
+    ):
         path = pack_dir / file
         digest.update(file.encode())
         digest.update(path.read_bytes() if path.is_file() else b"")
@@ -380,8 +411,12 @@ def load_pack(path: str | Path) -> Pack:
         findings += crossref.check_timeline(timeline, documents)
     if "external_forecasts.yaml" in tables:
         findings += crossref.check_external_forecasts(externals, questions)
+    logs, docs[EVENT_LOGS_FILE] = _load_event_logs(pack_dir, problems)
+    if docs[EVENT_LOGS_FILE] is not None:
+        findings += crossref.duplicate_ids(EVENT_LOGS_FILE, "event_logs", logs)
+    findings += crossref.check_outside_view(questions, classes, logs, families)
     for file, loc, message in findings:
-        problems.append(Problem(file, docs[file].line_of(loc), format_loc(loc), message))
+        problems.append(Problem(file, docs[file].line_of(loc) if docs.get(file) else 1, format_loc(loc), message))
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
 
     if problems or meta is None:
@@ -402,4 +437,5 @@ def load_pack(path: str | Path) -> Pack:
         links=links,
         timeline=timeline.by_id if "timeline.yaml" in tables else None,
         external_forecasts=tuple(ef for _, ef in externals.items),
+        event_logs=logs.by_id,
     )

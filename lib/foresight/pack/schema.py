@@ -111,6 +111,12 @@ Positive = number(gt=0.0)
 Share = number(gt=0.0, le=1.0)
 """A number in (0, 1]: a class's relevance, where 0 would leave a question with no outside view."""
 
+Weight = number(ge=0.0, le=1.0)
+"""A number in [0, 1]: how much one source of the outside view counts next to the others."""
+
+NonNegative = number(ge=0.0)
+"""A finite number of at least 0 (a count that may be fractional)."""
+
 STATE_ALLOWED = "'present', 'absent' or a strength from 0 to 1"
 
 
@@ -192,6 +198,10 @@ class Question(Record):
     criteria: Text
     raised_by: list[Id] = Field(default_factory=list)
     reference_class: Id | None = None
+    reference_classes: list[ClassUse] | None = None
+    analyst_prior: AnalystPrior | None = None
+    hazard: Hazard | None = None
+    event_log: LogUse | None = None
     resolution: YesNo | None = None
     resolved_on: Date | None = None
     resolution_source: Text | None = None
@@ -234,6 +244,39 @@ class Question(Record):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _outside_view_fields(self) -> Question:
+        """Rules of the outside-view fields that need the question's own dates and kind."""
+        if self.reference_class is not None and self.reference_classes is not None:
+            raise field_rule(
+                "reference_classes",
+                "give either reference_class (one class) or reference_classes (a weighted list), not both",
+            )
+        if self.kind == "one_shot":
+            for name in ("hazard", "event_log"):
+                if getattr(self, name) is not None:
+                    raise field_rule(
+                        name,
+                        f"only a by_deadline question can have {name}: a one_shot question has no window "
+                        "over which a rate accrues",
+                    )
+        if self.hazard is not None:
+            for point in self.hazard.decision_points:
+                if not self.opens <= point.date <= self.closes:
+                    raise field_rule(
+                        "hazard",
+                        f"decision point {point.date} is outside the question's window ({self.opens} to {self.closes})",
+                    )
+            starts = self.hazard.starts
+            if starts is not None and starts.date is not None and not self.opens <= starts.date < self.closes:
+                raise field_rule(
+                    "hazard",
+                    f"starts.date {starts.date} must be on or after opens ({self.opens}) and before closes ({self.closes})",
+                )
+            if starts is not None and starts.question == self.id:
+                raise field_rule("hazard", "starts.question names this question itself; name the trigger question")
+        return self
+
 
 class Case(Record):
     """One historical case of a reference class, with its outcome and where that comes from."""
@@ -243,6 +286,22 @@ class Case(Record):
     outcome: YesNo
     source: Text
     indicators: dict[Id, State] = Field(default_factory=dict)
+    tags: list[Id] = Field(default_factory=list)
+
+
+class MissingCases(Record):
+    """Cases known to be missing from a class's list (a remembered list forgets its failures):
+    added to the weighted counts as if listed, with the note saying where the numbers come from."""
+
+    failures: NonNegative = 0.0
+    successes: NonNegative = 0.0
+    note: Text
+
+    @model_validator(mode="after")
+    def _some(self) -> MissingCases:
+        if self.failures == 0 and self.successes == 0:
+            raise ValueError("give failures and/or successes greater than 0 (or drop missing)")
+        return self
 
 
 class ReferenceClass(Record):
@@ -256,6 +315,7 @@ class ReferenceClass(Record):
     description: Text | None = None
     study: Text | None = None
     outcome_criterion: Text | None = None
+    missing: MissingCases | None = None
     cases: list[Case] = Field(min_length=1)
 
 
@@ -288,6 +348,150 @@ class LRInterval(Record):
 
 
 Interval = Annotated[LRInterval, BeforeValidator(_interval)]
+
+
+# --- the outside view: analyst priors, several classes, hazards, event logs -----------------
+
+
+class ProbabilityInterval(Record):
+    """A 90% interval on a probability: 0 < lo < hi < 1."""
+
+    lo: number(gt=0.0, le=1.0)
+    hi: number(gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ProbabilityInterval:
+        if not 0.0 < self.lo < self.hi < 1.0:
+            raise ValueError(f"the interval must have 0 < lo < hi < 1; got lo={self.lo:g}, hi={self.hi:g}")
+        return self
+
+
+class AnalystPrior(Record):
+    """The analyst's own 90% interval on the probability for the question's whole window.
+
+    ``weight`` is its share of the outside view when classes or an event log are also used
+    (they share the rest); alone it is the whole outside view whatever the weight.
+    """
+
+    interval: Annotated[ProbabilityInterval, BeforeValidator(_interval)]
+    rationale: Text
+    weight: Weight = 0.5
+
+
+class CaseFilter(Record):
+    """Keep only the cases of a class carrying at least one of these tags."""
+
+    tags: list[Id] = Field(min_length=1)
+
+
+class ClassUse(Record):
+    """One reference class used by a question: its weight among the question's classes, an optional
+    case filter, and an optional relevance for this question (a proxy class counts less)."""
+
+    id: Id
+    weight: Weight = 1.0
+    where: CaseFilter | None = None
+    relevance: Share | None = None
+    rationale: Text
+
+
+class DecisionPoint(Record):
+    """A dated decision inside the window holding ``share`` of the window's cumulative hazard."""
+
+    date: Date
+    share: Share
+    note: Text
+
+
+class ClockStart(Record):
+    """Where the hazard's clock starts: a dated event or another question resolving yes."""
+
+    question: Id | None = None
+    date: Date | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ClockStart:
+        if (self.question is None) == (self.date is None):
+            raise ValueError("give exactly one of question (a question id) or date (YYYY-MM-DD)")
+        return self
+
+
+class Hazard(Record):
+    """How the rate accrues over the window: a shape, decision points, and when the clock starts."""
+
+    shape: Literal["constant", "rising", "falling"] = "constant"
+    ratio: Positive | None = None
+    decision_points: list[DecisionPoint] = Field(default_factory=list)
+    starts: ClockStart | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Hazard:
+        if self.shape == "constant" and self.ratio not in (None, 1.0):
+            raise field_rule("ratio", "a constant hazard has no ratio (or ratio 1); use shape rising or falling")
+        if self.shape == "rising" and not (self.ratio is not None and self.ratio > 1.0):
+            raise field_rule("ratio", "a rising hazard needs ratio > 1 (the hazard at the window's end over its start)")
+        if self.shape == "falling" and not (self.ratio is not None and self.ratio < 1.0):
+            raise field_rule(
+                "ratio", "a falling hazard needs ratio < 1 (the hazard at the window's end over its start)"
+            )
+        total = sum(p.share for p in self.decision_points)
+        if total > 1.0 + 1e-9:
+            raise field_rule("decision_points", f"the shares add up to {total:g}; they may add up to at most 1")
+        dates = [p.date for p in self.decision_points]
+        if len(set(dates)) != len(dates):
+            raise field_rule("decision_points", "two decision points share a date; merge them into one")
+        return self
+
+
+def _log_use(value: Any) -> Any:
+    """``event_log: LOG-ID`` is short for ``event_log: {id: LOG-ID}``."""
+    return {"id": value} if isinstance(value, str) else value
+
+
+class EventLogUse(Record):
+    """A question's use of an event log, with its weight next to the question's classes."""
+
+    id: Id
+    weight: Weight = 1.0
+    rationale: Text | None = None
+
+
+LogUse = Annotated[EventLogUse, BeforeValidator(_log_use)]
+
+
+class LoggedEvent(Record):
+    """One dated occurrence of a repeatable event."""
+
+    date: Date
+    source: Text
+    note: Text | None = None
+
+
+class EventLog(Record):
+    """A dated log of a repeatable event (launches, tests): a rate instead of or beside a class.
+
+    ``since`` is when the log's coverage starts (default: its first event); ``half_life_years``
+    discounts old events and old exposure alike (none: every year counts the same).
+    """
+
+    id: Id
+    title: Text
+    serves: list[Id] = Field(default_factory=list)
+    description: Text | None = None
+    since: Date | None = None
+    half_life_years: Positive | None = None
+    events: list[LoggedEvent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _since(self) -> EventLog:
+        first = min(e.date for e in self.events)
+        if self.since is not None and self.since > first:
+            raise field_rule("since", f"since ({self.since}) is after the log's first event ({first})")
+        return self
+
+    @property
+    def start(self) -> dt.date:
+        return self.since or min(e.date for e in self.events)
 
 
 class Indicator(Record):
@@ -362,6 +566,9 @@ RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
     "indicators.yaml": ("indicators", Indicator),
     "evidence.yaml": ("evidence", Evidence),
 }
+
+EVENT_LOGS_FILE = "event_logs.yaml"
+"""Optional: dated event logs (``event_logs:`` holding a list of :class:`EventLog`)."""
 """Each pack file, the top-level key that holds its list, and the record type of an item."""
 
 

@@ -363,3 +363,69 @@ def tornado(table: pd.DataFrame, title: str | None = None) -> Figure:
             transform=ax.transAxes,
         )
     return fig
+
+
+# --- the outside view over the window -----------------------------------------------------------
+
+
+def _window_grid(f: Forecast, points: int = 150) -> list[dt.date]:
+    """Dates across the question's window: an even grid plus each decision point, the day after it and the
+    clock start, so jumps are drawn where they happen."""
+    q = f.question
+    span = (q.closes - q.opens).days
+    step = max(1, span // points)
+    dates = {q.opens + dt.timedelta(days=k) for k in range(0, span + 1, step)} | {q.closes, f.as_of}
+    h = q.hazard
+    if h is not None:
+        for p in h.decision_points:
+            dates |= {p.date, p.date + dt.timedelta(days=1)}
+        if h.starts is not None and h.starts.date is not None:
+            dates |= {h.starts.date - dt.timedelta(days=1), h.starts.date}
+    return sorted(d for d in dates if q.opens <= d <= q.closes)
+
+
+def hazard_over_window(f: Forecast) -> Figure:
+    """The outside view across the question's window, as known at ``as_of``: top, the base rate for the
+    window left at each date (the history's base-rate line, which follows the hazard); bottom, the
+    probability that the event has happened by each date, counted from ``opens`` (per draw
+    1 - (1 - B(opens)) / (1 - B(day after)), the survival over the part already passed)."""
+    q = f.question
+    fig = _figure(9, 5.2)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    if q.kind == "one_shot":
+        top.text(
+            0.5, 0.5, "a one-shot question: no window over which a rate accrues", ha="center", transform=top.transAxes
+        )
+        bottom.set_axis_off()
+        return fig
+    dates = _window_grid(f)
+    base = np.column_stack([f.base_draws_at(d, known=f.as_of) for d in dates])  # (draws, dates)
+    whole = base[:, 0:1]
+    after = np.column_stack(
+        [
+            f.base_draws_at(d + dt.timedelta(days=1), known=f.as_of) if d < q.closes else np.zeros(len(base))
+            for d in dates
+        ]
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        happened = np.clip(1.0 - (1.0 - whole) / np.clip(1.0 - after, EPS, None), 0.0, 1.0)
+    x = np.array(dates, dtype="datetime64[D]")
+    for ax, values, label in (
+        (top, base, "base rate for the window left"),
+        (bottom, happened, "P(event by this date), from opens"),
+    ):
+        lo, hi = np.quantile(values, [0.05, 0.95], axis=0)
+        ax.fill_between(x, lo, hi, step="post", color=BASE, alpha=0.2, label="90% interval")
+        ax.step(x, values.mean(axis=0), where="post", color=BASE, lw=2, label=label + " (mean)")
+        ax.axvline(np.datetime64(f.as_of), color="#1f4e79", lw=1, ls="--", label=f"as of {f.as_of}")
+        for p in q.hazard.decision_points if q.hazard is not None else ():
+            ax.axvline(np.datetime64(p.date), color=NO, lw=1, ls=":")
+        ax.set_ylim(0, max(0.05, float(hi.max()) * 1.1))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    top.set_ylabel("probability")
+    bottom.set_ylabel("probability")
+    points = "; decision points dotted" if q.hazard is not None and q.hazard.decision_points else ""
+    top.set_title(f"{q.id}: the outside view over the window (hazard as stated in the pack{points})", fontsize=10)
+    fig.autofmt_xdate()
+    return fig

@@ -17,7 +17,8 @@ import pandas as pd
 
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast
-from foresight.model.priors import log_lr_normal, window_years
+from foresight.model.outside import Component, class_cases, components, source_summary
+from foresight.model.priors import clock_start, event_log_gamma, log_lr_normal, uses_plain_clock, window_years
 from foresight.pack.loader import Pack
 from foresight.pack.schema import ReferenceClass
 
@@ -185,7 +186,10 @@ def reference_cases(rc: ReferenceClass) -> pd.DataFrame:
 
 
 def outside_view(f: Forecast) -> pd.DataFrame:
-    """The outside view in numbers: class counts, rate per period, and the base rate for this window."""
+    """The outside view in numbers: class counts, rate per period, and the base rate for this window
+    (with several sources, or none of them a class, the side-by-side :func:`outside_view_sources`)."""
+    if f.spec.is_mixture:
+        return outside_view_sources(f)
     rc = f.reference_class
     yes = sum(1 for c in rc.cases if c.outcome == "yes")
     lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
@@ -202,8 +206,26 @@ def outside_view(f: Forecast) -> pd.DataFrame:
             ("exposure period of the class", f"{rc.exposure_years:g} years"),
             ("window left at as_of", f"{years:.2f} years ({start} to {f.question.closes})"),
         ]
+    if f.question.reference_classes is not None:  # a filtered class or a relevance for this question
+        rows[1] = (
+            "cases used (yes / all, dated before opens, filtered)",
+            f"{sum(f.spec.case_y)} / {len(f.spec.case_y)}",
+        )
+        rows[2] = ("relevance weight (for this question)", f"{f.spec.relevance:g}")
+    if rc.missing is not None:
+        rows.insert(2, ("known missing cases (added to the counts)", _missing_text(rc)))
+    if rc.outcome_criterion is not None:
+        rows.insert(1, ("what counts as yes in this class", rc.outcome_criterion))
+    if f.question.kind == "by_deadline" and not uses_plain_clock(f.question):
+        rows.append(("hazard over the window", describe_hazard(f)))
     rows += [("base rate for this question (mean, 90% interval)", f"{f.base_rate_mean:.3f} ({lo:.3f} to {hi:.3f})")]
     return pd.DataFrame(rows, columns=["", "value"]).set_index("")
+
+
+def _missing_text(rc: ReferenceClass) -> str:
+    m = rc.missing
+    assert m is not None
+    return f"{m.successes:g} yes, {m.failures:g} no: {m.note}"
 
 
 def contributions(f: Forecast) -> pd.DataFrame:
@@ -324,3 +346,115 @@ def lr_long(pack: Pack) -> list[dict[str, Any]]:
                     }
                 )
     return rows
+
+
+# --- the outside view's sources (several classes, analyst prior, event log, hazard) ---------------
+
+
+def describe_hazard(f: Forecast) -> str:
+    """The question's hazard in words: shape, decision points, clock start (and whether it has started)."""
+    q = f.question
+    if q.kind == "one_shot":
+        return "none (a one-shot question has no window over which a rate accrues)"
+    h = q.hazard
+    if h is None or uses_plain_clock(q):
+        return "constant over the window (the rate accrues evenly)"
+    parts = []
+    if h.shape != "constant":
+        parts.append(f"{h.shape} (hazard at the end {h.ratio:g} times that at the start)")
+    else:
+        parts.append("constant between decision points" if h.decision_points else "constant")
+    for p in h.decision_points:
+        parts.append(f"{p.share:.0%} of the window's hazard at {p.date} ({p.note})")
+    if h.starts is not None:
+        start = clock_start(q, f.as_of, f.pack.questions)
+        trigger = f"{h.starts.date}" if h.starts.date is not None else f"question '{h.starts.question}' resolving yes"
+        parts.append(
+            f"clock starts at {trigger}: " + (f"started {start}" if start is not None else f"not started by {f.as_of}")
+        )
+    return "; ".join(parts)
+
+
+def _source_detail(f: Forecast, c: Component) -> tuple[str, str, str]:
+    """(title, what the source holds, its rate) for one outside-view source."""
+    if c.kind == "class":
+        rc = f.pack.reference_classes[c.id]
+        holds = f"{c.n_yes} yes / {c.n_cases} cases before opens (relevance {c.relevance:g})"
+        if rc.missing is not None:
+            holds += f"; + {rc.missing.successes:g} yes / {rc.missing.failures:g} no known missing ({rc.missing.note})"
+        if rc.outcome_criterion is not None:
+            holds += f"; yes means: {rc.outcome_criterion}"
+        per = f"per {rc.exposure_years:g} years" if c.unit_years is not None else "per case"
+        return rc.title, holds, f"{c.alpha / (c.alpha + c.beta):.3f} {per}"
+    if c.kind == "prior":
+        prior = f.question.analyst_prior
+        assert prior is not None
+        holds = f"90% interval {prior.interval.lo:g} to {prior.interval.hi:g} for the whole window ({prior.rationale})"
+        return "analyst prior", holds, f"{c.alpha / (c.alpha + c.beta):.3f} for the whole window"
+    log = f.pack.event_logs[c.id]
+    shape, rate, weighted, exposure = event_log_gamma(log, f.as_of)
+    half = f"half-life {log.half_life_years:g} years" if log.half_life_years else "no recency weighting"
+    holds = f"{weighted:.2f} weighted events in {exposure:.2f} weighted years ({half})"
+    return log.title, holds, f"{shape / rate:.2f} events per year"
+
+
+def outside_view_sources(f: Forecast) -> pd.DataFrame:
+    """Each source of the outside view with its weight and its own base rate for the window left at
+    ``as_of``, side by side with the combined base rate the forecast starts from."""
+    comps = f.spec.components or components(f.pack, f.question)
+    rows = []
+    for c in comps:
+        title, holds, rate = _source_detail(f, c)
+        mean, lo, hi = source_summary(c, f.pack, f.question, f.as_of)
+        rows.append(
+            {
+                "source": c.kind,
+                "id": c.id,
+                "title": title,
+                "weight": round(c.weight, 3),
+                "holds": holds,
+                "rate": rate,
+                "base rate (mean)": round(mean, 3),
+                "p05": round(lo, 3),
+                "p95": round(hi, 3),
+            }
+        )
+    lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
+    rows.append(
+        {
+            "source": "combined",
+            "id": "mixture" if len(comps) > 1 else comps[0].id,
+            "title": "the outside view the forecast starts from",
+            "weight": 1.0,
+            "holds": f"hazard: {describe_hazard(f)}",
+            "rate": "",
+            "base rate (mean)": round(f.base_rate_mean, 3),
+            "p05": round(float(lo), 3),
+            "p95": round(float(hi), 3),
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def outside_view_cases(f: Forecast) -> pd.DataFrame:
+    """The cases of every class the question uses, with whether each one counts (dated before opens and
+    matching the class's tag filter) - the list to check the outside view against."""
+    comps = f.spec.components or components(f.pack, f.question)
+    uses = {u.id: u for u in f.question.reference_classes or ()}
+    frames = []
+    for c in comps:
+        if c.kind != "class":
+            continue
+        rc = f.pack.reference_classes[c.id]
+        use = uses.get(rc.id)
+        kept = class_cases(rc, f.question, use.where.tags if use is not None and use.where is not None else None)
+        frame = reference_cases(rc)
+        frame.insert(0, "class", rc.id)
+        frame["tags"] = [", ".join(case.tags) for case in rc.cases]
+        frame["counted"] = [case in kept for case in rc.cases]
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(
+            columns=["class", "case", "date", "outcome", "coded indicators", "source", "tags", "counted"]
+        )
+    return pd.concat(frames, ignore_index=True)

@@ -87,6 +87,8 @@ def question_card(q: Question) -> Markdown:
 
 def outside_view_sentence(f: Forecast) -> Markdown:
     """The outside view in one sentence a reader can check against the cases table."""
+    if f.spec.is_mixture:
+        return outside_view_mixture_sentence(f)
     rc = f.reference_class
     yes = sum(1 for c in rc.cases if c.outcome == "yes")
     lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
@@ -143,12 +145,25 @@ def model_equation(f: Forecast) -> HTML:
     return HTML(
         '<p style="font-size:110%;text-align:center"><i>logit</i> P(yes | evidence) = '
         "<i>logit</i> base(θ, window) + Σ<sub>k</sub> β<sub>k</sub> x<sub>k</sub></p>"
-        f"<p>with θ ~ Beta({spec.theta_prior[0]:g}, {spec.theta_prior[1]:g}) the reference class's rate, one "
+        f"<p>with θ ~ {_theta_text(spec)}, one "
         f"β<sub>k</sub> ~ Normal(μ<sub>k</sub>, σ<sub>k</sub>) per indicator ({spec.n_indicators} here), the log "
         f"likelihood ratio from the elicited 90% interval (widths scaled by {spec.lr_width_scale:g}), and "
         f"x<sub>k</sub> the evidence weight after the correlation-group discount "
         f"({'on' if spec.discount_groups else 'off'}). Here {data}.</p>"
     )
+
+
+def _theta_text(spec: ModelSpec) -> str:
+    """θ's distribution in words: one class's Beta, or the weighted mixture of the outside view's sources."""
+    if not spec.is_mixture:
+        return f"Beta({spec.theta_prior[0]:g}, {spec.theta_prior[1]:g}) the reference class's rate"
+    names = {"class": "class", "prior": "analyst prior", "log": "event log"}
+    parts = [
+        f"{c.weight:.2f} × {names[c.kind]} {c.id} "
+        + (f"Beta({c.alpha:.3g}, {c.beta:.3g})" if c.kind != "log" else "Gamma-Poisson rate")
+        for c in spec.components
+    ]
+    return "the mixture " + " + ".join(parts) + " (each source in its own unit, scaled to the window)"
 
 
 def graphviz_available() -> bool:
@@ -158,6 +173,8 @@ def graphviz_available() -> bool:
 
 def model_structure(spec: ModelSpec) -> Any:
     """The PyMC model's graph when graphviz is installed, else its variables as text (``Model.table()``)."""
+    if spec.is_mixture:  # drawn exactly, source first: there is no PyMC graph to show
+        return Markdown("θ is drawn exactly from the outside view's mixture: " + _theta_text(spec) + ".")
     model = build_pymc_model(spec)
     if graphviz_available():
         import pymc as pm
@@ -189,3 +206,14 @@ class _Preformatted:
 
     def _repr_html_(self) -> str:
         return f"<pre style='font-size:12px;line-height:1.3'>{html.escape(self.text)}</pre>"
+
+
+def outside_view_mixture_sentence(f: Forecast) -> Markdown:
+    """The outside view of a question with several sources (classes, analyst prior, event log), in one line."""
+    names = {"class": "reference class", "prior": "analyst prior", "log": "event log"}
+    parts = [f"{names[c.kind]} `{c.id}` (weight {c.weight:.2f})" for c in f.spec.components]
+    lo, hi = np.quantile(f.base_draws, [0.05, 0.95])
+    return Markdown(
+        f"Outside view: a mixture of {', '.join(parts)}, each scaled to the window left at {f.as_of}, gives a base "
+        f"rate of **{f.base_rate_mean:.1%}** (90% interval {lo:.1%} to {hi:.1%}); the table shows each source's own."
+    )

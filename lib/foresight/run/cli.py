@@ -34,6 +34,10 @@ def _validate(args: argparse.Namespace) -> int:
         for doc in pack.documents.values():
             if doc.path and not (pack.dir / doc.path).expanduser().exists():
                 print(f"  note: text of document '{doc.id}' not found at {doc.path} (optional; not needed to forecast)")
+        from foresight.model.outside import outside_view_warnings
+
+        for warning in outside_view_warnings(pack):
+            print(f"  warning: {warning}")
     _print_lint(pack, args.pack, header=True)
     return 0
 

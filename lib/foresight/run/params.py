@@ -16,7 +16,6 @@ kernel starts, so a bad value costs milliseconds, not a notebook run.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,7 +26,8 @@ import yaml
 
 from foresight.base import paths
 from foresight.model.evidence import observations_as_of
-from foresight.model.forecasting import check_in_window, forecast, natural_as_of, parse_date
+from foresight.model.forecasting import check_in_window, natural_as_of, parse_date
+from foresight.model.options import ModelOptions
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
 from foresight.pack.schema import Question
@@ -66,6 +66,10 @@ class ParameterError(ValueError):
         return [f"ParameterError: {self}"]
 
 
+OPTION_PARAMS = ("seed", "draws", "learn_from_cases", "discount_groups", "lr_width_scale")
+"""Notebook parameters that are :class:`~foresight.model.options.ModelOptions` fields."""
+
+
 @dataclass(frozen=True)
 class Params:
     """Checked parameters, converted for use. Fields a notebook did not pass stay None."""
@@ -94,10 +98,14 @@ class Params:
     def question_id(self) -> str | None:
         return self.question.id if self.question is not None else None
 
+    @property
+    def options(self) -> ModelOptions:
+        """The model options the notebook passed, on top of the defaults."""
+        return ModelOptions.of(None, **{name: getattr(self, name) for name in OPTION_PARAMS})
+
     def forecast_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :func:`foresight.forecast` (those the notebook passed)."""
-        names = ("seed", "draws", "learn_from_cases", "discount_groups", "lr_width_scale")
-        out = {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+        """Keyword arguments for :func:`foresight.forecast`: the options, and as_of/overrides when given."""
+        out: dict[str, Any] = {"options": self.options}
         if self.as_of is not None:
             out["as_of"] = self.as_of
         if self.overrides:
@@ -113,7 +121,7 @@ class Params:
             out["question"] = self.question.id
         if self.as_of is not None:
             out["as_of"] = self.as_of.isoformat()
-        for name in ("seed", "draws", "learn_from_cases", "discount_groups", "lr_width_scale"):
+        for name in OPTION_PARAMS:
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.overrides:
@@ -255,8 +263,8 @@ def parse_overrides(value: Any) -> dict[str, Any]:
 
 
 def library_default(name: str) -> Any:
-    """The default of :func:`foresight.forecast`'s argument ``name`` (notebooks say None to follow it)."""
-    return inspect.signature(forecast).parameters[name].default
+    """The library's default for option ``name`` (notebooks say None to follow it)."""
+    return getattr(ModelOptions(), name)
 
 
 def report_as_of(question: Question, today: dt.date | None = None) -> dt.date:

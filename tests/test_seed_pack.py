@@ -137,8 +137,11 @@ def test_classes_for_by_deadline_questions_give_exposure(seed_pack):
 
 def test_some_cases_are_coded_on_indicators(seed_pack):
     """The model learns from coded cases; most classes should carry codings of indicators the question uses."""
+    # Two classes are uncoded by design: the telecom exclusions (no sign can be scored for other
+    # governments) and North Korea's leader summits (used only beside the US list, in a mixture,
+    # which does not learn from codings).
     coded = [rc.id for rc in seed_pack.reference_classes.values() if any(case.indicators for case in rc.cases)]
-    assert len(coded) >= len(seed_pack.reference_classes) - 1, f"only {coded} have coded cases"
+    assert len(coded) >= len(seed_pack.reference_classes) - 2, f"only {coded} have coded cases"
 
 
 # --- resolvable questions --------------------------------------------------------
@@ -250,7 +253,7 @@ def test_document_paths_point_at_the_seed_texts(seed_pack):
 def test_copy_check_detects_a_copied_sentence(seed_shingles):
     """The check below can fail: a run lifted from a seed is caught, a paraphrase is not."""
     sample = next(iter(seed_shingles))
-    assert copied_runs(f"As the writer put it, {sample}, and so on.", seed_shingles) == [sample]
+    assert sample in copied_runs(f"As the writer put it, {sample}, and so on.", seed_shingles)
     assert copied_runs("a paraphrase that shares no nine-word run with any source", seed_shingles) == []
 
 

@@ -121,7 +121,9 @@ def test_forecast_notebook_writes_its_row_with_the_overrides_applied(mini_output
     assert row["resolution"] == "no"
     assert data["parameters"]["overrides"] == {"ev-talks": {"credibility": 0.5}}
     assert data["parameters"]["draws"] == DRAWS
-    assert png_count(paths["forecast"]) == 3  # waterfall, probability distribution, tornado
+    assert (
+        png_count(paths["forecast"]) == 4
+    )  # outside view over the window, waterfall, probability distribution, tornado
     text = str(outputs_of(paths["forecast"]))
     assert "Outside view" in text and "Variable" in text  # the outside-view sentence and the model's table
     # 200 draws do not meet the ESS bar: the report must say so visibly
@@ -201,4 +203,4 @@ def test_forecast_notebook_on_the_seed_pack_with_its_default_pack(notebook_env, 
     output = execute("forecast", tmp_path, question=question, draws=DRAWS, out_dir=str(tmp_path / "res"))
     (row,) = read_json(tmp_path / "res" / f"forecast-{question}.json")["rows"]
     assert row["question_id"] == question and 0 < row["mean"] < 1
-    assert png_count(output) == 3
+    assert png_count(output) == 4  # outside view over the window, waterfall, probability, tornado

@@ -365,6 +365,10 @@ def test_an_unknown_event_log_and_a_bad_share_are_reported(pack):
     set_question(pack, event_log="no-log")
     (message,) = [p.message for p in problems_of(pack)]
     assert "unknown event log 'no-log'" in message
+    write_log(pack, [dt.date(2020, 4, 1)], half_life=None, since=dt.date(2020, 3, 15))
+    set_question(pack, event_log="tests")
+    (message,) = [p.message for p in problems_of(pack)]
+    assert "starts 2020-03-15, not before the question opens (2020-03-01)" in message
     set_question(
         pack,
         event_log=None,

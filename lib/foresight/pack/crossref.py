@@ -182,7 +182,7 @@ def check_question_has_one_class(
                     (
                         f"no reference class serves question '{q.id}' or its family '{q.family}'; "
                         "add one to reference_classes.yaml (listing the family or question id in serves) "
-                        "or name one in reference_class"
+                        "or name one in reference_class (or give the question an analyst_prior or an event_log)"
                     ),
                 )
         elif len(candidates) > 1:
@@ -390,11 +390,12 @@ def check_outside_view(
                     (*loc, "event_log"),
                     f"unknown event log '{q.event_log.id}'; event logs in event_logs.yaml: {logs.choices()}",
                 )
-            elif q.event_log.id in logs.by_id and logs.by_id[q.event_log.id].start >= q.closes:
+            elif q.event_log.id in logs.by_id and logs.by_id[q.event_log.id].start >= q.opens:
                 yield (
                     "questions.yaml",
                     (*loc, "event_log"),
-                    f"event log '{q.event_log.id}' starts on or after the question closes ({q.closes})",
+                    f"event log '{q.event_log.id}' starts {logs.by_id[q.event_log.id].start}, not before the question "
+                    f"opens ({q.opens}): a rate needs some history before the first forecast (set the log's since)",
                 )
         starts = q.hazard.starts if q.hazard is not None else None
         if starts is not None and starts.question is not None:

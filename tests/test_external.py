@@ -254,6 +254,10 @@ def test_the_report_views(paired, tmp_path):
     assert "1 matched series" in text and f"{(60 * 0.16 + 61 * 0.09) / 121:.3f}" in text
     fig = external_views.external_figure(paired)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["deal-by-june · Crowd"]
+    summary = external_views.external_summary_view(paired)
+    assert list(summary["family"]) == ["deal", "(all)"] and list(summary["series"]) == [1, 1]
+    assert summary.loc[0, "model: Brier"] == round((60 * 0.16 + 61 * 0.09) / 121, 3)
+    assert summary.loc[0, "always 50%: Brier"] == 0.25 and summary.columns[2] == "external: Brier"
     rows = external_views.external_rows(paired)
     assert rows[0]["as_of"] == "2020-02-01" and set(rows[0]) == set(ex.PAIRED_COLUMNS)
 

@@ -77,6 +77,10 @@ def test_absolute_day_needs_a_day_not_a_month():
 def test_kind_words_and_exclusions():
     assert kinds_of("a signed agreement or a truce") == {"sign", "truce"}
     assert excluded_kinds("Yes if they sign a deal. Truces and pauses do not count.") == {"truce"}
+    trade = "Yes if both sign a trade agreement (more than a truce or an agreement to keep talking) by 1 July 2019."
+    assert excluded_kinds(trade, "Will they sign a trade agreement?") == {"truce"}
+    hanoi = "Yes if they sign a joint statement. A summit that is cancelled resolves no."
+    assert excluded_kinds(hanoi, "Will the summit end with a signed document?") == set()
 
 
 # --- each warning ---------------------------------------------------------------------------------
@@ -262,3 +266,17 @@ def test_validate_shows_warnings_but_never_fails_on_them(clean, capsys):
     assert cli.main(["validate", str(clean)]) == 0
     err = capsys.readouterr().err
     assert err.startswith("warning: ") and "[late-date; where: ev-threat]" in err
+
+
+def test_acknowledged_warnings_are_listed_on_request_and_do_not_fail(tmp_path, capsys):
+    pack = copy_pack(tmp_path)
+    with open(pack / "pack.yaml", "a", encoding="utf-8") as fh:
+        fh.write(
+            "lint_acknowledged:\n"
+            "  - {code: criteria-no-date, where: deal-by-june, answer: the title gives the day}\n"
+            "  - {code: criteria-no-date, where: clash-by-december, answer: the title gives the day}\n"
+        )
+    assert cli.main(["lint", str(pack), "--acknowledged"]) == 0
+    out = capsys.readouterr()
+    assert out.out.count("acknowledged: ") == 2 and "answer: the title gives the day" in out.out
+    assert "mini: lint clean" in out.err

@@ -26,12 +26,12 @@ evidence, timeline id; for a case, ``CLASS-ID/case name``) or its
     positive of the rule and a false one of intent: acknowledge it.
 ``criterion-mismatch``
     A class's ``outcome_criterion`` (what counts as yes for its cases) names
-    something a question using the class excludes (a kind word inside a
-    sentence of the question's criteria that says "do not count", "does not
-    count", "are excluded", "resolves no"), or shares no kind word with the
-    question (its ``criterion_kind`` if the pack gives one, else its title).
-    Kind words: see :data:`KIND_WORDS`. Silent when the class has no
-    ``outcome_criterion``.
+    something a question using the class excludes (see :func:`excluded_kinds`:
+    kind words before "do not count" / "are excluded" or after "more than" /
+    "other than" in the question's criteria, less those of its title), or
+    shares no kind word with the question (its ``criterion_kind`` if the pack
+    gives one, else its title). Kind words: see :data:`KIND_WORDS`. Silent
+    when the class has no ``outcome_criterion``.
 ``censoring``
     Cases are kept for a question when dated before its ``opens``. If cases are
     dated by their outcome (a 'yes' when it happened, a 'no' at the end of the
@@ -190,7 +190,8 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
 }
 """Kind words for the criterion check: a text is of every kind one of whose words (or word + s/ed/ing) it uses."""
 
-_EXCLUDES = re.compile(r"not count|do not|does not|are excluded|is excluded|exclud|resolves? no|are not|is not", re.I)
+_DOES_NOT_COUNT = re.compile(r"(do|does) not count|not counted|(is|are) excluded", re.I)
+_MORE_THAN = re.compile(r"\b(?:more|other|rather) than\s+([^,;.)]*)", re.I)
 
 
 def kinds_of(text: str | None) -> set[str]:
@@ -200,10 +201,23 @@ def kinds_of(text: str | None) -> set[str]:
     return {kind for kind, vocab in KIND_WORDS.items() if any(v in stems or v in words for v in vocab)}
 
 
-def excluded_kinds(criteria: str) -> set[str]:
-    """Kinds named in sentences of ``criteria`` that exclude something ("... do not count")."""
-    sentences = re.split(r"(?<=[.;])\s+", criteria)
-    return set().union(*(kinds_of(s) for s in sentences if _EXCLUDES.search(s))) if sentences else set()
+def excluded_kinds(criteria: str, title: str = "") -> set[str]:
+    """Kinds the criteria rule out, minus the kinds the title asks about.
+
+    Ruled out: the words before "do(es) not count" / "not counted" / "is (are)
+    excluded" in their sentence, and the words after "more than" / "other than"
+    / "rather than" up to the next comma, stop or bracket. The title's kinds are
+    taken away because an exclusion clause often names the asked-for thing in
+    passing ("a trade agreement, more than a truce or an agreement to keep talking").
+    """
+    named: set[str] = set()
+    for sentence in re.split(r"(?<=[.;])\s+", criteria):
+        hit = _DOES_NOT_COUNT.search(sentence)
+        if hit:
+            named |= kinds_of(sentence[: hit.start()])
+        for m in _MORE_THAN.finditer(sentence):
+            named |= kinds_of(m.group(1))
+    return named - kinds_of(title)
 
 
 @dataclass(frozen=True, order=True)
@@ -379,7 +393,7 @@ def _criterion_mismatch(pack: Pack, users: dict[str, list[Question]], lines: _Li
         rc_kinds = kinds_of(criterion)
         loc = ("reference_classes", i, "outcome_criterion")
         for q in users[rc.id]:
-            excluded = excluded_kinds(q.criteria) & rc_kinds
+            excluded = excluded_kinds(q.criteria, q.title) & rc_kinds
             given = getattr(q, "criterion_kind", None)
             q_kinds = {str(given)} if given else kinds_of(q.title)
             if excluded:

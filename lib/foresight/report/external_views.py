@@ -84,19 +84,20 @@ def external_pairs_view(paired: pd.DataFrame) -> pd.DataFrame:
 
 
 def external_summary_view(paired: pd.DataFrame, headline_only: bool = True) -> pd.DataFrame:
-    """Mean time-averaged Brier and log score over series, per family and method (headline grades by default)."""
+    """Side by side per family: series, then each method's mean time-averaged Brier, then log score
+    (``same``/``close`` series only by default)."""
     table = ex.compare_external(paired, headline_only=headline_only)
+    short = {"external": "external", "model": "model", "base_rate": "base rate", "p50": "always 50%"}
+    columns = [f"{short[m]}: {what}" for what in ("Brier", "log score") for m in ex.PAIRED_METHODS]
     if not len(table):
-        return pd.DataFrame(columns=["family", "series", "method", "Brier, time-averaged", "log score, time-averaged"])
-    return pd.DataFrame(
-        {
-            "family": table["family"],
-            "series": table["n_pairs"],
-            "method": table["label"],
-            "Brier, time-averaged": table["brier_time_averaged"].round(3),
-            "log score, time-averaged": table["log_score_time_averaged"].round(3),
-        }
-    )
+        return pd.DataFrame(columns=["family", "series", *columns])
+    order = list(dict.fromkeys(table["family"]))
+    out = pd.DataFrame({"family": order, "series": table.groupby("family")["n_pairs"].first().loc[order].to_numpy()})
+    for what, col in (("Brier", "brier_time_averaged"), ("log score", "log_score_time_averaged")):
+        wide = table.pivot(index="family", columns="method", values=col).loc[order]
+        for m in ex.PAIRED_METHODS:
+            out[f"{short[m]}: {what}"] = wide[m].astype(float).round(3).to_numpy()
+    return out
 
 
 def external_sentence(paired: pd.DataFrame) -> Markdown:
@@ -121,6 +122,7 @@ def external_figure(paired: pd.DataFrame) -> Any:
     pairs = pairs[pairs["headline"].astype(bool)] if len(pairs) else pairs
     if not len(pairs):
         return Markdown("")
+    pairs = pairs.sort_values(["question_id", "source"], kind="stable")
     fig = ReportFigure(figsize=(10, 0.45 * len(pairs) + 1.8), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     y = np.arange(len(pairs))

@@ -468,3 +468,30 @@ def test_joint_model_draws_a_mixture_question_like_its_single_forecast(pack, tmp
     assert ("NUTS" in jf.diagnostics.sampler) == learn  # the deal question learns from its coded cases
     bound = 4 * np.hypot(se(joint.base_draws), se(single.base_draws))
     assert joint.base_rate_mean == pytest.approx(single.base_rate_mean, abs=bound)
+
+
+def test_the_seed_pack_specs_hash_as_before():
+    """Every seed question's model spec (priors, cases, codings: all the PyMC model is built from) hashes
+    as it did on main before the outside-view fields, so NUTS posteriors and their cache are unchanged."""
+    pack = load_pack(SEED_PACK)
+    expected = json.loads((Path(__file__).parent / "fixtures" / "seed_spec_digests.json").read_text())
+    assert {q.id: model_spec(pack, q).digest() for q in pack.questions.values()} == expected
+
+
+def test_validate_prints_the_disagreement_warning_and_still_exits_0(pack):
+    import subprocess
+    import sys
+
+    add_class(pack, "sure", ["yes"] * 30, exposure=1.0)
+    set_question(
+        pack,
+        reference_classes=[
+            {"id": "clashes", "weight": 0.5, "rationale": "fixture"},
+            {"id": "sure", "weight": 0.5, "rationale": "fixture"},
+        ],
+    )
+    script = Path(sys.executable).parent / "foresight"
+    result = subprocess.run([str(script), "validate", str(pack)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in result.stdout.splitlines() if "warning:" in x]
+    assert "clash-by-december" in line and "disagree strongly" in line

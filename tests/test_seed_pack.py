@@ -137,8 +137,11 @@ def test_classes_for_by_deadline_questions_give_exposure(seed_pack):
 
 def test_some_cases_are_coded_on_indicators(seed_pack):
     """The model learns from coded cases; most classes should carry codings of indicators the question uses."""
+    # Two classes are uncoded by design: the telecom exclusions (no sign can be scored for other
+    # governments) and North Korea's leader summits (used only beside the US list, in a mixture,
+    # which does not learn from codings).
     coded = [rc.id for rc in seed_pack.reference_classes.values() if any(case.indicators for case in rc.cases)]
-    assert len(coded) >= len(seed_pack.reference_classes) - 1, f"only {coded} have coded cases"
+    assert len(coded) >= len(seed_pack.reference_classes) - 2, f"only {coded} have coded cases"
 
 
 # --- resolvable questions --------------------------------------------------------
@@ -198,8 +201,14 @@ def test_every_document_is_cited_by_evidence(seed_pack):
     assert set(seed_pack.documents) == cited, f"uncited documents: {set(seed_pack.documents) - cited}"
 
 
+def _analyst_documents(pack):
+    """The pack's own documents: timeline entries cited by evidence are shown as documents but are not."""
+    timeline = pack.timeline or {}
+    return {doc_id: doc for doc_id, doc in pack.documents.items() if doc_id not in timeline}
+
+
 def test_three_source_documents(seed_pack):
-    assert len(seed_pack.documents) == 3
+    assert len(_analyst_documents(seed_pack)) == 3
 
 
 # --- dates ---------------------------------------------------------------------------
@@ -219,7 +228,7 @@ def test_evidence_is_observed_on_or_after_publication(seed_pack):
 
 
 def test_undated_documents_explain_their_date(seed_pack):
-    for doc in seed_pack.documents.values():
+    for doc in _analyst_documents(seed_pack).values():
         if doc.id != "oppedisano-2017-bargaining-chips":  # the only one with a printed date
             assert doc.date_note and len(doc.date_note.split()) >= 20, f"{doc.id}: date inference not explained"
 
@@ -234,7 +243,7 @@ def test_pack_keeps_no_article_text_files():
 def test_document_paths_point_at_the_seed_texts(seed_pack):
     if not SEEDS_DIR.is_dir():
         pytest.skip(f"seed documents not found in {SEEDS_DIR}")
-    for doc in seed_pack.documents.values():
+    for doc in _analyst_documents(seed_pack).values():
         assert doc.path, f"{doc.id}: no path"
         target = (PACK_DIR / doc.path).resolve()
         assert target.is_file(), f"{doc.id}: {doc.path} does not resolve to a file"
@@ -244,7 +253,7 @@ def test_document_paths_point_at_the_seed_texts(seed_pack):
 def test_copy_check_detects_a_copied_sentence(seed_shingles):
     """The check below can fail: a run lifted from a seed is caught, a paraphrase is not."""
     sample = next(iter(seed_shingles))
-    assert copied_runs(f"As the writer put it, {sample}, and so on.", seed_shingles) == [sample]
+    assert sample in copied_runs(f"As the writer put it, {sample}, and so on.", seed_shingles)
     assert copied_runs("a paraphrase that shares no nine-word run with any source", seed_shingles) == []
 
 
@@ -259,3 +268,106 @@ def test_no_pack_file_copies_the_seeds(seed_shingles):
         if path.is_file():
             runs = copied_runs(path.read_text(errors="ignore"), seed_shingles)
             assert not runs, f"{path.relative_to(ROOT)} repeats a seed: {runs[0]!r}"
+
+
+# --- an outside view without hindsight (issue 15) ----------------------------------------
+
+
+def _questions_using(pack, rc_id):
+    return [q for q in pack.questions.values() if pack.reference_class_for(q).id == rc_id]
+
+
+def _known_at(rc, when):
+    return [case for case in rc.cases if case.date < when]
+
+
+def test_every_class_has_successes_and_failures_known_when_its_questions_open(seed_pack):
+    """A class of only hits (or only misses) at a question's opening day is a remembered list, not a full one."""
+    for rc in seed_pack.reference_classes.values():
+        for q in _questions_using(seed_pack, rc.id):
+            outcomes = {case.outcome for case in _known_at(rc, q.opens)}
+            assert outcomes == {"yes", "no"}, f"{rc.id} at {q.id}.opens: outcomes {outcomes}"
+
+
+def test_summit_class_keeps_the_failed_summits_and_judges_by_the_question_criterion(seed_pack):
+    rc = seed_pack.reference_classes["rc-adversary-summits-signed"]
+    by_year = {(case.date.year, case.outcome) for case in rc.cases}
+    for year in (1955, 1959, 1960, 1961, 2000):  # Geneva, Camp David, Paris, Vienna, Geneva and Camp David 2000
+        assert (year, "no") in by_year, f"the failed summit of {year} is missing"
+    assert not [c.name for c in rc.cases if "Moon" in c.name], "inter-Korean summits belong to their own class"
+    assert len(rc.cases) >= 25
+    share = sum(c.outcome == "yes" for c in rc.cases) / len(rc.cases)
+    assert share <= 0.5, f"{share:.2f} of summits signed: the class has lost its failures again"
+    assert "signed" in rc.description and "sign" in seed_pack.questions["su-hanoi-signed-document"].criteria
+
+
+def test_meeting_class_presumes_no_offer(seed_pack):
+    """In March 2017 no offer to meet existed; the class must not condition on one."""
+    q = seed_pack.questions["su-meet-by-2019-01-01"]
+    rc = seed_pack.reference_class_for(q)
+    assert "offer" not in rc.title.lower()
+    known = _known_at(rc, q.opens)
+    assert len(known) >= 30 and sum(c.outcome == "yes" for c in known) / len(known) < 0.15
+
+
+def test_trade_class_counts_no_truce_as_a_deal(seed_pack):
+    rc = seed_pack.reference_classes["rc-tariff-disputes-deal"]
+    truces = [c for c in rc.cases if "truce" in c.source.lower()]
+    assert truces, "the Trump-Juncker truce should be listed (as a no)"
+    assert all(c.outcome == "no" for c in truces), [c.name for c in truces if c.outcome != "no"]
+
+
+def test_year_classes_date_every_year_at_its_end(seed_pack):
+    """No censoring: a year in progress is not counted early because it already saw a test."""
+    for rc_id in ("rc-dprk-nuclear-test-years", "rc-dprk-long-range-launch-years"):
+        for case in seed_pack.reference_classes[rc_id].cases:
+            assert (case.date.month, case.date.day) == (12, 31), f"{rc_id}: {case.name} dated {case.date}"
+
+
+def test_telecom_class_counts_no_open_watch_at_the_questions_opening(seed_pack):
+    """Exclusions and non-exclusions are both dated at the end of their watch, so both kinds are known at opens."""
+    rc = seed_pack.reference_classes["rc-telecom-vendor-exclusions"]
+    q = seed_pack.questions["tb-order-by-2019-04-01"]
+    known = _known_at(rc, q.opens)
+    assert sum(c.outcome == "no" for c in known) >= 2
+    assert "end of its one-year watch" in " ".join(rc.description.lower().split())
+
+
+def test_strike_class_includes_peacetime_strikes_considered_and_not_made(seed_pack):
+    rc = seed_pack.reference_classes["rc-preventive-strikes"]
+    set_aside = [
+        c for c in rc.cases if c.outcome == "no" and (c.indicators or {}).get("open-hostilities", "absent") == "absent"
+    ]
+    assert len(set_aside) >= 6, [c.name for c in set_aside]
+
+
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def test_rationales_cite_no_year_after_the_questions_they_serve_opened(seed_pack):
+    """A likelihood-ratio rationale is written as of the earliest opening of the questions its ratios reach."""
+    for ind in seed_pack.indicators.values():
+        reached = []
+        for key in ind.likelihood_ratios:
+            if key in seed_pack.questions:
+                reached.append(seed_pack.questions[key])
+            else:
+                reached += [q for q in seed_pack.questions.values() if q.family == key]
+        assert reached, f"{ind.id}: ratios reach no question"
+        first = min(q.opens for q in reached)
+        later = [y for y in YEAR.findall(ind.rationale) if int(y) > first.year]
+        assert not later, f"{ind.id}: rationale cites {later} but serves a question opening {first}"
+
+
+def test_background_timeline_covers_2017_to_2020_and_feeds_the_forecasts(seed_pack):
+    """After the October 2017 op-ed the pack must still learn of the 2018 turn (issue 15)."""
+    timeline = seed_pack.timeline or {}
+    years = {entry.date.year for entry in timeline.values()}
+    assert {2017, 2018, 2019, 2020} <= years
+    assert all(entry.source.strip() for entry in timeline.values())
+    cited = {ev.indicator: ev for ev in seed_pack.evidence if ev.document in timeline}
+    assert cited["test-moratorium"].observed.year == 2018
+    assert any(
+        ev.indicator == "invitation-accepted" and ev.document in timeline and ev.observed.isoformat() == "2018-03-08"
+        for ev in seed_pack.evidence
+    )

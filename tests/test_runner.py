@@ -404,7 +404,7 @@ def test_run_picks_up_history_and_backtest_and_writes_their_csvs(first_run):
     for _, steps in history.groupby("question_id"):
         assert steps["as_of"].is_monotonic_increasing and steps["as_of"].iloc[0] == steps["opens"].iloc[0]
     scores = pd.read_csv(folder / "scores.csv")
-    assert list(scores.columns[:6]) == ["question_id", "as_of", "forecast", "outcome", "brier", "log_score"]
+    assert list(scores.columns[:7]) == ["question_id", "family", "as_of", "forecast", "outcome", "brier", "log_score"]
     assert {"naive_brier", "base_rate_brier", "p50_brier"} <= set(scores.columns)
     assert set(scores["question_id"]) == {"deal-by-june"} and scores["brier"].between(0, 1).all()
     for name in ("history-deal-by-june.html", "backtest.html"):

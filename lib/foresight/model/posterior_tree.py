@@ -21,6 +21,7 @@ import numpy as np
 
 from foresight.model.priors import JEFFREYS
 from foresight.model.sampling import Posterior
+from foresight.model.spec import draw_theta
 
 PRIOR_SEED_OFFSET = 7919
 """Prior draws use the posterior's seed plus this, so a tree is reproducible but its prior is its own stream."""
@@ -47,9 +48,12 @@ def to_datatree(posterior: Posterior):
         }
     }
     rng = np.random.default_rng(posterior.settings.seed + PRIOR_SEED_OFFSET)
-    a, b = (JEFFREYS, JEFFREYS) if spec.learns_from_cases else spec.theta_prior
+    if spec.learns_from_cases:
+        theta_prior = rng.beta(JEFFREYS, JEFFREYS, size=posterior.n_draws)
+    else:  # the exact prior, a mixture of its outside-view sources included
+        theta_prior, _ = draw_theta(spec, rng, posterior.n_draws)
     groups["prior"] = {
-        "theta": rng.beta(a, b, size=(1, posterior.n_draws)),
+        "theta": theta_prior.reshape(1, posterior.n_draws),
         "beta": rng.normal(np.array(spec.mu), np.array(spec.sigma), size=(1, posterior.n_draws, k)),
     }
     dims = {"beta": ["indicator"]}

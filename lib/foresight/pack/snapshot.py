@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from foresight.base.atomic import write_text_atomic
 from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
 from foresight.pack.schema import RECORD_FILES
 
@@ -41,17 +42,24 @@ def pack_records(pack: Pack) -> dict[str, Any]:
     ):
         records[key] = {rid: rec.model_dump(mode="json") for rid, rec in items.items()}
     records["evidence"] = {ev.id: ev.model_dump(mode="json") for ev in pack.evidence}
+    records["event_logs"] = {lid: log.model_dump(mode="json") for lid, log in pack.event_logs.items()}
+    records["timeline"] = {tid: t.model_dump(mode="json") for tid, t in (pack.timeline or {}).items()}
+    records["external_forecasts"] = {
+        f"{ef.question} | {ef.source} | {ef.date}": ef.model_dump(mode="json") for ef in pack.external_forecasts
+    }
     links = pack.links.model_dump(mode="json")
-    records["links"] = {kind: {item["id"]: item for item in items} for kind, items in links.items()}
+    records["links"] = {kind: {_link_key(item): item for item in items} for kind, items in links.items()}
     return records
+
+
+def _link_key(item: dict[str, Any]) -> str:
+    """A link's id; a hinge has none and is named by its two questions."""
+    return str(item.get("id") or f"{item.get('question')} hinges on {item.get('on')}")
 
 
 def write_snapshot(pack: Pack, folder: Path) -> dict[str, str]:
     """Write :data:`SNAPSHOT_FILE` into ``folder`` and return the per-file hashes (for run.json)."""
     hashes = file_hashes(pack)
     data = {"pack_id": pack.meta.id, "content_hash": pack.content_hash, "files": hashes, "records": pack_records(pack)}
-    path = Path(folder) / SNAPSHOT_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(Path(folder) / SNAPSHOT_FILE, json.dumps(data, indent=1, sort_keys=True, default=str))
     return hashes

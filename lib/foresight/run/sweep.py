@@ -302,7 +302,8 @@ def sweep_table(
     """One row per result row of each run: run name, status, swept values, then the forecast columns.
 
     ``entries`` are the notebooks as run.json records them; only runs in ``ok``
-    contribute result rows, the others one row with their status and error.
+    contribute result rows (those of their ``forecasts`` table when they write one), the
+    others one row with their status and error.
     """
     rows = []
     for job in jobs:
@@ -311,6 +312,8 @@ def sweep_table(
         base.update({name: job.parameters.get(name) for name in swept})
         source = folder / RESULTS_DIR / job.name
         found = results.read_results(source) if job.name in ok and source.is_dir() else []
+        # a notebook's headline is its `forecasts` table when it writes one (others, e.g. last_step, are extras)
+        found = [res for res in found if res["table"] == "forecasts"] or found
         items = [row for res in found for row in res["rows"]]
         if not items:
             error = entry.get("error") or {}

@@ -50,7 +50,7 @@ from foresight.model.priors import (
 )
 from foresight.pack.loader import Pack
 from foresight.pack.notices import PackWarning, warning_at
-from foresight.pack.schema import Case, Question, ReferenceClass
+from foresight.pack.schema import Case, Question, ReferenceClass, outcome_number
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def components(pack: Pack, question: Question) -> tuple[Component, ...]:
                 rc.exposure_years if question.kind == "by_deadline" else None,
                 rc.relevance if relevance is None else relevance,
                 len(cases),
-                sum(1 for c in cases if c.outcome == "yes"),
+                int(sum(outcome_number(c.outcome) for c in cases)),
             )
         )
     if question.event_log is not None:

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from scipy.special import gammaincinv
 
-from foresight.pack.schema import Case, EventLog, LRInterval, Question, ReferenceClass
+from foresight.pack.schema import Case, EventLog, LRInterval, Question, ReferenceClass, outcome_number
 
 Z90 = 1.6448536269514722  # standard normal 95th percentile: a 90% equal-tailed interval is mu +- Z90 * sigma
 JEFFREYS = 0.5
@@ -54,7 +54,7 @@ def class_beta(
     (default the class's own; a question using the class as a proxy may give a lower one)."""
     cases = rc.cases if cases is None else cases
     r = rc.relevance if relevance is None else relevance
-    yes = sum(1 for case in cases if case.outcome == "yes")
+    yes = int(sum(outcome_number(case.outcome) for case in cases))
     no = len(cases) - yes
     if rc.missing is not None:  # only then, so a class without it keeps bit-identical numbers
         return JEFFREYS + r * (yes + rc.missing.successes), JEFFREYS + r * (no + rc.missing.failures)

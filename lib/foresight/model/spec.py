@@ -39,7 +39,7 @@ from foresight.model.options import ModelOptions
 from foresight.model.outside import Component, class_cases, components, draw_components, single_class
 from foresight.model.priors import JEFFREYS, class_beta, log_lr_normal
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Question
+from foresight.pack.schema import Question, outcome_number
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def model_spec(pack: Pack, question: Question, options: ModelOptions | None = No
         sigma=tuple(sigmas),
         case_names=tuple(case.name for case in cases),
         case_x=tuple(tuple(float(v) for v in row) for row in x),
-        case_y=tuple(1 if case.outcome == "yes" else 0 for case in cases),
+        case_y=tuple(int(outcome_number(case.outcome)) for case in cases),
         learns_from_cases=learns,
         discount_groups=discount_groups,
         lr_width_scale=lr_width_scale,

@@ -70,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 from foresight.pack.loader import PACK_FILE, Pack
-from foresight.pack.schema import Question, ReferenceClass
+from foresight.pack.schema import Question, ReferenceClass, outcome_number
 from foresight.pack.yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
 
 CODES = (
@@ -455,7 +455,7 @@ def _one_sided(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> I
         hits = []
         for q in users[rc.id]:
             kept = [c for c in rc.cases if c.date < q.opens]
-            yes = sum(c.outcome == "yes" for c in kept) + _missing(rc, "successes")
+            yes = sum(outcome_number(c.outcome) for c in kept) + _missing(rc, "successes")
             no = sum(c.outcome == "no" for c in kept) + _missing(rc, "failures")
             if not yes or not no:
                 hits.append((q, "successes" if not yes else "failures", len(kept)))

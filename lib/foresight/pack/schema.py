@@ -632,9 +632,10 @@ RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
     "evidence.yaml": ("evidence", Evidence),
 }
 
+"""Each pack file, the top-level key that holds its list, and the record type of an item."""
+
 EVENT_LOGS_FILE = "event_logs.yaml"
 """Optional: dated event logs (``event_logs:`` holding a list of :class:`EventLog`)."""
-"""Each pack file, the top-level key that holds its list, and the record type of an item."""
 
 
 OPTIONAL_RECORD_FILES: dict[str, tuple[str, type[Record]]] = {

@@ -26,6 +26,7 @@ import yaml
 
 from foresight.base import paths
 from foresight.base.processes import guard_forked_children
+from foresight.model import batch
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_of, parse_date
 from foresight.model.options import ModelOptions
@@ -138,12 +139,21 @@ class Params:
         return out
 
     def _repr_markdown_(self) -> str:
-        """How a notebook shows the parameters in effect: a short list, then any notes (e.g. a clipped date)."""
+        """How a notebook shows the parameters in effect: a short list, then any notes (e.g. a clipped date).
+        Values may hold pack text (a path, an id), so they are escaped like all pack text."""
+        from foresight.report import escape
+
         lines = ["**Parameters in effect**", ""]
-        lines += [f"- `{k}` = `{v}`" for k, v in self.as_dict().items()]
+        lines += [f"- {escape.md(k)} = {escape.md(str(v))}" for k, v in self.as_dict().items()]
         if self.notes:
-            lines += ["", *[f"> **Note:** {note}" for note in self.notes]]
+            lines += ["", *[f"> **Note:** {escape.md(note)}" for note in self.notes]]
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        """The plain-text form (a console, a notebook's text/plain output): the same list, no object reprs
+        such as the pack's whole record or a PosixPath of a run's hidden work folder."""
+        lines = [f"{k} = {v}" for k, v in self.as_dict().items()] + [f"note: {n}" for n in self.notes]
+        return "Parameters in effect:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 # --- single values ---------------------------------------------------------------
@@ -333,12 +343,8 @@ def check_params(
             if when is None:
                 when = report_as_of(q)
             elif clip and not q.opens <= when <= q.closes:
-                clipped = min(max(when, q.opens), q.closes)
-                notes.append(
-                    f"as_of {when} is outside the window of '{q.id}' ({q.opens} to {q.closes}); "
-                    f"forecast as of {clipped} instead"
-                )
-                when = clipped
+                when, note = batch.clip_to_window(q, when)
+                notes.append(note)
             else:
                 try:
                     check_in_window(q, when)

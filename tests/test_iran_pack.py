@@ -66,6 +66,11 @@ def test_questions_open_after_the_documents_that_raise_them(pack):
 def test_every_indicator_is_observed_or_coded_in_a_class(pack):
     observed = {ev.indicator for ev in pack.evidence}
     coded = {k for rc in pack.reference_classes.values() for c in rc.cases for k in (c.indicators or {})}
+    # an indicator observed from a question's resolution needs a question that resolved
+    from_resolutions = {ind.id for ind in pack.indicators.values() if ind.resolution_of is not None}
+    for ind_id in from_resolutions:
+        assert pack.questions[pack.indicators[ind_id].resolution_of.question].resolved_on is not None, ind_id
+    coded |= from_resolutions
     for ind in pack.indicators.values():
         assert ind.id in observed | coded or ind.unobserved_reason, ind.id
     assert len(observed) >= 15
@@ -83,10 +88,48 @@ def test_rationales_cite_no_year_after_the_questions_they_serve_opened(pack):
                 reached.append(pack.questions[key])
             else:
                 reached += [q for q in pack.questions.values() if q.family == key]
+        assert reached, f"{ind.id}: ratios reach no question"
         first = min(q.opens for q in reached)
+        if ind.resolution_of is not None:
+            # observed from that resolution and never before: written as of that day
+            first = max(first, pack.questions[ind.resolution_of.question].resolved_on)
         later = [y for y in YEAR.findall(ind.rationale) if int(y) > first.year]
         assert not later, f"{ind.id}: rationale cites {later} but serves a question opening {first}"
 
 
 def test_pack_keeps_no_document_text():
     assert not list(PACK_DIR.rglob("*.txt"))
+
+
+# ---------------------------------------------------------------- evidence over time (issue 13)
+
+
+def test_stale_signs_expire_and_later_reports_replace_what_they_ended(pack):
+    import datetime as dt
+
+    from foresight.model.evidence import observations_as_of
+
+    # the lapsed S.1881 stops counting with the 113th Congress
+    assert "sanctions-bill-momentum" in observations_as_of(pack, dt.date(2015, 1, 2))
+    assert observations_as_of(pack, dt.date(2015, 1, 3)).get("sanctions-bill-momentum") is None
+    # the Supreme Leader's negotiating red lines end with the negotiation
+    assert observations_as_of(pack, dt.date(2015, 7, 13))["leader-red-lines"].evidence_id == "ev-kh15-redlines"
+    assert "leader-red-lines" not in observations_as_of(pack, dt.date(2015, 7, 14))
+    # the agreed parameters close the enrichment gap although the report is less credible
+    assert observations_as_of(pack, dt.date(2015, 4, 2))["enrichment-gap"].state == "absent"
+
+
+def test_resolutions_inform_open_questions(pack):
+    import datetime as dt
+
+    from foresight.model.evidence import observations_as_of
+
+    missed = pack.indicators["framework-deadline-missed"]
+    assert missed.resolution_of.question == "ag-framework-by-2015-04-01"
+    assert "framework-deadline-missed" not in observations_as_of(pack, dt.date(2015, 3, 31))
+    assert "framework-deadline-missed" in observations_as_of(pack, dt.date(2015, 4, 1))
+    for question in ("im-implementation-day-by-2016-01-01", "im-implementation-day-by-2016-07-01"):
+        hinge = pack.links.hinge_for(question)
+        assert hinge is not None and hinge.on == "im-majlis-approves-by-2015-11-01"
+        assert hinge.p_if_yes.lo > hinge.p_if_no.lo and hinge.p_if_yes.hi > hinge.p_if_no.hi
+    assert pack.meta.correlation_discount == "by_direction"

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from foresight import load_pack
-from foresight.pack.lint import date_mentions, excluded_kinds, has_absolute_day, kinds_of, lint_pack
+from foresight.pack.lint import date_mentions, excluded_kinds, has_absolute_day, kinds_of, late_mentions, lint_pack
 from foresight.run import cli
 from packtools import copy_pack, line_of, replace
 
@@ -67,6 +67,17 @@ def test_date_mentions_take_the_earliest_day_each_can_mean():
 
 def test_numbers_after_resolution_or_section_are_not_years():
     assert date_mentions("UN Security Council Resolution 2087 and section 2301") == []
+
+
+def test_slash_separated_document_symbols_are_not_year_ranges():
+    """GOV/2015/72 once read as the range 2015/72, i.e. the year 2072, after every question."""
+    text = (
+        "Resolution GOV/2015/72 of 15 December 2015 (GOV/2015/68; IAEA GOV/2004/12), S/RES/2231 (2015), over 2016/17."
+    )
+    assert [d for _, d in date_mentions(text)] == [dt.date(2015, 12, 15), dt.date(2015, 1, 1), dt.date(2017, 1, 1)]
+    assert late_mentions("the Board adopted GOV/2015/72 then", dt.date(2015, 7, 15)) == []
+    # a real date next to a symbol is still read
+    assert late_mentions("GOV/2015/68 of 2 December 2015", dt.date(2015, 7, 15)) == ["2 December 2015"]
 
 
 def test_absolute_day_needs_a_day_not_a_month():

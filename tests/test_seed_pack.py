@@ -177,6 +177,11 @@ def test_by_deadline_resolutions_respect_the_deadline(seed_pack):
 
 def test_every_indicator_is_observed_or_says_why_not(seed_pack):
     used = {ev.indicator for ev in seed_pack.evidence}
+    # an indicator observed from a question's resolution needs a question that resolved
+    for ind in seed_pack.indicators.values():
+        if ind.resolution_of is not None:
+            assert seed_pack.questions[ind.resolution_of.question].resolved_on is not None, ind.id
+            used.add(ind.id)
     for ind in seed_pack.indicators.values():
         assert ind.id in used or (ind.unobserved_reason and ind.unobserved_reason.strip()), (
             f"indicator {ind.id} is used by no evidence and gives no unobserved_reason"
@@ -351,10 +356,15 @@ def test_rationales_cite_no_year_after_the_questions_they_serve_opened(seed_pack
         for key in ind.likelihood_ratios:
             if key in seed_pack.questions:
                 reached.append(seed_pack.questions[key])
+            elif key.startswith("kind:"):
+                reached += [q for q in seed_pack.questions.values() if q.criterion_kind == key[len("kind:") :]]
             else:
                 reached += [q for q in seed_pack.questions.values() if q.family == key]
         assert reached, f"{ind.id}: ratios reach no question"
         first = min(q.opens for q in reached)
+        if ind.resolution_of is not None:
+            # observed from that resolution and never before: written as of that day
+            first = max(first, seed_pack.questions[ind.resolution_of.question].resolved_on)
         later = [y for y in YEAR.findall(ind.rationale) if int(y) > first.year]
         assert not later, f"{ind.id}: rationale cites {later} but serves a question opening {first}"
 
@@ -371,3 +381,64 @@ def test_background_timeline_covers_2017_to_2020_and_feeds_the_forecasts(seed_pa
         ev.indicator == "invitation-accepted" and ev.document in timeline and ev.observed.isoformat() == "2018-03-08"
         for ev in seed_pack.evidence
     )
+
+
+# ---------------------------------------------------------------- evidence over time (issue 13)
+
+
+def test_summit_questions_say_what_their_criteria_ask_and_get_ratios_per_kind(seed_pack):
+    kinds = {q.id: q.criterion_kind for q in seed_pack.questions.values() if q.family == "summit"}
+    assert kinds == {
+        "su-meet-by-2019-01-01": "meet",
+        "su-hanoi-signed-document": "sign",
+        "su-end-of-war-by-2020-01-01": "sign",
+    }
+    # no single family ratio serves both kinds, and where the evidence bears differently the
+    # ratio for signing is not higher than for meeting (a channel, a freeze, pressure help
+    # bring leaders together more than they settle what they sign)
+    differ = 0
+    for ind in seed_pack.indicators.values():
+        assert "summit" not in ind.likelihood_ratios, f"{ind.id}: a family ratio for meet and sign"
+        meet, sign = ind.likelihood_ratios.get("kind:meet"), ind.likelihood_ratios.get("kind:sign")
+        assert (meet is None) == (sign is None), ind.id
+        if meet is not None and (meet.lo, meet.hi) != (sign.lo, sign.hi):
+            differ += 1
+            assert sign.hi <= meet.hi and sign.lo <= meet.lo, ind.id
+    assert differ >= 5
+
+
+def test_stale_2017_signs_stop_counting(seed_pack):
+    """The 2017 tempo, test, threats and dismissals do not count in February 2019 (issue 13)."""
+    from foresight.model.evidence import observations_as_of
+
+    stale = ("nk-missile-tempo-high", "nk-recent-nuclear-test", "us-threats-of-force", "us-rejects-dialogue")
+    late_2017 = observations_as_of(seed_pack, dt.date(2017, 11, 1))
+    assert all(k in late_2017 for k in stale)
+    hanoi_eve = observations_as_of(seed_pack, dt.date(2019, 2, 14))
+    assert not [k for k in stale if k in hanoi_eve]
+    # the recent-test sign lasts exactly the twelve months its description speaks of
+    assert "nk-recent-nuclear-test" in observations_as_of(seed_pack, dt.date(2018, 9, 3))
+    assert "nk-recent-nuclear-test" not in observations_as_of(seed_pack, dt.date(2018, 9, 4))
+    # the dismissal of talks ends with the acceptance of 8 March 2018
+    assert "us-rejects-dialogue" in observations_as_of(seed_pack, dt.date(2018, 3, 7))
+    assert "us-rejects-dialogue" not in observations_as_of(seed_pack, dt.date(2018, 3, 8))
+    # the truce deadline says nothing after it, and its lifting replaces the firmer report
+    assert observations_as_of(seed_pack, dt.date(2019, 2, 25))["tariff-deadline-set"].state == "absent"
+
+
+def test_hanoi_outcome_informs_the_later_questions_from_its_day(seed_pack):
+    from foresight.model.evidence import observations_as_of
+
+    ind = seed_pack.indicators["hanoi-without-document"]
+    assert ind.resolution_of.question == "su-hanoi-signed-document"
+    assert "su-end-of-war-by-2020-01-01" in ind.likelihood_ratios
+    assert ind.likelihood_ratios["su-end-of-war-by-2020-01-01"].hi < 1
+    assert "hanoi-without-document" not in observations_as_of(seed_pack, dt.date(2019, 2, 27))
+    assert observations_as_of(seed_pack, dt.date(2019, 2, 28))["hanoi-without-document"].state == "present"
+
+
+def test_tariff_rise_hinges_on_the_truce_deal_and_the_pack_discounts_by_direction(seed_pack):
+    hinge = seed_pack.links.hinge_for("th-25pct-by-2019-07-01")
+    assert hinge is not None and hinge.on == "td-deal-announced-by-2019-03-01"
+    assert hinge.p_if_yes.hi < hinge.p_if_no.hi and hinge.p_if_yes.lo < hinge.p_if_no.lo
+    assert seed_pack.meta.correlation_discount == "by_direction"

@@ -113,6 +113,8 @@ _MONTH_DAY_YEAR = re.compile(r"\b" + _MONTH + r"\s+(?P<d>\d{1,2}),?\s+(?P<y>(?:1
 _MONTH_YEAR = re.compile(r"\b" + _MONTH + r"\s+(?P<y>(?:19|20)\d{2})\b", re.I)
 _YEAR_RANGE = re.compile(r"\b(?P<y>(?:19|20)\d{2})\s*[-–/]\s*(?P<y2>\d{2})\b(?!-)")
 _YEAR = re.compile(r"(?<![\d-])(?P<y>(?:19|20)\d{2})(?![\d])")
+_SYMBOL = re.compile(r"(?<![\w/])[A-Za-z][A-Za-z0-9.]*(?:/[A-Za-z0-9.\-]+)+")
+"""A slash-separated document symbol (GOV/2015/72, S/RES/2231): its numbers are not years."""
 _NUMBERED = re.compile(r"(resolution|no\.|number|section|article|rule|chapter|page|pp?\.|#)\s*$", re.I)
 """A 4-digit number after one of these words is a number (UN Resolution 2087), not a year."""
 
@@ -128,7 +130,8 @@ def date_mentions(text: str) -> list[tuple[str, dt.date]]:
     """Every date or year ``text`` mentions, each as (the words, the earliest day they can mean), in order.
 
     Full dates first, then month-years, then bare years (and the second year of
-    ``2016-17``), each span read once.
+    ``2016-17``), each span read once. Document symbols such as ``GOV/2015/72`` are
+    skipped: read as a range, ``2015/72`` would be the year 2072.
     """
     found: list[tuple[int, str, dt.date]] = []
     taken: list[tuple[int, int]] = []
@@ -141,8 +144,11 @@ def date_mentions(text: str) -> list[tuple[str, dt.date]]:
         if day is not None:
             found.append((m.start(), m.group(0), day))
 
+    for m in _SYMBOL.finditer(text):
+        taken.append((m.start(), m.end()))
     for m in _ISO.finditer(text):
-        add(m, _safe_date(int(m["y"]), int(m["m"]), int(m["d"])))
+        if free(m):
+            add(m, _safe_date(int(m["y"]), int(m["m"]), int(m["d"])))
     for pattern in (_DAY_MONTH_YEAR, _MONTH_DAY_YEAR):
         for m in pattern.finditer(text):
             if free(m):

@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine: `make forecast` and `make test`
-# (`make test` skips the long statistical checks marked `slow`; `make test-all` runs
+# (`make test` skips the tests marked `slow`, which take minutes; `make test-all` runs
 # every test). Each first builds .venv (a Python >= 3.12 found by tools/find-python, the pinned
 # requirements.lock, and foresight itself in editable mode). The stamp file makes
 # a second run skip the install; editing requirements.lock or pyproject.toml

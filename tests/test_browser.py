@@ -29,6 +29,8 @@ from foresight.model.forecasting import pack_as_of
 from foresight.model.joint import joint_forecast
 from nbhelpers import DRAWS, MINI, NOTEBOOKS, foresight_cli, notebook_env
 
+pytestmark = pytest.mark.slow  # JupyterLab and Chromium: minutes; run by make test-all and CI
+
 __all__ = ["notebook_env"]
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -202,9 +202,13 @@ def test_forecast_notebook_on_the_seed_pack_with_its_default_pack(notebook_env, 
     output = execute("forecast", tmp_path, question=question, draws=DRAWS, out_dir=str(tmp_path / "res"))
     (row,) = read_json(tmp_path / "res" / f"forecast-{question}.json")["rows"]
     assert row["question_id"] == question and 0 < row["mean"] < 1
-    # outside view over the window, waterfall, distribution, tornado, plus ArviZ's prior-vs-posterior and rank
-    # plots when it learns by MCMC
+    # outside view over the window, waterfall, distribution, tornado; for a resolved question the waterfall and
+    # tornado at its last step before resolution; ArviZ's prior-vs-posterior and rank plots when it learns by MCMC
     from foresight import forecast
+    from foresight.evaluate.history import last_step_before_resolution
 
-    f = forecast(load_pack(SEED), question, draws=DRAWS)
-    assert png_count(output) == (6 if f.diagnostics.r_hat_max is not None and f.spec.learns_from_cases else 4)
+    pack = load_pack(SEED)
+    f = forecast(pack, question, draws=DRAWS)
+    expected = 4 + (2 if last_step_before_resolution(pack, f.question) else 0)
+    expected += 2 if f.diagnostics.r_hat_max is not None and f.spec.learns_from_cases else 0
+    assert png_count(output) == expected

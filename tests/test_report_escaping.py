@@ -31,6 +31,8 @@ from nbhelpers import DRAWS, execute, notebook_env, outputs_of, png_count
 from packtools import copy_pack
 from test_scenario_notebooks import LINKS
 
+pytestmark = pytest.mark.slow  # every notebook on a hostile pack: minutes; run by make test-all and CI
+
 __all__ = ["notebook_env"]
 
 PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> 1<2 & 3>2 *star* _under_ #hash"
@@ -218,4 +220,5 @@ def test_the_forecast_report_of_a_resolved_question_shows_opening_and_last_step(
     # deal-by-june opens 2020-01-10 and resolves 2020-06-01; doc-b on 2020-03-01 is its last step before
     assert "Forecast as of 2020-01-10" in page and "Forecast as of 2020-03-01" in page
     assert "Just before resolution" in page
-    assert png_count(notebook) == 5  # waterfall, distribution, tornado; then waterfall and tornado at 2020-03-01
+    # outside view, waterfall, distribution, tornado; then waterfall and tornado at 2020-03-01
+    assert png_count(notebook) == 6

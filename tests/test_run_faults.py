@@ -109,6 +109,7 @@ def _left_over(seen: dict[int, int], runtime: Path, wait: float = 10.0) -> list[
         time.sleep(0.2)
 
 
+@pytest.mark.slow  # three real runs stopped mid-sampling; run by make test-all and CI
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_a_stopped_run_leaves_no_process_and_a_true_record(signum, tmp_path, notebook_env):
     runs_dir, runtime = tmp_path / "runs", tmp_path / "runtime"

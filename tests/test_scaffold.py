@@ -71,6 +71,7 @@ def test_existing_non_empty_folder_is_refused_and_left_alone(tmp_path):
     assert pack_id_for(tmp_path / "__") == "my-pack"
 
 
+@pytest.mark.slow  # a whole run and a second one: a minute; run by make test-all and CI
 def test_new_validate_run_from_the_command_line(tmp_path, notebook_env):
     folder = tmp_path / "p"
     made = foresight_cli("new", str(folder))

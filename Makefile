@@ -17,7 +17,7 @@ forecast: $(STAMP)
 	$(VENV)/bin/foresight run $(PACK) $(ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest -m "not slow" $(ARGS)
+	$(PY) -m pytest -m "not slow" -n auto --dist loadfile $(ARGS)
 
 test-all: $(STAMP)
 	$(PY) -m pytest $(ARGS)

@@ -294,6 +294,7 @@ def test_scores_csv_has_the_family_column(tmp_path):
 # --- the notebooks ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the backtest and history notebooks through papermill; run by make test-all and CI
 def test_backtest_notebook_shows_families_and_external_forecasts_side_by_side(notebook_env, tmp_path):
     from foresight.run import runner
     from nbhelpers import DRAWS, execute, outputs_of, png_count, read_json

@@ -110,6 +110,7 @@ def test_the_shipped_example_grid_is_valid():
     assert set(grid.swept) == {"as_of", "lr_width_scale"} and len(grid.combinations) >= 6
 
 
+@pytest.mark.slow  # four real notebook runs; run by make test-all and CI
 def test_sweep_runs_every_combination_into_one_table_and_plot(tmp_path, notebook_env):
     path = write(tmp_path, GOOD.replace("  - {as_of: 2020-06-01, lr_width_scale: 1.0}\n", ""))
     result = foresight_cli("sweep", str(path), "--runs-dir", str(tmp_path / "runs"), "--no-progress")

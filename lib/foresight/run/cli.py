@@ -177,19 +177,30 @@ def _split_params(given: list[tuple[str | None, str, object]], notebooks: list) 
     return common, own, None
 
 
-def _run(args: argparse.Namespace) -> int:
+def _checked_runs_dir(command: str, args: argparse.Namespace) -> Path | None:
+    """The runs folder for `run`/`sweep` after the checks both share (--jobs at least 1, a usable
+    --runs-dir); None after printing the one-line reason (the caller exits 2)."""
     from foresight.base import paths
-    from foresight.run import params as P
-    from foresight.run.folders import RunsDirError, runs_dir_problem
-    from foresight.run.runner import RunOptions, check_values, run, worker_cap
+    from foresight.run.folders import runs_dir_problem
 
     if args.jobs is not None and args.jobs < 1:
-        print(f"foresight run: --jobs: got {args.jobs}; expected at least 1 notebook at a time", file=sys.stderr)
-        return EXIT_INVALID
+        print(f"foresight {command}: --jobs: got {args.jobs}; expected at least 1 notebook at a time", file=sys.stderr)
+        return None
     runs_dir = Path(args.runs_dir).expanduser() if args.runs_dir else paths.runs_dir()
     problem = runs_dir_problem(runs_dir)
     if problem:
-        print(f"foresight run: --runs-dir: {problem}", file=sys.stderr)
+        print(f"foresight {command}: --runs-dir: {problem}", file=sys.stderr)
+        return None
+    return runs_dir
+
+
+def _run(args: argparse.Namespace) -> int:
+    from foresight.run import params as P
+    from foresight.run.folders import RunsDirError
+    from foresight.run.runner import RunOptions, check_values, run, worker_cap
+
+    runs_dir = _checked_runs_dir("run", args)
+    if runs_dir is None:
         return EXIT_INVALID
     pack = _load_for_run(args.pack)
     if pack is None:
@@ -317,18 +328,12 @@ def _prune(runs_dir: Path, yes: bool) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from foresight.base import paths
-    from foresight.run.folders import RunsDirError, runs_dir_problem
+    from foresight.run.folders import RunsDirError
     from foresight.run.runner import worker_cap
     from foresight.run.sweep import GridError, load_grid, run_sweep
 
-    if args.jobs is not None and args.jobs < 1:
-        print(f"foresight sweep: --jobs: got {args.jobs}; expected at least 1 notebook at a time", file=sys.stderr)
-        return EXIT_INVALID
-    runs_dir = Path(args.runs_dir).expanduser() if args.runs_dir else paths.runs_dir()
-    problem = runs_dir_problem(runs_dir)
-    if problem:
-        print(f"foresight sweep: --runs-dir: {problem}", file=sys.stderr)
+    runs_dir = _checked_runs_dir("sweep", args)
+    if runs_dir is None:
         return EXIT_INVALID
     try:
         grid = load_grid(args.grid)

@@ -63,15 +63,17 @@ evidence, timeline id; for a case, ``CLASS-ID/case name``) or its
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from foresight.pack.loader import PACK_FILE, Pack
+from foresight.pack.notices import line_of
 from foresight.pack.schema import Question, ReferenceClass, outcome_number
-from foresight.pack.yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
+from foresight.pack.yamlio import format_loc
 
 CODES = (
     "late-date",
@@ -257,21 +259,8 @@ class LintReport:
         return not self.warnings
 
 
-class _Lines:
-    """Lines of the pack's files (read again: the loader keeps records, not positions)."""
-
-    def __init__(self, pack_dir: Path):
-        self.dir = pack_dir
-        self.docs: dict[str, YamlDoc | None] = {}
-
-    def __call__(self, file: str, loc: tuple) -> int:
-        if file not in self.docs:
-            try:
-                self.docs[file] = read_yaml(self.dir / file)
-            except (YamlSyntaxError, OSError):
-                self.docs[file] = None
-        doc = self.docs[file]
-        return doc.line_of(loc) if doc is not None else 1
+Lines = Callable[[str, tuple], int]
+"""``lines(file, loc)``: the line a field starts on (:func:`foresight.pack.notices.line_of` for one pack)."""
 
 
 def _classes_of(pack: Pack, q: Question) -> list[ReferenceClass]:
@@ -289,7 +278,7 @@ def _users(pack: Pack) -> dict[str, list[Question]]:
 
 
 def _late(
-    text: str | None, day: dt.date, against: str, file: str, loc: tuple, subject: str, lines: _Lines
+    text: str | None, day: dt.date, against: str, file: str, loc: tuple, subject: str, lines: Lines
 ) -> Iterator[LintWarning]:
     late = late_mentions(text, day)
     if late:
@@ -305,7 +294,7 @@ def _late(
         )
 
 
-def _late_dates(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> Iterator[LintWarning]:
+def _late_dates(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> Iterator[LintWarning]:
     for i, rc in enumerate(pack.reference_classes.values()):
         qs = users[rc.id]
         if not qs:
@@ -350,10 +339,10 @@ def _late_dates(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> 
         base = ("questions", i)
         against = "the question's opening"
         yield from _late(q.notes, q.opens, against, "questions.yaml", (*base, "notes"), q.id, lines)
-        prior = getattr(q, "analyst_prior", None)
+        prior = q.analyst_prior
         if prior is not None:
             yield from _late(
-                getattr(prior, "rationale", None),
+                prior.rationale,
                 q.opens,
                 against,
                 "questions.yaml",
@@ -361,9 +350,9 @@ def _late_dates(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> 
                 q.id,
                 lines,
             )
-        for j, item in enumerate(getattr(q, "reference_classes", None) or []):
+        for j, item in enumerate(q.reference_classes or []):
             yield from _late(
-                getattr(item, "rationale", None),
+                item.rationale,
                 q.opens,
                 against,
                 "questions.yaml",
@@ -384,16 +373,16 @@ def _late_dates(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> 
             )
 
 
-def _criterion_mismatch(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> Iterator[LintWarning]:
+def _criterion_mismatch(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> Iterator[LintWarning]:
     for i, rc in enumerate(pack.reference_classes.values()):
-        criterion = getattr(rc, "outcome_criterion", None)
+        criterion = rc.outcome_criterion
         if not criterion:
             continue
         rc_kinds = kinds_of(criterion)
         loc = ("reference_classes", i, "outcome_criterion")
         for q in users[rc.id]:
             excluded = excluded_kinds(q.criteria, q.title) & rc_kinds
-            given = getattr(q, "criterion_kind", None)
+            given = q.criterion_kind
             q_kinds = {str(given)} if given else kinds_of(q.title)
             if excluded:
                 why = (
@@ -421,7 +410,7 @@ def _years(n: float) -> str:
     return f"{n:g} year{'s' * (n != 1)}"
 
 
-def _censoring(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> Iterator[LintWarning]:
+def _censoring(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> Iterator[LintWarning]:
     for i, rc in enumerate(pack.reference_classes.values()):
         window = rc.exposure_years or 1.0
         span = dt.timedelta(days=round(365.25 * window))
@@ -452,17 +441,16 @@ def _censoring(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> I
 
 def _missing(rc: ReferenceClass, what: str) -> float:
     """The class's documented correction for missing cases (``missing: {failures, successes}``), if any."""
-    missing = getattr(rc, "missing", None)
-    return float(getattr(missing, what, 0) or 0) if missing is not None else 0.0
+    return 0.0 if rc.missing is None else float(getattr(rc.missing, what))
 
 
-def _one_sided(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> Iterator[LintWarning]:
+def _one_sided(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> Iterator[LintWarning]:
     for i, rc in enumerate(pack.reference_classes.values()):
         hits = []
         for q in users[rc.id]:
             kept = [c for c in rc.cases if c.date < q.opens]
             yes = sum(outcome_number(c.outcome) for c in kept) + _missing(rc, "successes")
-            no = sum(c.outcome == "no" for c in kept) + _missing(rc, "failures")
+            no = len(kept) - sum(outcome_number(c.outcome) for c in kept) + _missing(rc, "failures")
             if not yes or not no:
                 hits.append((q, "successes" if not yes else "failures", len(kept)))
         if not hits:
@@ -481,7 +469,7 @@ def _one_sided(pack: Pack, users: dict[str, list[Question]], lines: _Lines) -> I
         )
 
 
-def _criteria(pack: Pack, lines: _Lines) -> Iterator[LintWarning]:
+def _criteria(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
     for i, q in enumerate(pack.questions.values()):
         loc = ("questions", i, "criteria")
         if not _SOURCE.search(q.criteria):
@@ -508,7 +496,7 @@ def _criteria(pack: Pack, lines: _Lines) -> Iterator[LintWarning]:
 
 def lint_pack(pack: Pack) -> LintReport:
     """Every lint warning of ``pack`` (rules in the module docstring), split by the pack's acknowledgements."""
-    lines = _Lines(Path(pack.dir))
+    lines = functools.partial(line_of, Path(pack.dir))
     users = _users(pack)
     found: list[LintWarning] = [
         *_late_dates(pack, users, lines),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
@@ -58,18 +58,28 @@ def pack_warnings(pack: Pack, extra: Iterable[Check] = ()) -> list[PackWarning]:
 
 def warning_at(pack: Pack, file: str, loc: PathKey, message: str, code: str) -> PackWarning:
     """A warning on the field at ``loc`` of ``file`` in ``pack``, with the line it starts on."""
-    return PackWarning(file, _line(pack.dir, file, tuple(loc)), format_loc(tuple(loc)), message, code)
+    return PackWarning(file, line_of(pack.dir, file, tuple(loc)), format_loc(tuple(loc)), message, code)
 
 
-def _line(pack_dir: Path, file: str, loc: PathKey) -> int:
-    doc = _doc(pack_dir.resolve(), file)
-    return doc.line_of(loc) if doc is not None else 1
+def line_of(pack_dir: Path, file: str, loc: PathKey) -> int:
+    """The line field ``loc`` of ``pack_dir/file`` starts on (1 when the file cannot be read).
 
-
-@cache
-def _doc(pack_dir: Path, file: str):
+    Packs keep records, not positions, so warnings re-read the file; it is read again only
+    when it changed since (a long-lived kernel may see the analyst edit it).
+    """
+    path = (Path(pack_dir) / file).resolve()
     try:
-        return read_yaml(pack_dir / file)
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return 1
+    doc = _doc(path, stamp)
+    return doc.line_of(tuple(loc)) if doc is not None else 1
+
+
+@lru_cache(maxsize=64)
+def _doc(path: Path, stamp: int):
+    try:
+        return read_yaml(path)
     except (OSError, YamlSyntaxError):
         return None
 
@@ -88,7 +98,6 @@ def cross_reference_warnings(pack: Pack) -> Iterable[PackWarning]:
 def orphans(pack: Pack) -> Iterable[PackWarning]:
     """Indicators, evidence, families, classes and groups that no question uses, and driver loadings on
     families without questions: harmless to the numbers, but usually a typo or a forgotten question."""
-    _doc.cache_clear()  # files may have changed since the last call (a long-lived kernel)
     questions = list(pack.questions.values())
     used_indicators = {ind.id for q in questions for ind in pack.indicators_for(q)}
     for index, ind in enumerate(pack.indicators.values()):

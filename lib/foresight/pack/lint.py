@@ -263,16 +263,11 @@ Lines = Callable[[str, tuple], int]
 """``lines(file, loc)``: the line a field starts on (:func:`foresight.pack.notices.line_of` for one pack)."""
 
 
-def _classes_of(pack: Pack, q: Question) -> list[ReferenceClass]:
-    """The classes a question draws on (see :meth:`Pack.classes_for`)."""
-    return pack.classes_for(q)
-
-
 def _users(pack: Pack) -> dict[str, list[Question]]:
     """Class id -> the questions that use it, in file order."""
     out: dict[str, list[Question]] = {rc_id: [] for rc_id in pack.reference_classes}
     for q in pack.questions.values():
-        for rc in _classes_of(pack, q):
+        for rc in pack.classes_for(q):
             out[rc.id].append(q)
     return out
 

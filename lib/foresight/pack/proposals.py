@@ -213,14 +213,14 @@ def read_proposals(pack_dir: Path, document_id: str) -> tuple[dict[str, Any], li
 # --- changing the pack safely -------------------------------------------------------
 
 
-def _indent_of_items(text: str, key: str) -> str | None:
+def _indent_of_items(text: str) -> str | None:
     match = re.search(r"^(\s*)- id:", text, flags=re.M)
     return match.group(1) if match else None
 
 
 def append_records(text: str, key: str, records: Sequence[dict[str, Any]]) -> str:
     """``text`` of a pack file with ``records`` appended to its ``key:`` list, keeping every comment."""
-    indent = _indent_of_items(text, key)
+    indent = _indent_of_items(text)
     if indent is None:
         if re.search(rf"^{key}:\s*(\[\s*\])?\s*(#.*)?$", text, flags=re.M) is None:
             raise IngestError(f"cannot find the list `{key}:` to append to")
@@ -229,7 +229,7 @@ def append_records(text: str, key: str, records: Sequence[dict[str, Any]]) -> st
     lines = []
     for record in records:
         dumped = yaml.safe_dump([record], sort_keys=False, allow_unicode=True, width=100).splitlines()
-        lines += [indent + line if line.startswith("- ") else indent + line for line in dumped]
+        lines += [indent + line for line in dumped]
     if not text.endswith("\n"):
         text += "\n"
     return text + "\n".join(lines) + "\n"

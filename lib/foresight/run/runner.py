@@ -47,6 +47,7 @@ from typing import Any
 import pandas as pd
 
 from foresight.base import paths
+from foresight.base.atomic import write_json_atomic
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
 from foresight.report import results, rundiff, style
@@ -318,13 +319,13 @@ def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
         "notebooks": [_pending(j) for j in jobs],
         "error": None,
     }
-    results.write_json_atomic(work / RUN_FILE, record)
+    write_json_atomic(work / RUN_FILE, record)
     done: dict[int, JobResult] = {}
 
     def on_done(i: int, result: JobResult) -> None:
         done[i] = result
         record["notebooks"][i] = result.as_dict()
-        results.write_json_atomic(work / RUN_FILE, record)
+        write_json_atomic(work / RUN_FILE, record)
 
     stopped: KeyboardInterrupt | None = None
     try:
@@ -365,12 +366,12 @@ def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
         record["seconds"] = round(time.perf_counter() - started, 2)
         extra = plan.index_section(runs_dir, work) if plan.index_section is not None else ""
         write_index(work, record, extra)
-        results.write_json_atomic(work / RUN_FILE, record)
+        write_json_atomic(work / RUN_FILE, record)
         folder = finish_run_folder(work, runs_dir, run_id)
         if folder.name != run_id:  # the name was taken meanwhile: the record and index follow the folder
             record["run_id"] = folder.name
             write_index(folder, record, extra)
-            results.write_json_atomic(folder / RUN_FILE, record)
+            write_json_atomic(folder / RUN_FILE, record)
     return RunOutcome(folder, record)
 
 

@@ -123,6 +123,7 @@ def test_html_hides_code_and_embeds_the_figures(first_run):
     assert 'href="forecast-deal-by-june.html"' in index and "deal-by-june" in index
 
 
+@pytest.mark.slow  # two real runs; run by make test-all and CI
 def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(first_run, runs_dir):
     _, first = first_run
     before = snapshot(first)

@@ -442,3 +442,60 @@ def test_tariff_rise_hinges_on_the_truce_deal_and_the_pack_discounts_by_directio
     assert hinge is not None and hinge.on == "td-deal-announced-by-2019-03-01"
     assert hinge.p_if_yes.hi < hinge.p_if_no.hi and hinge.p_if_yes.lo < hinge.p_if_no.lo
     assert seed_pack.meta.correlation_discount == "by_direction"
+
+
+# ---------------------------------------------------------------- the 2018 timeline additions (issue 15)
+
+
+def test_announced_summit_date_counts_from_its_day_and_follows_the_letter(seed_pack):
+    """The dated Singapore meeting enters on 10 May 2018, is questioned, withdrawn and restored on the public days."""
+    from foresight.model.evidence import observations_as_of
+
+    ind = seed_pack.indicators["summit-date-set"]
+    assert set(ind.likelihood_ratios) == {"su-meet-by-2019-01-01"}
+    assert ind.likelihood_ratios["su-meet-by-2019-01-01"].lo > 1
+    # elicited given an accepted invitation, so not discounted against it
+    assert ind.group != seed_pack.indicators["invitation-accepted"].group
+
+    def state(day: str):
+        obs = observations_as_of(seed_pack, dt.date.fromisoformat(day)).get("summit-date-set")
+        return None if obs is None else obs.state
+
+    assert state("2018-05-09") is None
+    assert state("2018-05-10") == "present"
+    assert state("2018-05-16") == 0.7 and state("2018-05-22") == 0.5  # questioned by one side, then both
+    assert state("2018-05-24") == 0.0  # withdrawn: counts nothing (the letter is carried by two other signs)
+    assert state("2018-06-01") == "present"
+
+
+def test_the_letter_ends_the_firmer_reports_of_the_channel(seed_pack):
+    """Pompeo's contacts (credibility 0.95) must not outlast the letter of 24 May (0.9): it supersedes them."""
+    from foresight.model.evidence import observations_as_of
+
+    talks = "dprk-talks-active"
+    assert observations_as_of(seed_pack, dt.date(2018, 4, 18))[talks].credibility == 0.95
+    assert observations_as_of(seed_pack, dt.date(2018, 5, 24))[talks].state == 0.3
+    assert observations_as_of(seed_pack, dt.date(2018, 6, 1))[talks].state == "present"
+
+
+def test_test_site_readiness_counts_in_spring_2017_and_ends_with_the_sixth_test(seed_pack):
+    from foresight.model.evidence import observations_as_of
+
+    ind = seed_pack.indicators["test-site-ready"]
+    assert set(ind.likelihood_ratios) == {"nuclear_test"} and ind.shelf_life_days == 365
+    assert "test-site-ready" not in observations_as_of(seed_pack, dt.date(2017, 3, 23))
+    assert observations_as_of(seed_pack, dt.date(2017, 3, 24))["test-site-ready"].credibility == 0.7
+    assert observations_as_of(seed_pack, dt.date(2017, 4, 13))["test-site-ready"].credibility == 0.85
+    assert "test-site-ready" in observations_as_of(seed_pack, dt.date(2017, 9, 2))
+    # the prepared tunnel was used on 3 September: the report says nothing about the next test
+    assert "test-site-ready" not in observations_as_of(seed_pack, dt.date(2017, 9, 3))
+
+
+def test_readiness_reports_raise_the_2017_test_forecast(seed_pack):
+    """A mixture question, drawn exactly (no NUTS): the readiness report of 24 March moves it up."""
+    from foresight import forecast
+
+    f = forecast(seed_pack, "nt-test-by-2018-01-01", as_of=dt.date(2017, 3, 23), draws=400, seed=1, cache=False)
+    with_report = f.what_if(as_of=dt.date(2017, 3, 24))
+    without = f.what_if(as_of=dt.date(2017, 3, 24), overrides={"ev-tl-site-ready-officials": None})
+    assert with_report.mean > without.mean + 0.03

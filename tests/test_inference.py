@@ -272,7 +272,7 @@ def test_agrees_with_nuts_on_every_seed_question_that_learns_from_cases():
         da, dn = fa.diagnostics, fn.diagnostics
         assert da.is_importance and dn.is_mcmc, (q.id, da.plain_words())
         ess_a, ess_n = da.ess_bulk_min, dn.ess_bulk_min
-        pairs = [("P(yes)", fa.draws(), fn.draws())]
+        pairs = [("P(yes)", fa.draws, fn.draws)]
         pairs += [("logit theta", logit(fa.posterior.theta), logit(fn.posterior.theta))]
         pairs += [
             (f"beta[{k}]", fa.posterior.beta[:, j], fn.posterior.beta[:, j]) for j, k in enumerate(fa.spec.indicators)

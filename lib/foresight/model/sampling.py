@@ -141,7 +141,7 @@ class Diagnostics:
             )
         elif self.is_importance:
             how = (
-                f"{self.sampler} (independent draws, no Markov chains): Pareto k-hat {self.pareto_k:.2f} "
+                f"{self.sampler}, independent draws (no Markov chains): Pareto k-hat {self.pareto_k:.2f} "
                 f"(at most {importance.K_HAT_MAX} accepted), importance ESS {self.importance_ess:.0f}, "
                 f"ESS of the resampled draws about {self.ess_bulk_min:.0f}"
             )

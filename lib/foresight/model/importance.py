@@ -40,11 +40,12 @@ MIN_PROPOSALS = 4000
 the importance ESS can reach the project's bar (400) even for small ``draws``."""
 
 K_HAT_MAX = 0.7
-"""Accept the approximation only when the Pareto k-hat is at most 0.7. Above it the importance weights'
-variance is (effectively) infinite and the PSIS estimate converges too slowly to be useful with any
-practical number of proposals (Vehtari et al. 2024, section 3); below it the smoothed estimate's error
-behaves like Monte Carlo error with the importance ESS. (Their sample-size dependent bound
-1 - 1/log10(S) is above 0.7 for S >= 2,155 proposals, which :data:`MIN_PROPOSALS` guarantees.)"""
+"""Accept the approximation only when the Pareto k-hat is at most 0.7. Vehtari et al. (2024) show that
+above 0.7 the error of a PSIS estimate shrinks so slowly with the number of proposals that no practical
+number makes it reliable, while at or below it (even past 0.5, where the raw weights' variance is
+infinite) the smoothed estimate's error behaves like Monte Carlo error with the importance ESS. Their
+sample-size dependent bound, 1 - 1/log10(S), is above 0.7 for S >= 2,155 proposals, which
+:data:`MIN_PROPOSALS` guarantees, so 0.7 is the binding threshold here."""
 
 
 class ModeNotFound(RuntimeError):

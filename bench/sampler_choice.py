@@ -1,4 +1,8 @@
-"""Which sampler and compile backend to use: times each on the same small case regression.
+"""Which NUTS sampler and compile backend to use: times each on the same small case regression.
+
+This choice applies wherever NUTS runs: the joint model, ``inference="nuts"``, and the fallback when the
+default Laplace + PSIS approximation of a single question fails its check (bench/inference_speed.py
+compares that approximation with NUTS).
 
 Each configuration runs in a fresh process (as a user's first notebook would),
 twice: the first run pays compilation into the cache, the second shows the

@@ -12,7 +12,7 @@ from packtools import MINI
 
 
 def test_datatree_holds_the_stored_draws_by_chain_with_prior_and_case_data():
-    f = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2)  # learns from coded cases: NUTS
+    f = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2, inference="nuts")  # learns from coded cases
     tree = f.to_arviz()
     assert tree is f.datatree
     assert set(tree.children) == {"posterior", "prior", "observed_data", "constant_data"}
@@ -29,7 +29,7 @@ def test_datatree_holds_the_stored_draws_by_chain_with_prior_and_case_data():
     assert abs(prior.mean() - f.spec.mu[0]) < 4 * f.spec.sigma[0] / np.sqrt(prior.size)
     assert tree.attrs["sampler"].startswith("NUTS") and learned_indicators(f.posterior) == ["talks-held"]
     # the same forecast gives the same tree
-    again = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2).datatree
+    again = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2, inference="nuts").datatree
     np.testing.assert_array_equal(again["prior"]["beta"].values, tree["prior"]["beta"].values)
 
 
@@ -42,8 +42,20 @@ def test_exact_draws_make_one_chain_and_no_case_groups():
     assert isinstance(arviz_views.prior_posterior(f), Markdown)
 
 
-def test_zarr_round_trip_and_replacing_an_existing_tree(tmp_path):
+def test_importance_draws_make_one_chain_and_no_rank_plot():
+    """Laplace + PSIS draws (the default for a question that learns from cases) are not chains."""
     f = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2)
+    assert f.diagnostics.is_importance
+    tree = f.datatree
+    assert dict(tree["posterior"].sizes) == {"chain": 1, "draw": 400, "indicator": 1}
+    assert tree.attrs["sampler"].startswith("Laplace + PSIS") and tree.attrs["pareto_k"] == f.diagnostics.pareto_k
+    shown = arviz_views.rank_plot(f)
+    assert isinstance(shown, Markdown) and "no Markov chains" in shown.data and "k-hat" in shown.data
+    assert not isinstance(arviz_views.prior_posterior(f), Markdown)  # the cases still taught beta something
+
+
+def test_zarr_round_trip_and_replacing_an_existing_tree(tmp_path):
+    f = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2, inference="nuts")
     path = save_datatree(f.datatree, tmp_path / "posterior.zarr")
     back = load_datatree(path)
     np.testing.assert_array_equal(back["posterior"]["beta"].values, f.datatree["posterior"]["beta"].values)
@@ -55,7 +67,7 @@ def test_zarr_round_trip_and_replacing_an_existing_tree(tmp_path):
 
 
 def test_prior_posterior_and_rank_plots_render_as_png(tmp_path):
-    f = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2)
+    f = forecast(load_pack(MINI), "deal-by-june", draws=400, seed=2, inference="nuts")
     for view in (arviz_views.prior_posterior(f), arviz_views.rank_plot(f)):
         png = view._repr_png_()
         assert png.startswith(b"\x89PNG") and len(png) > 5000

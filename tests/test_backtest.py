@@ -27,7 +27,11 @@ from packtools import copy_pack, replace
 MINI = Path(__file__).parent / "fixtures" / "mini"
 DRAWS = 400
 EXACT = {"draws": DRAWS, "learn_from_cases": False}  # exact draws: milliseconds, no NUTS
-NUTS = {"draws": DRAWS, "tune": 300}  # same settings as test_history, so the cached posterior is reused
+NUTS = {
+    "draws": DRAWS,
+    "tune": 300,
+    "inference": "nuts",
+}  # same settings as test_history, so the cached posterior is reused
 
 
 def resolved_pack(tmp_path: Path, deal_resolved_on: str = "2020-06-01", extra_case: bool = False):

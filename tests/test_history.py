@@ -18,7 +18,11 @@ from packtools import copy_pack, replace
 
 MINI = Path(__file__).parent / "fixtures" / "mini"
 DRAWS = 400
-NUTS = {"draws": DRAWS, "tune": 300}  # the mini 'deal' family learns from cases with NUTS; keep it short
+NUTS = {
+    "draws": DRAWS,
+    "tune": 300,
+    "inference": "nuts",
+}  # the mini 'deal' family learns from cases with NUTS; keep it short
 
 
 def append(pack: Path, file: str, text: str) -> None:

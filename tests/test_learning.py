@@ -22,7 +22,7 @@ MINI = Path(__file__).parent / "fixtures" / "mini"
 
 def test_coded_cases_switch_on_the_regression():
     pack = load_pack(MINI)
-    f = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=1)
+    f = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=2000, seed=1, inference="nuts")
     assert f.spec.learns_from_cases
     assert f.diagnostics.sampler.startswith("NUTS")
     assert f.diagnostics.r_hat_max is not None and f.diagnostics.r_hat_max < 1.05
@@ -32,13 +32,20 @@ def test_coded_cases_switch_on_the_regression():
 
 def test_posterior_is_cached_and_reused(tmp_path, fake_sampler):
     pack = load_pack(MINI)
-    first = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path)
-    again = forecast(pack, "deal-by-june", as_of="2020-02-01", draws=600, seed=4, cache_dir=tmp_path)
+    first = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, inference="nuts", cache_dir=tmp_path)
+    again = forecast(pack, "deal-by-june", as_of="2020-02-01", draws=600, seed=4, inference="nuts", cache_dir=tmp_path)
     assert not first.diagnostics.cached and again.diagnostics.cached
     np.testing.assert_array_equal(first.posterior.beta, again.posterior.beta)
     assert len(list((tmp_path / "posteriors").glob("*.npz"))) == 1
     wider = forecast(
-        pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path, lr_width_scale=2.0
+        pack,
+        "deal-by-june",
+        as_of="2020-03-01",
+        draws=600,
+        seed=4,
+        inference="nuts",
+        cache_dir=tmp_path,
+        lr_width_scale=2.0,
     )
     assert not wider.diagnostics.cached
     assert len(list((tmp_path / "posteriors").glob("*.npz"))) == 2
@@ -132,9 +139,16 @@ def test_regression_without_indicators_matches_the_closed_form():
 def test_naive_baseline_reuses_the_posterior_when_the_cases_are_unchanged(tmp_path, fake_sampler):
     """The mini 'deal' cases are coded on one indicator per group, so the discount leaves them as they are."""
     pack = load_pack(MINI)
-    model = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path)
+    model = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, inference="nuts", cache_dir=tmp_path)
     naive = forecast(
-        pack, "deal-by-june", as_of="2020-03-01", draws=600, seed=4, cache_dir=tmp_path, discount_groups=False
+        pack,
+        "deal-by-june",
+        as_of="2020-03-01",
+        draws=600,
+        seed=4,
+        inference="nuts",
+        cache_dir=tmp_path,
+        discount_groups=False,
     )
     assert naive.diagnostics.cached and not model.diagnostics.cached
     np.testing.assert_array_equal(model.posterior.beta, naive.posterior.beta)

@@ -65,7 +65,19 @@ def _start_sampling_run(runs_dir: Path, runtime: Path) -> tuple[subprocess.Popen
         "TMPDIR": str(runtime),  # kernels' connection files, on their command lines: a mark of this run
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "lib"), os.environ.get("PYTHONPATH")])),
     }
-    args = ["run", str(MINI), "--question", "deal-by-june", "--draws", "40000", "--jobs", "2"]
+    # NUTS forks chain workers (the default Laplace + PSIS would finish in a blink without any)
+    args = [
+        "run",
+        str(MINI),
+        "--question",
+        "deal-by-june",
+        "--draws",
+        "40000",
+        "--jobs",
+        "2",
+        "--param",
+        "inference=nuts",
+    ]
     proc = subprocess.Popen(
         [str(BIN / "foresight"), *args, "--runs-dir", str(runs_dir), "--no-progress"],
         cwd=ROOT,

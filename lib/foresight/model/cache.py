@@ -1,7 +1,8 @@
-"""The posterior cache on disk: NUTS draws stored under a hash of everything that determines them.
+"""The posterior cache on disk: posterior draws stored under a hash of everything that determines them.
 
-NUTS takes seconds to minutes per model, and the same priors, cases and
-sampler settings always give the same draws, so a result is sampled once and
+NUTS takes seconds to minutes per model (the Laplace + PSIS approximation
+milliseconds, but its NUTS fallback does not), and the same priors, cases,
+sampler settings and inference method always give the same draws, so a result is sampled once and
 read back afterwards (by later forecasts, what-ifs, histories, backtests and
 runs). Single-question posteriors and joint draws are both stored here, one
 ``.npz`` file per entry: the arrays plus a JSON ``meta`` string holding the

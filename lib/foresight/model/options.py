@@ -13,10 +13,15 @@ import dataclasses
 from dataclasses import dataclass, fields
 from typing import Any
 
+INFERENCE = ("auto", "nuts")
+"""How a single question's case regression is drawn: ``auto`` (Laplace + PSIS, NUTS when its check fails) or
+``nuts`` (always NUTS, as before the approximation existed). See :mod:`foresight.model.sampling`."""
+
 
 @dataclass(frozen=True)
 class ModelOptions:
-    """How to forecast: model switches, then the sampler's budget (``draws`` is the total over chains)."""
+    """How to forecast: model switches, then the sampler's budget (``draws`` is the total over chains) and the
+    inference method (:data:`INFERENCE`; the joint model always uses NUTS)."""
 
     learn_from_cases: bool = True
     discount_groups: bool = True
@@ -26,6 +31,7 @@ class ModelOptions:
     tune: int = 1000
     chains: int = 4
     cores: int | None = None
+    inference: str = "auto"
 
     def __post_init__(self) -> None:
         if not self.lr_width_scale > 0:
@@ -34,6 +40,8 @@ class ModelOptions:
             raise ValueError(f"need chains >= 1 and draws >= chains; got draws={self.draws}, chains={self.chains}")
         if self.tune < 0:
             raise ValueError(f"tune must be >= 0; got {self.tune}")
+        if self.inference not in INFERENCE:
+            raise ValueError(f"inference must be one of {', '.join(INFERENCE)}; got {self.inference!r}")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

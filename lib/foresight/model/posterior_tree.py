@@ -28,9 +28,9 @@ PRIOR_SEED_OFFSET = 7919
 
 
 def chains_of(posterior: Posterior) -> int:
-    """How many chains the stored draws hold: the sampler's chains for MCMC, one for exact draws."""
+    """How many chains the stored draws hold: the sampler's chains for MCMC, one for exact or importance draws."""
     n, chains = posterior.n_draws, posterior.settings.chains
-    return chains if posterior.diagnostics.r_hat_max is not None and chains > 0 and n % chains == 0 else 1
+    return chains if posterior.diagnostics.is_mcmc and chains > 0 and n % chains == 0 else 1
 
 
 def to_datatree(posterior: Posterior):
@@ -72,6 +72,7 @@ def to_datatree(posterior: Posterior):
         "r_hat_max": float("nan") if d.r_hat_max is None else d.r_hat_max,
         "ess_bulk_min": d.ess_bulk_min,
         "divergences": d.divergences,
+        "pareto_k": float("nan") if d.pareto_k is None else d.pareto_k,
         "seed": posterior.settings.seed,
     }
     tree = ab.from_dict(groups, dims=dims, coords=coords)

@@ -1,6 +1,16 @@
-"""Draw the posterior of a :class:`ModelSpec`, exactly or with NUTS, and cache the draws on disk.
+"""Draw the posterior of a :class:`ModelSpec`: exactly, by Laplace + PSIS, or with NUTS; cache the draws on disk.
 
-Sampler choice, measured on this project's machines (2 cores; bench/sampler_choice.py
+Inference choice. A spec that does not learn from cases is drawn exactly (forward
+sampling). One that does is a small log-concave logistic regression; by default
+(``inference="auto"``) it is drawn by a Laplace approximation corrected with
+Pareto-smoothed importance sampling (:mod:`foresight.model.importance`: numpy
+only, milliseconds, no compile), accepted when the Pareto k-hat is at most 0.7
+and the importance ESS meets the bar below; otherwise NUTS runs instead and the
+diagnostics say why. ``inference="nuts"`` always runs NUTS, with the same draws as
+before the approximation existed (same seed, same numbers). The joint model
+(:mod:`foresight.model.joint`) always uses NUTS.
+
+NUTS settings, measured on this project's machines (2 cores; bench/sampler_choice.py
 re-measures it): for these small regressions PyMC's own NUTS with PyTensor's C
 backend beats both nutpie (which recompiles in every process) and the default
 Numba backend (a cold Numba cache costs about a minute, C about 20 s once);
@@ -10,7 +20,7 @@ r_hat over a hundred parameters of the joint model strays past 1.01 by chance
 with two chains of 1000 draws even when the chains agree.
 
 This module is the one sampling core of the single-question and the joint
-models (:mod:`foresight.model.joint`): the settings, the one ``pm.sample`` call
+models: the settings, the one ``pm.sample`` call
 (:func:`nuts`), the convergence bar and its diagnostics, and
 :func:`cached_draws`, which keys, reads and writes the posterior cache
 (:mod:`foresight.model.cache`) for both. The same priors, data and settings never
@@ -20,6 +30,7 @@ sample twice; a damaged or unwritable cache costs time, never a forecast.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 import warnings
@@ -31,7 +42,8 @@ from typing import Any
 import numpy as np
 
 from foresight.model import cache as store
-from foresight.model.options import ModelOptions
+from foresight.model import importance
+from foresight.model.options import INFERENCE, ModelOptions
 from foresight.model.spec import ModelSpec, build_pymc_model, draw_theta
 
 R_HAT_MAX = 1.01
@@ -40,7 +52,9 @@ ESS_BULK_MIN = 400
 
 @dataclass(frozen=True)
 class SamplerSettings:
-    """How to draw: total draws (over all chains), tuning steps, chains, cores, seed, sampler."""
+    """How to draw: total draws (over all chains), tuning steps, chains, cores, seed, sampler, and the
+    inference method for single-question regressions (``"auto"``: Laplace + PSIS with NUTS as the fallback;
+    ``"nuts"``: always NUTS)."""
 
     draws: int = 4000
     tune: int = 1000
@@ -50,10 +64,13 @@ class SamplerSettings:
     nuts_sampler: str = "pymc"
     backend: str = "c"
     target_accept: float = 0.9
+    inference: str = "auto"
 
     def __post_init__(self) -> None:
         if self.draws < self.chains or self.chains < 1:
             raise ValueError(f"need chains >= 1 and draws >= chains; got draws={self.draws}, chains={self.chains}")
+        if self.inference not in INFERENCE:
+            raise ValueError(f"inference must be one of {', '.join(INFERENCE)}; got {self.inference!r}")
 
     @classmethod
     def from_options(cls, options: ModelOptions) -> SamplerSettings:
@@ -64,6 +81,7 @@ class SamplerSettings:
             chains=options.chains,
             cores=options.sampler_cores,
             seed=options.seed,
+            inference=options.inference,
         )
 
     @property
@@ -76,9 +94,13 @@ class SamplerSettings:
         return self.draws_per_chain * self.chains
 
     def key(self) -> dict[str, Any]:
-        """The settings that determine the draws, for cache keys (``cores`` changes only the speed)."""
+        """The settings that determine NUTS draws, for cache keys (``cores`` changes only the speed).
+
+        ``inference`` is left out: the joint model always uses NUTS, and :func:`sample_posterior`
+        adds the method to its own key (only when it is not NUTS, so NUTS entries keep their names)."""
         out = asdict(self)
         out.pop("cores")
+        out.pop("inference")
         return out
 
 
@@ -93,19 +115,38 @@ class Diagnostics:
     seconds: float
     cached: bool = False
     warnings: tuple[str, ...] = field(default=())
+    pareto_k: float | None = None  # of the Laplace + PSIS approximation, when one was tried
+    importance_ess: float | None = None  # of its smoothed importance weights
 
     @property
     def converged(self) -> bool:
         return not self.warnings
 
+    @property
+    def is_mcmc(self) -> bool:
+        """True when the draws are Markov chains (NUTS): only then do r_hat and rank plots mean anything."""
+        return self.r_hat_max is not None
+
+    @property
+    def is_importance(self) -> bool:
+        """True when the draws are resampled from the Laplace + PSIS approximation (independent, weighted)."""
+        return self.r_hat_max is None and self.pareto_k is not None
+
     def plain_words(self) -> str:
         """One sentence for readers: what was done and whether to trust it."""
-        how = (
-            "exact draws from the priors (no MCMC needed)"
-            if self.r_hat_max is None
-            else f"{self.sampler}: r_hat max {self.r_hat_max:.3f}, bulk ESS min {self.ess_bulk_min:.0f}, "
-            f"{self.divergences} divergences"
-        )
+        if self.is_mcmc:
+            how = (
+                f"{self.sampler}: r_hat max {self.r_hat_max:.3f}, bulk ESS min {self.ess_bulk_min:.0f}, "
+                f"{self.divergences} divergences"
+            )
+        elif self.is_importance:
+            how = (
+                f"{self.sampler}, independent draws (no Markov chains): Pareto k-hat {self.pareto_k:.2f} "
+                f"(at most {importance.K_HAT_MAX} accepted), importance ESS {self.importance_ess:.0f}, "
+                f"ESS of the resampled draws about {self.ess_bulk_min:.0f}"
+            )
+        else:
+            how = "exact draws from the priors (no MCMC needed)"
         verdict = "converged" if self.converged else "NOT CONVERGED: " + "; ".join(self.warnings)
         return f"{how}; {verdict}."
 
@@ -126,6 +167,8 @@ class Diagnostics:
             seconds=float(d["seconds"]),
             cached=cached,
             warnings=tuple(str(w) for w in d["warnings"]),
+            pareto_k=None if d.get("pareto_k") is None else float(d["pareto_k"]),
+            importance_ess=None if d.get("importance_ess") is None else float(d["importance_ess"]),
         )
 
 
@@ -298,23 +341,70 @@ def cached_draws(
     return arrays, diag
 
 
-def _nuts(spec: ModelSpec, settings: SamplerSettings) -> tuple[Draws, Diagnostics]:
-    post, diag = nuts(build_pymc_model(spec), settings)
+def _nuts(spec: ModelSpec, settings: SamplerSettings, label: str = "") -> tuple[Draws, Diagnostics]:
+    post, diag = nuts(build_pymc_model(spec), settings, label)
     return {"theta": flat_draws(post, "theta"), "beta": flat_draws(post, "beta", spec.n_indicators)}, diag
+
+
+APPROXIMATION = "Laplace + PSIS importance sampling"
+
+
+def approximation_diagnostics(approx: importance.Approximation, seconds: float) -> Diagnostics:
+    """Diagnostics of accepted Laplace + PSIS draws: no r_hat (no chains), ESS of the resampled draws."""
+    ess = approx.draws_ess
+    return Diagnostics(
+        sampler=f"{APPROXIMATION} ({approx.proposals} Student-t proposals, df {importance.T_DF})",
+        r_hat_max=None,
+        ess_bulk_min=ess,
+        divergences=0,
+        seconds=seconds,
+        warnings=check_diagnostics(None, ess, 0),
+        pareto_k=approx.k_hat,
+        importance_ess=approx.importance_ess,
+    )
+
+
+def _approximate(spec: ModelSpec, settings: SamplerSettings) -> tuple[Draws, Diagnostics]:
+    """Laplace + PSIS draws when its checks pass (k-hat <= 0.7, importance ESS >= the ESS bar), else NUTS.
+
+    Returns as many draws as NUTS would (:attr:`SamplerSettings.mcmc_draws`), so a cache entry has one
+    shape whichever method made it. The fallback's diagnostics name the approximation's failed check.
+    """
+    start = time.perf_counter()
+    try:
+        approx = importance.laplace_psis(spec, settings.mcmc_draws, settings.seed)
+    except (importance.ModeNotFound, np.linalg.LinAlgError) as exc:
+        reason, k_hat, ess = f"no posterior mode found ({exc})", None, None
+    else:
+        k_hat, ess = approx.k_hat, approx.importance_ess
+        if k_hat <= importance.K_HAT_MAX and ess >= ESS_BULK_MIN:
+            diag = approximation_diagnostics(approx, time.perf_counter() - start)
+            return {"theta": approx.theta, "beta": approx.beta}, diag
+        reason = (
+            f"Pareto k-hat {k_hat:.2f} > {importance.K_HAT_MAX}"
+            if not k_hat <= importance.K_HAT_MAX
+            else f"importance ESS {ess:.0f} < {ESS_BULK_MIN}"
+        )
+    arrays, diag = _nuts(spec, settings, f"; {APPROXIMATION} was rejected: {reason}")
+    return arrays, dataclasses.replace(diag, pareto_k=k_hat, importance_ess=ess)
 
 
 def sample_posterior(
     spec: ModelSpec, settings: SamplerSettings, *, cache: bool = True, cache_dir: str | Path | None = None
 ) -> Posterior:
-    """Posterior draws for ``spec``: exact when it does not learn from cases, else NUTS (cached on disk)."""
+    """Posterior draws for ``spec``: exact when it does not learn from cases, else as ``settings.inference``
+    says (Laplace + PSIS with a NUTS fallback, or NUTS), cached on disk under a key that includes the method."""
     if not spec.learns_from_cases:
         return _forward(spec, settings)  # milliseconds: not worth a file
     n = settings.mcmc_draws
+    key = {"spec": spec.posterior_digest(), "settings": settings.key()}
+    if settings.inference != "nuts":  # NUTS entries keep the names they had before the approximation existed
+        key["inference"] = settings.inference
     arrays, diag = cached_draws(
         "posteriors",
-        {"spec": spec.posterior_digest(), "settings": settings.key()},
+        key,
         {"theta": (n,), "beta": (n, spec.n_indicators)},
-        lambda: _nuts(spec, settings),
+        (lambda: _nuts(spec, settings)) if settings.inference == "nuts" else (lambda: _approximate(spec, settings)),
         cache=cache,
         cache_dir=cache_dir,
     )

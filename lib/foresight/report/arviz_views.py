@@ -66,8 +66,16 @@ def prior_posterior(f: Forecast) -> Shown | Markdown:
 
 def rank_plot(f: Forecast) -> Shown | Markdown:
     """Rank plot of theta and every beta across chains (arviz-plots' ``plot_rank``) when drawn by MCMC:
-    uniform ranks in every chain mean the chains explore the same distribution."""
-    if f.diagnostics.r_hat_max is None:
+    uniform ranks in every chain mean the chains explore the same distribution. Exact and importance-sampled
+    draws have no chains: a sentence says so instead."""
+    d = f.diagnostics
+    if d.is_importance:
+        return Markdown(
+            "Independent draws resampled from a Laplace approximation corrected by Pareto-smoothed importance "
+            f"sampling: no Markov chains, so no rank plot. The approximation's own check is its Pareto k-hat "
+            f"({d.pareto_k:.2f}; at most 0.7 is accepted, else NUTS runs instead)."
+        )
+    if not d.is_mcmc:
         return Markdown("Exact draws from the priors: no Markov chains, so no rank plot.")
     import arviz_plots as ap
 

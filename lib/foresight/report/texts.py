@@ -171,7 +171,8 @@ def model_equation(f: Forecast) -> HTML:
     spec = f.spec
     data = (
         f"the {len(spec.case_y)} cases of <code>{escape.html(spec.reference_class)}</code> coded on these indicators are data "
-        "(a logistic regression; each case's likelihood weighted by the class's relevance; sampled with NUTS)"
+        "(a logistic regression; each case's likelihood weighted by the class's relevance; "
+        f"{'drawn by Laplace + PSIS importance sampling' if f.diagnostics.is_importance else 'sampled with NUTS'})"
         if spec.learns_from_cases
         else "no case is coded on these indicators, so the posterior is the prior, drawn exactly"
     )

@@ -29,7 +29,7 @@ from foresight.base.processes import guard_forked_children
 from foresight.model import batch
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_of, parse_date
-from foresight.model.options import ModelOptions
+from foresight.model.options import INFERENCE, ModelOptions
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
 from foresight.pack.schema import Question
@@ -68,7 +68,7 @@ class ParameterError(ValueError):
         return [f"ParameterError: {self}"]
 
 
-OPTION_PARAMS = ("seed", "draws", "learn_from_cases", "discount_groups", "lr_width_scale")
+OPTION_PARAMS = ("seed", "draws", "learn_from_cases", "discount_groups", "lr_width_scale", "inference")
 """Notebook parameters that are :class:`~foresight.model.options.ModelOptions` fields."""
 
 
@@ -85,6 +85,7 @@ class Params:
     learn_from_cases: bool | None = None
     discount_groups: bool | None = None
     lr_width_scale: float | None = None
+    inference: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     out_dir: Path | None = None
     notes: tuple[str, ...] = ()
@@ -217,6 +218,14 @@ def check_date(name: str, value: Any) -> dt.date:
         raise ParameterError(name, value, allowed) from None
 
 
+def check_inference(value: Any) -> str:
+    """How single-question posteriors are drawn: one of :data:`~foresight.model.options.INFERENCE`."""
+    allowed = f"expected one of {', '.join(INFERENCE)} (auto: Laplace + PSIS, NUTS when its check fails)"
+    if not isinstance(value, str) or value.strip().lower() not in INFERENCE:
+        raise ParameterError("inference", value, allowed)
+    return value.strip().lower()
+
+
 def check_pack(value: Any) -> tuple[Pack, Path]:
     """Find and load the pack folder; a missing folder or an invalid pack stops with every problem listed.
 
@@ -303,6 +312,7 @@ def check_params(
     learn_from_cases: Any = UNSET,
     discount_groups: Any = UNSET,
     lr_width_scale: Any = UNSET,
+    inference: Any = UNSET,
     overrides: Any = UNSET,
     out_dir: Any = UNSET,
     extra_dates: Any = UNSET,
@@ -378,6 +388,8 @@ def check_params(
             MAX_WIDTH_SCALE,
             "a factor on every likelihood-ratio interval's width",
         )
+    if inference is not UNSET:
+        values["inference"] = library_default("inference") if inference is None else check_inference(inference)
     if overrides is not UNSET:
         parsed = parse_overrides(overrides)
         if parsed and loaded is not None:

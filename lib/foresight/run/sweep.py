@@ -56,6 +56,7 @@ CHECKED = (
     "learn_from_cases",
     "discount_groups",
     "lr_width_scale",
+    "inference",
     "overrides",
 )
 """Parameters :func:`check_params` knows; a grid's values for them are checked before anything runs."""

@@ -1,0 +1,87 @@
+"""Re-running one question's forecast notebook with papermill, as a whole process each time.
+
+Two issue 16 figures, measured in this one run:
+
+- from cached draws: the notebook re-run once its posterior is in the cache (target <= 4 s);
+- with a NEW posterior (`-p lr_width_scale 1.5`, empty posterior cache every time) against the
+  hand-written anchor notebook (../shared/bench/handwritten_anchor.py from the repository root: a
+  plain PyMC logistic regression an analyst would write without Foresight), alternated over several
+  rounds; the ratio of the medians, Foresight / anchor, should be at most 0.5 (twice as fast).
+
+Both use the compile caches as they are (warmed by one untimed run of each first). `BENCH_ROUNDS=N`
+sets the timed rounds (default 3). Without the anchor script that figure is skipped, with a note.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import ROOT, check, child_env, machine, median, record, rounds, run_timed
+
+QUESTION = "su-hanoi-signed-document"
+CACHED_TARGET_S, RATIO_TARGET = 4.0, 0.5
+ANCHOR = ROOT.parent / "shared" / "bench" / "handwritten_anchor.py"
+
+
+def papermill(notebook: Path, out: Path, **params: object) -> list[str]:
+    cmd = [sys.executable, "-m", "papermill", str(notebook), str(out), "--no-progress-bar", "--log-level", "WARNING"]
+    for name, value in params.items():
+        cmd += ["-p", name, str(value)]
+    return cmd
+
+
+def main() -> tuple[float, float | None]:
+    n = rounds(3)
+    forecast_nb = ROOT / "notebooks" / "forecast.ipynb"
+    print(f"notebook re-run: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="bench-notebook-") as tmp_text:
+        tmp = Path(tmp_text)
+        out = tmp / "out.ipynb"
+
+        # 1. From cached draws: the first run fills the cache, the timed ones only read it.
+        env = child_env(FORESIGHT_CACHE_DIR=tmp / "cache")
+        cmd = papermill(forecast_nb, out, question=QUESTION)
+        check(run_timed(cmd, env=env), "forecast notebook (filling the cache)")
+        cached = median([check(run_timed(cmd, env=env), "forecast notebook").seconds for _ in range(n)])
+        print(
+            f"notebook re-run: forecast.ipynb -p question {QUESTION}, draws cached: median {cached:.1f} s "
+            f"of {n} (target <= {CACHED_TARGET_S:.0f} s)"
+        )
+        record("one notebook re-run from cached draws", cached, CACHED_TARGET_S)
+
+        # 2. A new posterior against the hand-written anchor, alternating.
+        if not ANCHOR.is_file():
+            print(f"notebook re-run: SKIPPED the anchor comparison: {ANCHOR} not found (it sits next to the repo)")
+            record("new-posterior re-run / hand-written anchor", None, RATIO_TARGET, unit="x", fmt="{:.2f}")
+            return cached, None
+        anchor_nb = tmp / "anchor.ipynb"
+        check(run_timed([sys.executable, str(ANCHOR), str(anchor_nb)]), "writing the anchor notebook")
+
+        def fresh(k: int) -> float:
+            env = child_env(FORESIGHT_CACHE_DIR=tmp / f"empty-{k}")  # an empty posterior cache every time
+            cmd = papermill(forecast_nb, out, question=QUESTION, lr_width_scale=1.5)
+            return check(run_timed(cmd, env=env), "forecast notebook (new posterior)").seconds
+
+        def anchor(k: int) -> float:
+            return check(run_timed(papermill(anchor_nb, out, seed=k)), "anchor notebook").seconds
+
+        fresh(0), anchor(0)  # untimed: compile caches warm for both
+        ours, theirs = [], []
+        for k in range(1, n + 1):
+            ours.append(fresh(k))
+            theirs.append(anchor(k))
+    ratio = median(ours) / median(theirs)
+    print(
+        f"notebook re-run: new posterior (-p lr_width_scale 1.5, empty cache) median {median(ours):.1f} s, "
+        f"hand-written anchor median {median(theirs):.1f} s, {n} alternating rounds"
+    )
+    print(f"notebook re-run: ratio Foresight / anchor {ratio:.2f} (target <= {RATIO_TARGET})")
+    record("new-posterior re-run / hand-written anchor", ratio, RATIO_TARGET, unit="x", fmt="{:.2f}")
+    return cached, ratio
+
+
+if __name__ == "__main__":
+    c, r = main()
+    sys.exit(0 if c <= CACHED_TARGET_S and (r is None or r <= RATIO_TARGET) else 1)

@@ -8,6 +8,7 @@ measured in the run that prints it, on this machine, never asserted by a test.
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -114,16 +115,26 @@ def tree_rss(root: int) -> int:
 
 @dataclass
 class Timed:
+    """Wall seconds, CPU seconds (user + system of the command and every child it waited for: on a busy
+    shared machine the wall time grows with the load, the CPU time much less), peak tree RSS, exit code."""
+
     seconds: float
     peak_bytes: int
     returncode: int
     output: str
+    cpu: float = 0.0
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT, memory: bool = False) -> Timed:
     """Run ``cmd`` to the end: wall seconds, and with ``memory`` the peak summed RSS of its process tree
     sampled every 0.2 s from /proc (Linux only; 0 elsewhere). Output (stdout and stderr) is kept for errors."""
     peak = [0]
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     done = threading.Event()
@@ -140,7 +151,7 @@ def run_timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT, memory:
     done.set()
     if sampler.is_alive():
         sampler.join()
-    return Timed(seconds, peak[0], proc.returncode, output)
+    return Timed(seconds, peak[0], proc.returncode, output, _children_cpu() - cpu_before)
 
 
 def check(result: Timed, what: str) -> Timed:

@@ -208,21 +208,23 @@ def gammaincinv(a: float, p: np.ndarray) -> np.ndarray:
     else:
         t = 1.0 - a * (0.253 + a * 0.12)
         y = np.where(q < t, (q / t) ** (1.0 / a), 1.0 - np.log1p(-(q - t) / (1.0 - t)))
+    todo = np.arange(len(y))  # the values still moving: only those are evaluated again
     for _ in range(100):
-        lower, upper = _gamma_pq(a, y)
-        err = np.where(q < 0.5, lower - q, (1.0 - q) - upper)  # 1 - q is exact for q >= 0.5
+        yt, qt = y[todo], q[todo]
+        lower, upper = _gamma_pq(a, yt)
+        err = np.where(qt < 0.5, lower - qt, (1.0 - qt) - upper)  # 1 - q is exact for q >= 0.5
         if a > 1.0:
-            dens = afac * np.exp(-(y - a1) + a1 * (np.log(y) - lna1))
+            dens = afac * np.exp(-(yt - a1) + a1 * (np.log(yt) - lna1))
         else:
-            dens = np.exp(-y + (a - 1.0) * np.log(y) - gln)
+            dens = np.exp(-yt + (a - 1.0) * np.log(yt) - gln)
         u = err / dens
-        step = u / (1.0 - 0.5 * np.minimum(1.0, u * ((a - 1.0) / y - 1.0)))
-        new = y - step
-        new = np.where(new <= 0.0, 0.5 * y, new)
-        # Halley's error shrinks cubically: a step below 1e-10 leaves an error at rounding level
-        done = np.abs(new - y) <= 1e-10 * new
-        y = new
-        if done.all():
+        step = u / (1.0 - 0.5 * np.minimum(1.0, u * ((a - 1.0) / yt - 1.0)))
+        new = yt - step
+        new = np.where(new <= 0.0, 0.5 * yt, new)
+        y[todo] = new
+        # Halley's error shrinks cubically: after a step below 1e-10 the error is at rounding level
+        todo = todo[np.abs(new - yt) > 1e-10 * new]
+        if not len(todo):
             break
     x[inner] = y
     return x

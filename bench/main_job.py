@@ -61,7 +61,8 @@ def main() -> dict[str, float]:
             figures[f"{kind}_gb"] = result.peak_bytes / 1e9
             summary = next((line for line in result.output.splitlines() if "notebooks)" in line), "")
             print(
-                f"main job: {kind}: {result.seconds:.0f} s, peak memory {result.peak_bytes / 1e9:.2f} GB  [{summary}]"
+                f"main job: {kind}: {result.seconds:.0f} s (CPU {result.cpu:.0f} s over all processes), "
+                f"peak memory {result.peak_bytes / 1e9:.2f} GB  [{summary}]"
             )
     peak = max(figures["cold_gb"], figures["warm_gb"])
     print(

@@ -101,16 +101,20 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and all its descendants (RSS summed: shared pages count once per process)."""
-    total = 0
+def tree_rss(root: int) -> tuple[int, int]:
+    """Bytes resident in ``root`` and all its descendants: RSS summed (pages shared between processes,
+    such as NumPy's libraries, count once per process) and PSS summed (shared pages split between their
+    users, so nothing counts twice; 0 where /proc/PID/smaps_rollup is missing)."""
+    rss = pss = 0
     for pid in _tree(root):
         try:
             with open(f"/proc/{pid}/statm") as fh:
-                total += int(fh.read().split()[1]) * PAGE
+                rss += int(fh.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                pss += next((int(line.split()[1]) * 1024 for line in fh if line.startswith("Pss:")), 0)
         except (OSError, IndexError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 @dataclass
@@ -123,6 +127,7 @@ class Timed:
     returncode: int
     output: str
     cpu: float = 0.0
+    peak_pss: int = 0
 
 
 def _children_cpu() -> float:
@@ -131,9 +136,9 @@ def _children_cpu() -> float:
 
 
 def run_timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT, memory: bool = False) -> Timed:
-    """Run ``cmd`` to the end: wall seconds, and with ``memory`` the peak summed RSS of its process tree
-    sampled every 0.2 s from /proc (Linux only; 0 elsewhere). Output (stdout and stderr) is kept for errors."""
-    peak = [0]
+    """Run ``cmd`` to the end: wall seconds, and with ``memory`` the peak summed RSS (and PSS) of its process
+    tree sampled every 0.2 s from /proc (Linux only; 0 elsewhere). Output (stdout and stderr) is kept for errors."""
+    peak = [0, 0]
     cpu_before = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -141,7 +146,8 @@ def run_timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT, memory:
 
     def sample() -> None:
         while not done.wait(0.2):
-            peak[0] = max(peak[0], tree_rss(proc.pid))
+            rss, pss = tree_rss(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
 
     sampler = threading.Thread(target=sample, daemon=True)
     if memory and Path("/proc/self/statm").exists():
@@ -151,7 +157,7 @@ def run_timed(cmd: list[str], env: dict | None = None, cwd: Path = ROOT, memory:
     done.set()
     if sampler.is_alive():
         sampler.join()
-    return Timed(seconds, peak[0], proc.returncode, output, _children_cpu() - cpu_before)
+    return Timed(seconds, peak[0], proc.returncode, output, _children_cpu() - cpu_before, peak[1])
 
 
 def check(result: Timed, what: str) -> Timed:

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from foresight.model import lightmath
 from foresight.model.priors import (
     GAMMA_SHAPE_PRIOR,
     analyst_beta,
@@ -85,8 +86,12 @@ def _log_digest(pack: Pack, log_id: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def components(pack: Pack, question: Question) -> tuple[Component, ...]:
-    """Every source of ``question``'s outside view with its normalised weight (zero weights dropped)."""
+def components(pack: Pack, question: Question, quick: bool = False) -> tuple[Component, ...]:
+    """Every source of ``question``'s outside view with its normalised weight (zero weights dropped).
+
+    ``quick`` (for `foresight validate`'s warnings only): the analyst prior's Beta from
+    :func:`foresight.model.lightmath.maxent_beta`, the same to about 1e-4 relative, without
+    importing PreliZ; forecasts always use :func:`foresight.model.priors.analyst_beta`."""
     raw: list[Component] = []
     if question.reference_classes is not None:
         uses = [(pack.reference_classes[u.id], u.weight, u.relevance, u.where) for u in question.reference_classes]
@@ -123,7 +128,7 @@ def components(pack: Pack, question: Question) -> tuple[Component, ...]:
         if c.weight > 0 and prior_share < 1.0
     ]
     if prior is not None and prior_share > 0:
-        a, b = analyst_beta(prior.interval.lo, prior.interval.hi)
+        a, b = (lightmath.maxent_beta if quick else analyst_beta)(prior.interval.lo, prior.interval.hi)
         out.append(Component("prior", "analyst", prior_share, a, b))
     return tuple(out)
 
@@ -145,10 +150,17 @@ def draw_components(comps: tuple[Component, ...], rng: np.random.Generator, n: i
 
 
 def component_probability(
-    c: Component, value: np.ndarray, pack: Pack, question: Question, as_of: dt.date, known: dt.date | None = None
+    c: Component,
+    value: np.ndarray,
+    pack: Pack,
+    question: Question,
+    as_of: dt.date,
+    known: dt.date | None = None,
+    quick: bool = False,
 ) -> np.ndarray:
     """The probability of yes in the window left at ``as_of`` from one source's draws; an event log's
-    rate is the one known at ``known`` (default ``as_of``: a forecast uses what its day knew)."""
+    rate is the one known at ``known`` (default ``as_of``: a forecast uses what its day knew).
+    ``quick``: an event log's Gamma inverted by :mod:`foresight.model.lightmath` (no SciPy import)."""
     if question.kind == "one_shot":
         return np.asarray(value, dtype=float)
     ahead = remaining_hazard_years(question, as_of, pack.questions, known)
@@ -158,7 +170,7 @@ def component_probability(
     if c.kind == "prior":
         return scale_to_window(value, ahead, full_window_hazard_years(question))
     shape, rate, _, _ = event_log_gamma(pack.event_logs[c.id], known or as_of)
-    return event_log_probability(value, shape, rate, ahead)
+    return event_log_probability(value, shape, rate, ahead, lightmath.gammaincinv if quick else None)
 
 
 def base_draws(
@@ -178,11 +190,13 @@ def base_draws(
     return out
 
 
-def component_draws(c: Component, pack: Pack, question: Question, as_of: dt.date, n: int = 4000) -> np.ndarray:
+def component_draws(
+    c: Component, pack: Pack, question: Question, as_of: dt.date, n: int = 4000, quick: bool = False
+) -> np.ndarray:
     """Draws of one source's own base probability at ``as_of`` (fixed seed: for tables and warnings)."""
     rng = np.random.default_rng(0)
     value = rng.random(n) if c.kind == "log" else rng.beta(c.alpha, c.beta, size=n)
-    return component_probability(c, value, pack, question, as_of)
+    return component_probability(c, value, pack, question, as_of, quick=quick)
 
 
 DISAGREE_MEANS = 0.3
@@ -190,9 +204,12 @@ DISAGREE_MEANS = 0.3
 than this in mean, or when their 90% intervals do not overlap."""
 
 
-def source_summary(c: Component, pack: Pack, question: Question, as_of: dt.date) -> tuple[float, float, float]:
-    """(mean, 5%, 95%) of one source's own base probability for the window left at ``as_of``."""
-    draws = component_draws(c, pack, question, as_of)
+def source_summary(
+    c: Component, pack: Pack, question: Question, as_of: dt.date, quick: bool = False
+) -> tuple[float, float, float]:
+    """(mean, 5%, 95%) of one source's own base probability for the window left at ``as_of``
+    (``quick``: see :func:`component_probability`)."""
+    draws = component_draws(c, pack, question, as_of, quick=quick)
     lo, hi = np.quantile(draws, [0.05, 0.95])
     return float(draws.mean()), float(lo), float(hi)
 
@@ -201,22 +218,23 @@ EXTREME_LOW, EXTREME_HIGH = 0.01, 0.99
 """A class's base rate scaled to a question's whole window below 1% or above 99% is flagged by `foresight validate`."""
 
 
-def extreme_base_rates(pack: Pack) -> list[PackWarning]:
+def extreme_base_rates(pack: Pack, quick: bool = True) -> list[PackWarning]:
     """Warnings for by_deadline questions a class of whose outside view, scaled to the whole window at
     ``opens``, comes out below :data:`EXTREME_LOW` or above :data:`EXTREME_HIGH`.
 
     Such a number usually means the class's ``exposure_years`` does not fit the question (a class of
     "once proposed, did it happen?" cases read as a yearly rate, say), not that the event is certain.
     Each class is taken as the model takes it: cases before ``opens`` only, scaled by the question's hazard.
+    Computed without SciPy or PreliZ (``quick``, the default), so `foresight validate` starts fast.
     """
     out = []
     for index, q in enumerate(pack.questions.values()):
         if q.kind != "by_deadline":
             continue
-        for c in components(pack, q):
+        for c in components(pack, q, quick=quick):
             if c.kind != "class":
                 continue
-            p, _, _ = source_summary(c, pack, q, q.opens)
+            p, _, _ = source_summary(c, pack, q, q.opens, quick=quick)
             if EXTREME_LOW <= p <= EXTREME_HIGH:
                 continue
             rc = pack.reference_classes[c.id]
@@ -230,16 +248,17 @@ def extreme_base_rates(pack: Pack) -> list[PackWarning]:
     return out
 
 
-def outside_view_warnings(pack: Pack) -> list[PackWarning]:
+def outside_view_warnings(pack: Pack, quick: bool = True) -> list[PackWarning]:
     """Warnings for ``validate``: sources of one question that disagree strongly (see
-    :data:`DISAGREE_MEANS`), and coded cases a mixture cannot learn from."""
+    :data:`DISAGREE_MEANS`), and coded cases a mixture cannot learn from. Computed without SciPy or PreliZ
+    (``quick``, the default), so `foresight validate` starts fast; the numbers printed are the same."""
     out = []
     for index, q in enumerate(pack.questions.values()):
         where = ("questions", index, "reference_classes" if q.reference_classes else "id")
-        comps = components(pack, q)
+        comps = components(pack, q, quick=quick)
         if len(comps) < 2:
             continue
-        stats = [(c, *source_summary(c, pack, q, q.opens)) for c in comps]
+        stats = [(c, *source_summary(c, pack, q, q.opens, quick=quick)) for c in comps]
         for i, (a, ma, la, ha) in enumerate(stats):
             for b, mb, lb, hb in stats[i + 1 :]:
                 if abs(ma - mb) > DISAGREE_MEANS or ha < lb or hb < la:

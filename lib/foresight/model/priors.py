@@ -26,10 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from scipy.special import gammaincinv
 
 from foresight.pack.schema import Case, EventLog, LRInterval, Question, ReferenceClass, outcome_number
 
@@ -248,10 +247,17 @@ def event_log_gamma(log: EventLog, as_of: dt.date) -> tuple[float, float, float,
     return GAMMA_SHAPE_PRIOR + weighted, exposure, weighted, exposure
 
 
-def event_log_probability(uniforms: np.ndarray, shape: float, rate: float, years: float) -> np.ndarray:
+def event_log_probability(
+    uniforms: np.ndarray, shape: float, rate: float, years: float, inverse: Callable | None = None
+) -> np.ndarray:
     """P(at least one event in ``years``) per draw, the rate drawn from Gamma(shape, rate) by inverting its
-    CDF at stored uniforms (so a new as_of reuses the same draws): 1 - exp(-lambda * years)."""
-    lam = gammaincinv(shape, np.asarray(uniforms, dtype=float)) / rate
+    CDF at stored uniforms (so a new as_of reuses the same draws): 1 - exp(-lambda * years).
+
+    ``inverse`` is the inverse CDF of the unit-rate Gamma, (shape, uniforms) -> values: SciPy's
+    ``gammaincinv`` by default (imported here: it takes a while and only event logs need it)."""
+    if inverse is None:
+        from scipy.special import gammaincinv as inverse
+    lam = inverse(shape, np.asarray(uniforms, dtype=float)) / rate
     return -np.expm1(-lam * years)
 
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
-from foresight.pack.yamlio import PathKey, YamlSyntaxError, format_loc, read_yaml
+from foresight.pack.yamlio import PathKey, YamlDoc, format_loc, lines_of
 
 
 @dataclass(frozen=True, order=True)
@@ -64,24 +63,12 @@ def warning_at(pack: Pack, file: str, loc: PathKey, message: str, code: str) -> 
 def line_of(pack_dir: Path, file: str, loc: PathKey) -> int:
     """The line field ``loc`` of ``pack_dir/file`` starts on (1 when the file cannot be read).
 
-    Packs keep records, not positions, so warnings re-read the file; it is read again only
-    when it changed since (a long-lived kernel may see the analyst edit it).
+    Packs keep records, not positions: the lines come from the loader's reading of the file
+    (:func:`foresight.pack.yamlio.lines_of`), read again only when it changed since (a long-lived
+    kernel may see the analyst edit it).
     """
-    path = (Path(pack_dir) / file).resolve()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        return 1
-    doc = _doc(path, stamp)
-    return doc.line_of(tuple(loc)) if doc is not None else 1
-
-
-@lru_cache(maxsize=64)
-def _doc(path: Path, stamp: int):
-    try:
-        return read_yaml(path)
-    except (OSError, YamlSyntaxError):
-        return None
+    lines = lines_of(Path(pack_dir) / file)
+    return YamlDoc(Path(file), None, lines).line_of(tuple(loc)) if lines is not None else 1
 
 
 @register

@@ -3,7 +3,9 @@
 Pack errors must point at a line, so each file is composed into a node tree
 (which keeps the parser's marks), a map from field path to line is built from
 the nodes, and the data is then constructed from the same tree. The loader is
-PyYAML's safe loader, tightened for hand-written data files:
+PyYAML's safe loader, tightened for hand-written data files (parsed by libyaml when PyYAML has
+it, a few times faster; anything it refuses or might parse differently goes through the pure-Python
+parser, so errors and results are the pure parser's):
 
 * no Python tags (``!!python/object`` and friends) - nothing can construct code;
 * no aliases (``*name``) - they allow self-referencing and exponentially large
@@ -16,6 +18,7 @@ PyYAML's safe loader, tightened for hand-written data files:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,19 +59,8 @@ class YamlSyntaxError(Exception):
         self.message = message
 
 
-class PackLoader(yaml.SafeLoader):
-    """The safe loader minus aliases, duplicate keys and unmarked constructor errors."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.get_event()
-            raise ComposerError(
-                None,
-                None,
-                f"alias '*{event.anchor}' is not allowed in a scenario pack; write the value out in full",
-                event.start_mark,
-            )
-        return super().compose_node(parent, index)
+class _Strict:
+    """The constructor rules both loaders share: no duplicate keys, no unmarked constructor errors, no tags."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
@@ -109,8 +101,35 @@ class PackLoader(yaml.SafeLoader):
         )
 
 
-PackLoader.add_constructor("tag:yaml.org,2002:timestamp", PackLoader.construct_yaml_timestamp)
-PackLoader.add_constructor(None, PackLoader.construct_undefined)
+class PackLoader(_Strict, yaml.SafeLoader):
+    """The safe loader minus aliases, duplicate keys and unmarked constructor errors."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            raise ComposerError(
+                None,
+                None,
+                f"alias '*{event.anchor}' is not allowed in a scenario pack; write the value out in full",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+LOADERS: list[type] = [PackLoader]
+if getattr(yaml, "__with_libyaml__", False):
+
+    class FastPackLoader(_Strict, yaml.CSafeLoader):
+        """The same rules over libyaml's parser; aliases show as shared nodes (see :func:`_walk`)."""
+
+    LOADERS.append(FastPackLoader)
+for _loader in LOADERS:
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _loader.construct_yaml_timestamp)
+    _loader.add_constructor(None, _loader.construct_undefined)
+
+
+class _NotFast(Exception):
+    """The libyaml pass saw something only the pure-Python parser reports exactly (an alias)."""
 
 
 def _key(node: yaml.Node) -> str | int:
@@ -136,22 +155,62 @@ class _TooDeep(Exception):
         self.line = line
 
 
-def _walk(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int]) -> None:
+def _walk(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int], seen: set[int] | None = None) -> None:
+    """Fill ``lines``; with ``seen`` (the libyaml pass) a node met twice is an alias: :class:`_NotFast`."""
     if len(loc) > MAX_DEPTH:
         raise _TooDeep(node.start_mark.line + 1)
+    if seen is not None:
+        if id(node) in seen:
+            raise _NotFast
+        seen.add(id(node))
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = _key(key_node)
             child = (*loc, key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines)
+            if seen is not None:
+                _walk(key_node, (*loc, "(key)"), {}, seen)  # a key may be an alias too
+            _walk(value_node, child, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*loc, index), lines)
+            _walk(item, (*loc, index), lines, seen)
+
+
+FAST_MAX_NESTING = 1000
+"""libyaml composes nodes recursively in C, without Python's recursion limit: text that could nest
+deeper than this (counting every bracket and every indent or dash at a line's start) goes to the
+pure-Python parser, which refuses it cleanly."""
+_LINE_START = re.compile(r"^[ \t-]*", re.MULTILINE)
+
+
+def _parse_fast(text: str) -> tuple[Any, dict[PathKey, int]] | None:
+    """(data, lines) from libyaml, or None whenever the pure-Python parser must decide (any error,
+    an alias, text that might nest deeply): the answer is then exactly the pure parser's."""
+    if len(LOADERS) < 2 or text.count("[") + text.count("{") > FAST_MAX_NESTING:
+        return None
+    if max(map(len, _LINE_START.findall(text)), default=0) > FAST_MAX_NESTING:
+        return None
+    loader = None
+    try:
+        loader = LOADERS[1](text)
+        node = loader.get_single_node()
+        lines: dict[PathKey, int] = {}
+        if node is None:
+            return None, lines
+        _walk(node, (), lines, set())
+        return loader.construct_document(node), lines
+    except (yaml.YAMLError, _NotFast, _TooDeep, RecursionError, ValueError):
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def _parse(path: Path, text: str) -> tuple[Any, dict[PathKey, int]]:
+    fast = _parse_fast(text)
+    if fast is not None:
+        return fast
     loader = None
     try:
         loader = PackLoader(text)  # checks every character at once: may raise ReaderError
@@ -185,8 +244,38 @@ def _parse(path: Path, text: str) -> tuple[Any, dict[PathKey, int]]:
             loader.dispose()
 
 
+_LINES: dict[tuple[Path, int, int], dict[PathKey, int]] = {}
+"""Field lines of the files read so far, by (resolved path, mtime_ns, size): warnings look lines up
+after the loader read the pack, and parsing a file again would cost as much as loading it."""
+_LINES_KEPT = 64
+
+
+def _stamp(path: Path) -> tuple[Path, int, int] | None:
+    try:
+        resolved = Path(path).resolve()
+        stat = resolved.stat()
+    except OSError:
+        return None
+    return resolved, stat.st_mtime_ns, stat.st_size
+
+
+def lines_of(path: Path) -> dict[PathKey, int] | None:
+    """The line of every field of ``path`` as it is now on disk (from the last read when the file has
+    not changed since, else read again); None when it cannot be read or parsed."""
+    key = _stamp(path)
+    if key is None:
+        return None
+    if key not in _LINES:
+        try:
+            read_yaml(key[0])
+        except YamlSyntaxError:
+            return None
+    return _LINES.get(key)
+
+
 def read_yaml(path: Path) -> YamlDoc:
     """Parse ``path`` safely; raise :class:`YamlSyntaxError` with a line on bad YAML."""
+    key = _stamp(path)  # before reading: a change while reading gets a newer stamp, so a stale entry is never found
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -198,6 +287,10 @@ def read_yaml(path: Path) -> YamlDoc:
         message = f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x}: {exc.reason}); save it as UTF-8"
         raise YamlSyntaxError(path, line, message) from exc
     data, lines = _parse(path, text)
+    if key is not None:
+        if len(_LINES) >= _LINES_KEPT:
+            _LINES.pop(next(iter(_LINES)))
+        _LINES[key] = lines
     return YamlDoc(path=path, data=data, lines=lines)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -498,3 +501,39 @@ def test_validate_prints_the_disagreement_warning_and_still_exits_0(pack):
     assert result.returncode == 0, result.stderr
     (line,) = [x for x in result.stdout.splitlines() if "[classes-disagree]" in x]
     assert line.startswith(f"{pack}/questions.yaml:") and "disagree strongly" in line
+
+
+def test_analyst_beta_is_remembered_exactly_and_survives_a_damaged_memo(tmp_path, monkeypatch):
+    """PreliZ's fit is stored in the cache folder and read back bit for bit; a damaged memo is refitted."""
+    import preliz as pz
+
+    from foresight.model import priors
+
+    monkeypatch.setenv("FORESIGHT_CACHE_DIR", str(tmp_path))
+    dist = pz.Beta()
+    pz.maxent(dist, 0.15, 0.55, 0.9, plot=False)
+    direct = (float(dist.alpha), float(dist.beta))
+    priors.analyst_beta.cache_clear()
+    assert priors.analyst_beta(0.15, 0.55) == direct
+    memo = tmp_path / priors.MAXENT_MEMO
+    assert memo.is_file()
+    priors.analyst_beta.cache_clear()
+    assert priors.analyst_beta(0.15, 0.55) == direct  # read back from the memo
+    memo.write_text("{ not json", encoding="utf-8")
+    priors.analyst_beta.cache_clear()
+    assert priors.analyst_beta(0.15, 0.55) == direct
+    priors.analyst_beta.cache_clear()
+
+
+def test_a_remembered_analyst_prior_needs_no_preliz(tmp_path):
+    """A second process reads the memo instead of importing PreliZ (and PyMC with it)."""
+    code = (
+        "import sys; from foresight.model.priors import analyst_beta; v = analyst_beta(0.2, 0.6); "
+        "print(v, 'preliz' in sys.modules, 'pymc' in sys.modules)"
+    )
+    env = {**os.environ, "FORESIGHT_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split(")")[0] == second.stdout.split(")")[0]
+    assert " True " in first.stdout  # the first process had to fit it with PreliZ
+    assert second.stdout.strip().endswith("False False"), second.stdout

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 
@@ -106,15 +107,55 @@ def base_probability(
 # --- analyst priors ------------------------------------------------------------------------
 
 
+MAXENT_MEMO = "analyst-priors.json"
+"""File in the cache folder remembering PreliZ's answers, so a kernel does not import PreliZ (and with it
+PyMC, seconds) to re-fit an interval it has fitted before."""
+
+
 @functools.lru_cache(maxsize=256)
 def analyst_beta(lo: float, hi: float) -> tuple[float, float]:
     """Beta(a, b) for an analyst's 90% interval [lo, hi] on a probability: PreliZ's maximum-entropy
-    Beta with 90% of its mass in [lo, hi] (the least committal Beta that honours the interval)."""
-    import preliz as pz  # imported here: it takes seconds and only analyst priors need it
+    Beta with 90% of its mass in [lo, hi] (the least committal Beta that honours the interval).
+
+    PreliZ's answer is remembered in :data:`MAXENT_MEMO` (keyed by the interval and PreliZ's
+    version), so the numbers are PreliZ's exactly while the import is paid once per machine.
+    A memo that cannot be read or written is ignored.
+    """
+    from importlib import metadata
+
+    from foresight.base import paths
+    from foresight.base.atomic import write_json_atomic
+
+    try:
+        version = metadata.version("preliz")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    key = f"preliz {version} maxent Beta 0.9 [{lo!r}, {hi!r}]"
+    memo_path = paths.cache_dir() / MAXENT_MEMO
+    memo = _read_memo(memo_path)
+    hit = memo.get(key)
+    if isinstance(hit, list) and len(hit) == 2 and all(isinstance(v, float) and v > 0 for v in hit):
+        return hit[0], hit[1]
+    import preliz as pz  # imported here: it takes seconds and only a new analyst interval needs it
 
     dist = pz.Beta()
     pz.maxent(dist, lo, hi, 0.9, plot=False)
-    return float(dist.alpha), float(dist.beta)
+    a, b = float(dist.alpha), float(dist.beta)
+    try:
+        memo_path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(memo_path, {**memo, key: [a, b]})
+    except OSError:
+        pass  # a read-only or full cache only costs the import next time
+    return a, b
+
+
+def _read_memo(path) -> dict:
+    """The memo's entries, or none when it is missing or damaged (it is only ever a shortcut)."""
+    try:
+        memo = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return memo if isinstance(memo, dict) else {}
 
 
 # --- hazard over the window -------------------------------------------------------------------

@@ -482,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "cache",
         help="show or clear the posterior cache",
-        description="The posterior cache holds NUTS draws so the same model never samples twice. It lives in "
+        description="The posterior cache holds posterior draws (NUTS or importance-resampled) so the same model never samples twice. It lives in "
         ".cache/foresight under the project root ($FORESIGHT_ROOT moves it with the runs), or in "
         "$FORESIGHT_CACHE_DIR. Clearing it is always safe: forecasts sample again.",
     )

@@ -16,7 +16,7 @@ import pytest
 
 from foresight.base.processes import is_alive
 from foresight.run import kernel
-from foresight.run.notebooks import Job, KERNEL, KERNEL_ARGUMENTS, discover, execute, jobs_for
+from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS, Job, discover, execute, jobs_for
 from foresight.run.runner import execute_jobs, previous_seconds, run_order
 from nbhelpers import notebook_env
 
@@ -103,13 +103,20 @@ def test_notebooks_share_a_kernel_but_not_its_namespace_figures_settings_or_dire
         assert saw["linewidth"] == matplotlib.rcParamsDefault["lines.linewidth"]
     for name in ("b", "c"):  # numbered from 1, as in a kernel of its own (papermill adds a parameters cell)
         assert execution_counts(out, name) == [1, 2, 3, 4]
+    c_nb = nbformat.read(str(out / "c.ipynb"), as_version=4)
+    assert [o for cell in c_nb.cells for o in cell.get("outputs", [])] == []  # nothing from the reuse (history...)
+    assert list(Path(notebook_env["IPYTHONDIR"]).rglob("history.sqlite")) == []  # code goes to no history file
     assert_no_kernel_left([a_saw["pid"]])
 
 
 def test_a_dead_kernel_fails_its_notebook_and_the_next_gets_a_fresh_kernel(tmp_path, notebook_env):
     jobs, out, cwd = suite(
         tmp_path,
-        {"before": ("big = list(range(10))",), "dies": ("import os\nos._exit(1)",), "after": ("assert 'big' not in dir()",)},
+        {
+            "before": ("big = list(range(10))",),
+            "dies": ("import os\nos._exit(1)",),
+            "after": ("assert 'big' not in dir()",),
+        },
     )
     results = execute_jobs(jobs, out, workers=1, html=False, cwd=cwd, progress=False)
     assert [results[i].status for i in range(3)] == ["ok", "failed", "ok"]

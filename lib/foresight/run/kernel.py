@@ -98,8 +98,9 @@ def prepare_for_notebook(cwd: str) -> None:
     notebook can see is what a fresh kernel shows it, except that imports are already done.
 
     Closes every figure, restores matplotlib's settings from its rc file, empties
-    the user namespace (and IPython's output history), frees the memory that held,
-    moves to the notebook's working directory and numbers the next cell 1.
+    the user namespace and IPython's history (a new history session, so the next
+    cell is numbered 1), frees the memory that held and moves to the notebook's
+    working directory.
     """
     import gc
 
@@ -114,10 +115,9 @@ def prepare_for_notebook(cwd: str) -> None:
     matplotlib = sys.modules.get("matplotlib")
     if matplotlib is not None:
         matplotlib.rc_file_defaults()  # keeps the backend (inline), as a fresh import would have it
-    shell.reset(new_session=False)
+    shell.reset(new_session=True)  # a new history session: cells are numbered from 1 again without clashing
     gc.collect()
     os.chdir(cwd)
-    shell.execution_count = 1
 
 
 def prepare_code(cwd: str | os.PathLike) -> str:

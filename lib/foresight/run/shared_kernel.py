@@ -40,6 +40,8 @@ ENGINE = "foresight-shared-kernel"
 """The papermill engine name for a notebook executed in a :class:`KernelSession`'s kernel."""
 PREPARE_TIMEOUT = 60
 """Seconds the preparation of a kernel for the next notebook may take (it clears a namespace: well under one)."""
+HISTORY = "--HistoryManager.hist_file=:memory:"
+"""As nbclient starts the kernels it owns: executed code goes to no history file on disk."""
 SHUTDOWN_WAIT = 5.0
 """Seconds a kernel may take to stop after a shutdown request before it is killed."""
 
@@ -58,6 +60,8 @@ class KernelSession:
     def __init__(self, kernel_name: str, extra_arguments: list[str] | None = None):
         self.kernel_name = kernel_name
         self.extra_arguments = list(extra_arguments or [])
+        if not any(arg.startswith("--HistoryManager.hist_file") for arg in self.extra_arguments):
+            self.extra_arguments.append(HISTORY)
         self.km: GuardedKernelManager | None = None
         self.started = 0
         """Kernels this session has started (1 when every notebook shared one)."""

@@ -213,7 +213,8 @@ def execute(
             from foresight.run.kernel import prepare_code
             from foresight.run.shared_kernel import ENGINE
 
-            kernel = {"engine_name": ENGINE, "km": session.manager(workdir), "prepare": prepare_code(workdir)}
+            km, kc = session.kernel(workdir)
+            kernel = {"engine_name": ENGINE, "km": km, "kc": kc, "prepare": prepare_code(workdir)}
         else:
             kernel = {"cwd": str(workdir), "kernel_manager_class": GuardedKernelManager}
         papermill.execute_notebook(

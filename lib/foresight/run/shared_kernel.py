@@ -15,15 +15,16 @@ A kernel that died, timed out or could not be prepared is shut down and the
 next notebook gets a new one; a notebook whose cell raised keeps the kernel
 (the next notebook's preparation clears what it left).
 
-Papermill passes unknown keyword arguments to its engine and nbclient does not
-start or stop a kernel it is handed (``km``) but still opens a client per
-notebook; the engine here closes that client's channels after each notebook
-(nbclient leaves them open when it does not own the kernel) and never the kernel.
+Papermill passes unknown keyword arguments to its engine, and nbclient neither
+starts nor stops a kernel it is handed (``km``) and opens no client when it has
+one: the engine here hands it the session's kernel and client, whose channels
+stay open from one notebook to the next (nbclient drops another request's
+output by its parent message id).
 """
 
 from __future__ import annotations
 
-import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,11 @@ HISTORY = "--HistoryManager.hist_file=:memory:"
 """As nbclient starts the kernels it owns: executed code goes to no history file on disk."""
 SHUTDOWN_WAIT = 5.0
 """Seconds a kernel may take to stop after a shutdown request before it is killed."""
+STARTUP_TIMEOUT = 60
+"""Seconds a new kernel may take to answer (papermill's default start timeout)."""
+SAVE_EVERY = 2.0
+"""Seconds between papermill's writes of the notebook in progress (it writes before and after every cell:
+about 0.5 s per forecast notebook of JSON in the runner); the complete notebook is always written at the end."""
 
 
 def _wait(coro: Any) -> Any:
@@ -63,35 +69,51 @@ class KernelSession:
         if not any(arg.startswith("--HistoryManager.hist_file") for arg in self.extra_arguments):
             self.extra_arguments.append(HISTORY)
         self.km: GuardedKernelManager | None = None
+        self.kc: Any = None
+        """The client every notebook of this kernel talks through (its channels stay open between notebooks:
+        a new client would wait 0.2 s for the kernel's output to go quiet)."""
         self.started = 0
         """Kernels this session has started (1 when every notebook shared one)."""
 
-    def manager(self, cwd: Path) -> GuardedKernelManager:
-        """A running kernel for the next notebook: the current one if it is alive, else a new one in ``cwd``."""
+    def kernel(self, cwd: Path) -> tuple[GuardedKernelManager, Any]:
+        """(manager, client) of a running kernel for the next notebook: the current one if it is alive,
+        else a new one started in ``cwd``."""
         if self.km is not None and not _wait(self.km.is_alive()):
             self.discard()
         if self.km is None:
-            km = GuardedKernelManager(kernel_name=self.kernel_name, shutdown_wait_time=SHUTDOWN_WAIT)
-            try:
-                _wait(km.start_kernel(extra_arguments=self.extra_arguments, cwd=str(cwd)))
-            except BaseException:
-                _wait(self._stop(km, now=True))
-                raise
-            self.km = km
+            self.km = GuardedKernelManager(kernel_name=self.kernel_name, shutdown_wait_time=SHUTDOWN_WAIT)
             self.started += 1
-        return self.km
+            try:
+                _wait(self._start(cwd))
+            except BaseException:
+                self.discard()
+                raise
+        return self.km, self.kc
+
+    async def _start(self, cwd: Path) -> None:
+        assert self.km is not None
+        await self.km.start_kernel(extra_arguments=self.extra_arguments, cwd=str(cwd))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
+        self.kc.allow_stdin = False
 
     def discard(self) -> None:
         """Stop the kernel now (it died, hung or failed to prepare): the next notebook gets a new one."""
-        km, self.km = self.km, None
-        if km is not None:
-            _wait(self._stop(km, now=True))
+        self._end(now=True)
 
     def close(self) -> None:
         """Shut the kernel down (asked politely, killed after :data:`SHUTDOWN_WAIT` s); the session can start again."""
-        km, self.km = self.km, None
-        if km is not None:
-            _wait(self._stop(km, now=False))
+        self._end(now=False)
+
+    def _end(self, *, now: bool) -> None:
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        try:
+            if kc is not None:
+                kc.stop_channels()
+        finally:
+            if km is not None:
+                _wait(self._stop(km, now=now))
 
     @staticmethod
     async def _stop(km: GuardedKernelManager, *, now: bool) -> None:
@@ -107,11 +129,22 @@ class KernelSession:
 
 
 class SharedKernelClient(PapermillNotebookClient):
-    """Papermill's client for a kernel it does not own: prepares the kernel first, closes only its own channels."""
+    """Papermill's client for a kernel and channels it does not own: prepares the kernel first, writes the
+    notebook in progress at most every :data:`SAVE_EVERY` s, and leaves kernel and channels open."""
 
-    def __init__(self, nb_man, km, prepare: str = "", **kw):
+    def __init__(self, nb_man, km, kc, prepare: str = "", **kw):
         super().__init__(nb_man, km=km, **kw)
+        self.kc = kc  # nbclient then opens no client of its own
         self.prepare = prepare
+        self._save = nb_man.save
+        self._saved = 0.0
+        nb_man.save = self._throttled_save
+
+    def _throttled_save(self, **kwargs: Any) -> None:
+        now = time.monotonic()
+        if now - self._saved >= SAVE_EVERY:
+            self._saved = now
+            self._save(**kwargs)
 
     def papermill_execute_cells(self) -> None:
         if self.prepare:
@@ -134,11 +167,8 @@ class SharedKernelClient(PapermillNotebookClient):
         try:
             return super().execute(**kwargs)
         finally:
-            if self.kc is not None:
-                stopped = self.kc.stop_channels()
-                if asyncio.iscoroutine(stopped):
-                    _wait(stopped)
-                self.kc = None
+            self.kc = None  # the session's, not ours to close
+            self.nb_man.save = self._save  # papermill's last write (also after a failure) is never skipped
 
 
 class PrepareError(RuntimeError):
@@ -159,11 +189,12 @@ class SharedKernelEngine(NBClientEngine):
         start_timeout=60,
         execution_timeout=None,
         km=None,
+        kc=None,
         prepare="",
         **kwargs,
     ):
-        if km is None:
-            raise ValueError(f"the {ENGINE} engine needs a running kernel (km=)")
+        if km is None or kc is None:
+            raise ValueError(f"the {ENGINE} engine needs a running kernel and its client (km=, kc=)")
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
         final = merge_kwargs(
             kwargs,
@@ -175,7 +206,7 @@ class SharedKernelEngine(NBClientEngine):
             stdout_file=stdout_file,
             stderr_file=stderr_file,
         )
-        return SharedKernelClient(nb_man, km, prepare, **final).execute()
+        return SharedKernelClient(nb_man, km, kc, prepare, **final).execute()
 
 
 def keeps_kernel(exc: BaseException | None) -> bool:

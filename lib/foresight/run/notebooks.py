@@ -14,8 +14,9 @@ notebook joins every run without a code change:
 - order: metadata ``"foresight": {"order": N}`` (default 50), then name.
 
 Execution is papermill in the ``python3`` kernel (the interpreter running
-papermill, i.e. the project's .venv), then an HTML export with the code hidden
-for readers. A failure is caught and described, never raised: the run
+papermill, i.e. the project's .venv), in a kernel of the notebook's own or in a
+worker's live kernel cleared for it (:mod:`foresight.run.shared_kernel`), then an
+HTML export with the code hidden for readers. A failure is caught and described, never raised: the run
 records it and goes on to the next notebook.
 """
 

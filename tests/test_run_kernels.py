@@ -126,6 +126,21 @@ def test_a_dead_kernel_fails_its_notebook_and_the_next_gets_a_fresh_kernel(tmp_p
     assert_no_kernel_left([before, after])
 
 
+def test_a_hung_notebook_fails_on_the_cell_timeout_and_the_next_gets_a_fresh_kernel(
+    tmp_path, notebook_env, monkeypatch
+):
+    from foresight.run import notebooks
+
+    monkeypatch.setattr(notebooks, "CELL_TIMEOUT", 3)
+    jobs, out, cwd = suite(tmp_path, {"hangs": ("import time\ntime.sleep(60)",), "after": ("pass",)})
+    results = execute_jobs(jobs, out, workers=1, html=False, cwd=cwd, progress=False)
+    assert [results[i].status for i in range(2)] == ["failed", "ok"]
+    assert "Timeout" in results[0].error["ename"]
+    hangs, after = seen(out, "hangs")["pid"], seen(out, "after")["pid"]
+    assert hangs != after  # a kernel still busy with the hung cell serves no other notebook
+    assert_no_kernel_left([hangs, after])
+
+
 def test_an_interrupted_run_stops_its_kernels_records_interrupted_and_starts_nothing_new(tmp_path, notebook_env):
     """Ctrl-C arrives (here: from on_done, on the runner's main thread, where a signal would land) while
     the second worker's notebook sleeps: it is recorded interrupted, the queued ones never run."""

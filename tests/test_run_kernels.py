@@ -25,7 +25,7 @@ __all__ = ["notebook_env"]
 REPORT = """
 import json, os, sys
 os.makedirs(out_dir, exist_ok=True)
-seen = {"pid": os.getpid(), "cwd": os.getcwd()}
+seen = {"pid": os.getpid(), "cwd": os.getcwd(), "time": __import__("time").time()}
 if "matplotlib.pyplot" in sys.modules:
     import matplotlib
     seen["figures"] = sys.modules["matplotlib.pyplot"].get_fignums()
@@ -182,6 +182,32 @@ def test_a_stop_before_the_start_runs_nothing_and_starts_no_kernel(tmp_path):
     result = execute(jobs[0], out, html=False, cwd=cwd, stop=stop, session=session)
     assert result.status == "not run" and session.km is None and session.started == 0
     assert not (out / "a.ipynb").exists()
+
+
+def test_a_run_starts_the_longest_notebooks_of_the_previous_run_first_and_records_them_in_order(tmp_path, notebook_env):
+    from foresight.run.runner import RunPlan, execute_run
+
+    _, _, cwd = suite(tmp_path, {"first": (), "second": (), "third": ()})
+    runs_dir = tmp_path / "runs"
+    (runs_dir / "20200101-000000-old").mkdir(parents=True)
+    took = {"first": 1.0, "second": 2.0, "third": 9.0}
+    notebooks = [{"name": n, "status": "ok", "seconds": s} for n, s in took.items()]
+    (runs_dir / "20200101-000000-old" / "run.json").write_text(json.dumps({"kind": "run", "notebooks": notebooks}))
+    plan = RunPlan(
+        kind="run",
+        label="order",
+        record={},
+        jobs=lambda work: jobs_for(discover(cwd), [], {}, work / "results"),
+        finish=lambda work, jobs, ok, record: None,
+        html=False,
+        cwd=cwd,
+        progress=False,
+    )
+    outcome = execute_run(plan, runs_dir)
+    assert outcome.status == "complete"
+    assert [nb["name"] for nb in outcome.record["notebooks"]] == ["first", "second", "third"]  # documented order
+    started = {n: json.loads((outcome.folder / "results" / n / "seen.json").read_text())["time"] for n in took}
+    assert sorted(started, key=started.get) == ["third", "second", "first"]  # longest first
 
 
 def test_longest_expected_jobs_go_first_and_unknown_ones_keep_their_place(tmp_path):

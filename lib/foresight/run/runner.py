@@ -212,6 +212,8 @@ def execute_jobs(
     try:
         for thread in threads:
             thread.start()
+        if html:  # nbconvert takes 1.5 s to import: while the kernels start, not when the first notebook is done
+            threading.Thread(target=_import_exporter, name="foresight-import-nbconvert", daemon=True).start()
         while running:
             with suppress(queue.Empty):  # a timeout keeps the main thread responsive to signals
                 collect(finished.get(timeout=1.0))
@@ -225,6 +227,11 @@ def execute_jobs(
     finally:
         bar.close()
     return out
+
+
+def _import_exporter() -> None:
+    with suppress(Exception):  # an export that cannot import says so itself, per notebook
+        import nbconvert  # noqa: F401
 
 
 def run_order(jobs: Sequence[Job], seconds: Mapping[str, float]) -> list[int]:

@@ -93,6 +93,38 @@ def _group_alive(group: int) -> bool:
         return False
 
 
+def prepare_for_notebook(cwd: str) -> None:
+    """Run inside a reused kernel before each notebook (:mod:`foresight.run.shared_kernel`): what the next
+    notebook can see is what a fresh kernel shows it, except that imports are already done.
+
+    Closes every figure, restores matplotlib's settings from its rc file, empties
+    the user namespace and IPython's history (a new history session, so the next
+    cell is numbered 1), frees the memory that held and moves to the notebook's
+    working directory.
+    """
+    import gc
+
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("prepare_for_notebook runs inside an IPython kernel")
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+    matplotlib = sys.modules.get("matplotlib")
+    if matplotlib is not None:
+        matplotlib.rc_file_defaults()  # keeps the backend (inline), as a fresh import would have it
+    shell.reset(new_session=True)  # a new history session: cells are numbered from 1 again without clashing
+    gc.collect()
+    os.chdir(cwd)
+
+
+def prepare_code(cwd: str | os.PathLike) -> str:
+    """The code a kernel runs before a notebook (binds no name in the namespace it clears)."""
+    return f"__import__({LAUNCHER!r}, fromlist=['_']).prepare_for_notebook({str(cwd)!r})"
+
+
 def main() -> None:
     """Start an IPython kernel that dies with the process that launched it (see the module docstring)."""
     parent = os.environ.get("JPY_PARENT_PID")

@@ -14,8 +14,9 @@ notebook joins every run without a code change:
 - order: metadata ``"foresight": {"order": N}`` (default 50), then name.
 
 Execution is papermill in the ``python3`` kernel (the interpreter running
-papermill, i.e. the project's .venv), then an HTML export with the code hidden
-for readers. A failure is caught and described, never raised: the run
+papermill, i.e. the project's .venv), in a kernel of the notebook's own or in a
+worker's live kernel cleared for it (:mod:`foresight.run.shared_kernel`), then an
+HTML export with the code hidden for readers. A failure is caught and described, never raised: the run
 records it and goes on to the next notebook.
 """
 
@@ -27,9 +28,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from foresight.base import paths
+
+if TYPE_CHECKING:
+    from foresight.run.shared_kernel import KernelSession
 
 KERNEL = "python3"
 DEFAULT_ORDER = 50
@@ -177,12 +181,20 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
 
 
 def execute(
-    job: Job, folder: Path, *, html: bool = True, cwd: Path | None = None, stop: threading.Event | None = None
+    job: Job,
+    folder: Path,
+    *,
+    html: bool = True,
+    cwd: Path | None = None,
+    stop: threading.Event | None = None,
+    session: KernelSession | None = None,
 ) -> JobResult:
     """Run ``job`` with papermill into ``folder/<name>.ipynb`` (and ``.html``); never raises on notebook errors.
 
     The kernel starts through :mod:`foresight.run.kernel`, so it and its workers
-    die with this process. ``stop`` set (the run is being stopped) means: do not
+    die with this process. With a ``session`` the notebook runs in the session's
+    live kernel (cleared first, see :mod:`foresight.run.shared_kernel`), else in
+    a kernel of its own. ``stop`` set (the run is being stopped) means: do not
     start (status ``not run``), and a notebook cut short is ``interrupted``, not ``failed``.
     """
     import papermill
@@ -194,24 +206,39 @@ def execute(
         result.status = "not run"
         return result
     output = Path(folder) / f"{job.name}.ipynb"
+    workdir = Path(cwd or job.notebook.path.parent)
     start = time.perf_counter()
+    failure: BaseException | None = None
     try:
+        if session is not None:
+            from foresight.run.kernel import prepare_code
+            from foresight.run.shared_kernel import ENGINE
+
+            km, kc = session.kernel(workdir)
+            kernel = {"engine_name": ENGINE, "km": km, "kc": kc, "prepare": prepare_code(workdir)}
+        else:
+            kernel = {"cwd": str(workdir), "kernel_manager_class": GuardedKernelManager}
         papermill.execute_notebook(
             str(job.notebook.path),
             str(output),
             parameters=dict(job.parameters),
             kernel_name=KERNEL,
-            cwd=str(cwd or job.notebook.path.parent),
             progress_bar=False,
             log_output=False,
             execution_timeout=CELL_TIMEOUT,
             extra_arguments=KERNEL_ARGUMENTS,
-            kernel_manager_class=GuardedKernelManager,
+            **kernel,
         )
         result.status = "ok"
     except Exception as exc:  # a failed cell, a dead kernel, a missing kernel: all are a failed notebook
+        failure = exc
         result.status = "interrupted" if stop is not None and stop.is_set() else "failed"
         result.error = describe_error(exc)
+    if session is not None:
+        from foresight.run.shared_kernel import keeps_kernel
+
+        if not keeps_kernel(failure):
+            session.discard()
     result.seconds = time.perf_counter() - start
     if output.is_file():
         result.output = output.name

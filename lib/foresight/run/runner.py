@@ -33,12 +33,12 @@ import inspect
 import json
 import os
 import platform
+import queue
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -52,8 +52,8 @@ from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
 from foresight.report import results, rundiff, style
 from foresight.report.run_index import forecasts_html
-from foresight.run.folders import INCOMPLETE, RUN_FILE, finish_run_folder, new_run_folder, owner
-from foresight.run.notebooks import Job, JobResult, discover, execute, jobs_for
+from foresight.run.folders import INCOMPLETE, RUN_FILE, finish_run_folder, new_run_folder, owner, read_record
+from foresight.run.notebooks import Job, JobResult, describe_error, discover, execute, jobs_for
 
 __all__ = ["INCOMPLETE", "RUN_FILE", "RunOptions", "RunOutcome", "RunPlan", "check_values", "execute_run", "run"]
 
@@ -139,56 +139,149 @@ def execute_jobs(
     progress: bool | None = None,
     desc: str = "notebooks",
     on_done: Callable[[int, JobResult], None] | None = None,
+    order: Sequence[int] | None = None,
 ) -> dict[int, JobResult]:
     """Run ``jobs`` into ``folder`` (``workers`` at a time) with a progress bar; results by job index.
 
-    Each job is its own papermill kernel process, so threads are enough to run
-    them in parallel. On KeyboardInterrupt (Ctrl-C, or a stop signal turned
-    into one) nothing new starts, the running kernels and everything they forked
-    are stopped at once, ``on_done`` still gets the result of every job that
-    finished (``ok``, ``failed`` or ``interrupted``), and the exception goes on.
+    Each worker thread keeps one live kernel and executes its next job in it
+    (:class:`~foresight.run.shared_kernel.KernelSession`: cleared before every
+    notebook, replaced when it died); jobs are taken in ``order`` (indices; default
+    as given) by whichever worker is free. Kernels are processes, so threads are
+    enough to run them in parallel; every kernel is shut down when its worker ends.
+    On KeyboardInterrupt (Ctrl-C, or a stop signal turned into one) nothing new
+    starts, the running kernels and everything they forked are stopped at once,
+    ``on_done`` still gets the result of every job that finished (``ok``,
+    ``failed`` or ``interrupted``), and the exception goes on.
     """
     from tqdm.auto import tqdm
 
     from foresight.run.kernel import stop_all
+    from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
+    from foresight.run.shared_kernel import KernelSession
 
     out: dict[int, JobResult] = {}
     stop = threading.Event()
-    bar = tqdm(total=len(jobs), desc=desc, unit="nb", disable=None if progress is None else not progress)
-    pool = ThreadPoolExecutor(max_workers=max(1, workers))
-    futures = {pool.submit(execute, job, folder, html=html, cwd=cwd, stop=stop): i for i, job in enumerate(jobs)}
-    pending = set(futures)
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in order if order is not None else range(len(jobs)):
+        todo.put(i)
+    finished: queue.SimpleQueue[tuple[int, JobResult] | None] = queue.SimpleQueue()
 
-    def collect(done) -> None:
-        for future in done:
-            if future.cancelled():
-                continue
-            i, result = futures[future], future.result()
-            if result.status == "not run":
-                continue
-            out[i] = result
-            bar.set_postfix_str(f"{result.name}: {result.status} ({result.seconds:.0f} s)", refresh=False)
-            bar.update()
-            if on_done is not None:
-                on_done(i, result)
+    def worker() -> None:
+        session = KernelSession(KERNEL, KERNEL_ARGUMENTS)
+        try:
+            while not stop.is_set():
+                try:
+                    i = todo.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    result = execute(jobs[i], folder, html=html, cwd=cwd, stop=stop, session=session)
+                except Exception as exc:  # the kernel's bookkeeping failed: the notebook failed, the kernel goes
+                    result = JobResult(jobs[i].name, jobs[i].notebook.path.name, dict(jobs[i].parameters))
+                    result.status, result.error = "failed", describe_error(exc)
+                    with suppress(Exception):
+                        session.discard()
+                finished.put((i, result))
+        finally:
+            try:
+                session.close()
+            finally:
+                finished.put(None)  # this worker is done
+
+    bar = tqdm(total=len(jobs), desc=desc, unit="nb", disable=None if progress is None else not progress)
+    threads = [
+        threading.Thread(target=worker, name=f"foresight-kernel-{n}", daemon=True)
+        for n in range(max(1, min(workers, len(jobs))))
+    ]
+    running = len(threads)
+
+    def collect(item: tuple[int, JobResult] | None) -> None:
+        nonlocal running
+        if item is None:
+            running -= 1
+            return
+        i, result = item
+        if result.status == "not run":
+            return
+        out[i] = result
+        bar.set_postfix_str(f"{result.name}: {result.status} ({result.seconds:.0f} s)", refresh=False)
+        bar.update()
+        if on_done is not None:
+            on_done(i, result)
 
     try:
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            collect(done)
+        for thread in threads:
+            thread.start()
+        if html:  # nbconvert takes 1.5 s to import: while the kernels start, not when the first notebook is done
+            threading.Thread(target=_import_exporter, name="foresight-import-nbconvert", daemon=True).start()
+        while running:
+            with suppress(queue.Empty):  # a timeout keeps the main thread responsive to signals
+                collect(finished.get(timeout=1.0))
     except BaseException:
         stop.set()
-        for future in pending:
-            future.cancel()
-        while pending:  # a kernel may start between the flag and the stop: stop again until all threads are back
+        while running:  # a kernel may start between the flag and the stop: stop again until all workers are back
             stop_all()
-            done, pending = wait(pending, timeout=0.5)
-            collect(done)
+            with suppress(queue.Empty):
+                collect(finished.get(timeout=0.5))
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
     return out
+
+
+def _import_exporter() -> None:
+    with suppress(Exception):  # an export that cannot import says so itself, per notebook
+        import nbconvert  # noqa: F401
+
+
+def run_order(jobs: Sequence[Job], seconds: Mapping[str, float]) -> list[int]:
+    """Job indices, longest expected first (so the workers finish together), from ``seconds`` by job name.
+
+    A job missing from ``seconds`` is expected to take what its notebook's jobs
+    took on average, else the median of all; with nothing known the order stays as given.
+    """
+    if not seconds:
+        return list(range(len(jobs)))
+    known = sorted(seconds.values())
+    median = known[len(known) // 2]
+    by_notebook: dict[str, list[float]] = {}
+    for job in jobs:
+        if job.name in seconds:
+            by_notebook.setdefault(job.notebook.name, []).append(seconds[job.name])
+
+    def expected(i: int) -> float:
+        job = jobs[i]
+        if job.name in seconds:
+            return seconds[job.name]
+        same = by_notebook.get(job.notebook.name)
+        return sum(same) / len(same) if same else median
+
+    return sorted(range(len(jobs)), key=lambda i: (-expected(i), i))
+
+
+def previous_seconds(runs_dir: Path, kind: str) -> dict[str, float]:
+    """Seconds per notebook (by job name) of the newest finished ``kind`` run in ``runs_dir`` that has any;
+    empty when there is none (or none readable)."""
+    try:
+        candidates = sorted((p for p in runs_dir.iterdir() if not p.name.startswith(".")), reverse=True)
+    except OSError:
+        return {}
+    for folder in candidates:
+        try:
+            record = read_record(folder)
+        except (OSError, ValueError):
+            continue
+        if record.get("kind") != kind:
+            continue
+        seconds = {}
+        for entry in record.get("notebooks") or []:
+            if isinstance(entry, Mapping) and entry.get("status") in ("ok", "failed"):
+                value = entry.get("seconds")
+                if isinstance(value, (int, float)) and value > 0:
+                    seconds[str(entry.get("name"))] = float(value)
+        if seconds:
+            return seconds
+    return {}
 
 
 def first_error(job_results: Sequence[JobResult]) -> dict[str, Any] | None:
@@ -327,6 +420,7 @@ def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
         record["notebooks"][i] = result.as_dict()
         write_json_atomic(work / RUN_FILE, record)
 
+    order = run_order(jobs, previous_seconds(runs_dir, plan.kind))
     stopped: KeyboardInterrupt | None = None
     try:
         with _stop_signals():
@@ -339,6 +433,7 @@ def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
                 progress=plan.progress,
                 desc=f"foresight {plan.kind} {run_id}",
                 on_done=on_done,
+                order=order,
             )
     except KeyboardInterrupt as exc:
         stopped = exc

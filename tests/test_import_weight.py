@@ -9,6 +9,7 @@ prints the seconds).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,64 @@ def test_every_yaml_file_reads_the_same_with_libyaml():
 def test_libyaml_and_pure_parser_agree_on_awkward_text(text, tmp_path):
     path = tmp_path / "x.yaml"
     assert _default(path, text) == _pure(path, text)
+
+
+# --- a forecast report that only renders never imports PyMC --------------------------------------
+
+RENDER_PROBE = r"""
+import json, sys
+import matplotlib
+matplotlib.use("agg")
+import nbformat
+nb = nbformat.read(sys.argv[1], as_version=4)
+namespace = {"display": lambda *a, **k: None}
+for cell in nb.cells:
+    if cell.cell_type == "code":
+        exec(cell.source, namespace)
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(question=sys.argv[2], draws=400)
+print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)))
+"""
+
+
+def test_forecast_notebook_of_a_learning_question_imports_no_pymc(tmp_path):
+    """Every cell of notebooks/forecast.ipynb, for a question whose model learns from coded cases and with an
+    empty posterior cache, runs without importing PyMC or PyTensor (the default inference is numpy, and the
+    model structure is read from the spec): a re-run does not pay their import."""
+    env = {**os.environ, "FORESIGHT_CACHE_DIR": str(tmp_path / "cache"), "MPLBACKEND": "agg"}
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER_PROBE, str(ROOT / "notebooks" / "forecast.ipynb"), "su-meet-by-2019-01-01"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    modules = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert "foresight" in modules
+    assert not modules & {"pymc", "pytensor"}, (
+        f"the forecast notebook imported {sorted(modules & {'pymc', 'pytensor'})}"
+    )
+
+
+@pytest.mark.parametrize(
+    "qid, learn",
+    [("su-meet-by-2019-01-01", True), ("st-strike-by-2019-01-01", True), ("td-signed-by-2019-07-01", False)],
+)
+def test_model_structure_table_names_the_pymc_models_variables(qid, learn):
+    """The table read from the spec shows exactly the variables PyMC's model of that spec has."""
+    from foresight.model.options import ModelOptions
+    from foresight.model.spec import build_pymc_model, model_spec
+    from foresight.report.texts import structure_text
+
+    pack = load_pack(SEED)
+    spec = model_spec(pack, pack.questions[qid], ModelOptions(learn_from_cases=learn))
+    assert spec.learns_from_cases == learn and not spec.is_mixture
+    text = structure_text(spec)
+    model = build_pymc_model(spec)
+    names = {v.name for v in (*model.free_RVs, *model.potentials, *model.data_vars)}
+    shown = {line.split()[0] for line in text.splitlines()[:4] if line.strip() and line.split()[1] in "~="}
+    assert shown == names
+    assert f"parameters: {1 + spec.n_indicators}" in text
+    assert all(ind in text for ind in spec.indicators)

@@ -8,9 +8,6 @@ in the HTML export, where the code is hidden and only outputs remain.
 
 from __future__ import annotations
 
-import importlib.util
-import io
-import shutil
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +15,7 @@ import numpy as np
 from IPython.display import HTML, Markdown
 
 from foresight.model.forecasting import Forecast
-from foresight.model.spec import ModelSpec, build_pymc_model
+from foresight.model.spec import ModelSpec
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question, outcome_number
 from foresight.report import escape
@@ -200,33 +197,48 @@ def _theta_text(spec: ModelSpec) -> str:
     return "the mixture " + " + ".join(parts) + " (each source in its own unit, scaled to the window)"
 
 
-def graphviz_available() -> bool:
-    """pm.model_to_graphviz needs the graphviz Python package and its ``dot`` program."""
-    return importlib.util.find_spec("graphviz") is not None and shutil.which("dot") is not None
-
-
 def model_structure(spec: ModelSpec) -> Any:
-    """The PyMC model's graph when graphviz is installed, else its variables as text (``Model.table()``)."""
+    """The model's variables as a table (variable, distribution, dimensions), read from the spec.
+
+    Built from :class:`ModelSpec` itself rather than from a PyMC model, so that a notebook that
+    only renders a forecast never imports PyMC (seconds per kernel); it shows the same
+    variables, with the priors' actual numbers.
+    """
     if spec.is_mixture:  # drawn exactly, source first: there is no PyMC graph to show
         return Markdown("θ is drawn exactly from the outside view's mixture: " + _theta_text(spec) + ".")
-    model = build_pymc_model(spec)
-    if graphviz_available():
-        import pymc as pm
-
-        return pm.model_to_graphviz(model)
-    return _Preformatted(model_text(model))
+    return _Preformatted(structure_text(spec))
 
 
-def model_text(model: Any) -> str:
-    """``Model.table()`` rendered to plain text (it is a rich Table), or ``str_repr`` when that fails."""
-    try:
-        from rich.console import Console
-
-        buffer = io.StringIO()
-        Console(file=buffer, width=110, color_system=None, force_terminal=False).print(model.table())
-        return buffer.getvalue().rstrip()
-    except Exception:  # rich missing or its API moved: the plain repr still says what matters
-        return model.str_repr()
+def structure_text(spec: ModelSpec) -> str:
+    """Plain-text table of the model of ``spec``: what :func:`foresight.model.spec.add_spec_to_model` builds."""
+    k, n = spec.n_indicators, len(spec.case_y)
+    a, b = spec.theta_prior
+    rows = [("theta", "~", f"Beta({a:g}, {b:g})", "")]
+    if k:
+        rows.append(("beta", "~", "Normal(mu, sigma) elicited per indicator", f"indicator[{k}]"))
+    if spec.learns_from_cases:
+        rows.insert(0, ("case_x", "=", "Data: the cases' discounted indicator values", f"case[{n}] x indicator[{k}]"))
+        rows.append(
+            (
+                "cases_weighted_by_relevance",
+                "=",
+                f"Potential({spec.relevance:g} x the cases' Bernoulli log-likelihood)",
+                "",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{r[0].rjust(widths[0])} {r[1]} {r[2].ljust(widths[2])}  {r[3]}".rstrip() for r in rows]
+    how = (
+        f"posterior from {n} coded cases (see the diagnostics above for how it was drawn)"
+        if spec.learns_from_cases
+        else "no coded case: theta and beta are drawn exactly from these priors"
+    )
+    lines += ["", f"parameters: {1 + k}; {how}"]
+    if k:
+        width = max(len("indicator"), *(len(i) for i in spec.indicators))
+        lines += ["", f"{'indicator'.ljust(width)}  mu (log LR)  sigma"]
+        lines += [f"{i.ljust(width)}  {m:+11.3f}  {sd:.3f}" for i, m, sd in zip(spec.indicators, spec.mu, spec.sigma)]
+    return "\n".join(lines)
 
 
 class _Preformatted:

@@ -44,7 +44,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 REQUIRED_COLUMNS = ("question_id", "as_of", "probability", "outcome")
 LOG_CLIP = 1e-6
@@ -299,6 +298,8 @@ def jeffreys_interval(k: int, n: int, prob: float = INTERVAL) -> tuple[float, fl
     upper end 1 when k = n; otherwise the interval would exclude the observed
     0% or 100% it is drawn around.
     """
+    from scipy import stats  # here: importing SciPy's stats takes half a second and only calibration needs it
+
     a, b = 0.5 + k, 0.5 + n - k
     lo = 0.0 if k == 0 else float(stats.beta.ppf((1 - prob) / 2, a, b))
     hi = 1.0 if k == n else float(stats.beta.ppf((1 + prob) / 2, a, b))

@@ -27,7 +27,6 @@ import functools
 import hashlib
 
 import numpy as np
-from scipy import optimize, stats
 
 from foresight.model.priors import scale_to_window, window_years
 from foresight.pack.links import Hinge
@@ -38,6 +37,7 @@ from foresight.pack.schema import Question
 def beta_from_interval(lo: float, hi: float) -> tuple[float, float]:
     """Beta(a, b) whose equal-tailed 90% interval is [lo, hi] (solved numerically on log a, log b;
     remembered, since a what-if must not solve it again)."""
+    from scipy import optimize, stats  # here: only a pack with hinges needs them, and they take a second
 
     def gap(log_ab: np.ndarray) -> np.ndarray:
         a, b = np.exp(log_ab)

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast, default_as_of, pack_as_of, parse_date
@@ -171,6 +170,8 @@ def sample_joint(specs, drivers, settings, *, cache=True, cache_dir=None) -> Joi
 
 def _quadrature(n_dims: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes (M, D) and weights (M,) integrating over D independent standard normals."""
+    from scipy import stats  # here, as below: the forecast report imports this module but never integrates
+
     if n_dims == 0:
         return np.zeros((1, 0)), np.ones(1)
     per_dim = {1: 48, 2: 24}.get(n_dims)
@@ -242,6 +243,8 @@ class JointForecast:
 
     def combination_draws(self, qids: list[str]) -> tuple[list[tuple[bool, ...]], np.ndarray]:
         """All 2^Q outcome combinations of ``qids`` and their probability per draw, shape (n, 2^Q)."""
+        from scipy import stats
+
         qids = list(dict.fromkeys(qids))
         unknown = [q for q in qids if q not in self.forecasts]
         if unknown:

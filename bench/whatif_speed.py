@@ -1,7 +1,9 @@
-"""What-if from stored draws vs a full re-forecast that samples again: prints the speed ratio.
+"""What-if from stored draws vs a full re-forecast that samples again: prints the speed ratios.
 
-Issue target: the what-if is at least 100 times faster and gives the same answer
-within Monte Carlo error. Both are timed in this one run on this machine.
+Issue target: the what-if is at least 100 times faster than re-sampling with NUTS and gives the
+same answer within Monte Carlo error. Since the default inference became Laplace + PSIS (a
+re-forecast in milliseconds), the ratio against the default re-forecast is printed too; it is
+smaller, and that is the point of the faster inference. All timed in this one run on this machine.
 """
 
 from __future__ import annotations
@@ -28,9 +30,15 @@ def main(
     pack = load_pack(pack_dir)
     with tempfile.TemporaryDirectory() as cache:
         base = forecast(pack, question, as_of=as_of, draws=2000, seed=1, cache_dir=cache)  # also warms compilation
+        forecast(pack, question, as_of=as_of, draws=2000, seed=1, cache_dir=cache, inference="nuts")  # compiles
         t0 = time.perf_counter()
-        full = forecast(pack, question, as_of=as_of, draws=2000, seed=2, cache=False, overrides=override)
+        full = forecast(
+            pack, question, as_of=as_of, draws=2000, seed=2, cache=False, overrides=override, inference="nuts"
+        )
         full_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        forecast(pack, question, as_of=as_of, draws=2000, seed=2, cache=False, overrides=override)
+        default_s = time.perf_counter() - t0
         reps = 50
         t0 = time.perf_counter()
         for _ in range(reps):
@@ -42,8 +50,9 @@ def main(
         min(base.diagnostics.ess_bulk_min, full.diagnostics.ess_bulk_min)
     )
     print(
-        f"what-if: full re-forecast {full_s:.2f} s, what-if {fast_s * 1000:.2f} ms, ratio {ratio:,.0f}x (target >= 100x)"
+        f"what-if: NUTS re-forecast {full_s:.2f} s, what-if {fast_s * 1000:.2f} ms, ratio {ratio:,.0f}x (target >= 100x)"
     )
+    print(f"what-if: default (Laplace + PSIS) re-forecast {default_s * 1000:.1f} ms, ratio {default_s / fast_s:,.0f}x")
     print(
         f"what-if mean {fast.mean:.4f} vs re-forecast {full.mean:.4f} (difference {abs(fast.mean - full.mean):.4f}, 4 MC s.e. {4 * se:.4f})"
     )

@@ -4,8 +4,8 @@ rendering work, timed in this one process.
 "Before" is the figure code of commit ``BEFORE`` (the base of that work) read from git and loaded beside the
 current one; "after" is the library as it is. A figure is timed as a notebook pays for it: built, then turned
 into the PNG a warm kernel shows. Kernels are reused across notebooks, so once a notebook has imported pyplot
-the inline backend renders every Figure with ``bbox_inches="tight"`` (two draws); the current
-:class:`foresight.report.plots.ReportFigure` registers its own one-draw PNG with IPython, which "after" times.
+the inline backend renders every Figure with ``bbox_inches="tight"`` (one more pass measuring every artist); the current
+:class:`foresight.report.plots.ReportFigure` registers its own plain PNG with IPython, which "after" times.
 Forecasts and histories come from the posterior cache (the first run of a cold cache samples them once, untimed).
 """
 

@@ -160,6 +160,7 @@ def plot_history(
                 rotation=90,
                 fontsize=6,
                 color=TIMELINE,
+                in_layout=False,  # drawn up from the bottom edge, inside the axes: the layout need not measure it
             )
     ax.set_xlim(x[0] - span * 0.02, x_right + span * 0.03)
     ax.set_ylim(-0.03, 1.03)

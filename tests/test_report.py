@@ -326,17 +326,22 @@ def test_a_report_figure_is_shown_by_its_own_png_printer_under_the_inline_backen
     of image in every notebook of a reused kernel."""
     import struct
 
+    import matplotlib
     from IPython.testing.globalipapp import get_ipython
     from matplotlib.figure import Figure
     from matplotlib_inline.backend_inline import configure_inline_support
 
     shell = get_ipython()
-    configure_inline_support(shell, "inline")  # what importing pyplot in a kernel does
-    fig = plots.ReportFigure(figsize=(3, 2), dpi=100, layout="constrained")
-    fig.subplots().plot([0, 1], [0, 1])
     printer = shell.display_formatter.formatters["image/png"]
-    assert printer.lookup(fig) is plots.ReportFigure._repr_png_
-    assert printer.lookup(Figure()) is not plots.ReportFigure._repr_png_  # other figures keep the inline printer
-    printer.enabled = True
-    png = printer(fig)
+    enabled, printer.enabled = printer.enabled, True
+    try:
+        with matplotlib.rc_context():  # the inline backend's rc stays in this test
+            configure_inline_support(shell, "inline")  # what importing pyplot in a kernel does
+            fig = plots.ReportFigure(figsize=(3, 2), dpi=100, layout="constrained")
+            fig.subplots().plot([0, 1], [0, 1])
+            assert printer.lookup(fig) is plots.ReportFigure._repr_png_
+            assert printer.lookup(Figure()) is not plots.ReportFigure._repr_png_  # others keep the inline printer
+            png = printer(fig)
+    finally:
+        printer.enabled = enabled
     assert struct.unpack(">II", png[16:24]) == (300, 200)  # the figure's size: not cropped to a tight box

@@ -273,3 +273,75 @@ def test_the_run_index_table_shows_both_forecasts(mini, tmp_path):
     page = run_index.forecasts_html(tmp_path)
     assert "before resolution: mean" in page and "2020-03-01" in page
     assert run_index.forecasts_html(tmp_path / "missing") == ""
+
+
+# --- date axes and how a figure is shown ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "start, end, step_days, first_labels",
+    [
+        ("2020-06-12", "2020-06-20", (2, 2), ["12 Jun 2020", "14 Jun"]),  # days
+        ("2020-06-12", "2020-07-20", (7, 7), ["12 Jun 2020", "19 Jun"]),  # weeks
+        ("2017-01-01", "2017-07-01", (28, 31), ["Jan 2017", "Feb"]),  # months
+        ("2017-03-15", "2019-01-01", (90, 92), ["Apr 2017", "Jul"]),  # quarters from the first one inside
+        ("2000-01-01", "2030-01-01", (365 * 5, 366 * 5), ["2000", "2005"]),  # years
+    ],
+)
+def test_date_ticks_pick_the_finest_calendar_step_that_fits(start, end, step_days, first_labels):
+    start, end = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    ticks, labels = plots.date_ticks(start, end)
+    assert 2 <= len(ticks) <= plots.DATE_TICKS and len(labels) == len(ticks)
+    assert start <= ticks[0] and ticks[-1] <= end
+    assert all(step_days[0] <= (b - a).days <= step_days[1] for a, b in zip(ticks, ticks[1:]))
+    assert labels[:2] == first_labels
+    years = [label for label in labels if re.search(r"\d{4}$", label)]  # the year is named where it changes
+    assert len(years) == len({d.year for d in ticks})
+
+
+def test_every_date_axis_uses_the_one_tick_rule(tmp_path):
+    """Hazard, history and timeline figures: fixed ticks at the dates the rule gives, none from AutoDateLocator."""
+    from matplotlib.ticker import FixedLocator
+
+    pack = load_pack(_resolved_clash_pack(tmp_path, []))
+    h = forecast_history(pack, "clash-by-december", **FAST)
+    figures = {
+        "hazard": (plots.hazard_over_window(forecast(pack, "clash-by-december", **FAST)), -1),
+        "history": (history_plots.plot_history(h), 0),
+        "timeline": (plots.document_timeline(pack), -1),
+    }
+    for name, (fig, index) in figures.items():
+        ax = fig.axes[index]
+        assert isinstance(ax.xaxis.get_major_locator(), FixedLocator), name
+        lo, hi = (mdates.num2date(x).date() for x in ax.get_xlim())
+        ticks, labels = plots.date_ticks(lo, hi)
+        assert list(ax.get_xticks()) == list(mdates.date2num(ticks)), name
+        assert [t.get_text() for t in ax.get_xticklabels()] == labels, name
+        _drawn(fig)  # and it draws
+
+
+def test_a_report_figure_is_shown_by_its_own_png_printer_under_the_inline_backend():
+    """Once pyplot is imported in a kernel the inline backend prints every Figure with a tight bounding box (a
+    second measuring pass over every artist); a ReportFigure keeps its own PNG at its own size, the same kind
+    of image in every notebook of a reused kernel."""
+    import struct
+
+    import matplotlib
+    from IPython.testing.globalipapp import get_ipython
+    from matplotlib.figure import Figure
+    from matplotlib_inline.backend_inline import configure_inline_support
+
+    shell = get_ipython()
+    printer = shell.display_formatter.formatters["image/png"]
+    enabled, printer.enabled = printer.enabled, True
+    try:
+        with matplotlib.rc_context():  # the inline backend's rc stays in this test
+            configure_inline_support(shell, "inline")  # what importing pyplot in a kernel does
+            fig = plots.ReportFigure(figsize=(3, 2), dpi=100, layout="constrained")
+            fig.subplots().plot([0, 1], [0, 1])
+            assert printer.lookup(fig) is plots.ReportFigure._repr_png_
+            assert printer.lookup(Figure()) is not plots.ReportFigure._repr_png_  # others keep the inline printer
+            png = printer(fig)
+    finally:
+        printer.enabled = enabled
+    assert struct.unpack(">II", png[16:24]) == (300, 200)  # the figure's size: not cropped to a tight box

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -23,7 +22,7 @@ from matplotlib.figure import Figure
 from foresight.evaluate.scoring import MIN_PER_BIN, MIN_QUESTIONS, calibration_table, calibration_verdict
 from foresight.pack.schema import outcome_number
 from foresight.report import escape
-from foresight.report.plots import TITLE_WIDTH, ReportFigure, outcome_colour
+from foresight.report.plots import TITLE_WIDTH, ReportFigure, date_axis, outcome_colour
 from foresight.report.style import BAND, BASE, TICK_EVIDENCE, TICK_OTHER, TIMELINE
 
 MIN_LABEL_GAP = 0.035
@@ -161,11 +160,12 @@ def plot_history(
                 rotation=90,
                 fontsize=6,
                 color=TIMELINE,
+                in_layout=False,  # drawn up from the bottom edge, inside the axes: the layout need not measure it
             )
     ax.set_xlim(x[0] - span * 0.02, x_right + span * 0.03)
     ax.set_ylim(-0.03, 1.03)
     ax.set_ylabel("P(yes)")
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    date_axis(ax)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     caption = title or str(h["question_id"].iloc[0])

@@ -13,6 +13,7 @@ import io
 import sys
 from collections.abc import Sequence
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -73,21 +74,23 @@ class ReportFigure(Figure):
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=self.dpi)
+        # the figure as laid out, whatever a session set for savefig (the inline backend, a style)
+        with matplotlib.rc_context({"savefig.bbox": "standard", "savefig.transparent": False}):
+            self.savefig(buffer, format="png", dpi=self.dpi)
         return buffer.getvalue()
 
 
-_registered: set[int] = set()
-
-
 def _show_with_ipython() -> None:
-    """Register :meth:`ReportFigure._repr_png_` as the running IPython's PNG printer for the class (once per shell)."""
+    """Register :meth:`ReportFigure._repr_png_` as the running IPython's PNG printer for the class, unless
+    that shell's formatter has it already (asked of the formatter itself, so a new shell or a reset
+    formatter is registered again)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None or id(shell) in _registered:
+    if shell is None:
         return
-    shell.display_formatter.formatters["image/png"].for_type(ReportFigure, ReportFigure._repr_png_)
-    _registered.add(id(shell))
+    printer = shell.display_formatter.formatters["image/png"]
+    if printer.type_printers.get(ReportFigure) is not ReportFigure._repr_png_:
+        printer.for_type(ReportFigure, ReportFigure._repr_png_)
 
 
 def _figure(width: float, height: float) -> ReportFigure:

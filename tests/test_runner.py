@@ -446,3 +446,28 @@ def test_the_lifecycle_follows_a_renamed_folder_in_its_record(tmp_path, monkeypa
     assert record["owner"]["pid"] == os.getpid() and record["kind"] == "sweep"
     assert f"Sweep {outcome.folder.name}</h1>" in (outcome.folder / "index.html").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([outcome.folder.name, record["run_id"][:-2]])
+
+
+def test_html_export_reuses_one_exporter_per_thread_with_the_same_output(tmp_path):
+    """The exporter is built once per thread (its templates load once) and gives exactly what a fresh one gives."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from foresight.run import notebooks
+
+    paths = []
+    for i, text in enumerate(["first <b>one</b>", "second & last"]):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# Notebook {i}"), nbformat.v4.new_code_cell("x = 1")]
+        nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+        path = tmp_path / f"nb{i}.ipynb"
+        nbformat.write(nb, str(path))
+        paths.append(path)
+    outputs = [notebooks.export_html(p).read_text(encoding="utf-8") for p in (*paths, paths[0])]
+    assert notebooks._html_exporter() is notebooks._html_exporter()
+    fresh = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    expected = fresh.from_notebook_node(
+        nbformat.read(str(paths[0]), as_version=4), resources={"metadata": {"name": "nb0"}}
+    )[0]
+    assert outputs[0] == outputs[2] == expected
+    assert "second &amp; last" in outputs[1] and "x = 1" not in outputs[1]  # code hidden

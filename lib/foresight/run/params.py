@@ -16,6 +16,7 @@ kernel starts, so a bad value costs milliseconds, not a notebook run.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -301,6 +302,21 @@ def report_as_of(question: Question, today: dt.date | None = None) -> dt.date:
 # --- the notebook's one call ---------------------------------------------------------
 
 
+_imports_frozen = False
+
+
+def freeze_imports_once() -> None:
+    """Move what this process holds now (after a notebook's imports) out of the garbage collector's walks,
+    once per process: every later automatic collection in the notebook then skips the libraries'
+    objects (about 0.3 s of a forecast notebook's 3 s, measured). Objects frozen here that become
+    garbage later are still freed by reference counting; only cycles among them would stay."""
+    global _imports_frozen
+    if not _imports_frozen:
+        gc.collect()
+        gc.freeze()
+        _imports_frozen = True
+
+
 def check_params(
     *,
     pack: Any = UNSET,
@@ -332,6 +348,7 @@ def check_params(
     # Every notebook calls this first: from here on, the sampler's chain workers forked in this kernel die
     # with it, however the kernel was started (foresight run, plain papermill, JupyterLab).
     guard_forked_children()
+    freeze_imports_once()
     notes: list[str] = []
     values: dict[str, Any] = {"given": given}
     loaded: Pack | None = None

@@ -252,7 +252,7 @@ class _Preformatted:
         return self.text
 
     def _repr_html_(self) -> str:
-        return f"<pre style='font-size:12px;line-height:1.3'>{escape.html(self.text)}</pre>"
+        return f"<pre style='font-family:monospace;font-size:12px;line-height:1.3'>{escape.html(self.text)}</pre>"
 
 
 def outside_view_mixture_sentence(f: Forecast) -> Markdown:

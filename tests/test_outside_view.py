@@ -56,6 +56,11 @@ def set_question(pack: Path, **fields) -> None:
     edit(pack, "questions.yaml", change)
 
 
+def use_classes(pack: Path, *weighted: tuple[str, float]) -> None:
+    """Give the question these reference classes with these weights (and the fixture's rationale)."""
+    set_question(pack, reference_classes=[{"id": c, "weight": w, "rationale": "fixture"} for c, w in weighted])
+
+
 def add_class(pack: Path, rc_id: str, outcomes: list[str], exposure: float = 2.0, **extra) -> None:
     cases = [
         {"name": f"{rc_id} {k}", "date": dt.date(1980 + k, 1, 1), "outcome": o, "source": "fixture"}
@@ -122,13 +127,7 @@ def test_analyst_prior_is_one_mixture_component_with_its_weight(pack):
 def test_two_identical_classes_are_one_class(pack):
     add_class(pack, "copy", ["no", "no", "yes"])  # the same counts as 'clashes'
     one = fc(pack)
-    set_question(
-        pack,
-        reference_classes=[
-            {"id": "clashes", "weight": 0.5, "rationale": "fixture"},
-            {"id": "copy", "weight": 0.5, "rationale": "fixture"},
-        ],
-    )
+    use_classes(pack, ("clashes", 0.5), ("copy", 0.5))
     two = fc(pack)
     assert two.spec.is_mixture
     assert stats.ks_2samp(one.base_draws, two.base_draws).pvalue > 1e-3
@@ -137,15 +136,9 @@ def test_two_identical_classes_are_one_class(pack):
 
 def test_weight_zero_on_a_class_is_the_other_class_alone(pack):
     add_class(pack, "other", ["yes"] * 8, exposure=1.0)
-    set_question(pack, reference_classes=[{"id": "other", "weight": 1.0, "rationale": "fixture"}])
+    use_classes(pack, ("other", 1.0))
     alone = fc(pack)
-    set_question(
-        pack,
-        reference_classes=[
-            {"id": "clashes", "weight": 0.0, "rationale": "fixture"},
-            {"id": "other", "weight": 1.0, "rationale": "fixture"},
-        ],
-    )
+    use_classes(pack, ("clashes", 0.0), ("other", 1.0))
     both = fc(pack)
     assert not both.spec.is_mixture  # one class left: the classic model, draw for draw
     assert np.array_equal(alone.draws, both.draws)
@@ -153,13 +146,7 @@ def test_weight_zero_on_a_class_is_the_other_class_alone(pack):
 
 def test_combined_base_rate_lies_between_the_classes_and_is_their_weighted_mixture(pack):
     add_class(pack, "high", ["yes"] * 9 + ["no"], exposure=1.0)
-    set_question(
-        pack,
-        reference_classes=[
-            {"id": "clashes", "weight": 0.7, "rationale": "fixture"},
-            {"id": "high", "weight": 0.3, "rationale": "fixture"},
-        ],
-    )
+    use_classes(pack, ("clashes", 0.7), ("high", 0.3))
     f = fc(pack)
     years = window_years(f.question, OPENS)
     low = beta_window_mean(1.5, 2.5, years, 2.0)
@@ -200,13 +187,7 @@ def test_missing_cases_are_added_to_the_weighted_counts(pack):
 
 def test_validate_warns_when_classes_disagree_strongly(pack):
     add_class(pack, "sure", ["yes"] * 30, exposure=1.0)
-    set_question(
-        pack,
-        reference_classes=[
-            {"id": "clashes", "weight": 0.5, "rationale": "fixture"},
-            {"id": "sure", "weight": 0.5, "rationale": "fixture"},
-        ],
-    )
+    use_classes(pack, ("clashes", 0.5), ("sure", 0.5))
     warnings = outside_view_warnings(load_pack(pack))
     assert len(warnings) == 1 and "disagree strongly" in warnings[0].message and "'sure'" in warnings[0].message
     assert (warnings[0].file, warnings[0].code) == ("questions.yaml", "classes-disagree")
@@ -456,13 +437,7 @@ def test_joint_model_draws_a_mixture_question_like_its_single_forecast(pack, tmp
     from foresight.model.joint import joint_forecast
 
     add_class(pack, "high", ["yes"] * 6 + ["no"] * 2, exposure=1.0)
-    set_question(
-        pack,
-        reference_classes=[
-            {"id": "clashes", "weight": 0.5, "rationale": "fixture"},
-            {"id": "high", "weight": 0.5, "rationale": "fixture"},
-        ],
-    )
+    use_classes(pack, ("clashes", 0.5), ("high", 0.5))
     p = load_pack(pack)
     n = 2000
     opts = dict(draws=n, seed=5, learn_from_cases=learn, tune=300, chains=2, cache_dir=tmp_path / "cache")
@@ -489,13 +464,7 @@ def test_validate_prints_the_disagreement_warning_and_still_exits_0(pack):
     import sys
 
     add_class(pack, "sure", ["yes"] * 30, exposure=1.0)
-    set_question(
-        pack,
-        reference_classes=[
-            {"id": "clashes", "weight": 0.5, "rationale": "fixture"},
-            {"id": "sure", "weight": 0.5, "rationale": "fixture"},
-        ],
-    )
+    use_classes(pack, ("clashes", 0.5), ("sure", 0.5))
     script = Path(sys.executable).parent / "foresight"
     result = subprocess.run([str(script), "validate", str(pack)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

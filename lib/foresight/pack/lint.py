@@ -401,6 +401,19 @@ def _criterion_mismatch(pack: Pack, users: dict[str, list[Question]], lines: Lin
             )
 
 
+def _also(hits: list[tuple]) -> str:
+    """' (also for q2, q3)' when a class warning holds for more questions than the one it names."""
+    return f" (also for {', '.join(h[0].id for h in hits[1:])})" if len(hits) > 1 else ""
+
+
+def _on_cases(lines: Lines, i: int, rc: ReferenceClass, code: str, message: str) -> LintWarning:
+    """A warning on the cases of the ``i``-th reference class, at their line in reference_classes.yaml."""
+    loc = ("reference_classes", i, "cases")
+    return LintWarning(
+        "reference_classes.yaml", lines("reference_classes.yaml", loc), format_loc(loc), message, code, rc.id
+    )
+
+
 def _years(n: float) -> str:
     return f"{n:g} year{'s' * (n != 1)}"
 
@@ -418,19 +431,16 @@ def _censoring(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> It
         if not hits:
             continue
         q, kept_yes, dropped_no = hits[0]
-        others = f" (also for {', '.join(h[0].id for h in hits[1:])})" if len(hits) > 1 else ""
-        loc = ("reference_classes", i, "cases")
-        yield LintWarning(
-            "reference_classes.yaml",
-            lines("reference_classes.yaml", loc),
-            format_loc(loc),
-            f"possible censoring at the opening of '{q.id}' ({q.opens}){others}: it keeps "
+        yield _on_cases(
+            lines,
+            i,
+            rc,
+            "censoring",
+            f"possible censoring at the opening of '{q.id}' ({q.opens}){_also(hits)}: it keeps "
             f"{len(kept_yes)} 'yes' case(s) dated in the {_years(window)} before it "
             f"({', '.join(c.name for c in kept_yes[:3])}) but drops {len(dropped_no)} 'no' case(s) dated in the "
             f"{_years(window)} after ({', '.join(c.name for c in dropped_no[:3])}); if 'no' cases are dated at the end "
             "of their watch, date every case when its watch began, or acknowledge why the dates are fair",
-            "censoring",
-            rc.id,
         )
 
 
@@ -451,16 +461,13 @@ def _one_sided(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> It
         if not hits:
             continue
         q, lacking, n = hits[0]
-        others = f" (also for {', '.join(h[0].id for h in hits[1:])})" if len(hits) > 1 else ""
-        loc = ("reference_classes", i, "cases")
-        yield LintWarning(
-            "reference_classes.yaml",
-            lines("reference_classes.yaml", loc),
-            format_loc(loc),
-            f"no {lacking} among the {n} case(s) question '{q.id}' can use (dated before {q.opens}){others}; "
-            f"the base rate then rests on the prior alone on that side: look for {lacking} the list left out",
+        yield _on_cases(
+            lines,
+            i,
+            rc,
             "one-sided-class",
-            rc.id,
+            f"no {lacking} among the {n} case(s) question '{q.id}' can use (dated before {q.opens}){_also(hits)}; "
+            f"the base rate then rests on the prior alone on that side: look for {lacking} the list left out",
         )
 
 

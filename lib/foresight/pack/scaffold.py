@@ -17,19 +17,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from foresight.pack.loader import LINKS_FILE, PACK_FILE
+from foresight.pack.schema import EVENT_LOGS_FILE, OPTIONAL_RECORD_FILES, RECORD_FILES
+
 PACK_FILES = (
-    "pack.yaml",
-    "documents.yaml",
-    "questions.yaml",
-    "reference_classes.yaml",
-    "indicators.yaml",
-    "evidence.yaml",
-    "links.yaml",
-    "timeline.yaml",
-    "external_forecasts.yaml",
-    "event_logs.yaml",
+    PACK_FILE,
+    *RECORD_FILES,
+    LINKS_FILE,
+    *OPTIONAL_RECORD_FILES,
+    EVENT_LOGS_FILE,
     "README.md",
 )
+"""The files a new pack gets: every file the loader reads (named where the loader names them), and a README."""
 
 
 class ScaffoldError(Exception):

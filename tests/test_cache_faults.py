@@ -286,6 +286,23 @@ def test_cache_clear_asks_and_removes_only_cache_files(cache, capsys, monkeypatc
     assert not single().diagnostics.cached  # cleared: sampled again
 
 
+def test_cache_clear_removes_the_analyst_prior_memo_without_counting_it_as_an_entry(cache, capsys):
+    from foresight.model import priors
+
+    priors.analyst_beta.cache_clear()
+    fitted = priors.analyst_beta(0.2, 0.5)
+    memo = cache / priors.MAXENT_MEMO
+    assert memo.is_file()
+    single()
+    assert cli(["cache", "info"]) == 0
+    assert "entries:   1" in capsys.readouterr().out
+    assert cli(["cache", "clear", "--yes"]) == 0
+    assert not memo.exists() and not list(cache.rglob("*.npz"))
+    priors.analyst_beta.cache_clear()
+    assert priors.analyst_beta(0.2, 0.5) == fitted  # fitted again by PreliZ, the same numbers
+    priors.analyst_beta.cache_clear()
+
+
 def test_cache_clear_yes_does_not_ask(cache, capsys, monkeypatch):
     single()
 

@@ -42,6 +42,10 @@ FORMAT = 2
 KINDS = ("posteriors", "joint")
 """One sub-folder per kind of entry: single-question posteriors and joint draws."""
 
+ANALYST_PRIOR_MEMO = "analyst-priors.json"
+"""PreliZ's fits of analyst intervals (:func:`foresight.model.priors.analyst_beta`), kept beside the
+entries so that `foresight cache info|clear` account for it too."""
+
 
 class CacheWarning(UserWarning):
     """Something is wrong with the posterior cache; the forecast itself is unaffected."""
@@ -135,7 +139,8 @@ def _files(folder: Path) -> list[Path]:
         sub = folder / kind
         if sub.is_dir():
             out.extend(p for p in sorted(sub.iterdir()) if p.is_file() and p.name.endswith(".npz"))
-    return out
+    memo = folder / ANALYST_PRIOR_MEMO
+    return [*out, memo] if memo.is_file() else out
 
 
 def is_entry(path: Path) -> bool:
@@ -152,15 +157,15 @@ def info(cache_dir: str | Path | None = None) -> CacheInfo:
     else:
         folder, source = paths.cache_dir(), f"the project root ({paths.project_root()})"
     files = _files(folder) if folder.is_dir() else []
-    entries = [p for p in files if is_entry(p)]
+    entries = [p for p in files if p.suffix == ".npz" and is_entry(p)]
     return CacheInfo(folder, source, len(entries), sum(p.stat().st_size for p in files), tuple(files))
 
 
 def clear(cache_dir: str | Path | None = None) -> int:
     """Remove every cache file (entries and leftover temporary files), nothing else; the number of entries removed.
 
-    Only ``<kind>/*.npz`` files are deleted, so a cache folder pointed at a
-    folder that holds other things loses nothing but the cache.
+    Only ``<kind>/*.npz`` files and the analyst-prior memo are deleted, so a cache
+    folder pointed at a folder that holds other things loses nothing but the cache.
     """
     found = info(cache_dir)
     for p in found.files:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from foresight.model.cache import ANALYST_PRIOR_MEMO
 from foresight.pack.schema import Case, EventLog, LRInterval, Question, ReferenceClass, outcome_number
 
 Z90 = 1.6448536269514722  # standard normal 95th percentile: a 90% equal-tailed interval is mu +- Z90 * sigma
@@ -107,9 +108,9 @@ def base_probability(
 # --- analyst priors ------------------------------------------------------------------------
 
 
-MAXENT_MEMO = "analyst-priors.json"
+MAXENT_MEMO = ANALYST_PRIOR_MEMO
 """File in the cache folder remembering PreliZ's answers, so a kernel does not import PreliZ (and with it
-PyMC, seconds) to re-fit an interval it has fitted before."""
+PyMC, seconds) to re-fit an interval it has fitted before (`foresight cache clear` removes it too)."""
 
 
 @functools.lru_cache(maxsize=256)

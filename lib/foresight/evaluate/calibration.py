@@ -1,0 +1,240 @@
+"""Calibration learned from resolved questions: fit the map of :mod:`foresight.model.calibration`.
+
+Model (priors centred on the identity, so that with no data the map gives the
+raw forecast back):
+
+    a ~ Normal(0, 0.5),  b_out ~ Normal(1, 0.5),  b_ev ~ Normal(1, 0.5)
+    logit p_i = a + b_out * L_i + b_ev * S_i
+    log-likelihood = sum_i w_i * [y_i log p_i + (1 - y_i) log(1 - p_i)]
+
+One row per backtest step of a resolved question: L the outside view's
+log-odds, S the evidence's shift (raw log-odds minus L), y the outcome. The
+steps of one question are one forecast seen repeatedly, not independent
+data, so each question's weights sum to 1: every question counts once, and
+within it each step counts for the share of the question's time it held
+(the time-averaged Brier weighs steps the same way,
+:func:`foresight.evaluate.scoring.holding_days`).
+
+Two fitters. :func:`fit_nuts` draws the posterior with PyMC's NUTS (the
+shipped artefact, ``foresight calibrate``). :func:`fit_laplace` takes the
+posterior mode and the inverse Hessian there (scipy's trust-region Newton)
+and draws from that Gaussian: milliseconds, so the backtest can refit for
+every held-out pack and every date. The posterior of three parameters of a
+log-concave likelihood with Gaussian priors is close to Gaussian; the two
+agree to within Monte Carlo error on the seed library (tests/test_calibration.py).
+
+What a fit may see (no leaks, tested):
+  - leave one pack out (:func:`leave_one_pack_out`): pack P's steps are
+    calibrated by a fit on the other packs' resolved questions, of any period;
+    P's own outcomes never enter;
+  - past only (:func:`past_only`): a step dated t is calibrated by a fit on the
+    questions of every pack, P included, that resolved strictly before t.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foresight.base.atomic import write_text_atomic
+from foresight.evaluate.scoring import holding_days
+from foresight.model.calibration import TERMS, Calibration, calibrated_mean, parts
+
+PRIOR_MEAN = np.array([0.0, 1.0, 1.0])
+PRIOR_SD = np.array([0.5, 0.5, 0.5])
+"""Normal priors of (a, b_out, b_ev): centred on the identity map."""
+
+DRAWS = 1000
+"""Calibration draws kept (in the artefact, and per Laplace fit)."""
+
+FIT_COLUMNS = ["pack", "question_id", "as_of", "closes", "resolved_on", "outcome", "forecast", "base_rate_forecast"]
+"""The backtest columns a fit reads (a library backtest's steps table has them)."""
+
+
+@dataclass(frozen=True)
+class Data:
+    """A fit's rows: the design (1, L, S), outcomes, per-step weights (each question summing to 1)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    n_questions: int
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.y)
+
+
+def question_weights(steps: pd.DataFrame) -> np.ndarray:
+    """Each step's share of its question's time (until the earlier of closes and resolved_on); equal shares
+    when no step holds for any time. Every question's weights sum to 1."""
+    w = np.zeros(len(steps))
+    keys = ["pack", "question_id"] if "pack" in steps.columns else ["question_id"]
+    for _, group in steps.groupby(keys, sort=False):
+        order = group.sort_values("as_of", kind="stable")
+        end = min(pd.Timestamp(order["closes"].iloc[0]), pd.Timestamp(order["resolved_on"].iloc[0]))
+        days = holding_days(pd.to_datetime(order["as_of"]), end)
+        share = days / days.sum() if days.sum() > 0 else np.full(len(days), 1.0 / len(days))
+        w[steps.index.get_indexer(order.index)] = share
+    return w
+
+
+def fit_data(steps: pd.DataFrame) -> Data:
+    """The rows of ``steps`` (:data:`FIT_COLUMNS`) as a fit's design, outcomes and weights."""
+    steps = steps.reset_index(drop=True)
+    outside, shift = parts(steps["forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float))
+    X = np.column_stack([np.ones(len(steps)), outside, shift])
+    keys = ["pack", "question_id"] if "pack" in steps.columns else ["question_id"]
+    n_q = int(steps.groupby(keys).ngroups) if len(steps) else 0
+    return Data(X, steps["outcome"].to_numpy(float), question_weights(steps) if len(steps) else np.zeros(0), n_q)
+
+
+def _neg_log_post(theta: np.ndarray, data: Data, mean: np.ndarray, sd: np.ndarray):
+    """Negative log posterior, its gradient and Hessian (weighted Bernoulli-logit likelihood, Normal priors)."""
+    eta = data.X @ theta
+    p = 1.0 / (1.0 + np.exp(-eta))
+    # log p = -log1p(exp(-eta)), log(1 - p) = -log1p(exp(eta)), written stably with logaddexp
+    loglik = -(data.w * (data.y * np.logaddexp(0.0, -eta) + (1 - data.y) * np.logaddexp(0.0, eta))).sum()
+    prior = -0.5 * (((theta - mean) / sd) ** 2).sum()
+    grad = -(data.X.T @ (data.w * (data.y - p))) + (theta - mean) / sd**2
+    hess = (data.X.T * (data.w * p * (1 - p))) @ data.X + np.diag(1.0 / sd**2)
+    return -(loglik + prior), grad, hess
+
+
+def laplace(data: Data, mean: np.ndarray = PRIOR_MEAN, sd: np.ndarray = PRIOR_SD) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mode and covariance (inverse Hessian at the mode) of the map's terms."""
+    from scipy.optimize import minimize
+
+    result = minimize(
+        lambda t: _neg_log_post(t, data, mean, sd)[0],
+        mean.copy(),
+        jac=lambda t: _neg_log_post(t, data, mean, sd)[1],
+        hess=lambda t: _neg_log_post(t, data, mean, sd)[2],
+        method="trust-exact",
+    )
+    if not result.success:
+        raise RuntimeError(f"calibration: the posterior mode was not found ({result.message})")
+    return result.x, np.linalg.inv(_neg_log_post(result.x, data, mean, sd)[2])
+
+
+def fit_laplace(
+    steps: pd.DataFrame, draws: int = DRAWS, seed: int = 1, provenance: Mapping[str, Any] | None = None
+) -> Calibration | None:
+    """Calibration draws from the Laplace approximation; None (no calibration) when ``steps`` is empty."""
+    if not len(steps):
+        return None
+    data = fit_data(steps)
+    mode, cov = laplace(data)
+    values = np.random.default_rng(seed).multivariate_normal(mode, cov, size=draws)
+    return Calibration(*values.T, provenance=_provenance(steps, data, "laplace", provenance))
+
+
+def fit_nuts(
+    steps: pd.DataFrame,
+    draws: int = DRAWS,
+    seed: int = 1,
+    chains: int = 4,
+    cores: int = 2,
+    provenance: Mapping[str, Any] | None = None,
+) -> Calibration | None:
+    """Calibration draws from PyMC's NUTS (``chains`` x 1000 draws, thinned to ``draws``); None when empty."""
+    if not len(steps):
+        return None
+    import pymc as pm
+
+    from foresight.model.sampling import SamplerSettings, flat_draws, nuts
+
+    data = fit_data(steps)
+    with pm.Model() as model:
+        a = pm.Normal("a", PRIOR_MEAN[0], PRIOR_SD[0])
+        b_out = pm.Normal("b_out", PRIOR_MEAN[1], PRIOR_SD[1])
+        b_ev = pm.Normal("b_ev", PRIOR_MEAN[2], PRIOR_SD[2])
+        eta = a + b_out * data.X[:, 1] + b_ev * data.X[:, 2]
+        # each question's steps share one unit of weight: a weighted Bernoulli log-likelihood
+        loglik = -(data.y * pm.math.log1pexp(-eta) + (1 - data.y) * pm.math.log1pexp(eta))
+        pm.Potential("weighted_loglik", (data.w * loglik).sum())
+    settings = SamplerSettings(draws=chains * 1000, tune=1000, chains=chains, cores=cores, seed=seed)
+    post, diagnostics = nuts(model, settings, "calibration")
+    if not diagnostics.converged:
+        raise RuntimeError(f"calibration: NUTS did not converge: {diagnostics.plain_words()}")
+    keep = np.linspace(0, settings.mcmc_draws - 1, draws).astype(int)
+    values = [flat_draws(post, name)[keep] for name in TERMS]
+    extra = {"sampler": diagnostics.plain_words(), **(provenance or {})}
+    return Calibration(*values, provenance=_provenance(steps, data, "nuts", extra))
+
+
+def _provenance(steps: pd.DataFrame, data: Data, method: str, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    packs = sorted(steps["pack"].unique()) if "pack" in steps.columns else []
+    return {
+        "method": method,
+        "packs": packs,
+        "n_questions": data.n_questions,
+        "n_steps": data.n_steps,
+        "n_yes": int(steps.groupby(["pack", "question_id"] if packs else ["question_id"])["outcome"].first().sum()),
+        **(extra or {}),
+    }
+
+
+# --- held-out evaluation ---------------------------------------------------------------
+
+
+def leave_one_pack_out(steps: pd.DataFrame, seed: int = 1) -> tuple[np.ndarray, dict[str, Calibration | None]]:
+    """Each step calibrated by a fit on the other packs only (any period); the fits, by held-out pack."""
+    out = np.asarray(steps["forecast"], dtype=float).copy()
+    fits: dict[str, Calibration | None] = {}
+    for pack in steps["pack"].unique():
+        mine = (steps["pack"] == pack).to_numpy()
+        fits[pack] = fit_laplace(steps[~mine], seed=seed)
+        out[mine] = calibrated_mean(fits[pack], steps.loc[mine, "forecast"], steps.loc[mine, "base_rate_forecast"])
+    return out, fits
+
+
+def past_only(steps: pd.DataFrame, seed: int = 1) -> np.ndarray:
+    """Each step dated t calibrated by a fit on the questions (of any pack) resolved strictly before t."""
+    out = np.asarray(steps["forecast"], dtype=float).copy()
+    as_of = pd.to_datetime(steps["as_of"]).to_numpy()
+    resolved = pd.to_datetime(steps["resolved_on"]).to_numpy()
+    ends = np.unique(resolved)
+    known = np.searchsorted(ends, as_of, side="left")  # how many resolution dates lie strictly before each step
+    for k in np.unique(known):
+        rows = known == k
+        train = steps[resolved <= ends[k - 1]] if k > 0 else steps.iloc[0:0]
+        fit = fit_laplace(train, seed=seed)
+        out[rows] = calibrated_mean(fit, steps.loc[rows, "forecast"], steps.loc[rows, "base_rate_forecast"])
+    return out
+
+
+# --- the shipped artefact ---------------------------------------------------------------
+
+
+def write_artefact(calibration: Calibration, path: str | Path) -> Path:
+    """Write the artefact (provenance and draws) as JSON, atomically."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(target, json.dumps(calibration.to_json(), indent=1) + "\n")
+    return target
+
+
+def provenance_for(packs: Sequence[Any], commit: str | None, today: dt.date | None = None) -> dict[str, Any]:
+    """Where a fit comes from: each pack's id, freeze date and content hashes, the commit, when fitted."""
+    from foresight.pack.freeze import freeze_status
+
+    return {
+        "commit": commit,
+        "fitted_at": (today or dt.date.today()).isoformat(),
+        "pack_freezes": {
+            p.meta.id: {
+                "frozen_on": None if p.freeze is None else p.freeze.frozen_on.isoformat(),
+                "intact": freeze_status(p).intact,
+                "files": {} if p.freeze is None else dict(p.freeze.files),
+            }
+            for p in packs
+        },
+    }

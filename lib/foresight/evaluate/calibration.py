@@ -161,7 +161,7 @@ def fit_nuts(
         loglik = -(data.y * pm.math.log1pexp(-eta) + (1 - data.y) * pm.math.log1pexp(eta))
         pm.Potential("weighted_loglik", (data.w * loglik).sum())
     settings = SamplerSettings(draws=chains * 1000, tune=1000, chains=chains, cores=cores, seed=seed)
-    post, diagnostics = nuts(model, settings, "calibration")
+    post, diagnostics = nuts(model, settings, ", calibration")
     if not diagnostics.converged:
         raise RuntimeError(f"calibration: NUTS did not converge: {diagnostics.plain_words()}")
     keep = np.linspace(0, settings.mcmc_draws - 1, draws).astype(int)
@@ -215,10 +215,16 @@ def past_only(steps: pd.DataFrame, seed: int = 1) -> np.ndarray:
 
 
 def write_artefact(calibration: Calibration, path: str | Path) -> Path:
-    """Write the artefact (provenance and draws) as JSON, atomically."""
+    """Write the artefact (provenance and draws) as JSON, atomically: the provenance indented, each term's
+    draws on one line, rounded to 6 decimals (far below their posterior spread)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(target, json.dumps(calibration.to_json(), indent=1) + "\n")
+    data = calibration.to_json()
+    draws = ",\n".join(
+        f"  {json.dumps(name)}: {json.dumps([round(v, 6) for v in values])}" for name, values in data["draws"].items()
+    )
+    text = '{\n "provenance": ' + json.dumps(data["provenance"], indent=1).replace("\n", "\n ")
+    write_text_atomic(target, text + ',\n "draws": {\n' + draws + "\n }\n}\n")
     return target
 
 

@@ -171,3 +171,32 @@ def load_calibration(path: str | Path | None = None) -> Calibration | None:
         return None
     stat = target.stat()
     return _read(str(target.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def calibration_in_use(enabled: bool, pack: Any, path: str | Path | None = None) -> tuple[Calibration | None, str]:
+    """The calibration a forecast of ``pack`` gets, and in words why none when none: switched off for the run
+    (``enabled`` False), by the pack (``calibration: false`` in pack.yaml), or no artefact file."""
+    if not enabled:
+        return None, "calibration switched off for this run (calibration=False): forecasts are raw"
+    if not pack.meta.calibration:
+        return None, "calibration switched off by the pack (calibration: false in pack.yaml): forecasts are raw"
+    found = load_calibration(path)
+    if found is None:
+        where = Path(path) if path is not None else ARTEFACT
+        return None, f"no calibration artefact ({where}; `foresight calibrate` writes it): forecasts are raw"
+    return found, f"calibrated with {found.label()}"
+
+
+def record(enabled: bool, pack: Any, path: str | Path | None = None) -> dict[str, Any]:
+    """What a run records about its calibration (run.json): applied or not and why, the file, its sha256
+    and provenance."""
+    import hashlib
+
+    found, why = calibration_in_use(enabled, pack, path)
+    out: dict[str, Any] = {"applied": found is not None, "why": why}
+    if found is not None:
+        target = Path(path) if path is not None else artefact_path()
+        out["file"] = found.source
+        out["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+        out["provenance"] = {k: v for k, v in found.provenance.items() if k != "pack_freezes"}
+    return out

@@ -12,9 +12,11 @@ from scipy import stats
 
 from foresight.evaluate.scoring import (
     LOG_CLIP,
+    brier_score,
     calibration_table,
     calibration_verdict,
     jeffreys_interval,
+    log_score,
     score_table,
     time_averaged,
 )
@@ -268,3 +270,14 @@ def test_calibration_plot_carries_the_caveat_only_when_it_applies():
     enough = plot_calibration(_calibrated(10))
     assert enough.axes[0].get_title() == "Calibration"
     assert [p.get_height() for p in enough.axes[1].patches] == [10] * 5
+
+
+def test_scores_agree_with_scoringrules():
+    """Our two scores are the textbook ones: scoringrules (a maintained library) gives the same numbers
+    (its log score is the negative, unclipped one, so the probabilities stay inside our clip here)."""
+    sr = pytest.importorskip("scoringrules")
+    rng = np.random.default_rng(3)
+    p = rng.uniform(1e-4, 1 - 1e-4, 500)
+    o = rng.integers(0, 2, 500)
+    np.testing.assert_allclose(brier_score(p, o), sr.brier_score(o, p), rtol=1e-12)
+    np.testing.assert_allclose(log_score(p, o), -sr.log_score(o, p), rtol=1e-12)

@@ -94,9 +94,10 @@ def fit_pooling(paired: pd.DataFrame) -> Pooling:
         weights = series_weights(paired)
         lm, lc = logit(paired["forecast"]), logit(paired["external_forecast"])
         y = paired["outcome"].to_numpy(float)
-        eta = D_GRID[None, :, None] * (W_GRID[:, None, None] * lm + (1 - W_GRID[:, None, None]) * lc)
-        ll = -(y * np.logaddexp(0.0, -eta) + (1 - y) * np.logaddexp(0.0, eta))
-        log_post += (ll * weights).sum(axis=-1)
+        for i, w in enumerate(W_GRID):  # one row of the grid at a time: (len(D_GRID), n) stays small
+            eta = D_GRID[:, None] * (w * lm + (1 - w) * lc)[None, :]
+            ll = -(y * np.logaddexp(0.0, -eta) + (1 - y) * np.logaddexp(0.0, eta))
+            log_post[i] += ll @ weights
         keys = [k for k in ("pack", "source", "question_id") if k in paired.columns]
         n_series = int(paired.groupby(keys).ngroups)
     post = np.exp(log_post - log_post.max())

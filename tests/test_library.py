@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from packtools import copy_pack, replace
 
 from foresight import load_pack
 from foresight.evaluate import library
 from foresight.evaluate.backtest import backtest, compare_baselines
 from foresight.pack.freeze import freeze
 from foresight.run.cli import main
+from packtools import copy_pack, replace
 
 TODAY = "2021-01-01"
 

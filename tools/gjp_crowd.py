@@ -10,6 +10,7 @@ filled; days without a fill give nothing. `--every-days N` keeps at most one day
 days (the first filled day of each block), so a series does not outweigh the model's steps.
 
     python3 tools/gjp_crowd.py ORDERS.csv IFP QUESTION_ID [--every-days 7] [--after D] [--before D]
+                               [--stock NAME [--complement]] [--match same|close|broader|narrower]
 
 prints `external_forecasts` entries (YAML) for the pack question QUESTION_ID.
 """
@@ -57,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("orders")
     parser.add_argument("ifp", help="GJP question number, e.g. 1420")
     parser.add_argument("question", help="the pack's question id")
-    parser.add_argument("--stock", default="Yes")
+    parser.add_argument("--stock", default="Yes", help="the market's stock that means the question's yes")
+    parser.add_argument(
+        "--complement", action="store_true", help="the stock means the question's no: report 1 - its price"
+    )
+    parser.add_argument("--match", default="same", help="same | close | broader | narrower (the pack's match grade)")
     parser.add_argument("--every-days", type=int, default=7)
     parser.add_argument("--after", type=dt.date.fromisoformat, help="first date kept (the question's opens)")
     parser.add_argument("--before", type=dt.date.fromisoformat, help="keep dates strictly before (resolved_on)")
@@ -74,12 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no filled orders for market {args.ifp} stock {args.stock!r} in that range", file=sys.stderr)
         return 1
     for day, value in thinned(series, args.every_days).items():
-        probability = min(max(round(value, 3), 0.01), 0.99)
+        probability = min(max(round(1.0 - value if args.complement else value, 3), 0.01), 0.99)
         print(f"  - question: {args.question}")
         print(f"    source: GJP superforecaster market, question {args.ifp}")
         print(f"    date: {day.isoformat()}")
         print(f"    probability: {probability}")
-        print("    match: same")
+        print(f"    match: {args.match}")
+        if args.stock != "Yes":
+            side = "one minus the price of" if args.complement else "the price of"
+            print(f"    note: {side} the market's stock '{args.stock}'")
     return 0
 
 

@@ -211,6 +211,45 @@ def past_only(steps: pd.DataFrame, seed: int = 1) -> np.ndarray:
     return out
 
 
+# --- extra terms, tried held out before any is shipped ---------------------------------------
+
+EXTRA_TERMS: dict[str, str] = {
+    "discount": "the evidence's shift without the correlation discount minus the shift with it (its strength)",
+    "downward": "the evidence's shift where it points down, 0 elsewhere (a separate weight for downward shifts)",
+}
+"""Terms tried beside (a, b_out, b_ev), each with a Normal(0, 0.5) prior (0: the base map)."""
+
+
+def extra_column(steps: pd.DataFrame, term: str) -> np.ndarray:
+    """The values of an :data:`EXTRA_TERMS` term for each step."""
+    outside, shift = parts(steps["forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float))
+    if term == "discount":
+        return parts(steps["naive_forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float))[1] - shift
+    if term == "downward":
+        return np.minimum(shift, 0.0)
+    raise ValueError(f"unknown extra term {term!r}; known: {', '.join(EXTRA_TERMS)}")
+
+
+def leave_one_pack_out_with(steps: pd.DataFrame, extra: Sequence[str], seed: int = 1) -> np.ndarray:
+    """:func:`leave_one_pack_out` with extra terms in the map (Laplace draws), for comparing held out."""
+    steps = steps.reset_index(drop=True)
+    base = fit_data(steps)
+    X = np.column_stack([base.X, *[extra_column(steps, t) for t in extra]])
+    mean = np.concatenate([PRIOR_MEAN, np.zeros(len(extra))])
+    sd = np.concatenate([PRIOR_SD, np.full(len(extra), 0.5)])
+    out = steps["forecast"].to_numpy(float).copy()
+    rng = np.random.default_rng(seed)
+    for pack in steps["pack"].unique():
+        mine = (steps["pack"] == pack).to_numpy()
+        if mine.all():
+            continue
+        train = Data(X[~mine], base.y[~mine], question_weights(steps[~mine]), 0)
+        mode, cov = laplace(train, mean, sd)
+        theta = rng.multivariate_normal(mode, cov, size=DRAWS)
+        out[mine] = (1.0 / (1.0 + np.exp(-(X[mine] @ theta.T)))).mean(axis=1)
+    return out
+
+
 # --- the shipped artefact ---------------------------------------------------------------
 
 

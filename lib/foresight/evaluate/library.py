@@ -249,6 +249,35 @@ def discount_comparison(scores: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return table, sentence
 
 
+VARIANTS: dict[str, tuple[str, ...]] = {"base map": (), "+ discount": ("discount",), "+ downward": ("downward",)}
+"""Calibration maps compared held out: the shipped one (a, b_out, b_ev) and each with one extra term
+(:data:`foresight.evaluate.calibration.EXTRA_TERMS`). A term earns its place only if it wins here."""
+
+
+def variants_table(library: Library, seed: int = 1) -> pd.DataFrame:
+    """Time-averaged Brier and log score of each calibration variant, leave one pack out, per pack and all."""
+    steps = library.steps[[c for c in library.steps.columns if not c.startswith("calibrated")]].copy()
+    columns = {}
+    for name, extra in VARIANTS.items():
+        prefix = f"v{len(columns)}_"
+        _score(steps, prefix, calibration.leave_one_pack_out_with(steps, extra, seed=seed))
+        columns[name] = prefix
+    per_q = time_averaged(steps, _score_columns(columns), by=["pack"])
+    rows = []
+    for pack in [*sorted(per_q["pack"].unique()), ALL_PACKS]:
+        group = per_q if pack == ALL_PACKS else per_q[per_q["pack"] == pack]
+        for name, prefix in columns.items():
+            rows.append(
+                {
+                    "pack": pack,
+                    "variant": name,
+                    "brier": float(group[f"{prefix}brier"].mean()),
+                    "log_score": float(group[f"{prefix}log_score"].mean()),
+                }
+            )
+    return pd.DataFrame(rows, columns=["pack", "variant", "brier", "log_score"])
+
+
 def fits_table(library: Library) -> pd.DataFrame:
     """Per held-out pack: the calibration fitted without it (a, b_out, b_ev: mean and 90%) and the pooling."""
     rows = []
@@ -296,6 +325,7 @@ def write_outputs(library: Library, folder: str | Path) -> dict[str, Path]:
         "library_families.csv": by_family(library),
         "library_discount.csv": discount_comparison(scores)[0],
         "library_fits.csv": fits_table(library),
+        "library_variants.csv": variants_table(library),
         "library_freezes.csv": freezes,
     }
     return {name: _csv(frame, out / name) for name, frame in tables.items()}
@@ -335,5 +365,8 @@ def text_report(library: Library, past_only: bool = False) -> str:
             lines.append(f"  {pack}: calibration {terms}, from {fit.provenance.get('n_questions')} questions")
         if pack in library.poolings:
             lines.append(f"    pooling: {library.poolings[pack].summary()}")
+    variants = variants_table(library).pivot(index="pack", columns="variant", values="brier")[list(VARIANTS)]
+    lines += ["", "Calibration variants, leave one pack out (time-averaged Brier; a term counts only if it wins):"]
+    lines += [variants.to_string(float_format=lambda v: f"{v:.3f}")]
     lines += ["", discount_comparison(scores)[1]]
     return "\n".join(lines).rstrip() + "\n"

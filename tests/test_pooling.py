@@ -30,7 +30,7 @@ def synthetic_pairs(n: int, w: float, d: float, seed: int = 0, packs: int = 2) -
 
 
 def test_weights_and_extremizing_recovered():
-    fit = pooling.fit_pooling(synthetic_pairs(1500, w=0.3, d=1.6))
+    fit = pooling.fit_pooling(synthetic_pairs(1000, w=0.3, d=1.6))
     _, w_lo, w_hi = fit.interval("w")
     _, d_lo, d_hi = fit.interval("d")
     assert w_lo <= 0.3 <= w_hi and d_lo <= 1.6 <= d_hi, fit.summary()

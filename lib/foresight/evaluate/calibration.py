@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.base.atomic import write_text_atomic
-from foresight.evaluate.scoring import holding_days
+from foresight.evaluate.scoring import time_shares
 from foresight.model.calibration import TERMS, Calibration, calibrated_mean, parts
 
 PRIOR_MEAN = np.array([0.0, 1.0, 1.0])
@@ -73,17 +73,9 @@ class Data:
 
 
 def question_weights(steps: pd.DataFrame) -> np.ndarray:
-    """Each step's share of its question's time (until the earlier of closes and resolved_on); equal shares
-    when no step holds for any time. Every question's weights sum to 1."""
-    w = np.zeros(len(steps))
-    keys = ["pack", "question_id"] if "pack" in steps.columns else ["question_id"]
-    for _, group in steps.groupby(keys, sort=False):
-        order = group.sort_values("as_of", kind="stable")
-        end = min(pd.Timestamp(order["closes"].iloc[0]), pd.Timestamp(order["resolved_on"].iloc[0]))
-        days = holding_days(pd.to_datetime(order["as_of"]), end)
-        share = days / days.sum() if days.sum() > 0 else np.full(len(days), 1.0 / len(days))
-        w[steps.index.get_indexer(order.index)] = share
-    return w
+    """Each step's share of its question's time (:func:`foresight.evaluate.scoring.time_shares`): every
+    question's weights sum to 1."""
+    return time_shares(steps, ["pack", "question_id"] if "pack" in steps.columns else ["question_id"])
 
 
 def fit_data(steps: pd.DataFrame) -> Data:
@@ -131,9 +123,19 @@ def fit_laplace(
     if not len(steps):
         return None
     data = fit_data(steps)
+    return _laplace_draws(data, draws, seed, _provenance(steps, data, "laplace", provenance))
+
+
+def _laplace_draws(data: Data, draws: int, seed: int, provenance: Mapping[str, Any]) -> Calibration:
     mode, cov = laplace(data)
     values = np.random.default_rng(seed).multivariate_normal(mode, cov, size=draws)
-    return Calibration(*values.T, provenance=_provenance(steps, data, "laplace", provenance))
+    return Calibration(*values.T, provenance=provenance)
+
+
+def _subset(data: Data, rows: np.ndarray, steps: pd.DataFrame) -> Data:
+    """The rows ``rows`` of a fit's data (a question's weights do not depend on which others are in)."""
+    n_q = int(steps[rows].groupby(["pack", "question_id"]).ngroups)
+    return Data(data.X[rows], data.y[rows], data.w[rows], n_q)
 
 
 def fit_nuts(
@@ -187,26 +189,37 @@ def _provenance(steps: pd.DataFrame, data: Data, method: str, extra: Mapping[str
 
 def leave_one_pack_out(steps: pd.DataFrame, seed: int = 1) -> tuple[np.ndarray, dict[str, Calibration | None]]:
     """Each step calibrated by a fit on the other packs only (any period); the fits, by held-out pack."""
-    out = np.asarray(steps["forecast"], dtype=float).copy()
+    steps = steps.reset_index(drop=True)
+    data = fit_data(steps)
+    out = steps["forecast"].to_numpy(float).copy()
     fits: dict[str, Calibration | None] = {}
     for pack in steps["pack"].unique():
         mine = (steps["pack"] == pack).to_numpy()
-        fits[pack] = fit_laplace(steps[~mine], seed=seed)
+        train = _subset(data, ~mine, steps)
+        fits[pack] = (
+            _laplace_draws(train, DRAWS, seed, {"method": "laplace", "n_questions": train.n_questions})
+            if train.n_steps
+            else None
+        )
         out[mine] = calibrated_mean(fits[pack], steps.loc[mine, "forecast"], steps.loc[mine, "base_rate_forecast"])
     return out, fits
 
 
 def past_only(steps: pd.DataFrame, seed: int = 1) -> np.ndarray:
     """Each step dated t calibrated by a fit on the questions (of any pack) resolved strictly before t."""
-    out = np.asarray(steps["forecast"], dtype=float).copy()
+    steps = steps.reset_index(drop=True)
+    data = fit_data(steps)
+    out = steps["forecast"].to_numpy(float).copy()
     as_of = pd.to_datetime(steps["as_of"]).to_numpy()
     resolved = pd.to_datetime(steps["resolved_on"]).to_numpy()
     ends = np.unique(resolved)
     known = np.searchsorted(ends, as_of, side="left")  # how many resolution dates lie strictly before each step
     for k in np.unique(known):
+        if k == 0:
+            continue  # nothing had resolved yet: no calibration, the raw forecast
         rows = known == k
-        train = steps[resolved <= ends[k - 1]] if k > 0 else steps.iloc[0:0]
-        fit = fit_laplace(train, seed=seed)
+        train = _subset(data, resolved <= ends[k - 1], steps)
+        fit = _laplace_draws(train, DRAWS, seed, {"method": "laplace"})
         out[rows] = calibrated_mean(fit, steps.loc[rows, "forecast"], steps.loc[rows, "base_rate_forecast"])
     return out
 
@@ -243,7 +256,7 @@ def leave_one_pack_out_with(steps: pd.DataFrame, extra: Sequence[str], seed: int
         mine = (steps["pack"] == pack).to_numpy()
         if mine.all():
             continue
-        train = Data(X[~mine], base.y[~mine], question_weights(steps[~mine]), 0)
+        train = Data(X[~mine], base.y[~mine], base.w[~mine], 0)
         mode, cov = laplace(train, mean, sd)
         theta = rng.multivariate_normal(mode, cov, size=DRAWS)
         out[mine] = (1.0 / (1.0 + np.exp(-(X[mine] @ theta.T)))).mean(axis=1)

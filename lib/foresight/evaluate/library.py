@@ -38,9 +38,9 @@ import pandas as pd
 
 from foresight.base.atomic import atomic_path
 from foresight.evaluate import calibration, pooling
-from foresight.evaluate.backtest import backtest
+from foresight.evaluate.backtest import add_scores, backtest
 from foresight.evaluate.external import HEADLINE, pair_external
-from foresight.evaluate.scoring import brier_score, log_score, time_averaged
+from foresight.evaluate.scoring import time_averaged
 from foresight.model.calibration import Calibration
 from foresight.model.options import ModelOptions
 from foresight.pack.freeze import FreezeStatus, freeze_status
@@ -94,12 +94,6 @@ class Library:
     poolings: dict[str, pooling.Pooling] = field(default_factory=dict)
 
 
-def _score(frame: pd.DataFrame, prefix: str, probability: Any) -> None:
-    frame[f"{prefix}forecast"] = np.asarray(probability, dtype=float)
-    frame[f"{prefix}brier"] = brier_score(frame[f"{prefix}forecast"], frame["outcome"])
-    frame[f"{prefix}log_score"] = log_score(frame[f"{prefix}forecast"], frame["outcome"])
-
-
 def pack_steps(pack: Pack, options: ModelOptions | None = None, today: Any = None) -> pd.DataFrame:
     """One pack's backtest rows with a leading ``pack`` column (its id)."""
     scores = backtest(pack, options, today=today)
@@ -127,8 +121,8 @@ def library_backtest(
         raise ValueError("no pack has a resolved question to score")
     steps = steps.reset_index(drop=True)
     lopo, fits = calibration.leave_one_pack_out(steps, seed=seed)
-    _score(steps, STEP_METHODS["calibrated"], lopo)
-    _score(steps, STEP_METHODS["calibrated_past"], calibration.past_only(steps, seed=seed))
+    add_scores(steps, STEP_METHODS["calibrated"], lopo)
+    add_scores(steps, STEP_METHODS["calibrated_past"], calibration.past_only(steps, seed=seed))
     pairs, poolings = matched_pairs(by_id, steps)
     return Library(by_id, steps, pairs, {k: freeze_status(p) for k, p in by_id.items()}, fits, poolings)
 
@@ -150,8 +144,8 @@ def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.Da
         return pd.DataFrame(columns=["pack", "question_id", "source"]), {}
     pairs = pd.concat(parts, ignore_index=True)
     pooled, fits = pooling.leave_one_pack_out(pairs)
-    _score(pairs, PAIR_METHODS["calibrated"], pairs["calibrated_forecast"])
-    _score(pairs, PAIR_METHODS["pooled"], pooled)
+    add_scores(pairs, PAIR_METHODS["calibrated"], pairs["calibrated_forecast"])
+    add_scores(pairs, PAIR_METHODS["pooled"], pooled)
     return pairs, fits
 
 
@@ -260,7 +254,7 @@ def variants_table(library: Library, seed: int = 1) -> pd.DataFrame:
     columns = {}
     for name, extra in VARIANTS.items():
         prefix = f"v{len(columns)}_"
-        _score(steps, prefix, calibration.leave_one_pack_out_with(steps, extra, seed=seed))
+        add_scores(steps, prefix, calibration.leave_one_pack_out_with(steps, extra, seed=seed))
         columns[name] = prefix
     per_q = time_averaged(steps, _score_columns(columns), by=["pack"])
     rows = []

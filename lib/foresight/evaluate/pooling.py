@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from foresight.evaluate.scoring import holding_days
+from foresight.evaluate.scoring import time_shares
 from foresight.model.calibration import logit
 
 W_GRID = np.linspace(0.0, 1.0, 101)
@@ -71,16 +71,7 @@ class Pooling:
 
 def series_weights(paired: pd.DataFrame) -> np.ndarray:
     """Each external forecast's share of its (pack, source, question) series' time; each series sums to 1."""
-    w = np.zeros(len(paired))
-    keys = [k for k in ("pack", "source", "question_id") if k in paired.columns]
-    for _, group in paired.groupby(keys, sort=False):
-        order = group.sort_values("as_of", kind="stable")
-        end = min(pd.Timestamp(order["closes"].iloc[0]), pd.Timestamp(order["resolved_on"].iloc[0]))
-        days = holding_days(pd.to_datetime(order["as_of"]), end)
-        w[paired.index.get_indexer(order.index)] = (
-            days / days.sum() if days.sum() > 0 else np.full(len(days), 1.0 / len(days))
-        )
-    return w
+    return time_shares(paired, [k for k in ("pack", "source", "question_id") if k in paired.columns])
 
 
 def fit_pooling(paired: pd.DataFrame) -> Pooling:
@@ -93,11 +84,10 @@ def fit_pooling(paired: pd.DataFrame) -> Pooling:
         paired = paired.reset_index(drop=True)
         weights = series_weights(paired)
         lm, lc = logit(paired["forecast"]), logit(paired["external_forecast"])
-        y = paired["outcome"].to_numpy(float)
+        sign = 2.0 * paired["outcome"].to_numpy(float) - 1.0  # log P(outcome) = -log(1 + exp(-sign * eta))
         for i, w in enumerate(W_GRID):  # one row of the grid at a time: (len(D_GRID), n) stays small
-            eta = D_GRID[:, None] * (w * lm + (1 - w) * lc)[None, :]
-            ll = -(y * np.logaddexp(0.0, -eta) + (1 - y) * np.logaddexp(0.0, eta))
-            log_post[i] += ll @ weights
+            eta = D_GRID[:, None] * (sign * (w * lm + (1 - w) * lc))[None, :]
+            log_post[i] -= np.logaddexp(0.0, -eta) @ weights
         keys = [k for k in ("pack", "source", "question_id") if k in paired.columns]
         n_series = int(paired.groupby(keys).ngroups)
     post = np.exp(log_post - log_post.max())

@@ -81,13 +81,19 @@ def _load_all(command: str, values: list[str]):
     return packs
 
 
-def _options(args: argparse.Namespace):
+def _options(command: str, args: argparse.Namespace):
+    """(ModelOptions, today) from --draws, --seed and --today, or None after printing the bad one."""
     from foresight.model.options import ModelOptions
     from foresight.run import params as P
 
-    draws = P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws") if args.draws else None
-    today = P.check_date("today", args.today) if args.today else None
-    return ModelOptions.of(None, draws=draws, seed=args.seed), today
+    try:
+        draws = P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws") if args.draws else None
+        seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed")
+        today = P.check_date("today", args.today) if args.today else None
+    except P.ParameterError as exc:
+        print(f"foresight {command}: {exc}", file=sys.stderr)
+        return None
+    return ModelOptions.of(None, draws=draws, seed=seed), today
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -95,16 +101,14 @@ def _backtest(args: argparse.Namespace) -> int:
 
     from foresight.base import paths
     from foresight.evaluate import library
-    from foresight.run.params import ParameterError
 
     packs = _load_all("backtest", args.packs)
     if packs is None:
         return EXIT_INVALID
-    try:
-        options, today = _options(args)
-    except ParameterError as exc:
-        print(f"foresight backtest: {exc}", file=sys.stderr)
+    checked = _options("backtest", args)
+    if checked is None:
         return EXIT_INVALID
+    options, today = checked
     try:
         lib = library.library_backtest(packs, options, today=today, seed=options.seed)
     except ValueError as exc:
@@ -122,7 +126,6 @@ def _calibrate(args: argparse.Namespace) -> int:
     from foresight.evaluate import calibration, library
     from foresight.model.calibration import artefact_path
     from foresight.pack.freeze import freeze_status, git_commit
-    from foresight.run.params import ParameterError
 
     values = args.packs or [str(p) for p in sorted((paths.project_root() / "scenarios").iterdir()) if p.is_dir()]
     packs = _load_all("calibrate", values)
@@ -136,11 +139,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         if not packs:
             print("foresight calibrate: no frozen pack under scenarios/ to learn from", file=sys.stderr)
             return EXIT_INVALID
-    try:
-        options, today = _options(args)
-    except ParameterError as exc:
-        print(f"foresight calibrate: {exc}", file=sys.stderr)
+    checked = _options("calibrate", args)
+    if checked is None:
         return EXIT_INVALID
+    options, today = checked
     steps = [library.pack_steps(p, options, today) for p in packs]
     steps = [s for s in steps if len(s)]
     if not steps:

@@ -189,3 +189,20 @@ def test_pack_switch_keeps_forecasts_raw(tmp_path):
     cal, why = M.calibration_in_use(True, load_pack(folder), path)
     assert cal is None and "pack.yaml" in why
     assert M.calibration_in_use(True, load_pack("tests/fixtures/mini"), path)[0] is not None
+
+
+def test_run_records_its_calibration(tmp_path):
+    from foresight.run.runner import RunOptions, calibration_record
+
+    pack = load_pack("tests/fixtures/mini")
+    off = calibration_record(RunOptions(pack=pack, params={"calibration": False}))
+    assert off == {
+        "applied": False,
+        "why": "calibration switched off for this run (calibration=False): forecasts are raw",
+    }
+    own = calibration_record(RunOptions(pack=pack, notebook_params={"forecast": {"calibration": "no"}}))
+    assert own["applied"] is False
+    on = calibration_record(RunOptions(pack=pack))
+    assert on["applied"] == (M.artefact_path().is_file())
+    if on["applied"]:
+        assert len(on["sha256"]) == 64 and on["provenance"]["n_questions"] > 0

@@ -339,6 +339,11 @@ def text_report(library: Library, past_only: bool = False) -> str:
         wide.insert(0, "n", n.astype(int))
         lines += ["", f"Time-averaged {value.replace('_', ' ')} ({better} is better), every scored step:"]
         lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
+    families = by_family(library)
+    wide = families.pivot(index="family", columns="method", values="brier")[shown]
+    wide.insert(0, "n", families.groupby("family")["n_questions"].first())
+    lines += ["", "Time-averaged Brier per question family, over all packs:"]
+    lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
     pairs = scores[scores["set"] == "pairs"]
     if len(pairs):
         wide = pairs.pivot_table(index=["pack", "outcome"], columns="method", values="brier", sort=False)

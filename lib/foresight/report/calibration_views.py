@@ -18,14 +18,16 @@ from foresight.model.calibration import Calibration, calibrated_draws, reason
 from foresight.model.forecasting import Forecast
 from foresight.report import escape
 
-CALIBRATED_COLUMNS = ["calibrated_mean", "calibrated_p05", "calibrated_p95", "calibration"]
-"""Columns added to ``forecasts.csv`` after the raw ones (empty numbers when no calibration was applied)."""
+CALIBRATED_COLUMNS = ["calibrated_mean", "calibrated_p05", "calibrated_p95", "calibration", "calibration_why"]
+"""Columns added to ``forecasts.csv`` after the raw ones (empty numbers when no calibration was applied):
+the calibration used (or why none) and the one line saying why the two forecasts differ."""
 
 
 def calibrated_row(f: Forecast, calibration: Calibration | None, why: str) -> dict[str, Any]:
     """The calibrated columns of ``f``'s result row; ``why`` (from ``calibration_in_use``) names what was used."""
     if calibration is None:
-        return {"calibrated_mean": None, "calibrated_p05": None, "calibrated_p95": None, "calibration": why}
+        empty = {"calibrated_mean": None, "calibrated_p05": None, "calibrated_p95": None}
+        return {**empty, "calibration": why, "calibration_why": reason(None, f.mean, f.mean, f.base_rate_mean)}
     draws = calibrated_draws(calibration, f.draws, f.base_draws)
     lo, hi = np.quantile(draws, [0.05, 0.95])
     return {
@@ -33,6 +35,7 @@ def calibrated_row(f: Forecast, calibration: Calibration | None, why: str) -> di
         "calibrated_p05": float(lo),
         "calibrated_p95": float(hi),
         "calibration": calibration.label(),
+        "calibration_why": reason(calibration, f.mean, float(draws.mean()), f.base_rate_mean),
     }
 
 
@@ -42,7 +45,7 @@ def side_by_side(f: Forecast, calibration: Calibration | None, why: str) -> Mark
     if calibration is None:
         return Markdown(f"**Calibration:** {escape.md(why)}. Raw forecast {f.mean:.1%} (90% {lo:.1%} to {hi:.1%}).")
     row = calibrated_row(f, calibration, why)
-    line = reason(calibration, f.mean, row["calibrated_mean"], f.base_rate_mean)
+    line = row["calibration_why"]
     lines = [
         "| forecast | mean | 90% interval |",
         "|---|---|---|",

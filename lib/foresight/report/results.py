@@ -41,6 +41,7 @@ FORECAST_COLUMNS = [
     "calibrated_p05",
     "calibrated_p95",
     "calibration",
+    "calibration_why",
 ]
 """Columns of ``forecasts.csv``, in order (a forecast's :meth:`~foresight.Forecast.summary_row`, then the calibrated
 columns of :func:`foresight.report.calibration_views.calibrated_row`)."""

@@ -53,6 +53,10 @@ def test_cli_backtest_writes_tables_and_skips_non_packs(two_packs, tmp_path, cap
     assert "Correlation discount against none" in captured.out
     for name in ("library_steps.csv", "library_scores.csv", "library_discount.csv", "library_freezes.csv"):
         assert (out / name).is_file()
+    from foresight.run.folders import list_runs
+
+    listed = list_runs(tmp_path).set_index("run")
+    assert listed.loc["out", "kind"] == "backtest" and listed.loc["out", "status"] == "complete"
 
 
 def test_cli_backtest_refuses_an_invalid_pack(two_packs, capsys):

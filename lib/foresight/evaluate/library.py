@@ -294,9 +294,10 @@ def _csv(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def write_outputs(library: Library, folder: str | Path) -> dict[str, Path]:
+def write_outputs(library: Library, folder: str | Path) -> dict[str, int]:
     """``library_steps.csv``, ``library_pairs.csv``, ``library_scores.csv``, ``library_families.csv``,
-    ``library_discount.csv``, ``library_fits.csv`` and ``library_freezes.csv`` in ``folder``."""
+    ``library_discount.csv``, ``library_fits.csv``, ``library_variants.csv`` and ``library_freezes.csv`` in
+    ``folder``; returns the rows of each."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     scores = summary(library)
@@ -322,7 +323,9 @@ def write_outputs(library: Library, folder: str | Path) -> dict[str, Path]:
         "library_variants.csv": variants_table(library),
         "library_freezes.csv": freezes,
     }
-    return {name: _csv(frame, out / name) for name, frame in tables.items()}
+    for name, frame in tables.items():
+        _csv(frame, out / name)
+    return {name: len(frame) for name, frame in tables.items()}
 
 
 def text_report(library: Library, past_only: bool = False) -> str:

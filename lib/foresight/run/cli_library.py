@@ -100,6 +100,7 @@ def _backtest(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from foresight.base import paths
+    from foresight.base.atomic import write_json_atomic
     from foresight.evaluate import library
 
     packs = _load_all("backtest", args.packs)
@@ -109,13 +110,40 @@ def _backtest(args: argparse.Namespace) -> int:
     if checked is None:
         return EXIT_INVALID
     options, today = checked
+    started = dt.datetime.now()
     try:
         lib = library.library_backtest(packs, options, today=today, seed=options.seed)
     except ValueError as exc:
         print(f"foresight backtest: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    out = Path(args.out) if args.out else paths.runs_dir() / f"backtest-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    out = Path(args.out) if args.out else paths.runs_dir() / f"backtest-{started:%Y%m%d-%H%M%S}"
     written = library.write_outputs(lib, out)
+    # a run.json like a run's, so `foresight runs` lists the folder and it records what was scored
+    write_json_atomic(
+        out / "run.json",
+        {
+            "kind": "backtest",
+            "status": "complete",
+            "started": started.isoformat(timespec="seconds"),
+            "seconds": round((dt.datetime.now() - started).total_seconds(), 1),
+            "pack": {"id": f"library of {len(packs)} packs"},
+            "packs": {
+                p.meta.id: {
+                    "path": paths.relative_to_root(Path(p.dir)),
+                    "content_hash": p.content_hash,
+                    "freeze": lib.freezes[p.meta.id].sentence(),
+                }
+                for p in packs
+            },
+            "parameters": {
+                "today": None if today is None else today.isoformat(),
+                "seed": options.seed,
+                "draws": options.draws,
+                "past_only": args.past_only,
+            },
+            "tables": written,
+        },
+    )
     print(library.text_report(lib, past_only=args.past_only), end="")
     print(f"\ntables in {out}: {', '.join(written)}")
     return 0

@@ -131,9 +131,11 @@ def test_a_folder_is_not_a_document(tmp_path):
 
 
 def _one(pack: Path, tmp_path: Path, text: str, published=dt.date(2020, 4, 1)):
+    """The most confident proposal per indicator for a document of ``text``."""
     doc_path = tmp_path / "one.md"
     doc_path.write_text(text, encoding="utf-8")
-    return {p.indicator: p for p in find_proposals(load_pack(pack), read_document(doc_path), published=published)}
+    found = find_proposals(load_pack(pack), read_document(doc_path), published=published)
+    return {p.indicator: p for p in reversed(found)}  # proposals are sorted by confidence: the first wins
 
 
 @pytest.mark.parametrize(
@@ -151,7 +153,7 @@ def test_negation_decides_the_state(pack, tmp_path, sentence, state):
 
 
 @pytest.mark.parametrize(
-    "sentence, proposed",
+    "sentence, reported",
     [
         ("Senior officials from both sides met for talks in Geneva on Monday.", True),
         ("If senior officials met for talks in Geneva, the mood could change.", False),
@@ -161,8 +163,11 @@ def test_negation_decides_the_state(pack, tmp_path, sentence, state):
         ("This year senior officials from both sides met for talks in Geneva, as in 2011.", True),  # this year wins
     ],
 )
-def test_hypothetical_and_historical_mentions_are_not_proposed(pack, tmp_path, sentence, proposed):
-    assert ("talks-held" in _one(pack, tmp_path, sentence)) == proposed
+def test_hypothetical_and_historical_mentions_are_uncertain(pack, tmp_path, sentence, reported):
+    p = _one(pack, tmp_path, sentence)["talks-held"]
+    assert (p.direction == "certain") == reported
+    assert p.accepted_by_default(0.0) == reported  # --all-above never takes an uncertain one
+    assert p.confidence == pytest.approx(p.score * (1.0 if reported else 0.5))
 
 
 def test_context_reader_each_way():
@@ -181,9 +186,10 @@ def test_context_reader_each_way():
     assert not ctx("In 2020 the bloc formed.", ["bloc", "formed"]).historical
 
 
-def test_headlines_are_not_proposed(pack, tmp_path):
-    found = _one(pack, tmp_path, "# Senior officials met for talks\n\nThe weather in Geneva was cold.\n")
-    assert "talks-held" not in found
+def test_headlines_count_half(pack, tmp_path):
+    headline = _one(pack, tmp_path, "# Senior officials met for talks\n\nThe weather in Geneva was cold.\n")
+    body = _one(pack, tmp_path, "The weather in Geneva was cold.\n\nSenior officials met for talks.\n")
+    assert headline["talks-held"].confidence == pytest.approx(body["talks-held"].confidence / 2)
 
 
 def test_counter_cues_and_negation_together_are_uncertain(pack, tmp_path):
@@ -201,19 +207,18 @@ def test_counter_cues_and_negation_together_are_uncertain(pack, tmp_path):
     assert double.direction == "uncertain" and not double.accepted_by_default(0.0)
 
 
-def test_one_proposal_per_indicator_the_most_confident(pack, tmp_path):
+def test_proposals_come_most_confident_first_at_most_two_per_indicator(pack, tmp_path):
     doc_path = tmp_path / "a.md"
     doc_path.write_text(ARTICLE, encoding="utf-8")
     found = find_proposals(load_pack(pack), read_document(doc_path), published=dt.date(2020, 4, 1))
     indicators = [p.indicator for p in found]
-    assert len(indicators) == len(set(indicators))
+    assert max(indicators.count(i) for i in indicators) <= 2
     assert [p.confidence for p in found] == sorted((p.confidence for p in found), reverse=True)
 
 
 def test_seed_documents_recall_the_hand_coded_evidence():
     """The tuning set's figures (bench/ingest_recall.py --tuning), where the threshold was chosen:
-    state-aware precision 0.49 and recall 0.67 at the default threshold (the old matcher: 0.52 / 0.78
-    with 89 proposals against 49)."""
+    state-aware precision 0.51 and recall 0.72 at the default threshold (the old matcher: 0.52 / 0.78)."""
     import importlib.util
 
     pack = load_pack(SEED)
@@ -227,7 +232,7 @@ def test_seed_documents_recall_the_hand_coded_evidence():
     spec.loader.exec_module(bench)
     total = bench.tuning_set().total()
     assert total["expected"] >= 30
-    assert total["recall"] >= 0.6 and total["precision"] >= 0.45
+    assert total["recall"] >= 0.7 and total["precision"] >= 0.45
 
 
 # --- the loop -------------------------------------------------------------------------

@@ -2,21 +2,19 @@
 
 Finding: every sentence is scored against every indicator with BM25 (bm25s), the query being the
 indicator's ``cues`` when it declares them, else its description (counted twice) and rationale.
-For each indicator the best sentences (:data:`CANDIDATES_PER_INDICATOR`) are read closely:
+An indicator is proposed at its best sentences (at most :data:`PER_INDICATOR`) whose ``score``,
+the share of the indicator's key terms found in the sentence (1.0 for a whole cue or counter-cue
+phrase), reaches ``min_score``. Each is then read in its context (:mod:`foresight.pack.context`):
 
-* ``score``: the share of the indicator's key terms the sentence holds, each term weighted by
-  how specific it is to this indicator among the pack's indicators (a word every indicator uses,
-  such as "talks", counts little); 1.0 for a whole cue or counter-cue phrase.
-* the sentence's context around the match (:mod:`foresight.pack.context`): a hypothetical or
-  historical mention is not an observation and is not proposed; a negated one suggests
-  ``absent``, as does a counter-cue phrase.
-* headlines and one-line captions are page furniture: they are not proposed.
-* ``confidence`` that the proposal is right: the score, halved for a direction that could
-  read either way (``direction: uncertain``, e.g. a negation beside a counter-cue).
+* a negated mention suggests ``absent``, as does a counter-cue phrase;
+* a hypothetical or historical mention is no observation of the day: it is kept for the analyst
+  to judge but marked ``direction: uncertain``, as is a negation beside a counter-cue;
+* ``confidence`` that the proposal is right is the score, halved when the direction is
+  uncertain (:data:`UNCERTAIN_WEIGHT`) and halved again for a headline, dateline or caption
+  (:data:`HEADLINE_WEIGHT`).
 
-One proposal per indicator is kept: the most confident. It is a suggestion: the analyst
-accepts, edits or rejects each one. ``--all-above`` accepts only proposals whose direction is
-certain and whose confidence reaches the threshold.
+It is a suggestion: the analyst accepts, edits or rejects each one. ``--all-above`` accepts only
+proposals whose direction is certain and whose confidence reaches the threshold.
 
 Accepting turns proposals into evidence items holding the location (paragraph, sentence,
 characters) and a note for the analyst's paraphrase, never the sentence itself. Every change to
@@ -45,10 +43,10 @@ from foresight.pack.problems import PackError
 from foresight.pack.schema import Indicator
 
 PROPOSALS_DIR = "proposals"
-CANDIDATES_PER_INDICATOR = 3
-DEFAULT_MIN_SCORE = (
-    0.15  # chosen on the tuning set (best F1 of 0.1-0.3) (the seed pack's documents), see bench/ingest_recall.py
-)
+PER_INDICATOR = 2  # an indicator is proposed at its best two sentences at most
+HEADLINE_WEIGHT = 0.5  # a headline, dateline or caption counts half
+# Chosen on the tuning set (the seed pack's documents, bench/ingest_recall.py --tuning): best F1 of 0.15-0.25.
+DEFAULT_MIN_SCORE = 0.2
 DEFAULT_ACCEPT_ABOVE = 0.5  # the README's suggested `--all-above`
 UNCERTAIN_WEIGHT = 0.5
 # Kept out of the stop-word list so that negations stay visible to the context reader.
@@ -146,18 +144,6 @@ def _phrase_hit(phrases: Sequence[str], sentence_terms: list[str]) -> str | None
     return None
 
 
-def _term_weights(pack: Pack) -> dict[str, float]:
-    """How specific each key term is to one indicator: log(1 + N / number of indicators using it)."""
-    import math
-
-    using: dict[str, int] = {}
-    indicators = [i for i in pack.indicators.values() if getattr(i, "resolution_of", None) is None]
-    for indicator in indicators:
-        for term in set(_query(indicator)[1]):
-            using[term] = using.get(term, 0) + 1
-    return {t: math.log(1 + len(indicators) / n) for t, n in using.items()}
-
-
 def _is_headline(doc: DocumentText, sentence) -> bool:
     """A heading, title, dateline or caption: alone in its paragraph and not ended like a sentence."""
     text = doc.sentence_text(sentence)
@@ -188,7 +174,6 @@ def find_proposals(
         return []
     retriever = bm25s.BM25()
     retriever.index(corpus, show_progress=False)
-    weights = _term_weights(pack)
     found: list[Proposal] = []
     for indicator in pack.indicators.values():
         if getattr(indicator, "resolution_of", None) is not None:
@@ -198,38 +183,34 @@ def find_proposals(
             continue
         scores = retriever.get_scores(query)
         order = sorted(range(len(texts)), key=lambda i: (-float(scores[i]), i))
-        best: Proposal | None = None
-        for i in order[:CANDIDATES_PER_INDICATOR]:
+        kept: list[Proposal] = []
+        for i in order[:PER_INDICATOR]:
             if scores[i] <= 0:
                 break
             s = doc.sentences[i]
-            if (indicator.id, s.paragraph, s.number) in skipped or _is_headline(doc, s):
+            if (indicator.id, s.paragraph, s.number) in skipped:
                 continue
             sentence_terms = corpus[i]
             hit = _phrase_hit(indicator.cues, sentence_terms)
             counter = _phrase_hit(indicator.counter_cues, sentence_terms)
             matched = set(key) & set(sentence_terms)
-            total = sum(weights.get(t, 1.0) for t in key) or 1.0
-            score = 1.0 if hit or counter else sum(weights.get(t, 1.0) for t in matched) / total
+            score = 1.0 if hit or counter else len(matched) / max(len(key), 1)
             if score < min_score:
                 continue
             phrase = hit or counter
             sign = set(terms(phrase)) if phrase else matched
-            context = read_context(texts[i], sign, published, stem, weights, phrase=bool(phrase))
-            if not context.reported:
-                continue
+            context = read_context(texts[i], sign, published, stem, phrase=bool(phrase))
             state = "absent" if bool(counter) != context.negated else "present"
-            direction = "uncertain" if counter and context.negated else "certain"
+            direction = "uncertain" if (counter and context.negated) or not context.reported else "certain"
             confidence = score * (UNCERTAIN_WEIGHT if direction == "uncertain" else 1.0)
+            confidence *= HEADLINE_WEIGHT if _is_headline(doc, s) else 1.0
             cue = hit or counter or " ".join(sorted(matched))
             candidate = Proposal(
                 "", indicator.id, state, score, cue, s.paragraph, s.number, s.start, s.end,
                 confidence=confidence, context=context.label(), direction=direction,
             )  # fmt: skip
-            if best is None or candidate.confidence > best.confidence:
-                best = candidate
-        if best is not None:
-            found.append(best)
+            kept.append(candidate)
+        found.extend(kept)
     found.sort(key=lambda p: (-p.confidence, p.paragraph, p.sentence, p.indicator))
     return [replace(p, id=f"p{i + 1:02d}") for i, p in enumerate(found)]
 

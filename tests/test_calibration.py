@@ -206,3 +206,12 @@ def test_run_records_its_calibration(tmp_path):
     assert on["applied"] == (M.artefact_path().is_file())
     if on["applied"]:
         assert len(on["sha256"]) == 64 and on["provenance"]["n_questions"] > 0
+
+
+def test_variant_without_extra_terms_is_the_base_map():
+    steps = synthetic_steps(60, packs=3)
+    steps["naive_forecast"] = steps["forecast"]
+    base, _ = C.leave_one_pack_out(steps)
+    np.testing.assert_allclose(C.leave_one_pack_out_with(steps, ()), base, rtol=1e-9)
+    # a discount term with naive = raw has nothing to learn from: the same forecasts up to its prior's noise
+    assert np.abs(C.leave_one_pack_out_with(steps, ("discount",)) - base).max() < 0.02

@@ -251,14 +251,14 @@ def leave_one_pack_out_with(steps: pd.DataFrame, extra: Sequence[str], seed: int
     mean = np.concatenate([PRIOR_MEAN, np.zeros(len(extra))])
     sd = np.concatenate([PRIOR_SD, np.full(len(extra), 0.5)])
     out = steps["forecast"].to_numpy(float).copy()
-    rng = np.random.default_rng(seed)
     for pack in steps["pack"].unique():
         mine = (steps["pack"] == pack).to_numpy()
         if mine.all():
             continue
         train = Data(X[~mine], base.y[~mine], base.w[~mine], 0)
         mode, cov = laplace(train, mean, sd)
-        theta = rng.multivariate_normal(mode, cov, size=DRAWS)
+        # seeded per pack as in leave_one_pack_out, so the base map (no extra term) gives its numbers exactly
+        theta = np.random.default_rng(seed).multivariate_normal(mode, cov, size=DRAWS)
         out[mine] = (1.0 / (1.0 + np.exp(-(X[mine] @ theta.T)))).mean(axis=1)
     return out
 

@@ -215,3 +215,15 @@ def test_variant_without_extra_terms_is_the_base_map():
     np.testing.assert_allclose(C.leave_one_pack_out_with(steps, ()), base, rtol=1e-9)
     # a discount term with naive = raw has nothing to learn from: the same forecasts up to its prior's noise
     assert np.abs(C.leave_one_pack_out_with(steps, ("discount",)) - base).max() < 0.02
+
+
+def test_reason_names_what_the_fit_learned():
+    learned = M.Calibration(np.full(3, 0.4), np.full(3, 1.0), np.full(3, 1.0))
+    assert (
+        M.reason(learned, 0.30, 0.38, 0.2)
+        == "raised by 8 points: past forecasts were too low overall (intercept +0.40)"
+    )
+    assert "too much with their evidence" in M.reason(
+        M.Calibration(np.zeros(3), np.ones(3), np.full(3, 0.5)), 0.7, 0.6, 0.4
+    )
+    assert M.reason(None, 0.3, 0.3, 0.2) == "no calibration applied: the forecast is raw"

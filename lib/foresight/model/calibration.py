@@ -148,14 +148,18 @@ def reason(calibration: Calibration | None, raw_mean: float, calibrated: float, 
     if abs(a) >= 0.1:
         causes.append(f"past forecasts were too {'low' if a > 0 else 'high'} overall (intercept {a:+.2f})")
     if abs(b_ev - 1) >= 0.1:
-        causes.append(f"the evidence moved past forecasts {'too little' if b_ev > 1 else 'too much'} (x{b_ev:.2f})")
+        causes.append(
+            f"past forecasts moved {'too little' if b_ev > 1 else 'too much'} with their evidence, so the "
+            f"evidence's shift counts x{b_ev:.2f}"
+        )
     if abs(b_out - 1) >= 0.1:
         what = "too extreme" if b_out < 1 else "not extreme enough"
         causes.append(f"outside views like this one ({base_mean:.0%}) were {what} (x{b_out:.2f})")
     why = "; ".join(causes) if causes else "the calibration is close to the identity"
     if abs(moved) < 0.5:
         return f"calibration moves this forecast by less than half a point ({why})"
-    return f"{direction} by {abs(moved):.0f} points: {why}"
+    points = round(abs(moved))
+    return f"{direction} by {points} point{'s' * (points != 1)}: {why}"
 
 
 @functools.lru_cache(maxsize=8)

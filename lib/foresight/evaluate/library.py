@@ -92,6 +92,15 @@ class Library:
     freezes: dict[str, FreezeStatus]
     calibrations: dict[str, Calibration | None] = field(default_factory=dict)
     poolings: dict[str, pooling.Pooling] = field(default_factory=dict)
+    seed: int = 1
+    memo: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    """Summary tables computed once (the written tables and the printed report share them)."""
+
+    def table(self, name: str, build) -> pd.DataFrame:
+        """``build(self)`` the first time ``name`` is asked for, the same table afterwards."""
+        if name not in self.memo:
+            self.memo[name] = build(self)
+        return self.memo[name]
 
 
 def pack_steps(pack: Pack, options: ModelOptions | None = None, today: Any = None) -> pd.DataFrame:
@@ -124,7 +133,7 @@ def library_backtest(
     add_scores(steps, STEP_METHODS["calibrated"], lopo)
     add_scores(steps, STEP_METHODS["calibrated_past"], calibration.past_only(steps, seed=seed))
     pairs, poolings = matched_pairs(by_id, steps)
-    return Library(by_id, steps, pairs, {k: freeze_status(p) for k, p in by_id.items()}, fits, poolings)
+    return Library(by_id, steps, pairs, {k: freeze_status(p) for k, p in by_id.items()}, fits, poolings, seed)
 
 
 def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pooling.Pooling]]:
@@ -186,6 +195,11 @@ def per_question(steps: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(library: Library) -> pd.DataFrame:
+    """:func:`build_summary`, computed once per library."""
+    return library.table("summary", build_summary)
+
+
+def build_summary(library: Library) -> pd.DataFrame:
     """The long table (:data:`SCORE_COLUMNS`): per pack and for all packs, per outcome, every method's
     time-averaged Brier and log score, on all steps and on matched pairs."""
     rows = _rows(per_question(library.steps), STEP_METHODS, "steps")
@@ -198,6 +212,11 @@ def summary(library: Library) -> pd.DataFrame:
 
 
 def by_family(library: Library) -> pd.DataFrame:
+    """:func:`build_by_family`, computed once per library."""
+    return library.table("by_family", build_by_family)
+
+
+def build_by_family(library: Library) -> pd.DataFrame:
     """Time-averaged Brier and log score per question family (across packs) and step method."""
     per_q = per_question(library.steps)
     rows = []
@@ -248,13 +267,18 @@ VARIANTS: dict[str, tuple[str, ...]] = {"base map": (), "+ discount": ("discount
 (:data:`foresight.evaluate.calibration.EXTRA_TERMS`). A term earns its place only if it wins here."""
 
 
-def variants_table(library: Library, seed: int = 1) -> pd.DataFrame:
+def variants_table(library: Library) -> pd.DataFrame:
+    """:func:`build_variants`, computed once per library."""
+    return library.table("variants", build_variants)
+
+
+def build_variants(library: Library) -> pd.DataFrame:
     """Time-averaged Brier and log score of each calibration variant, leave one pack out, per pack and all."""
     steps = library.steps[[c for c in library.steps.columns if not c.startswith("calibrated")]].copy()
     columns = {}
     for name, extra in VARIANTS.items():
         prefix = f"v{len(columns)}_"
-        add_scores(steps, prefix, calibration.leave_one_pack_out_with(steps, extra, seed=seed))
+        add_scores(steps, prefix, calibration.leave_one_pack_out_with(steps, extra, seed=library.seed))
         columns[name] = prefix
     per_q = time_averaged(steps, _score_columns(columns), by=["pack"])
     rows = []

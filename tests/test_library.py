@@ -72,3 +72,17 @@ def test_discount_comparison_names_the_winner(two_packs):
     pooled = table[table["pack"] == library.ALL_PACKS].iloc[0]
     winner = "no discount" if pooled["brier_naive"] < pooled["brier_discount"] else "the discount"
     assert sentence.endswith(f"{winner} wins.") and np.isfinite(pooled["brier_discount"])
+
+
+@pytest.mark.slow
+def test_cli_calibrate_writes_an_artefact_with_provenance(two_packs, tmp_path, capsys):
+    target = tmp_path / "cal.json"
+    assert main(["calibrate", *map(str, two_packs), "--out", str(target), "--today", TODAY]) == 0
+    import json
+
+    data = json.loads(target.read_text())
+    assert data["provenance"]["packs"] == ["mini-alpha", "mini-beta"] and data["provenance"]["method"] == "nuts"
+    assert data["provenance"]["pack_freezes"]["mini-alpha"]["intact"] is True
+    assert data["provenance"]["pack_freezes"]["mini-beta"]["frozen_on"] is None
+    assert len(data["draws"]["b_ev"]) == 1000
+    assert "calibration from 2 questions" in capsys.readouterr().out

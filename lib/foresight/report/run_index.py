@@ -25,7 +25,7 @@ FORECAST_COLUMNS = [
     "resolution",
     "converged",
 ]
-LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95"]
+LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95", "calibrated_mean"]
 LAST_STEP_PREFIX = "before resolution: "
 
 

@@ -78,6 +78,9 @@ LABELS: dict[str, str] = {
 }
 
 ALL_PACKS = "(all packs)"
+"""Rows pooling every question of the library, each counting once."""
+MEAN_OF_PACKS = "(mean of packs)"
+"""Rows averaging the packs' own means, each pack counting once."""
 SCORE_COLUMNS = ["pack", "outcome", "set", "method", "label", "n_questions", "brier", "log_score"]
 """Columns of :func:`summary` (``library_scores.csv``); ``set`` is 'steps' or 'pairs'."""
 
@@ -180,6 +183,23 @@ def _rows(per_q: pd.DataFrame, methods: Mapping[str, str], what: str) -> list[di
                         "log_score": float(subset[f"{prefix}log_score"].mean()) if len(subset) else np.nan,
                     }
                 )
+    # each pack's mean counting once (the issue's "mean of the packs"), beside the pooled questions
+    own = [r for r in rows if r["pack"] not in (ALL_PACKS, MEAN_OF_PACKS)]
+    for outcome in ("all", "yes", "no"):
+        for method in methods:
+            picked = [r for r in own if r["outcome"] == outcome and r["method"] == method and r["n_questions"]]
+            rows.append(
+                {
+                    "pack": MEAN_OF_PACKS,
+                    "outcome": outcome,
+                    "set": what,
+                    "method": method,
+                    "label": LABELS[method],
+                    "n_questions": sum(r["n_questions"] for r in picked),
+                    "brier": float(np.mean([r["brier"] for r in picked])) if picked else np.nan,
+                    "log_score": float(np.mean([r["log_score"] for r in picked])) if picked else np.nan,
+                }
+            )
     return rows
 
 
@@ -250,7 +270,7 @@ def discount_comparison(scores: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     )
     table["brier_winner"] = np.where(table["brier_discount"] <= table["brier_naive"], "discount", "naive")
     table = table.reset_index()
-    packs = table[table["pack"] != ALL_PACKS]
+    packs = table[~table["pack"].isin([ALL_PACKS, MEAN_OF_PACKS])]
     naive_wins = int((packs["brier_winner"] == "naive").sum())
     pooled = table[table["pack"] == ALL_PACKS].iloc[0]
     sentence = (

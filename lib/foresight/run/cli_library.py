@@ -167,6 +167,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         if not packs:
             print("foresight calibrate: no frozen pack under scenarios/ to learn from", file=sys.stderr)
             return EXIT_INVALID
+    for pack in packs:
+        status = freeze_status(pack)
+        if status.frozen and not status.intact:
+            print(f"foresight calibrate: note: {pack.meta.id}: {status.sentence()}", file=sys.stderr)
     checked = _options("calibrate", args)
     if checked is None:
         return EXIT_INVALID

@@ -21,7 +21,9 @@ posterior mode and the inverse Hessian there (scipy's trust-region Newton)
 and draws from that Gaussian: milliseconds, so the backtest can refit for
 every held-out pack and every date. The posterior of three parameters of a
 log-concave likelihood with Gaussian priors is close to Gaussian; the two
-agree to within Monte Carlo error on the seed library (tests/test_calibration.py).
+agree closely in means and spreads (tests/test_calibration.py, on synthetic steps
+with a known miscalibration; on the seed and Iran packs the means differ by
+at most 0.04).
 
 What a fit may see (no leaks, tested):
   - leave one pack out (:func:`leave_one_pack_out`): pack P's steps are
@@ -42,6 +44,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from foresight.base.atomic import write_text_atomic
 from foresight.evaluate.scoring import time_shares
@@ -91,7 +94,7 @@ def fit_data(steps: pd.DataFrame) -> Data:
 def _neg_log_post(theta: np.ndarray, data: Data, mean: np.ndarray, sd: np.ndarray):
     """Negative log posterior, its gradient and Hessian (weighted Bernoulli-logit likelihood, Normal priors)."""
     eta = data.X @ theta
-    p = 1.0 / (1.0 + np.exp(-eta))
+    p = expit(eta)
     # log p = -log1p(exp(-eta)), log(1 - p) = -log1p(exp(eta)), written stably with logaddexp
     loglik = -(data.w * (data.y * np.logaddexp(0.0, -eta) + (1 - data.y) * np.logaddexp(0.0, eta))).sum()
     prior = -0.5 * (((theta - mean) / sd) ** 2).sum()
@@ -259,7 +262,7 @@ def leave_one_pack_out_with(steps: pd.DataFrame, extra: Sequence[str], seed: int
         mode, cov = laplace(train, mean, sd)
         # seeded per pack as in leave_one_pack_out, so the base map (no extra term) gives its numbers exactly
         theta = np.random.default_rng(seed).multivariate_normal(mode, cov, size=DRAWS)
-        out[mine] = (1.0 / (1.0 + np.exp(-(X[mine] @ theta.T)))).mean(axis=1)
+        out[mine] = expit(X[mine] @ theta.T).mean(axis=1)
     return out
 
 

@@ -76,8 +76,9 @@ class Component:
 
 
 def class_cases(rc: ReferenceClass, question: Question, tags: list[str] | None = None) -> list[Case]:
-    """The class's cases dated before the question opens (no hindsight), kept to ``tags`` when given."""
-    return [c for c in rc.cases if c.date < question.opens and (tags is None or set(c.tags) & set(tags))]
+    """The class's cases known before the question opens (dated and with their outcome known before it:
+    no hindsight, see :meth:`Case.known_before`), kept to ``tags`` when given."""
+    return rc.cases_known_before(question.opens, tags)
 
 
 def _log_digest(pack: Pack, log_id: str) -> str:

@@ -414,12 +414,12 @@ def check_outside_view(
             seen.add(use.id)
             rc = classes.by_id.get(use.id)
             if rc is not None and use.where is not None:
-                kept = [c for c in rc.cases if set(c.tags) & set(use.where.tags) and c.date < q.opens]
+                kept = rc.cases_known_before(q.opens, use.where.tags)
                 if not kept:
                     yield (
                         "questions.yaml",
                         (*loc, "reference_classes", j, "where"),
-                        f"no case of class '{rc.id}' dated before opens ({q.opens}) has any of the tags "
+                        f"no case of class '{rc.id}' known before opens ({q.opens}) has any of the tags "
                         f"{', '.join(use.where.tags)}; tags used in the class: "
                         f"{_choices({t for c in rc.cases for t in c.tags})}",
                     )

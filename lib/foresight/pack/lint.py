@@ -302,7 +302,7 @@ def _late_dates(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> I
                 getattr(rc, name, None), first.opens, against, "reference_classes.yaml", (*base, name), rc.id, lines
             )
         for k, case in enumerate(rc.cases):
-            kept = [q for q in qs if case.date < q.opens]  # cases a question cannot use cannot mislead it
+            kept = [q for q in qs if case.known_before(q.opens)]  # cases a question cannot use cannot mislead it
             if not kept:
                 continue
             q = min(kept, key=lambda q: q.opens)
@@ -453,7 +453,7 @@ def _one_sided(pack: Pack, users: dict[str, list[Question]], lines: Lines) -> It
     for i, rc in enumerate(pack.reference_classes.values()):
         hits = []
         for q in users[rc.id]:
-            kept = [c for c in rc.cases if c.date < q.opens]
+            kept = rc.cases_known_before(q.opens)
             yes = sum(outcome_number(c.outcome) for c in kept) + _missing(rc, "successes")
             no = len(kept) - sum(outcome_number(c.outcome) for c in kept) + _missing(rc, "failures")
             if not yes or not no:

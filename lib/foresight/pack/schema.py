@@ -312,6 +312,28 @@ class Case(Record):
     source: Text
     indicators: dict[Id, State] = Field(default_factory=dict)
     tags: list[Id] = Field(default_factory=list)
+    outcome_known: Date | None = None
+    """When the case's outcome was known (default: its ``date``): a case teaches a question only if it
+    was known before the question opened, so a case begun before ``opens`` but settled after cannot leak."""
+
+    @model_validator(mode="after")
+    def _known_after_date(self) -> Case:
+        if self.outcome_known is not None and self.outcome_known < self.date:
+            raise ValueError(
+                f"outcome_known ({self.outcome_known}) is before the case's date ({self.date}); "
+                "an outcome is known on or after the case began"
+            )
+        return self
+
+    @property
+    def known_on(self) -> dt.date:
+        """The day the case's outcome was known: ``outcome_known``, else its ``date``."""
+        return self.outcome_known or self.date
+
+    def known_before(self, day: dt.date) -> bool:
+        """True when the case (and its outcome) was known before ``day``: the one rule for which cases a
+        question opening on ``day`` may learn from (model, validation and lint all use it)."""
+        return self.date < day and self.known_on < day
 
 
 class MissingCases(Record):
@@ -342,6 +364,11 @@ class ReferenceClass(Record):
     outcome_criterion: Text | None = None
     missing: MissingCases | None = None
     cases: list[Case] = Field(min_length=1)
+
+    def cases_known_before(self, day: dt.date, tags: list[str] | None = None) -> list[Case]:
+        """The cases a question opening on ``day`` may learn from (:meth:`Case.known_before`), kept to the
+        cases carrying one of ``tags`` when given."""
+        return [c for c in self.cases if c.known_before(day) and (tags is None or set(c.tags) & set(tags))]
 
 
 INTERVAL_FORM = "an interval written [lo, hi] or {lo: ..., hi: ...} with 0 < lo < hi"

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Evidence, Indicator
+from foresight.pack.schema import Evidence, Indicator, last_valid_day
 
 WHAT_IF_DOCUMENT = "(what-if)"
 RESOLUTION_PREFIX = "resolution:"
@@ -135,15 +135,6 @@ class Span:
 
     def counts_at(self, when: dt.date) -> bool:
         return self.starts <= when and (self.ends is None or when <= self.ends)
-
-
-def last_valid_day(valid_until: dt.date | None, observed: dt.date, indicator: Indicator) -> dt.date | None:
-    """The last day an observation counts: its own valid_until, else observed + the indicator's shelf life."""
-    if valid_until is not None:
-        return valid_until
-    if indicator.shelf_life_days is not None:
-        return observed + dt.timedelta(days=indicator.shelf_life_days)
-    return None
 
 
 def evidence_span(pack: Pack, ev: Evidence) -> Span:

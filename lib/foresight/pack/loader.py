@@ -220,7 +220,7 @@ def _inline_comma_hint(doc: YamlDoc, line: int, key: object) -> str:
         text = doc.path.read_text(encoding="utf-8").splitlines()[line - 1]
     except (OSError, IndexError, UnicodeDecodeError):
         return ""
-    if "{" not in text or f", {key}" not in text.replace(",  ", ", "):
+    if "{" not in text or f",{key}" not in text.replace(", ", ",").replace(", ", ","):
         return ""
     return (
         f". Hint: a comma inside an inline {{...}} mapping ends the value before it, so '{key}' became a "
@@ -431,7 +431,7 @@ def load_pack(path: str | Path) -> Pack:
     findings = []
     for file, (key, _) in RECORD_FILES.items():
         findings += crossref.duplicate_ids(file, key, tables[file])
-    findings += crossref.check_questions(families, questions, documents, classes)
+    findings += crossref.check_questions(families, questions, documents, classes, timeline)
     findings += crossref.check_reference_classes(classes, questions, families, indicators)
     findings += crossref.check_question_has_one_class(questions, classes, families)
     findings += crossref.check_indicators(indicators, groups, questions, families)

@@ -30,9 +30,15 @@ class PackWarning:
     field: str
     message: str
     code: str = "warning"
+    subject: str = ""  # the record id an acknowledgement may name (else FILE:field)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.field}: {self.message} [{self.code}]"
+        return f"{self.file}:{self.line}: {self.field}: {self.message} [{self.code}; where: {self.where}]"
+
+    @property
+    def where(self) -> str:
+        """What ``lint_acknowledged`` names to answer this warning: the record id, else FILE:field."""
+        return self.subject or f"{self.file}:{self.field}"
 
 
 Check = Callable[[Pack], Iterable[PackWarning]]
@@ -55,9 +61,9 @@ def pack_warnings(pack: Pack, extra: Iterable[Check] = ()) -> list[PackWarning]:
     return sorted(out)
 
 
-def warning_at(pack: Pack, file: str, loc: PathKey, message: str, code: str) -> PackWarning:
+def warning_at(pack: Pack, file: str, loc: PathKey, message: str, code: str, subject: str = "") -> PackWarning:
     """A warning on the field at ``loc`` of ``file`` in ``pack``, with the line it starts on."""
-    return PackWarning(file, line_of(pack.dir, file, tuple(loc)), format_loc(tuple(loc)), message, code)
+    return PackWarning(file, line_of(pack.dir, file, tuple(loc)), format_loc(tuple(loc)), message, code, subject)
 
 
 def line_of(pack_dir: Path, file: str, loc: PathKey) -> int:

@@ -219,6 +219,7 @@ class Question(Record):
     resolution_source: Text | None = None
     notes: Text | None = None
     criterion_kind: Id | None = None  # what the criteria ask (meet, sign, declare, ...): picks `kind:` ratios
+    sponsor: Id | None = None  # who acts (a government, a bloc): one ratio serving several sponsors is flagged
 
     @model_validator(mode="after")
     def _dates_and_resolution(self) -> Question:
@@ -319,9 +320,10 @@ class Case(Record):
     @model_validator(mode="after")
     def _known_after_date(self) -> Case:
         if self.outcome_known is not None and self.outcome_known < self.date:
-            raise ValueError(
+            raise field_rule(
+                "outcome_known",
                 f"outcome_known ({self.outcome_known}) is before the case's date ({self.date}); "
-                "an outcome is known on or after the case began"
+                "an outcome is known on or after the case began",
             )
         return self
 
@@ -351,6 +353,15 @@ class MissingCases(Record):
         return self
 
 
+class ExcludedCase(Record):
+    """A case the list leaves out on purpose, with its outcome and why: lint checks the exclusions do not
+    all fall on one side (leaving out only failures raises the base rate)."""
+
+    name: Text
+    outcome: YesNo
+    reason: Text
+
+
 class ReferenceClass(Record):
     """Historical cases that give a question family its outside view."""
 
@@ -364,6 +375,7 @@ class ReferenceClass(Record):
     outcome_criterion: Text | None = None
     missing: MissingCases | None = None
     cases: list[Case] = Field(min_length=1)
+    excluded: list[ExcludedCase] = Field(default_factory=list)
 
     def cases_known_before(self, day: dt.date, tags: list[str] | None = None) -> list[Case]:
         """The cases a question opening on ``day`` may learn from (:meth:`Case.known_before`), kept to the
@@ -584,6 +596,16 @@ class Indicator(Record):
     """Phrases that signal its absence (ingest then suggests state 'absent'); optional."""
     shelf_life_days: Annotated[int, Field(gt=0, strict=True)] | None = None  # default validity of its observations
     resolution_of: ResolutionOf | None = None
+
+
+def last_valid_day(valid_until: dt.date | None, observed: dt.date, indicator: Indicator) -> dt.date | None:
+    """The last day an observation counts: its own valid_until, else observed + the indicator's shelf life,
+    else None (it never expires). Here, below the model, so that lint reads validity by the model's rule."""
+    if valid_until is not None:
+        return valid_until
+    if indicator.shelf_life_days is not None:
+        return observed + dt.timedelta(days=indicator.shelf_life_days)
+    return None
 
 
 class Evidence(Record):

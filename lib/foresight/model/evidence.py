@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Evidence, Indicator, last_valid_day
+from foresight.pack.schema import Evidence, Indicator, last_valid_day, standing_of
 
 WHAT_IF_DOCUMENT = "(what-if)"
 RESOLUTION_PREFIX = "resolution:"
@@ -200,11 +200,7 @@ def observation_spans(
 
 def standing_observation(candidates: Sequence[Observation]) -> Observation | None:
     """The observation that stands among those counting on one date (rule in the module docstring)."""
-    standing = None
-    for obs in sorted(candidates, key=lambda o: (o.observed, o.file_order)):
-        if standing is None or obs.supersedes or obs.credibility >= standing.credibility:
-            standing = obs
-    return standing
+    return standing_of(sorted(candidates, key=lambda o: (o.observed, o.file_order)))
 
 
 def observations_as_of(

@@ -72,7 +72,15 @@ from typing import Any
 
 from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
 from foresight.pack.notices import Check, line_of, pack_warnings
-from foresight.pack.schema import Case, Question, ReferenceClass, last_valid_day, outcome_number
+from foresight.pack.schema import (
+    Case,
+    Evidence,
+    Question,
+    ReferenceClass,
+    last_valid_day,
+    outcome_number,
+    standing_of,
+)
 from foresight.pack.yamlio import format_loc
 
 CODES = (
@@ -587,12 +595,31 @@ STALE_AFTER = dt.timedelta(days=365)
 flagged: a pledge of one year rarely still describes the world the next."""
 
 
+def standing_on(pack: Pack, indicator_id: str, day: dt.date) -> Evidence | None:
+    """The evidence of ``indicator_id`` that stands on ``day`` by the model's rule (:func:`standing_of`)."""
+    ind = pack.indicators[indicator_id]
+    counting = [
+        ev
+        for ev in pack.evidence
+        if ev.indicator == indicator_id
+        and max(pack.documents[ev.document].published, ev.observed) <= day
+        and (last_valid_day(ev.valid_until, ev.observed, ind) or day) >= day
+    ]
+    return standing_of(sorted(counting, key=lambda ev: ev.observed))  # sorted() is stable: file order next
+
+
 def _stale_observations(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
     for i, ev in enumerate(pack.evidence):
         ind = pack.indicators.get(ev.indicator)
         if ind is None or last_valid_day(ev.valid_until, ev.observed, ind) is not None:
             continue
-        late = [q for q in pack.questions.values() if pack.lr_interval(ind, q) and q.opens - ev.observed > STALE_AFTER]
+        late = [
+            q
+            for q in pack.questions.values()
+            if pack.lr_interval(ind, q)
+            and q.opens - ev.observed > STALE_AFTER
+            and standing_on(pack, ind.id, q.opens) is ev
+        ]
         if not late:
             continue
         q = min(late, key=lambda q: q.opens)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -606,6 +607,17 @@ def last_valid_day(valid_until: dt.date | None, observed: dt.date, indicator: In
     if indicator.shelf_life_days is not None:
         return observed + dt.timedelta(days=indicator.shelf_life_days)
     return None
+
+
+def standing_of(ordered: Sequence[Any]) -> Any:
+    """The report that stands among several of one indicator counting on one day, given in the order they
+    were made (``observed``, then file order): each replaces the standing one when it is at least as
+    credible or says ``supersedes``. Here, below the model, so that lint and validate read it the same way."""
+    standing = None
+    for obs in ordered:
+        if standing is None or obs.supersedes or obs.credibility >= standing.credibility:
+            standing = obs
+    return standing
 
 
 class Evidence(Record):

@@ -150,7 +150,7 @@ def test_a_question_trigger_on_a_hinged_question_is_refused_in_one_line(pack):
     assert "trigger would do nothing" in problem.message and "\n" not in problem.message
 
 
-def test_hinge_branches_follow_the_questions_hazard_shape(pack):
+def test_a_hazard_on_a_hinged_question_is_warned_as_doing_nothing(pack):
     (pack / "links.yaml").write_text(HINGE, encoding="utf-8")
     replace(
         pack,
@@ -159,12 +159,13 @@ def test_hinge_branches_follow_the_questions_hazard_shape(pack):
         "    raised_by: [doc-b]\n    hazard: {shape: rising, ratio: 4}",
     )
     p = load_pack(pack)
-    c1_whole, c0_whole = branch_draws(p.links.hinge_for(CLASH), FAST["draws"], FAST["seed"])
+    (hit,) = [w for w in lint_pack(p).warnings if w.code == "hinge-replaces-hazard"]
+    assert hit.subject == CLASH and hit.field == "questions[1].hazard" and "moves nothing" in hit.message
+    # and it does move nothing: the branches shrink with the window left, as without the hazard
+    _, c0_whole = branch_draws(p.links.hinge_for(CLASH), FAST["draws"], FAST["seed"])
     f = forecast(p, CLASH, as_of="2020-05-01", **FAST)
-    u = (D(2020, 5, 1) - D(2020, 3, 1)).days / (D(2020, 12, 1) - D(2020, 3, 1)).days
-    ahead = (4 - 4**u) / 3  # the rising hazard's share still ahead (README, "Hazard over the window")
-    np.testing.assert_allclose(f.hinge_branches[1], 1 - (1 - c0_whole) ** ahead)
-    assert ahead > 1 - u  # more of a rising hazard is still ahead than of the calendar
+    left, whole = (D(2020, 12, 1) - D(2020, 5, 1)).days, (D(2020, 12, 1) - D(2020, 3, 1)).days
+    np.testing.assert_allclose(f.hinge_branches[1], 1 - (1 - c0_whole) ** (left / whole))
 
 
 @pytest.mark.parametrize("as_of", ["2020-03-01", "2020-05-01"])

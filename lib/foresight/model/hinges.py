@@ -9,10 +9,10 @@ How B's forecast uses it (one rule everywhere: :func:`foresight.forecast`, the
 history, the backtest and the joint model):
 - the hinge REPLACES B's base rate in each branch: c1 ~ P(B | A), c0 ~ P(B | not A);
   for a by_deadline B they are probabilities for B's whole window, and shrink with
-  the hazard left, as an analyst prior does: c(t) = 1 - (1 - c)^(Λ(t) / Λ(opens)), with Λ
-  B's own hazard (its shape and decision points; without a ``hazard`` the window left, so
-  c(t) = 1 - (1 - c)^(w_left / w_whole)). A question trigger (``hazard.starts.question``) on
-  a hinged question is refused by validation: the hinge already prices the other question;
+  the window left under constant hazard, as a class's base rate does:
+  c(t) = 1 - (1 - c)^(w_left / w_whole). B's own ``hazard`` is therefore not used (kept so
+  that packs written so forecast as before; validate warns, ``hinge-replaces-hazard``), and a
+  question trigger on a hinged question is refused (the hinge already prices the other question);
 - B's own evidence still shifts the log-odds, within each branch (its likelihood
   ratios compare worlds where B happens or not, whatever A did):
   P(B | A, e) = expit(logit c1(t) + S),  P(B | not A, e) = expit(logit c0(t) + S);
@@ -24,7 +24,7 @@ history, the backtest and the joint model):
   tied to A's own timing, not to B's calendar: it is the whole-window c1 while A is open (A's own
   forecast already falls as A's window runs out) and through d days after A resolved yes; after
   that B's follow-up window has passed, and c1 shrinks over the rest of B's window as above, from
-  the day the follow-up window ended: c1(t) = 1 - (1 - c1)^(Λ(t) / Λ(end)), Λ(end) the hazard
+  the day the follow-up window ended: c1(t) = 1 - (1 - c1)^(w_left / w_end), w_end the window
   left on that day. P(B | not A) shrinks as before.
 """
 
@@ -36,7 +36,7 @@ import hashlib
 
 import numpy as np
 
-from foresight.model.priors import full_window_hazard_years, remaining_hazard_years, scale_to_window
+from foresight.model.priors import scale_to_window, window_years
 from foresight.pack.links import Hinge
 from foresight.pack.schema import Question
 
@@ -77,11 +77,11 @@ def branch_draws(hinge: Hinge, n: int, seed: int) -> tuple[np.ndarray, np.ndarra
 
 
 def scaled_to_window(c: np.ndarray, question: Question, as_of: dt.date) -> np.ndarray:
-    """A whole-window probability of B at ``as_of``: unchanged for one_shot; for by_deadline, scaled by
-    the share of B's hazard still ahead (the window left under a constant hazard, the old rule)."""
+    """A whole-window probability of B at ``as_of``: unchanged for one_shot, constant hazard for by_deadline."""
     if question.kind == "one_shot":
         return np.asarray(c, dtype=float)
-    return scale_to_window(c, remaining_hazard_years(question, as_of), full_window_hazard_years(question))
+    whole = window_years(question, question.opens)
+    return scale_to_window(c, window_years(question, as_of), whole)
 
 
 def yes_branch_at(c1: np.ndarray, hinge: Hinge, question: Question, parent: Question, as_of: dt.date) -> np.ndarray:
@@ -96,7 +96,7 @@ def yes_branch_at(c1: np.ndarray, hinge: Hinge, question: Question, parent: Ques
     follow_end = parent.resolved_on + dt.timedelta(days=days)
     if as_of <= follow_end or follow_end >= question.closes:
         return np.asarray(c1, dtype=float)
-    return scale_to_window(c1, remaining_hazard_years(question, as_of), remaining_hazard_years(question, follow_end))
+    return scale_to_window(c1, window_years(question, as_of), window_years(question, follow_end))
 
 
 def known_outcome(parent: Question, as_of: dt.date) -> str | None:

@@ -221,3 +221,24 @@ def ratio_sponsors(pack: Pack) -> Iterable[PackWarning]:
                     "ratio-sponsor",
                     ind.id,
                 )
+
+
+@register
+def hinge_replaces_hazard(pack: Pack) -> Iterable[PackWarning]:
+    """A hinged question with a hazard shape or decision points: the hinge replaces its base rate and its branches
+    shrink with the window left, so the hazard moves nothing (see :mod:`foresight.model.hinges`)."""
+    for index, q in enumerate(pack.questions.values()):
+        h = q.hazard
+        hinge = pack.links.hinge_for(q.id)
+        if hinge is None or h is None or (h.shape == "constant" and not h.decision_points):
+            continue
+        yield warning_at(
+            pack,
+            "questions.yaml",
+            ("questions", index, "hazard"),
+            f"question '{q.id}' hinges on '{hinge.on}', whose branches replace its base rate and shrink with the "
+            "window left, so this hazard moves nothing: drop it, or acknowledge it (follows_within_days on the "
+            "hinge says when B follows A)",
+            "hinge-replaces-hazard",
+            q.id,
+        )

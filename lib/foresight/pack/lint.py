@@ -343,9 +343,12 @@ normal source of a day's event (time zones and print runs add a day)."""
 
 
 def _scheduled(pack: Pack, q: Question) -> set[dt.date]:
-    """Dates known when ``q`` opened by the question's own terms: its deadline (``closes`` and the day
-    before, as 'before 10 May' is written) and its hazard's decision points (scheduled dates)."""
-    out = {q.closes, q.closes - ONE_DAY}
+    """Dates known when ``q`` opened by the pack's own terms: the deadline of every question open by then
+    (``closes`` and the day before, as 'before 10 May' is written; a question's deadline is known when it
+    opens) and ``q``'s hazard decision points (scheduled dates)."""
+    out = {
+        d for other in pack.questions.values() if other.opens <= q.opens for d in (other.closes, other.closes - ONE_DAY)
+    }
     if q.hazard is not None:
         out |= {p.date for p in q.hazard.decision_points}
     return out
@@ -576,7 +579,8 @@ def _outcome_after_opens(pack: Pack, users: dict[str, list[Use]], lines: Lines) 
             ]
             if not hit:
                 continue
-            q = min(hit, key=lambda q: q.opens)
+            hit.sort(key=lambda q: q.opens)
+            q = hit[0]
             loc = ("reference_classes", i, "cases", k, "outcome_known")
             yield LintWarning(
                 "reference_classes.yaml",
@@ -622,7 +626,8 @@ def _stale_observations(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
         ]
         if not late:
             continue
-        q = min(late, key=lambda q: q.opens)
+        late.sort(key=lambda q: q.opens)
+        q = late[0]
         loc = ("evidence", i, "observed")
         yield LintWarning(
             "evidence.yaml",
@@ -746,7 +751,7 @@ def _log_holds_resolution(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
         use = q.event_log
         if use is None or use.id not in pack.event_logs or q.resolution != "yes" or q.resolved_on is None:
             continue
-        inside = [e.date for e in pack.event_logs[use.id].events if q.opens <= e.date <= q.resolved_on]
+        inside = [e.date for e in pack.event_logs[use.id].events if q.opens <= e.date < q.resolved_on]
         if inside:
             loc = ("questions", i, "event_log")
             yield LintWarning(
@@ -754,8 +759,9 @@ def _log_holds_resolution(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
                 lines("questions.yaml", loc),
                 format_loc(loc),
                 f"event log '{use.id}' holds event(s) dated {', '.join(map(str, inside[:3]))} inside the window, "
-                f"on or before the question resolved yes ({q.resolved_on}): such an event is likely the one that "
-                "resolved it, and raises the question's own base rate before the answer; check the log",
+                f"before the question resolved yes ({q.resolved_on}): such an event would have resolved it earlier, so it is "
+                "likely the resolving event misdated, and it raises the question's own base rate before the answer; "
+                "check the log's dates",
                 "log-holds-resolution",
                 q.id,
             )

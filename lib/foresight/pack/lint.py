@@ -10,7 +10,10 @@ warning the analyst has answered is acknowledged in pack.yaml::
 
 ``where`` is the record id the warning names (a question, class, indicator,
 evidence, timeline id; for a case, ``CLASS-ID/case name``) or its
-``FILE:field`` as printed. The rules, with their codes:
+``FILE:field`` as printed. :func:`lint_pack` also takes validate's warnings
+(:mod:`foresight.pack.notices` and the model layer's checks), so every warning,
+whoever raises it, is printed in one format and answered the same way. The rules,
+with their codes:
 
 ``late-date``
     Text that cites a date later than the day it is meant to be written on:
@@ -19,11 +22,18 @@ evidence, timeline id; for a case, ``CLASS-ID/case name``) or its
     questions that use them; evidence notes against the evidence's
     ``observed`` day; timeline facts and sources against their own date; a
     question's notes and its per-question outside-view rationales against its
-    ``opens``. A mention is late only if even the earliest day it can mean is
-    after that day: ``2018`` means 1 January 2018, ``June 2018`` 1 June 2018,
-    ``12 June 2018`` / ``2018-06-12`` that day, and ``2016-17`` 2017. A
-    scheduled date known at the time (a deadline, a planned summit) is a true
-    positive of the rule and a false one of intent: acknowledge it.
+    ``opens``, as are its hazard's decision-point notes; hinge rationales against
+    the opening of the question that hinges. A mention is late only if even the
+    earliest day it can mean is after that day: ``2018`` means 1 January 2018,
+    ``June 2018`` 1 June 2018, ``12 June 2018`` / ``2018-06-12`` that day, and
+    ``2016-17`` 2017. Not read as dates: the date inside a record id
+    (``deal-by-2019-03-01``), numbers after "characters" (the offsets ``foresight
+    ingest`` writes). Not late: in a question's own texts and hinge rationales,
+    the deadline of any question open by then (``closes`` or the day before) and
+    the question's decision points; in a timeline source, a date up to two days
+    after the entry (the next morning's report). Any other scheduled date known
+    at the time is a true positive of the rule and a false one of intent:
+    acknowledge it.
 ``criterion-mismatch``
     A class's ``outcome_criterion`` (what counts as yes for its cases) names
     something a question using the class excludes (see :func:`excluded_kinds`:
@@ -56,6 +66,33 @@ evidence, timeline id; for a case, ``CLASS-ID/case name``) or its
     A question's criteria hold no absolute day (``1 January 2019``,
     ``January 1, 2019`` or ``2019-01-01``), so "before the closing date" or
     "during the summit" depend on another field or on context.
+``outcome-after-opens``
+    A case dated before a question opens whose ``outcome_known`` is on or after
+    it: the model leaves it out for that question (no leak), and cases still
+    running at ``opens`` are dropped while quick ones are kept, which can tilt
+    the class.
+``stale-observation``
+    An observation with no ``valid_until`` and no shelf life that still stands
+    (by the model's replacement rule) on a question opening more than a year
+    (:data:`STALE_AFTER`) after it was observed.
+``keyed-to-event``
+    A ``valid_until`` (or a ``supersedes: true`` report) a few days
+    (:data:`KEYED_DAYS`) before a question the indicator bears on resolved, or
+    the day before a timeline fact: an expiry keyed to a later event was not
+    knowable on the day observed.
+``deadline-after-resolution``
+    A by_deadline question resolved yes at most :data:`DEADLINE_DAYS` days before
+    its deadline: check a document of its opening date set the deadline.
+``late-single-indicator``
+    An indicator whose ratios name one question by id, first observed after that
+    question opened: it may have been fitted to what happened.
+``one-sided-exclusions``
+    A class whose ``excluded`` cases (two or more) are all failures or all
+    successes: leaving out one side moves the base rate.
+``log-holds-resolution``
+    A question resolved yes whose event log holds an event inside its window
+    before ``resolved_on``: that event would have resolved it, so it is likely
+    the resolving event misdated, and it lifts the question's own base rate.
 ``stale-acknowledgement``
     An entry of ``lint_acknowledged`` that matches no warning (fixed, or a typo).
 """
@@ -90,6 +127,13 @@ CODES = (
     "one-sided-class",
     "criteria-no-source",
     "criteria-no-date",
+    "outcome-after-opens",
+    "stale-observation",
+    "keyed-to-event",
+    "deadline-after-resolution",
+    "late-single-indicator",
+    "one-sided-exclusions",
+    "log-holds-resolution",
     "stale-acknowledgement",
 )
 

@@ -320,3 +320,21 @@ def test_every_lint_code_is_explained_in_the_lint_docstring(code):
     from foresight.pack import lint
 
     assert f"``{code}``" in lint.__doc__
+
+
+# --- 15. the scaffold, replaced file by file ------------------------------------------------------
+
+
+def test_the_scaffold_stays_valid_when_families_and_groups_are_added_beside_the_examples(tmp_path):
+    """README "Writing a pack, step by step", step 2: add yours beside the examples, delete theirs last."""
+    from foresight.pack.scaffold import new_pack
+
+    folder = new_pack(tmp_path / "my-pack", title="Water talks")
+    replace(folder, "pack.yaml", "families:                    #", "families:\n  mine: My own family.  #")
+    replace(folder, "pack.yaml", "  negotiation:\n", "  mine-signals:\n    description: My signs.\n  negotiation:\n")
+    pack = load_pack(folder)  # valid: only warnings that the new family and group are not used yet
+    assert {w.code for w in lint_pack(pack).warnings} == {"empty-family", "empty-group"}
+    replace(folder, "pack.yaml", "  treaty: A water-sharing", "  gone: A water-sharing")  # an example family deleted
+    problems = problems_of(folder)
+    assert {p.file for p in problems} <= {"questions.yaml", "reference_classes.yaml", "indicators.yaml", "links.yaml"}
+    assert all("treaty" in p.message for p in problems)

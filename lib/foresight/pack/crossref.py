@@ -103,7 +103,7 @@ def check_questions(
     """Families and classes known; ``raised_by`` names documents or timeline entries (as evidence's
     ``document:`` does), and the question opens on or after each one's date."""
     timeline = timeline if timeline is not None else Table()
-    docs = {**{k: v.published for k, v in documents.by_id.items()}, **{k: v.date for k, v in timeline.by_id.items()}}
+    docs = {**{k: v.date for k, v in timeline.by_id.items()}, **{k: v.published for k, v in documents.by_id.items()}}
     for index, q in questions.items:
         loc = ("questions", index)
         if families is not None and q.family not in families:

@@ -85,7 +85,8 @@ with their codes:
     its deadline: check a document of its opening date set the deadline.
 ``late-single-indicator``
     An indicator whose ratios name one question by id, first observed after that
-    question opened: it may have been fitted to what happened.
+    question opened, every observation of which points to the question's outcome:
+    it may have been fitted to what happened.
 ``one-sided-exclusions``
     A class whose ``excluded`` cases (two or more) are all failures or all
     successes: leaving out one side moves the base rate.
@@ -329,6 +330,11 @@ Lines = Callable[[str, tuple], int]
 """``lines(file, loc)``: the line a field starts on (:func:`foresight.pack.notices.line_of` for one pack)."""
 
 
+def _warning(lines: Lines, file: str, loc: tuple, message: str, code: str, subject: str) -> LintWarning:
+    """A warning on the field at ``loc`` of ``file``, at the line it starts on."""
+    return LintWarning(file, lines(file, loc), format_loc(loc), message, code, subject)
+
+
 Use = tuple[Question, "list[str] | None"]
 """A question using a class, with the tags its ``where`` filter keeps (None: every case)."""
 
@@ -505,10 +511,10 @@ def _criterion_mismatch(pack: Pack, users: dict[str, list[Use]], lines: Lines) -
                 )
             else:
                 continue
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "reference_classes.yaml",
-                lines("reference_classes.yaml", loc),
-                format_loc(loc),
+                loc,
                 why,
                 "criterion-mismatch",
                 rc.id,
@@ -590,20 +596,20 @@ def _criteria(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
     for i, q in enumerate(pack.questions.values()):
         loc = ("questions", i, "criteria")
         if not _SOURCE.search(q.criteria):
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "questions.yaml",
-                lines("questions.yaml", loc),
-                format_loc(loc),
+                loc,
                 "names no source that would settle the question (e.g. 'as shown by the text released by ...', "
                 "'reported by two of Reuters, AP, AFP'); say who or what a third party checks",
                 "criteria-no-source",
                 q.id,
             )
         if not has_absolute_day(q.criteria):
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "questions.yaml",
-                lines("questions.yaml", loc),
-                format_loc(loc),
+                loc,
                 f"holds no calendar day (e.g. 'before {q.closes.day} {q.closes:%B %Y}'); write the deadline or "
                 "the event's dates into the criteria so they stand on their own",
                 "criteria-no-date",
@@ -626,10 +632,10 @@ def _outcome_after_opens(pack: Pack, users: dict[str, list[Use]], lines: Lines) 
             hit.sort(key=lambda q: q.opens)
             q = hit[0]
             loc = ("reference_classes", i, "cases", k, "outcome_known")
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "reference_classes.yaml",
-                lines("reference_classes.yaml", loc),
-                format_loc(loc),
+                loc,
                 f"case '{case.name}' began before question '{q.id}' opened ({q.opens}) but its outcome was known only "
                 f"on {case.outcome_known}{_also([(x,) for x in hit])}, so the model leaves it out there; cases still "
                 "running at opens are dropped while quick ones are kept: check the class is not tilted by it",
@@ -673,10 +679,10 @@ def _stale_observations(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
         late.sort(key=lambda q: q.opens)
         q = late[0]
         loc = ("evidence", i, "observed")
-        yield LintWarning(
+        yield _warning(
+            lines,
             "evidence.yaml",
-            lines("evidence.yaml", loc),
-            format_loc(loc),
+            loc,
             f"has no valid_until and indicator '{ind.id}' no shelf_life_days, so it still counts on question "
             f"'{q.id}', which opens {(q.opens - ev.observed).days} days later ({q.opens}){_also([(x,) for x in late])}; "
             "give valid_until or a shelf life, or acknowledge why it still describes the world then",
@@ -716,10 +722,10 @@ def _keyed_to_events(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
             when, what = min(near)
             loc = ("evidence", i, field_name)
             how = "expires" if field_name == "valid_until" else "replaces a firmer report"
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "evidence.yaml",
-                lines("evidence.yaml", loc),
-                format_loc(loc),
+                loc,
                 f"{how} on {day}, just before {what} ({when}): a date keyed to a later event was not knowable on the "
                 f"day observed ({ev.observed}); say in the note why the report stopped describing the world then",
                 "keyed-to-event",
@@ -739,10 +745,10 @@ def _deadline_after_resolution(pack: Pack, lines: Lines) -> Iterator[LintWarning
         gap = (q.closes - q.resolved_on).days
         if 0 < gap <= DEADLINE_DAYS:
             loc = ("questions", i, "closes")
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "questions.yaml",
-                lines("questions.yaml", loc),
-                format_loc(loc),
+                loc,
                 f"the deadline ({q.closes}) falls {gap} day(s) after the question resolved yes ({q.resolved_on}); "
                 f"check that a document of the opening date ({q.opens}) sets this deadline (cite it in raised_by "
                 "or notes) rather than the outcome, and acknowledge it with that source",
@@ -757,17 +763,23 @@ def _late_single_indicators(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
         if len(served) != 1 or served[0].id not in ind.likelihood_ratios:
             continue
         q = served[0]
-        seen = [ev.observed for ev in pack.evidence if ev.indicator == ind.id]
-        if ind.resolution_of is not None or not seen or min(seen) <= q.opens:
+        evidence = [ev for ev in pack.evidence if ev.indicator == ind.id]
+        seen = [ev.observed for ev in evidence]
+        if ind.resolution_of is not None or q.resolution is None or not seen or min(seen) <= q.opens:
+            continue
+        ratio = ind.likelihood_ratios[q.id]
+        up = ratio.lo * ratio.hi > 1.0  # the geometric middle of the interval: does presence point to yes?
+        toward = {("yes" if (ev.state != "absent") == up else "no") for ev in evidence}
+        if toward != {q.resolution}:  # a sign that also pointed the wrong way was not fitted to the outcome
             continue
         loc = ("indicators", i, "likelihood_ratios", q.id)
-        yield LintWarning(
+        yield _warning(
+            lines,
             "indicators.yaml",
-            lines("indicators.yaml", loc),
-            format_loc(loc),
-            f"serves only question '{q.id}' and is first observed on {min(seen)}, after the question opened "
-            f"({q.opens}): check it was chosen before its evidence, not fitted to what happened; acknowledge "
-            "with when it was written",
+            loc,
+            f"serves only question '{q.id}', is first observed on {min(seen)}, after the question opened "
+            f"({q.opens}), and every observation points to its outcome ('{q.resolution}'): check it was chosen "
+            "before its evidence, not fitted to what happened; acknowledge with when it was written",
             "late-single-indicator",
             ind.id,
         )
@@ -779,10 +791,10 @@ def _one_sided_exclusions(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
         if len(rc.excluded) >= 2 and len(outcomes) == 1:
             side = "failures" if outcomes == {"no"} else "successes"
             loc = ("reference_classes", i, "excluded")
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "reference_classes.yaml",
-                lines("reference_classes.yaml", loc),
-                format_loc(loc),
+                loc,
                 f"all {len(rc.excluded)} excluded cases are {side}: leaving out only one side moves the base rate; "
                 "check the same exclusion rule leaves out cases of the other side too",
                 "one-sided-exclusions",
@@ -798,10 +810,10 @@ def _log_holds_resolution(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
         inside = [e.date for e in pack.event_logs[use.id].events if q.opens <= e.date < q.resolved_on]
         if inside:
             loc = ("questions", i, "event_log")
-            yield LintWarning(
+            yield _warning(
+                lines,
                 "questions.yaml",
-                lines("questions.yaml", loc),
-                format_loc(loc),
+                loc,
                 f"event log '{use.id}' holds event(s) dated {', '.join(map(str, inside[:3]))} inside the window, "
                 f"before the question resolved yes ({q.resolved_on}): such an event would have resolved it earlier, so it is "
                 "likely the resolving event misdated, and it raises the question's own base rate before the answer; "
@@ -814,7 +826,8 @@ def _log_holds_resolution(pack: Pack, lines: Lines) -> Iterator[LintWarning]:
 def lint_pack(pack: Pack, extra: Iterable[Check] = ()) -> LintReport:
     """Every warning about ``pack``, split by the pack's acknowledgements: lint's rules (module docstring)
     and validate's checks (:func:`foresight.pack.notices.pack_warnings`, with the ``extra`` checks of the
-    layers above), one list in one format, each answerable in ``lint_acknowledged``."""
+    layers above), one list in one format, each answerable in ``lint_acknowledged``. Without the model
+    layer's checks in ``extra`` (the CLI passes them) an acknowledgement of one of their codes reads as stale."""
     lines = functools.partial(line_of, Path(pack.dir))
     users = _users(pack)
     at = _Where(lines, frozenset(_record_ids(pack)))
@@ -847,10 +860,10 @@ def lint_pack(pack: Pack, extra: Iterable[Check] = ()) -> LintReport:
         if j not in used:
             loc = ("lint_acknowledged", j)
             report.warnings.append(
-                LintWarning(
+                _warning(
+                    lines,
                     PACK_FILE,
-                    lines(PACK_FILE, loc),
-                    format_loc(loc),
+                    loc,
                     f"acknowledges ({ack.code}, {ack.where}), which matches no warning: remove it, or fix its "
                     "code (the one printed in brackets) or where (the id printed after 'where:')",
                     "stale-acknowledgement",

@@ -262,19 +262,24 @@ SINGLE = """  - id: ultimatum
 """
 
 
-def test_an_indicator_for_one_question_first_seen_after_it_opened_is_flagged(clean):  # noqa: F811
+def test_an_indicator_for_one_question_first_seen_after_it_opened_pointing_to_its_outcome_is_flagged(clean):  # noqa: F811
     append(clean, "indicators.yaml", SINGLE)
-    append(
+    ultimatum = LATER_WEAKER.replace("ev-threat-denied", "ev-ultimatum").replace(
+        "indicator: threat-made", "indicator: ultimatum"
+    )
+    append(clean, "evidence.yaml", ultimatum.replace("state: absent", "state: present"))
+    add_to_clash(clean, "    resolution: yes\n    resolved_on: 2020-09-01\n    resolution_source: fixture")
+    (hit,) = codes(clean, "late-single-indicator")
+    assert hit.subject == "ultimatum" and "2020-03-05" in hit.message and "'yes'" in hit.message
+    replace(clean, "evidence.yaml", "observed: 2020-03-05", "observed: 2020-03-01")  # seen on the opening day
+    assert codes(clean, "late-single-indicator") == []
+    replace(
         clean,
         "evidence.yaml",
-        LATER_WEAKER.replace("ev-threat-denied", "ev-ultimatum")
-        .replace("indicator: threat-made", "indicator: ultimatum")
-        .replace("state: absent", "state: present"),
+        "indicator: ultimatum\n    document: doc-b\n    observed: 2020-03-01\n    state: present",
+        "indicator: ultimatum\n    document: doc-b\n    observed: 2020-03-05\n    state: absent",
     )
-    (hit,) = codes(clean, "late-single-indicator")
-    assert hit.subject == "ultimatum" and "2020-03-05" in hit.message
-    replace(clean, "evidence.yaml", "observed: 2020-03-05", "observed: 2020-03-01")
-    assert codes(clean, "late-single-indicator") == []
+    assert codes(clean, "late-single-indicator") == []  # it pointed away from the outcome: not fitted to it
 
 
 def test_excluded_cases_all_on_one_side_are_flagged(clean):  # noqa: F811

@@ -139,14 +139,7 @@ class Span:
 
 def evidence_span(pack: Pack, ev: Evidence) -> Span:
     """The span of an evidence record: from publication and observation to its last valid day."""
-    start = max(pack.documents[ev.document].published, ev.observed)
-    return Span(
-        ev.id,
-        ev.indicator,
-        ev.document,
-        start,
-        last_valid_day(ev.valid_until, ev.observed, pack.indicators[ev.indicator]),
-    )
+    return Span(ev.id, ev.indicator, ev.document, *pack.counting_days(ev))
 
 
 def resolution_observation(pack: Pack, indicator: Indicator, order: int) -> Observation | None:

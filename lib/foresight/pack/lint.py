@@ -651,13 +651,12 @@ flagged: a pledge of one year rarely still describes the world the next."""
 
 def standing_on(pack: Pack, indicator_id: str, day: dt.date) -> Evidence | None:
     """The evidence of ``indicator_id`` that stands on ``day`` by the model's rule (:func:`standing_of`)."""
-    ind = pack.indicators[indicator_id]
     counting = [
         ev
         for ev in pack.evidence
         if ev.indicator == indicator_id
-        and max(pack.documents[ev.document].published, ev.observed) <= day
-        and (last_valid_day(ev.valid_until, ev.observed, ind) or day) >= day
+        and pack.counting_days(ev)[0] <= day
+        and (pack.counting_days(ev)[1] or day) >= day
     ]
     return standing_of(sorted(counting, key=lambda ev: ev.observed))  # sorted() is stable: file order next
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -30,6 +31,7 @@ from foresight.pack.schema import (
     Question,
     ReferenceClass,
     TimelineEntry,
+    last_valid_day,
 )
 from foresight.pack.yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
 
@@ -94,6 +96,12 @@ class Pack:
         """The indicator's interval for this question: its id's, else its criterion kind's, else its family's."""
         key = lr_key(indicator, question)
         return None if key is None else indicator.likelihood_ratios[key]
+
+    def counting_days(self, ev: Evidence) -> tuple[dt.date, dt.date | None]:
+        """From when to when (inclusive; None: no end) an observation counts: from the later of its document's
+        publication and its ``observed`` day to its last valid day (the model's rule, read by lint too)."""
+        start = max(self.documents[ev.document].published, ev.observed)
+        return start, last_valid_day(ev.valid_until, ev.observed, self.indicators[ev.indicator])
 
     def indicators_for(self, question: Question) -> list[Indicator]:
         """Indicators that bear on ``question``, in file order."""

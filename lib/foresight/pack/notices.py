@@ -19,7 +19,6 @@ from pathlib import Path
 
 from foresight.pack.crossref import lr_key
 from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
-from foresight.pack.schema import last_valid_day
 from foresight.pack.yamlio import PathKey, YamlDoc, format_loc, lines_of
 
 
@@ -174,15 +173,14 @@ def weaker_later_reports(pack: Pack) -> Iterable[PackWarning]:
     for rank, (index, ev) in enumerate(order):
         if ev.supersedes or ev.indicator not in pack.indicators:  # a same-state report is a confirmation: skipped
             continue
-        ind = pack.indicators[ev.indicator]
-        start = max(pack.documents[ev.document].published, ev.observed)
+        start = pack.counting_days(ev)[0]
         firmer = [
             old
             for _, old in order[:rank]
             if old.indicator == ev.indicator
             and old.credibility > ev.credibility
             and old.state != ev.state
-            and (last_valid_day(old.valid_until, old.observed, ind) or start) >= start
+            and (pack.counting_days(old)[1] or start) >= start
         ]
         if firmer:
             yield warning_at(

@@ -393,12 +393,14 @@ def text_report(library: Library, past_only: bool = False) -> str:
     lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
     pairs = scores[scores["set"] == "pairs"]
     if len(pairs):
-        wide = pairs.pivot_table(index=["pack", "outcome"], columns="method", values="brier", sort=False)
-        wide = wide[list(PAIR_METHODS)]
         n = pairs.pivot_table(index=["pack", "outcome"], columns="method", values="n_questions", sort=False)["model"]
-        wide.insert(0, "n_series", n.astype(int))
-        lines += ["", "Time-averaged Brier on matched pairs (forecasts from elsewhere, headline matches):"]
-        lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
+        for value in ("brier", "log_score"):
+            wide = pairs.pivot_table(index=["pack", "outcome"], columns="method", values=value, sort=False)
+            wide = wide[list(PAIR_METHODS)]
+            wide.insert(0, "n_series", n.astype(int))
+            what = value.replace("_", " ")
+            lines += ["", f"Time-averaged {what} on matched pairs (forecasts from elsewhere, headline matches):"]
+            lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
     else:
         lines += ["", "No matched pairs: no pack has forecasts from elsewhere on its scored questions."]
     lines += ["", "Held out (each pack scored with what was learned without it):"]

@@ -13,11 +13,13 @@ from pydantic import BaseModel, ValidationError
 
 from foresight.pack import crossref
 from foresight.pack.crossref import Table, lr_key
+from foresight.pack.inside import OutsidePack, pack_file
 from foresight.pack.links import Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
     EVENT_LOGS_FILE,
     OPTIONAL_RECORD_FILES,
+    PROPOSALS_DIR,
     RECORD_FILES,
     STATE_ALLOWED,
     Document,
@@ -27,6 +29,7 @@ from foresight.pack.schema import (
     Indicator,
     LRInterval,
     PackMeta,
+    ProposalsFile,
     Question,
     ReferenceClass,
     TimelineEntry,
@@ -262,6 +265,14 @@ def _found(data: Any) -> str:
 
 def _read(pack_dir: Path, file: str, problems: list[Problem]) -> YamlDoc | None:
     path = pack_dir / file
+    try:
+        pack_file(pack_dir, file, file)
+    except OutsidePack as exc:  # a symlink or a device: never read, never quoted
+        if not (path.is_dir() and not path.is_symlink()):
+            problems.append(Problem(file, 1, "(file)", str(exc).split(": ", 1)[1]))
+            return None
+    except FileNotFoundError:
+        pass
     if not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "is missing"
         needed = ", ".join([PACK_FILE, *RECORD_FILES])
@@ -376,6 +387,47 @@ def _load_event_logs(pack_dir: Path, problems: list[Problem]) -> tuple[Table, Ya
     return _load_list(doc, EVENT_LOGS_FILE, "event_logs", EventLog, problems), doc
 
 
+def _load_proposals(pack_dir: Path, problems: list[Problem]) -> None:
+    """Check every ``proposals/*.yaml`` as `foresight ingest` writes it, so a shared pack cannot point
+    the review notebook at a file outside it (``file: /etc/shadow``); an absent folder means none."""
+    folder = pack_dir / PROPOSALS_DIR
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        problems.append(Problem(PROPOSALS_DIR, 1, "(folder)", "must be a folder inside the pack, not a symlink"))
+        return
+    for path in sorted(folder.glob("*.yaml")):
+        problems.extend(read_proposals_file(pack_dir, path.stem)[1])
+
+
+def read_proposals_file(pack_dir: Path, document_id: str) -> tuple[ProposalsFile | None, list[Problem]]:
+    """``proposals/<document_id>.yaml`` checked (shape, fields, ``file`` inside the pack): the record, or
+    None and the problems. The one reading of a proposals file, for `validate`, `accept` and the notebook."""
+    file = f"{PROPOSALS_DIR}/{document_id}.yaml"
+    problems: list[Problem] = []
+    doc = _read(pack_dir, file, problems)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        message = f"must be a proposals file written by `foresight ingest`; {_found(doc.data)}"
+        return None, [Problem(file, 1, "(file)", message)]
+    try:
+        record = ProposalsFile.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, _validation_problems(doc, file, (), ProposalsFile, exc)
+    if record.document != document_id:
+        problems.append(
+            Problem(file, doc.line_of(("document",)), "document", f"must be '{document_id}', the file's name")
+        )
+    try:
+        pack_file(pack_dir, record.file, file)
+    except OutsidePack as exc:
+        problems.append(Problem(file, doc.line_of(("file",)), "file", str(exc).split(": ", 1)[1]))
+    except FileNotFoundError:
+        pass  # the review notebook says the text is not available
+    return (None if problems else record), problems
+
+
 def _hash_pack(pack_dir: Path) -> str:
     digest = hashlib.sha256()
     for file in [PACK_FILE, *RECORD_FILES, LINKS_FILE] + (
@@ -449,6 +501,7 @@ def load_pack(path: str | Path) -> Pack:
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc) if docs.get(file) else 1, format_loc(loc), message))
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
+    _load_proposals(pack_dir, problems)
 
     if problems or meta is None:
         raise PackError(pack_dir, problems)

@@ -30,12 +30,12 @@ from typing import Any
 import yaml
 
 from foresight.base.atomic import write_text_atomic
+from foresight.base.locking import LOCK_FILE
 from foresight.pack.document_text import DocumentText
-from foresight.pack.loader import Pack, load_pack
+from foresight.pack.loader import Pack, load_pack, read_proposals_file
 from foresight.pack.problems import PackError
-from foresight.pack.schema import Indicator
+from foresight.pack.schema import PROPOSALS_DIR, Indicator, ProposalsFile
 
-PROPOSALS_DIR = "proposals"
 PER_INDICATOR = 2
 NEGATION_WINDOW = 4
 DEFAULT_MIN_SCORE = 0.2
@@ -183,13 +183,26 @@ def proposals_path(pack_dir: Path, document_id: str) -> Path:
     return Path(pack_dir) / PROPOSALS_DIR / f"{document_id}.yaml"
 
 
+def text_path(pack_dir: Path, document_id: str) -> Path:
+    """Where ingest keeps the text it read, inside the pack, so the review reads nothing outside it."""
+    return Path(pack_dir) / PROPOSALS_DIR / f"{document_id}.txt"
+
+
 def write_proposals(
-    pack_dir: Path, document_id: str, file: str, published: dt.date, proposals: Sequence[Proposal]
+    pack_dir: Path,
+    document_id: str,
+    file: str,
+    published: dt.date,
+    proposals: Sequence[Proposal],
+    source: str | None = None,
 ) -> Path:
+    """Write ``proposals/<document_id>.yaml``; ``file`` is the pack-relative path of the text read,
+    ``source`` the name of the file it was read from (for the evidence notes)."""
     path = proposals_path(pack_dir, document_id)
     data = {
         "document": document_id,
         "file": file,
+        **({"source": source} if source else {}),
         "published": published.isoformat(),
         "how": "candidate evidence from `foresight ingest`; accept with `foresight accept`, reject with `foresight reject`",
         "proposals": [p.as_record() for p in proposals],
@@ -198,16 +211,19 @@ def write_proposals(
     return path
 
 
-def read_proposals(pack_dir: Path, document_id: str) -> tuple[dict[str, Any], list[Proposal]]:
+def read_proposals(pack_dir: Path, document_id: str) -> tuple[ProposalsFile, list[Proposal]]:
+    """The checked proposals file of ``document_id`` (see :func:`foresight.pack.loader.read_proposals_file`)
+    and its proposals; IngestError naming the first problem."""
+    if not isinstance(document_id, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", document_id):
+        raise IngestError(f"document id {document_id!r}: use lower-case letters, digits, '-' and '_'")
     path = proposals_path(pack_dir, document_id)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise IngestError(f"{path}: no proposals for document {document_id!r}; run `foresight ingest` first")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        proposals = [Proposal(**item) for item in data["proposals"]]
-    except (yaml.YAMLError, KeyError, TypeError) as exc:
-        raise IngestError(f"{path}: not a proposals file written by `foresight ingest` ({exc})") from None
-    return data, proposals
+    record, problems = read_proposals_file(Path(pack_dir), document_id)
+    if record is None:
+        first = problems[0]
+        raise IngestError(f"{Path(pack_dir) / first.file}:{first.line}: {first.field}: {first.message}")
+    return record, [Proposal(**item.model_dump()) for item in record.proposals]
 
 
 # --- changing the pack safely -------------------------------------------------------
@@ -244,7 +260,7 @@ def change_pack(pack_dir: Path, new_texts: dict[str, str]) -> Pack:
     pack_dir = Path(pack_dir)
     with tempfile.TemporaryDirectory(prefix="foresight-change-") as tmp:
         trial = Path(tmp) / pack_dir.name
-        shutil.copytree(pack_dir, trial, ignore=shutil.ignore_patterns(PROPOSALS_DIR))
+        shutil.copytree(pack_dir, trial, ignore=shutil.ignore_patterns(PROPOSALS_DIR, LOCK_FILE))
         for name, content in new_texts.items():
             (trial / name).write_text(content, encoding="utf-8")
         try:

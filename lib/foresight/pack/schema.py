@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from foresight.pack.inside import static_problem
 from foresight.pack.problems import shown
 
 Id = Annotated[
@@ -643,3 +644,57 @@ OPTIONAL_RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
     "external_forecasts.yaml": ("external_forecasts", ExternalForecast),
 }
 """Files a pack may leave out (absent = no records), in the same form as :data:`RECORD_FILES`."""
+
+
+def _pack_path(value: Any) -> Any:
+    problem = static_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+PackPath = Annotated[str, BeforeValidator(_pack_path)]
+"""A path relative to the pack folder that stays inside it (see :mod:`foresight.pack.inside`)."""
+
+Count = Annotated[int, Field(ge=0, le=10**9, strict=True)]
+
+
+class ProposalRecord(Record):
+    """One candidate evidence item in ``proposals/<document>.yaml`` (written by `foresight ingest`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+    id: Annotated[str, StringConstraints(pattern=r"^p[0-9]{2,4}$")]
+    indicator: Id
+    state: Literal["present", "absent"]
+    score: Probability
+    cue: str = Field(max_length=1000)
+    paragraph: Annotated[int, Field(ge=1, strict=True)]
+    sentence: Annotated[int, Field(ge=1, strict=True)]
+    start: Count
+    end: Count
+    status: Literal["proposed", "accepted", "rejected"] = "proposed"
+    impact: number() = 0.0
+    shifts: dict[Id, number()] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _span(self) -> ProposalRecord:
+        if self.end < self.start:
+            raise field_rule("end", f"must be at least start ({self.start}); got {self.end}")
+        return self
+
+
+class ProposalsFile(Record):
+    """``proposals/<document>.yaml``: a document's candidate evidence; ``file`` is the text ingest read,
+    kept inside the pack (``proposals/<document>.txt``) so reviewing it reads nothing outside the pack."""
+
+    document: Id
+    file: PackPath
+    published: Date
+    source: Text | None = None
+    how: str | None = None
+    proposals: list[ProposalRecord]
+
+
+PROPOSALS_DIR = "proposals"
+"""Where `foresight ingest` keeps each document's proposals and text (checked by `validate` like the rest)."""

@@ -3,17 +3,19 @@ show or clear the posterior cache, compare runs, start a pack, ingest documents.
 
 One function per subcommand (``_validate``, ``_run``, ...) and one ``add_parser`` block each in
 :func:`build_parser`. Exit codes: 0 done, 1 a notebook failed, 2 invalid pack or option (nothing
-started), 128 + N stopped by signal N (130 for Ctrl-C).
+started), 128 + N stopped by signal N (130 for Ctrl-C, 141 when the reader of the output went away).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 
+from foresight.base.terminal import safe_terminal
 from foresight.pack.loader import load_pack
 from foresight.pack.problems import PackError
 
@@ -496,20 +498,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE = 128 + 13
+"""The reader of stdout went away (SIGPIPE is 13): what a shell reports for a command it cut off."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        code = args.func(args)
-        sys.stdout.flush()
-        return code
-    except BrokenPipeError:
-        # The reader went away (`foresight validate PACK | head -1`): stop quietly. Point stdout at
-        # /dev/null so the interpreter's last flush cannot complain either (Python docs, "Note on SIGPIPE").
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:  # Ctrl-C before a run started (a started run records itself and returns)
-        print(f"foresight {args.command}: interrupted", file=sys.stderr)
-        return 130
+    """Parse ``argv`` and run the subcommand; everything printed passes the terminal rule
+    (:func:`foresight.base.terminal.terminal_text`), so pack text cannot drive the reader's terminal."""
+    with safe_terminal():
+        args = build_parser().parse_args(argv)
+        try:
+            code = args.func(args)
+            sys.stdout.flush()
+            return code
+        except BrokenPipeError:
+            # The reader went away (`foresight validate PACK | head -1`): stop quietly. Point stdout at
+            # /dev/null so the interpreter's last flush cannot complain either (Python docs, "Note on SIGPIPE").
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_PIPE
+        except KeyboardInterrupt:  # Ctrl-C before a run started (a started run records itself and returns)
+            print(f"foresight {args.command}: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

@@ -3,15 +3,23 @@
 ``ingest`` adds the document's record to the pack and writes ``proposals/<id>.yaml``;
 ``accept`` turns chosen proposals into evidence items; ``reject`` marks them so they are not
 offered again. Each checks its inputs first and changes nothing when one is wrong.
+
+Each holds the pack's lock (:func:`foresight.base.locking.folder_lock`) from reading the pack to
+writing it, so concurrent commands queue instead of overwriting each other's changes. ``ingest``
+keeps the text it read as ``proposals/<id>.txt``: the review notebook then reads only files inside
+the pack (:mod:`foresight.pack.inside`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from foresight.base.atomic import write_text_atomic
+from foresight.base.locking import FolderBusy, folder_lock
 from foresight.evaluate.impact import baseline_forecasts, open_questions, with_impact
 from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, read_document
@@ -28,9 +36,10 @@ from foresight.pack.proposals import (
     proposals_path,
     read_proposals,
     relative_path,
+    text_path,
     write_proposals,
 )
-from foresight.pack.schema import Id
+from foresight.pack.schema import Id, ProposalsFile
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,12 @@ def ingest(
     options: ModelOptions | None = None,
     min_score: float = DEFAULT_MIN_SCORE,
 ) -> Ingested:
-    """Read ``file``, propose evidence ranked by impact, add the document record (see the module docstring)."""
+    """Read ``file``, propose evidence ranked by impact, add the document record (see the module docstring).
+
+    The proposals and their impact are worked out first (this may sample); the pack's lock is then
+    held only while the pack is read again, the id chosen and the files written, so a concurrent
+    ``accept`` is neither lost nor kept waiting for the sampler.
+    """
     pack_dir = Path(pack_dir)
     pack = load_pack(pack_dir)
     try:
@@ -85,35 +99,54 @@ def ingest(
             f"--published {published} is outside every question's window (the pack's questions run from "
             f"{first} to {last}); give the date the document was published"
         )
-    title = title or _first_line(doc.text)
-    author = author or "(not given)"
     if document_id is not None:
         document_id = _check_id(document_id)
-        if document_id in pack.documents:
-            raise IngestError(f"document id {document_id!r} already exists in {pack_dir / 'documents.yaml'}")
-    else:
-        document_id = document_id_for(author, title, published, pack.documents)
-    if proposals_path(pack_dir, document_id).exists():
-        raise IngestError(f"{proposals_path(pack_dir, document_id)} exists already; it is not overwritten")
-    record = {
-        "id": document_id,
-        "title": title,
-        "author": author,
-        "outlet": outlet or "(not given)",
-        "published": published,
-        "path": relative_path(Path(file), pack_dir),
-    }
+    title = title or _first_line(doc.text)
+    author = author or "(not given)"
     proposals = find_proposals(pack, doc, min_score)
-    credibility = pack.meta.default_credibility
-    ranked = with_impact(proposals, baseline_forecasts(pack, published, options), credibility)
-    documents_text = (pack_dir / "documents.yaml").read_text(encoding="utf-8")
-    pack = change_pack(pack_dir, {"documents.yaml": append_records(documents_text, "documents", [record])})
-    path = write_proposals(pack_dir, document_id, record["path"], published, ranked)
+    ranked = with_impact(proposals, baseline_forecasts(pack, published, options), pack.meta.default_credibility)
+    with _locked(pack_dir):
+        pack = load_pack(pack_dir)  # as it is now: another command may have changed it meanwhile
+        if document_id is not None:
+            if document_id in pack.documents:
+                raise IngestError(f"document id {document_id!r} already exists in {pack_dir / 'documents.yaml'}")
+        else:
+            document_id = document_id_for(author, title, published, pack.documents)
+        if proposals_path(pack_dir, document_id).exists():
+            raise IngestError(f"{proposals_path(pack_dir, document_id)} exists already; it is not overwritten")
+        record = {
+            "id": document_id,
+            "title": title,
+            "author": author,
+            "outlet": outlet or "(not given)",
+            "published": published,
+            "path": relative_path(Path(file), pack_dir),
+        }
+        kept = text_path(pack_dir, document_id)
+        write_text_atomic(kept, doc.text)
+        try:
+            documents_text = (pack_dir / "documents.yaml").read_text(encoding="utf-8")
+            pack = change_pack(pack_dir, {"documents.yaml": append_records(documents_text, "documents", [record])})
+        except BaseException:
+            kept.unlink(missing_ok=True)
+            raise
+        path = write_proposals(
+            pack_dir, document_id, kept.relative_to(pack_dir).as_posix(), published, ranked, Path(file).name
+        )
     return Ingested(pack, document_id, path, ranked)
 
 
-def _published(data: dict) -> dt.date:
-    return dt.date.fromisoformat(str(data["published"]))
+@contextmanager
+def _locked(pack_dir: Path) -> Iterator[None]:
+    """The pack's write lock (see foresight.base.locking); a busy pack is an IngestError. A missing
+    folder is reported as load_pack reports it, before any lock file is created."""
+    if not pack_dir.is_dir():
+        load_pack(pack_dir)
+    try:
+        with folder_lock(pack_dir):
+            yield
+    except FolderBusy as exc:
+        raise IngestError(str(exc)) from None
 
 
 def _pick(proposals: Sequence[Proposal], ids: Sequence[str], path: Path) -> list[Proposal]:
@@ -128,8 +161,13 @@ def accept(
     pack_dir: str | Path, document_id: str, ids: Sequence[str] = (), all_above: float | None = None
 ) -> list[dict]:
     """Turn the chosen proposals (by id, and/or every pending one scoring at least ``all_above``)
-    into evidence items; returns the items written."""
+    into evidence items; returns the items written. Holds the pack's lock from reading to writing."""
     pack_dir = Path(pack_dir)
+    with _locked(pack_dir):
+        return _accept(pack_dir, document_id, ids, all_above)
+
+
+def _accept(pack_dir: Path, document_id: str, ids: Sequence[str], all_above: float | None) -> list[dict]:
     pack = load_pack(pack_dir)
     data, proposals = read_proposals(pack_dir, document_id)
     path = proposals_path(pack_dir, document_id)
@@ -145,9 +183,8 @@ def accept(
         raise IngestError(f"{path}: no pending proposal scores {all_above} or more")
     if document_id not in pack.documents:
         raise IngestError(f"document {document_id!r} is not in {pack_dir / 'documents.yaml'}")
-    records = evidence_records(
-        pack, document_id, Path(str(data["file"])).name, _published(data), chosen, pack.meta.default_credibility
-    )
+    name = data.source or Path(data.file).name
+    records = evidence_records(pack, document_id, name, data.published, chosen, pack.meta.default_credibility)
     evidence_text = (pack_dir / "evidence.yaml").read_text(encoding="utf-8")
     change_pack(pack_dir, {"evidence.yaml": append_records(evidence_text, "evidence", records)})
     _mark(pack_dir, data, proposals, {p.id for p in chosen}, "accepted")
@@ -157,6 +194,11 @@ def accept(
 def reject(pack_dir: str | Path, document_id: str, ids: Sequence[str]) -> list[str]:
     """Mark proposals rejected, so they are not offered again."""
     pack_dir = Path(pack_dir)
+    with _locked(pack_dir):
+        return _reject(pack_dir, document_id, ids)
+
+
+def _reject(pack_dir: Path, document_id: str, ids: Sequence[str]) -> list[str]:
     data, proposals = read_proposals(pack_dir, document_id)
     if not ids:
         raise IngestError("name the proposals to reject (e.g. p02 p05)")
@@ -165,6 +207,6 @@ def reject(pack_dir: str | Path, document_id: str, ids: Sequence[str]) -> list[s
     return [p.id for p in chosen]
 
 
-def _mark(pack_dir: Path, data: dict, proposals: Sequence[Proposal], ids: set[str], status: str) -> None:
+def _mark(pack_dir: Path, data: ProposalsFile, proposals: Sequence[Proposal], ids: set[str], status: str) -> None:
     marked = [replace(p, status=status) if p.id in ids else p for p in proposals]
-    write_proposals(pack_dir, str(data["document"]), str(data["file"]), _published(data), marked)
+    write_proposals(pack_dir, data.document, data.file, data.published, marked, data.source)

@@ -134,10 +134,13 @@ def test_documents_over_the_size_limit_and_without_a_known_suffix_are_refused(tm
 
 
 def test_a_broken_pdf_gives_one_line_and_no_pypdf_log_lines(tmp_path, caplog, capsys):
-    path = tmp_path / "broken.pdf"
-    path.write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    from test_ingest import tiny_pdf
+
+    path = tmp_path / "broken.pdf"  # a wrong startxref and no catalog: pypdf logs its repair attempts, then fails
+    data = tiny_pdf(["hello"]).replace(b"startxref\n", b"startxref\n9").replace(b"/Root 1 0 R", b"/Root 7 0 R")
+    path.write_bytes(data.replace(b"/Type /Catalog", b"/Type /Xatalog"))
     with caplog.at_level(logging.DEBUG):
-        with pytest.raises(DocumentReadError, match="broken.pdf"):
+        with pytest.raises(DocumentReadError, match="broken.pdf: not a readable PDF"):
             read_document(path)
     assert [r for r in caplog.records if r.name.startswith("pypdf")] == []
     assert capsys.readouterr().err == ""

@@ -10,12 +10,12 @@ Markdown, HTML (main text by trafilatura, so menus and footers do not become evi
 from __future__ import annotations
 
 import logging
-import os
 import re
-import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from foresight.base.reading import FileRefused, read_regular
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -119,42 +119,21 @@ def _pdf_text(path: Path, data: bytes) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """The bytes of the regular file ``path``, refusing symlinks, devices, FIFOs and files over MAX_BYTES.
-
-    Opened without following a final symlink and without blocking (a FIFO would wait for a writer),
-    then checked again on the open descriptor, so the file read is the file checked."""
+    """The document's bytes (:func:`foresight.base.reading.read_regular`: no symlink, no device or FIFO,
+    at most :data:`MAX_BYTES`); DocumentReadError saying why not."""
     try:
-        mode = os.lstat(path).st_mode
+        return read_regular(path, MAX_BYTES, follow_symlinks=False)
+    except FileRefused as exc:
+        advice = (
+            "give the article itself (or the part of it that matters)"
+            if "limit" in exc.reason
+            else f"give the document file itself ({ALLOWED})"
+        )
+        raise DocumentReadError(f"{path}: {exc.reason} for a document; {advice}") from None
     except FileNotFoundError:
         raise DocumentReadError(f"{path}: no such file; give a document file ({ALLOWED})") from None
     except OSError as exc:
         raise DocumentReadError(f"{path}: cannot be read ({exc.strerror})") from None
-    if stat.S_ISLNK(mode):
-        raise DocumentReadError(f"{path}: is a symbolic link; give the document file itself ({ALLOWED})")
-    if stat.S_ISDIR(mode):
-        raise DocumentReadError(f"{path}: is a folder; give a document file ({ALLOWED})")
-    if not stat.S_ISREG(mode):
-        raise DocumentReadError(f"{path}: not a regular file (a device, FIFO or socket); give a document file")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise DocumentReadError(f"{path}: cannot be read ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise DocumentReadError(f"{path}: not a regular file; give a document file")
-        if info.st_size > MAX_BYTES:
-            raise DocumentReadError(
-                f"{path}: {info.st_size / 1e6:.1f} MB is over the {MAX_BYTES / 1e6:g} MB limit for a document; "
-                "give the article itself (or the part of it that matters)"
-            )
-        try:
-            data = fh.read(MAX_BYTES + 1)
-        except OSError as exc:
-            raise DocumentReadError(f"{path}: cannot be read ({exc.strerror})") from None
-    if len(data) > MAX_BYTES:  # it grew while being read
-        raise DocumentReadError(f"{path}: over the {MAX_BYTES / 1e6:g} MB limit for a document")
-    return data
 
 
 def read_text(path: str | Path) -> str:

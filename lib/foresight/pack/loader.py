@@ -352,7 +352,9 @@ def _load_list(doc: YamlDoc, file: str, key: str, model: type[BaseModel], proble
     return table
 
 
-def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: list[Problem]) -> Links:
+def _load_links(
+    pack_dir: Path, questions: dict, families: set[str], problems: list[Problem], unsure: set[str] | None = frozenset()
+) -> Links:
     """The optional links.yaml, validated like the other files; an absent file means no links."""
     if not (pack_dir / LINKS_FILE).exists():
         return Links()
@@ -370,7 +372,7 @@ def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: l
     except ValidationError as exc:
         problems.extend(_validation_problems(doc, LINKS_FILE, (), Links, exc))
         return Links()
-    for loc, message in check_links(links, questions, families):
+    for loc, message in check_links(links, questions, families, unsure):
         problems.append(Problem(LINKS_FILE, doc.line_of(loc), format_loc(loc), message))
     return links
 
@@ -500,7 +502,8 @@ def load_pack(path: str | Path) -> Pack:
     findings += crossref.check_evidence_over_time(indicators, questions)
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc) if docs.get(file) else 1, format_loc(loc), message))
-    links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
+    unsure = questions.broken if questions.readable else None  # no false "unknown question" (see Table)
+    links = _load_links(pack_dir, questions.by_id, set(families or ()), problems, unsure)
     _load_proposals(pack_dir, problems)
 
     if problems or meta is None:

@@ -210,7 +210,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         for q in args.question or []:
             P.check_question(pack, q)
-        as_of = P.check_date("as_of", args.as_of).isoformat() if args.as_of is not None else None
+        as_of = P.check_as_of_in_pack(pack, args.question, args.as_of).isoformat() if args.as_of is not None else None
         draws = (
             P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws")
             if args.draws is not None
@@ -281,6 +281,9 @@ def _runs(args: argparse.Namespace) -> int:
         what = "is a file, not a folder" if runs_dir.exists() else "no such folder"
         print(f"foresight runs: --runs-dir {runs_dir}: {what}", file=sys.stderr)
         return EXIT_INVALID
+    if args.yes and not args.prune:
+        print("foresight runs: --yes only goes with --prune (it answers the question --prune asks)", file=sys.stderr)
+        return EXIT_INVALID
     if args.prune:
         return _prune(runs_dir, args.yes)
     frame = folders.list_runs(runs_dir)
@@ -289,6 +292,19 @@ def _runs(args: argparse.Namespace) -> int:
     else:
         print(frame.to_string(index=False))
     return 0
+
+
+def _threshold(text: str) -> float:
+    """A change of a probability: a number from 0 to 1 (nan, inf and negatives are refused)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a change of probability from 0 to 1, e.g. 0.01; got {text!r}")
+    return value
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -463,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_b", help="the later run")
     p.add_argument("--runs-dir", metavar="DIR", help="where run ids are looked up (default: runs/ in the project)")
     p.add_argument(
-        "--threshold", type=float, default=0.005, metavar="P", help="smallest change of a mean that counts (0.005)"
+        "--threshold", type=_threshold, default=0.005, metavar="P", help="smallest change of a mean that counts (0.005)"
     )
     p.set_defaults(func=_diff)
 

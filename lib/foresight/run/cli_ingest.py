@@ -27,6 +27,22 @@ def _score(text: str) -> float:
     return value
 
 
+def _int_option(name: str, lo: int, hi: int, what: str):
+    """An argparse type for a whole number from ``lo`` to ``hi`` (the notebooks' own check, run at parse time)."""
+
+    def parse(text: str) -> int:
+        from foresight.run.params import check_int
+
+        try:
+            return check_int(name, int(text), lo, hi, what)
+        except ValueError:  # int() or ParameterError: say what is allowed
+            raise argparse.ArgumentTypeError(
+                f"expected {what}, a whole number from {lo} to {hi}; got {text!r}"
+            ) from None
+
+    return parse
+
+
 def _refuse(command: str, exc: Exception) -> int:
     from foresight.pack.problems import PackError
 
@@ -114,8 +130,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outlet", help="outlet")
     p.add_argument("--id", help="document id (default: from author, year and title)")
     p.add_argument("--min-score", type=_score, default=0.2, metavar="S", help="smallest match score proposed (0-1)")
-    p.add_argument("--draws", type=int, metavar="N", help="posterior draws for the impact (default: the library's)")
-    p.add_argument("--seed", type=int, metavar="N", help="random seed")
+    from foresight.run.params import MAX_DRAWS, MIN_DRAWS
+
+    p.add_argument(
+        "--draws",
+        type=_int_option("draws", MIN_DRAWS, MAX_DRAWS, "posterior draws"),
+        metavar="N",
+        help=f"posterior draws for the impact, at least {MIN_DRAWS} (default: the library's)",
+    )
+    p.add_argument("--seed", type=_int_option("seed", 0, 2**32 - 1, "a random seed"), metavar="N", help="random seed")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("accept", help="turn proposals of a document into evidence items")

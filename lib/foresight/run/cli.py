@@ -217,8 +217,8 @@ def _run(args: argparse.Namespace) -> int:
             else None
         )
         seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed") if args.seed is not None else None
-    except P.ParameterError as exc:
-        print(f"foresight run: {exc}", file=sys.stderr)
+    except P.ParameterError as exc:  # named by the option that gave it, as argparse would
+        print(f"foresight run: --{exc.name.replace('_', '-')}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     from foresight.run.notebooks import discover
 
@@ -388,6 +388,9 @@ def _cache(args: argparse.Namespace) -> int:
     from foresight.model import cache
 
     found = cache.info()
+    if found.problem:
+        print(f"foresight cache: {found.problem}", file=sys.stderr)
+        return EXIT_INVALID
     if args.action == "info":
         print("\n".join(found.lines()))
         return 0

@@ -13,6 +13,7 @@ from foresight.pack.document_text import MAX_BYTES, DocumentReadError, read_docu
 from foresight.pack.inside import OutsidePack, pack_file
 from foresight.pack.proposals import IngestError, read_proposals
 from foresight.run.cli import main
+from nbhelpers import notebook_env  # noqa: F401  (fixture)
 from test_pack_writes import with_proposals
 
 SECRET = "root:SECRET-LINE-1:0:0\nSECRET-LINE-2\n"
@@ -173,3 +174,18 @@ def test_ingest_keeps_the_text_it_read_inside_the_pack(pack, tmp_path):
 
     review = load_review(load_pack(pack), done.document_id)
     assert review.note is None and "Senior officials" in review.text.text
+
+
+@pytest.mark.slow  # one notebook through papermill
+@pytest.mark.usefixtures("notebook_env")
+def test_the_ingest_notebook_cannot_be_made_to_print_a_local_file(pack, secret, tmp_path):
+    import papermill as pm
+
+    from nbhelpers import execute, outputs_of
+
+    hostile_proposals(pack, str(secret))
+    with pytest.raises(pm.PapermillExecutionError) as failed:
+        execute("ingest", tmp_path, pack=str(pack), document="doc-a", draws=400)
+    assert "proposals/doc-a.yaml" in failed.value.evalue and "SECRET" not in failed.value.evalue
+    shown = "".join(str(o) for o in outputs_of(tmp_path / "ingest.ipynb"))
+    assert "SECRET" not in shown

@@ -183,3 +183,36 @@ def test_the_lock_dies_with_its_holder(pack):
         pass
     assert (pack / LOCK_FILE).is_file()
     assert yaml.safe_load((pack / LOCK_FILE).read_text() or "null") is None  # the lock file holds no data
+
+
+def _new_into(folder: str, title: str, start, results) -> None:
+    from foresight.pack.scaffold import ScaffoldError, new_pack
+
+    start.wait()
+    try:
+        new_pack(folder, title=title)
+        results.put((title, "created"))
+    except ScaffoldError as exc:
+        results.put((title, str(exc)))
+
+
+def test_two_news_into_one_empty_folder_leave_one_whole_pack(tmp_path):
+    from foresight import load_pack
+
+    for n in range(5):
+        folder = tmp_path / f"empty-{n}"
+        folder.mkdir()
+        ctx = multiprocessing.get_context("fork")
+        start, results = ctx.Event(), ctx.Queue()
+        workers = [ctx.Process(target=_new_into, args=(str(folder), t, start, results)) for t in ("first", "second")]
+        for w in workers:
+            w.start()
+        start.set()
+        outcomes = dict(results.get(timeout=60) for _ in workers)
+        for w in workers:
+            w.join(timeout=60)
+        created = [t for t, what in outcomes.items() if what == "created"]
+        assert len(created) == 1, outcomes
+        (loser,) = set(outcomes) - set(created)
+        assert "not empty" in outcomes[loser]
+        assert load_pack(folder).meta.title == created[0]  # one pack, all from the winner

@@ -34,7 +34,7 @@ from foresight.base.locking import LOCK_FILE
 from foresight.pack.document_text import DocumentText
 from foresight.pack.loader import Pack, load_pack, read_proposals_file
 from foresight.pack.problems import PackError
-from foresight.pack.schema import PROPOSALS_DIR, Indicator, ProposalsFile
+from foresight.pack.schema import PROPOSALS_DIR, Id, Indicator, ProposalsFile
 
 PER_INDICATOR = 2
 NEGATION_WINDOW = 4
@@ -179,6 +179,18 @@ def find_proposals(
 # --- the proposals file -------------------------------------------------------------
 
 
+def check_document_id(value: Any) -> str:
+    """``value`` as a document id (the schema's Id rule); IngestError saying what is allowed."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(Id).validate_python(value)
+    except ValidationError:
+        raise IngestError(
+            f"document id {value!r}: use lower-case letters, digits, '-' and '_', starting with a letter or digit"
+        ) from None
+
+
 def proposals_path(pack_dir: Path, document_id: str) -> Path:
     return Path(pack_dir) / PROPOSALS_DIR / f"{document_id}.yaml"
 
@@ -214,8 +226,7 @@ def write_proposals(
 def read_proposals(pack_dir: Path, document_id: str) -> tuple[ProposalsFile, list[Proposal]]:
     """The checked proposals file of ``document_id`` (see :func:`foresight.pack.loader.read_proposals_file`)
     and its proposals; IngestError naming the first problem."""
-    if not isinstance(document_id, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", document_id):
-        raise IngestError(f"document id {document_id!r}: use lower-case letters, digits, '-' and '_'")
+    document_id = check_document_id(document_id)  # an id, so the path stays inside proposals/
     path = proposals_path(pack_dir, document_id)
     if not path.exists() and not path.is_symlink():
         raise IngestError(f"{path}: no proposals for document {document_id!r}; run `foresight ingest` first")

@@ -30,6 +30,7 @@ from foresight.pack.proposals import (
     Proposal,
     append_records,
     change_pack,
+    check_document_id,
     document_id_for,
     evidence_records,
     find_proposals,
@@ -39,7 +40,7 @@ from foresight.pack.proposals import (
     text_path,
     write_proposals,
 )
-from foresight.pack.schema import Id, ProposalsFile
+from foresight.pack.schema import ProposalsFile
 
 
 @dataclass(frozen=True)
@@ -50,17 +51,6 @@ class Ingested:
     document_id: str
     proposals_file: Path
     proposals: list[Proposal]
-
-
-def _check_id(value: str) -> str:
-    from pydantic import TypeAdapter, ValidationError
-
-    try:
-        return TypeAdapter(Id).validate_python(value)
-    except ValidationError:
-        raise IngestError(
-            f"document id {value!r}: use lower-case letters, digits, '-' and '_', starting with a letter or digit"
-        ) from None
 
 
 def _first_line(text: str, limit: int = 100) -> str:
@@ -100,7 +90,7 @@ def ingest(
             f"{first} to {last}); give the date the document was published"
         )
     if document_id is not None:
-        document_id = _check_id(document_id)
+        document_id = check_document_id(document_id)
     title = title or _first_line(doc.text)
     author = author or "(not given)"
     proposals = find_proposals(pack, doc, min_score)

@@ -116,3 +116,18 @@ def test_the_cli_prints_the_write_failure_as_one_line_with_exit_2(tmp_path, monk
     assert code == 2
     assert len(err) == 1 and "No space left on device" in err[0] and "MB free" in err[0], err
     assert leftovers(tmp_path / "runs") == []
+
+
+def test_a_full_disk_during_accept_changes_neither_file(pack, monkeypatch, capsys):
+    """The evidence goes in, then the proposals file cannot be written: the evidence is taken out again,
+    so the two files never disagree; the command says so in one line."""
+    from foresight.run import cli, ingest
+    from test_pack_writes import with_proposals
+
+    with_proposals(pack, 1)
+    before = {name: (pack / name).read_bytes() for name in ("evidence.yaml", "proposals/doc-a.yaml")}
+    monkeypatch.setattr(ingest, "write_proposals", enospc)
+    assert cli.main(["accept", str(pack), "doc-a", "p01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No space left on device" in err[0] and "MB free" in err[0], err
+    assert {name: (pack / name).read_bytes() for name in before} == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 EXIT_INVALID = 2
 
@@ -27,14 +28,16 @@ def _score(text: str) -> float:
     return value
 
 
-def _int_option(name: str, lo: int, hi: int, what: str):
-    """An argparse type for a whole number from ``lo`` to ``hi`` (the notebooks' own check, run at parse time)."""
+def _int_option(name: str, what: str):
+    """An argparse type for a whole number in the range the notebooks allow for ``name`` (run.params, imported
+    only when the option is given: `validate` must not pay for the model stack)."""
 
     def parse(text: str) -> int:
-        from foresight.run.params import check_int
+        from foresight.run import params
 
+        lo, hi = {"draws": (params.MIN_DRAWS, params.MAX_DRAWS), "seed": (0, 2**32 - 1)}[name]
         try:
-            return check_int(name, int(text), lo, hi, what)
+            return params.check_int(name, int(text), lo, hi, what)
         except ValueError:  # int() or ParameterError: say what is allowed
             raise argparse.ArgumentTypeError(
                 f"expected {what}, a whole number from {lo} to {hi}; got {text!r}"
@@ -43,10 +46,14 @@ def _int_option(name: str, lo: int, hi: int, what: str):
     return parse
 
 
-def _refuse(command: str, exc: Exception) -> int:
+def _refuse(command: str, exc: Exception, pack: str = ".") -> int:
     from foresight.pack.problems import PackError
 
-    if isinstance(exc, PackError):
+    if isinstance(exc, OSError):  # a write that failed (a full disk): atomic writes left the old files whole
+        from foresight.base.atomic import write_problem
+
+        print(f"foresight {command}: {write_problem(exc, Path(pack))}", file=sys.stderr)
+    elif isinstance(exc, PackError):
         for problem in exc.problems:
             print(f"{exc.pack_dir / problem.file}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
         print(f"foresight {command}: the pack would not be valid; nothing was written", file=sys.stderr)
@@ -73,8 +80,8 @@ def _ingest(args: argparse.Namespace) -> int:
             options=ModelOptions.of(draws=args.draws, seed=args.seed),
             min_score=args.min_score,
         )
-    except (IngestError, PackError) as exc:
-        return _refuse("ingest", exc)
+    except (IngestError, PackError, OSError) as exc:
+        return _refuse("ingest", exc, args.pack)
     print(f"added document {done.document_id}; {len(done.proposals)} proposal(s) in {done.proposals_file}")
     for p in done.proposals[:10]:
         shifts = ", ".join(f"{q} {v:+.3f}" for q, v in sorted(p.shifts.items(), key=lambda kv: -abs(kv[1])))
@@ -93,8 +100,8 @@ def _accept(args: argparse.Namespace) -> int:
 
     try:
         records = accept(args.pack, args.document, args.ids, args.all_above)
-    except (IngestError, PackError) as exc:
-        return _refuse("accept", exc)
+    except (IngestError, PackError, OSError) as exc:
+        return _refuse("accept", exc, args.pack)
     print(f"added {len(records)} evidence item(s) to evidence.yaml; edit each note into your own paraphrase:")
     for r in records:
         print(f"  {r['id']}: {r['indicator']} {r['state']} (credibility {r['credibility']})")
@@ -107,8 +114,8 @@ def _reject(args: argparse.Namespace) -> int:
 
     try:
         ids = reject(args.pack, args.document, args.ids)
-    except IngestError as exc:
-        return _refuse("reject", exc)
+    except (IngestError, OSError) as exc:
+        return _refuse("reject", exc, args.pack)
     print(f"rejected {', '.join(ids)}")
     return 0
 
@@ -130,15 +137,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outlet", help="outlet")
     p.add_argument("--id", help="document id (default: from author, year and title)")
     p.add_argument("--min-score", type=_score, default=0.2, metavar="S", help="smallest match score proposed (0-1)")
-    from foresight.run.params import MAX_DRAWS, MIN_DRAWS
-
     p.add_argument(
         "--draws",
-        type=_int_option("draws", MIN_DRAWS, MAX_DRAWS, "posterior draws"),
+        type=_int_option("draws", "posterior draws"),
         metavar="N",
-        help=f"posterior draws for the impact, at least {MIN_DRAWS} (default: the library's)",
+        help="posterior draws for the impact (default: the library's)",
     )
-    p.add_argument("--seed", type=_int_option("seed", 0, 2**32 - 1, "a random seed"), metavar="N", help="random seed")
+    p.add_argument("--seed", type=_int_option("seed", "a random seed"), metavar="N", help="random seed")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("accept", help="turn proposals of a document into evidence items")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -113,17 +113,30 @@ def ingest(
             "path": relative_path(Path(file), pack_dir),
         }
         kept = text_path(pack_dir, document_id)
+        documents_text = (pack_dir / "documents.yaml").read_text(encoding="utf-8")
         write_text_atomic(kept, doc.text)
         try:
-            documents_text = (pack_dir / "documents.yaml").read_text(encoding="utf-8")
             pack = change_pack(pack_dir, {"documents.yaml": append_records(documents_text, "documents", [record])})
+            with _undone_on_failure(pack_dir / "documents.yaml", documents_text):
+                path = write_proposals(
+                    pack_dir, document_id, kept.relative_to(pack_dir).as_posix(), published, ranked, Path(file).name
+                )
         except BaseException:
             kept.unlink(missing_ok=True)
             raise
-        path = write_proposals(
-            pack_dir, document_id, kept.relative_to(pack_dir).as_posix(), published, ranked, Path(file).name
-        )
     return Ingested(pack, document_id, path, ranked)
+
+
+@contextmanager
+def _undone_on_failure(path: Path, old_text: str) -> Iterator[None]:
+    """Put ``path`` back to ``old_text`` when the block fails, so a pack file and the proposals that go
+    with it change together or not at all (a full disk on the second write, say)."""
+    try:
+        yield
+    except BaseException:
+        with suppress(OSError):
+            write_text_atomic(path, old_text)
+        raise
 
 
 @contextmanager
@@ -177,7 +190,8 @@ def _accept(pack_dir: Path, document_id: str, ids: Sequence[str], all_above: flo
     records = evidence_records(pack, document_id, name, data.published, chosen, pack.meta.default_credibility)
     evidence_text = (pack_dir / "evidence.yaml").read_text(encoding="utf-8")
     change_pack(pack_dir, {"evidence.yaml": append_records(evidence_text, "evidence", records)})
-    _mark(pack_dir, data, proposals, {p.id for p in chosen}, "accepted")
+    with _undone_on_failure(pack_dir / "evidence.yaml", evidence_text):
+        _mark(pack_dir, data, proposals, {p.id for p in chosen}, "accepted")
     return records
 
 

@@ -201,3 +201,13 @@ def test_a_closed_output_pipe_exits_as_sigpipe_not_as_a_failed_notebook():
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141 and err == "", err
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_a_pack_date_outside_the_plotting_range_is_a_validate_error(tmp_path, capsys, value):
+    pack = copy_pack(tmp_path)
+    text = (pack / "questions.yaml").read_text(encoding="utf-8")
+    (pack / "questions.yaml").write_text(text.replace("closes: 2020-06-01", f"closes: {value}", 1), encoding="utf-8")
+    assert cli(["validate", str(pack)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "questions[0].closes" in err[0] and "1678-01-01 to 2261-12-31" in err[0], err

@@ -71,18 +71,25 @@ def number(*, gt: float | None = None, ge: float | None = None, le: float | None
     return Annotated[float, BeforeValidator(check)]
 
 
+FIRST_DATE, LAST_DATE = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
+"""The dates a pack or a parameter may hold: the whole years pandas' timestamps (and so every table and
+plot) can represent; outside them a notebook would fail after the checks passed."""
+
+
 def _date(value: Any) -> Any:
     """A calendar date: YAML's own ``2020-01-31`` or the same text quoted; never a number
     (pydantic would read 0 as 1970-01-01) and never a time of day."""
     if isinstance(value, dt.datetime):
         raise ValueError(f"must be a date (YYYY-MM-DD) without a time of day (got {shown(value)})")
-    if isinstance(value, dt.date):
-        return value
     if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise ValueError(f"must be a real calendar date written YYYY-MM-DD ({exc}; got {shown(value)})") from None
+    if isinstance(value, dt.date):
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(f"must be a date from {FIRST_DATE} to {LAST_DATE} (got {value})")
+        return value
     raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(value)})")
 
 

@@ -33,13 +33,12 @@ from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_
 from foresight.model.options import INFERENCE, ModelOptions
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
-from foresight.pack.schema import Question
+from foresight.pack.schema import FIRST_DATE, LAST_DATE, Question
 
 MIN_DRAWS = 100
 MAX_DRAWS = 1_000_000
 MAX_WIDTH_SCALE = 100.0
-FIRST_DATE, LAST_DATE = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
-"""Dates a parameter may take: the whole years pandas' timestamps (and so every table and plot) can hold."""
+
 RAW_HINT = (
     "papermill converts -p values that look like numbers; pass text with -r NAME VALUE "
     "(raw) or quote it in a YAML parameters file"

@@ -275,12 +275,12 @@ def change_pack(pack_dir: Path, new_texts: dict[str, str]) -> Pack:
         for name, content in new_texts.items():
             (trial / name).write_text(content, encoding="utf-8")
         try:
-            load_pack(trial)
+            changed = load_pack(trial)
         except PackError as exc:
             raise PackError(pack_dir, exc.problems) from None
     for name, content in new_texts.items():
         write_text_atomic(pack_dir / name, content)
-    return load_pack(pack_dir)
+    return replace(changed, dir=pack_dir)  # the same files, so the same pack: no third read
 
 
 def document_id_for(author: str, title: str, published: dt.date, taken: Iterable[str]) -> str:

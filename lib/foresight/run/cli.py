@@ -196,8 +196,9 @@ def _checked_runs_dir(command: str, args: argparse.Namespace) -> Path | None:
 
 def _run(args: argparse.Namespace) -> int:
     from foresight.run import params as P
+    from foresight.run.executor import worker_cap
     from foresight.run.folders import RunsDirError
-    from foresight.run.runner import RunOptions, check_values, run, worker_cap
+    from foresight.run.runner import RunOptions, check_values, run
 
     runs_dir = _checked_runs_dir("run", args)
     if runs_dir is None:
@@ -328,8 +329,8 @@ def _prune(runs_dir: Path, yes: bool) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from foresight.run.executor import worker_cap
     from foresight.run.folders import RunsDirError
-    from foresight.run.runner import worker_cap
     from foresight.run.sweep import GridError, load_grid, run_sweep
 
     runs_dir = _checked_runs_dir("sweep", args)

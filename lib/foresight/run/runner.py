@@ -365,6 +365,8 @@ class RunOptions:
     workers: int = 1
     html: bool = True
     progress: bool | None = None
+    executor: Executor | None = None
+    """Where the notebooks run (e.g. a :class:`foresight.run.cluster.DaskExecutor`); None: local kernels."""
 
     def notebook_values(self) -> dict[str, Any]:
         """Values offered to every notebook (each takes those its parameters cell defines)."""
@@ -467,6 +469,7 @@ def run(options: RunOptions) -> RunOutcome:
         html=options.html,
         cwd=options.notebooks_dir or paths.notebooks_dir(),
         progress=options.progress,
+        executor=options.executor,
     )
     return execute_run(plan, runs_dir)
 

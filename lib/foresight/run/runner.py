@@ -296,6 +296,7 @@ def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
     order = run_order(jobs, previous_seconds(runs_dir, plan.kind))
     stopped: KeyboardInterrupt | None = None
     lost: ExecutorError | None = None
+    executing = time.perf_counter()
     try:
         with _stop_signals():
             executor.run(
@@ -305,6 +306,7 @@ def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
         stopped = exc
     except ExecutorError as exc:  # finished notebooks stay; the rest were not run
         lost = exc
+    record["execute_seconds"] = round(time.perf_counter() - executing, 2)  # the notebooks' part of ``seconds``
     with _signals_deferred():
         for i, entry in enumerate(record["notebooks"]):
             if i not in done:

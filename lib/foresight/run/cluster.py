@@ -5,17 +5,18 @@ on an in-process ``LocalCluster`` and on any cluster a Dask deployment package
 starts (dask-jobqueue, dask-kubernetes, ...), with retries, priorities and a
 dashboard we do not have to write.
 
-How a notebook runs on a worker, with no shared file system:
+How a notebook runs on a worker, with no shared file system (the worker's part
+is :mod:`foresight.run.cluster_worker`, which imports Dask at once):
 
-- the client sends a :class:`NotebookTask`: the notebook file, the pack's files
+- the client sends a :class:`~foresight.run.cluster_worker.NotebookTask`: the notebook file, the pack's files
   (:func:`foresight.pack.snapshot.pack_files`) and the job's parameters;
-- the worker (:func:`run_task`) rebuilds the pack in its own folder, executes the
+- the worker (:func:`~foresight.run.cluster_worker.run_task`) rebuilds the pack in its own folder, executes the
   notebook with papermill in a kernel of its own (one live kernel per worker
   thread and run, started like a local run's so it dies with the worker), with
   its own PyTensor compile directory and posterior cache (a *slot* folder
   locked by one worker process at a time: concurrent processes sharing one
   compile directory wait on each other's locks, pymc #7819), and sends back a
-  :class:`TaskOutput`: the executed notebook, its HTML, its result files and the
+  :class:`~foresight.run.cluster_worker.TaskOutput`: the executed notebook, its HTML, its result files and the
   posterior-cache entries the notebook wrote;
 - the client writes them into the run folder and its own posterior cache, and
   the run lifecycle (:func:`foresight.run.runner.execute_run`) does the rest as
@@ -27,7 +28,7 @@ records ``attempts`` and ``workers`` in run.json); a task that raises is retried
 :data:`RETRIES` times. A scheduler gone for :data:`LOST_AFTER` seconds raises
 :class:`~foresight.run.executor.ExecutorError` (the run keeps what finished and
 exits 2). Ctrl-C cancels the futures and kills this run's kernels on every
-worker (:func:`release`), waiting until none is left.
+worker (:func:`~foresight.run.cluster_worker.release`), waiting until none is left.
 
 Importing this module imports no Dask (tests/test_import_weight.py): Dask loads
 only when a scheduler is asked for.
@@ -35,27 +36,21 @@ only when a scheduler is asked for.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import importlib.util
-import itertools
 import logging
 import os
-import shutil
-import signal
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from foresight.base import paths
-from foresight.base.atomic import atomic_path
 from foresight.run.executor import ExecutorError, OnDone, progress_bar, tick
 from foresight.run.notebooks import Job, JobResult, describe_error
 
@@ -151,6 +146,8 @@ class DaskExecutor:
         stop: threading.Event | None = None,
         desc: str = "notebooks",
     ) -> dict[int, JobResult]:
+        from foresight.run.cluster_worker import run_task
+
         stop = stop if stop is not None else threading.Event()
         token = uuid.uuid4().hex
         order = list(order) if order is not None else list(range(len(jobs)))
@@ -189,7 +186,7 @@ class DaskExecutor:
             result = JobResult(job.name, job.notebook.path.name, dict(job.parameters), status="failed")
             result.error = describe_error(future.exception())
         else:
-            output: TaskOutput = future.result()
+            output = future.result()  # a cluster_worker.TaskOutput
             result = output.result
             output.write(folder, job)
         if len(starts) > 1:
@@ -206,6 +203,8 @@ class DaskExecutor:
 
     def _release(self, token: str) -> None:
         """Kill this run's kernels on every worker (idle or busy) and wait until none is left."""
+        from foresight.run.cluster_worker import release
+
         deadline = time.monotonic() + RELEASE_WAIT
         while time.monotonic() < deadline:
             try:
@@ -253,6 +252,8 @@ def connect(
     if scheduler == LOCAL:
         from distributed import LocalCluster
 
+        from foresight.run.cluster_worker import IgnoreInterrupts
+
         n = workers or os.cpu_count() or 1
         dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
         try:
@@ -264,6 +265,7 @@ def connect(
                 silence_logs=logging.CRITICAL,
             )
             client = Client(cluster, timeout=CONNECT_TIMEOUT * 6)
+            client.register_plugin(IgnoreInterrupts(), name="foresight-ignore-interrupts")
         except Exception as exc:
             raise ExecutorError(f"could not start a local Dask cluster of {n} workers: {exc}") from None
         return DaskExecutor(client, LOCAL, cluster, html=html, progress=progress)
@@ -312,9 +314,11 @@ def map_tasks(
         executor.close()
 
 
-def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]]) -> NotebookTask:
-    """The job as a task a worker can run on its own: notebook and pack travel with it."""
+def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]]) -> Any:
+    """The job as a task a worker can run on its own (a :class:`~foresight.run.cluster_worker.NotebookTask`):
+    notebook and pack travel with it."""
     from foresight.pack.snapshot import pack_files
+    from foresight.run.cluster_worker import NotebookTask
 
     pack_key, files = None, None
     folder = _pack_folder(job)
@@ -355,210 +359,3 @@ def _pack_folder(job: Job) -> Path | None:
     except FileNotFoundError:
         return None  # the notebook reports the missing pack itself
     return found if found.is_dir() else None
-
-
-# --- what travels ------------------------------------------------------------------------------------
-
-
-@dataclass
-class NotebookTask:
-    """One job as sent to a worker: everything it needs, nothing read from the client's disk."""
-
-    token: str
-    name: str
-    notebook_name: str
-    notebook: bytes
-    parameters: dict[str, Any]
-    pack_key: str | None
-    pack_files: dict[str, bytes] | None
-    html: bool
-
-
-@dataclass
-class TaskOutput:
-    """What a worker sends back: the job's result and the files it made (relative path -> bytes)."""
-
-    result: JobResult
-    notebook: bytes | None = None
-    html: bytes | None = None
-    results: dict[str, bytes] = field(default_factory=dict)
-    cache: dict[str, bytes] = field(default_factory=dict)
-
-    def write(self, folder: Path, job: Job) -> None:
-        """Into the run folder as a local run would have written them; new cache entries into this machine's
-        posterior cache (an entry already there is kept: same key, same draws)."""
-        if self.notebook is not None and self.result.output:
-            (folder / self.result.output).write_bytes(self.notebook)
-        if self.html is not None and self.result.html:
-            (folder / self.result.html).write_bytes(self.html)
-        out_dir = job.parameters.get("out_dir")
-        if out_dir is not None:
-            _write_files(Path(out_dir), self.results)
-        cache = paths.cache_dir()
-        for name, data in self.cache.items():
-            target = cache / name
-            if not target.exists():
-                with suppress(OSError):  # the cache is an optimisation: a full disk must not fail the run
-                    _write_files(cache, {name: data})
-
-
-def _write_files(root: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        target = (root / name).resolve()
-        if not target.is_relative_to(root.resolve()):
-            raise ValueError(f"a worker sent {name!r}, which would land outside {root}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(data)
-
-
-def _read_files(root: Path, names: Iterable[Path] | None = None) -> dict[str, bytes]:
-    if names is None:
-        names = (p for p in root.rglob("*") if p.is_file()) if root.is_dir() else ()
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in names}
-
-
-# --- the worker side ---------------------------------------------------------------------------------
-
-_lock = threading.Lock()
-_slot: dict[str, Any] = {}
-_local = threading.local()
-_sessions: dict[str, set[Any]] = {}
-"""Live kernel sessions of this worker process by run token (so :func:`release` can end a run's kernels)."""
-_stops: dict[str, threading.Event] = {}
-
-
-def worker_slot() -> Path:
-    """This worker process's own folder, locked for its lifetime: ``pytensor/`` (the compile directory, set in
-    PYTENSOR_FLAGS for the kernels) and ``posterior/`` (the posterior cache, $FORESIGHT_CACHE_DIR). A slot
-    outlives its process, so a restarted worker finds the compiled code and draws of the last one."""
-    with _lock:
-        if "dir" in _slot:
-            return _slot["dir"]
-        base = Path(os.environ.get(WORKER_DIR_ENV) or Path(tempfile.gettempdir()) / f"foresight-worker-{os.getuid()}")
-        for n in itertools.count():
-            folder = base / f"slot-{n}"
-            folder.mkdir(parents=True, exist_ok=True)
-            handle = open(folder / "lock", "w")  # noqa: SIM115 - held open (and locked) until the process ends
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                continue
-            break
-        flags = os.environ.get("PYTENSOR_FLAGS", "")
-        os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"compiledir={folder / 'pytensor'}"]))
-        os.environ[paths.CACHE_ENV] = str(folder / "posterior")
-        _slot.update(dir=folder, lock=handle)
-        return folder
-
-
-def _stop_event(token: str) -> threading.Event:
-    with _lock:
-        return _stops.setdefault(token, threading.Event())
-
-
-def _session(token: str) -> Any:
-    """This thread's live kernel session for run ``token`` (one of another run is closed first)."""
-    from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
-    from foresight.run.shared_kernel import KernelSession
-
-    held = getattr(_local, "held", None)
-    if held is not None and held[0] != token:
-        _local.held = None
-        _forget(*held)
-        with suppress(Exception):
-            held[1].close()
-        held = None
-    if held is None:
-        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS))
-        _local.held = held
-        with _lock:
-            _sessions.setdefault(token, set()).add(held[1])
-    return held[1]
-
-
-def _forget(token: str, session: Any) -> None:
-    with _lock:
-        live = _sessions.get(token)
-        if live is not None:
-            live.discard(session)
-            if not live:
-                del _sessions[token]
-
-
-def _unpack(task: NotebookTask, work: Path) -> Path | None:
-    from foresight.pack.snapshot import write_pack_files
-
-    if task.pack_files is None or task.pack_key is None:
-        return None
-    folder = work / "packs" / task.pack_key
-    with _lock:  # threads of one worker share the slot
-        if not folder.is_dir():
-            tmp = Path(tempfile.mkdtemp(prefix=".pack-", dir=work))
-            write_pack_files(task.pack_files, tmp)
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            tmp.rename(folder)
-    return folder
-
-
-def run_task(task: NotebookTask) -> TaskOutput:
-    """Execute one notebook on this worker (see the module docstring); never raises on notebook errors."""
-    from distributed import get_worker
-
-    from foresight.run.notebooks import NotebookInfo, execute
-
-    slot = worker_slot()
-    worker = get_worker()
-    worker.log_event(STARTED, {"token": task.token, "job": task.name, "worker": worker.address})
-    stop = _stop_event(task.token)
-    work = slot / "work"
-    notebook = work / "notebooks" / hashlib.sha256(task.notebook).hexdigest()[:16] / task.notebook_name
-    if not notebook.is_file():
-        _write_files(notebook.parent, {notebook.name: task.notebook})
-    parameters = dict(task.parameters)
-    pack = _unpack(task, work)
-    if pack is not None:
-        parameters["pack"] = str(pack)
-    (work / "jobs").mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f"{task.name}-", dir=work / "jobs"))
-    try:
-        if "out_dir" in parameters:
-            parameters["out_dir"] = str(folder / "results")
-        cache = paths.cache_dir()
-        before = set(cache.rglob("*")) if cache.is_dir() else set()
-        session = _session(task.token)
-        job = Job(NotebookInfo(notebook, {}, {}), task.name, parameters)
-        result = execute(job, folder, html=task.html, cwd=notebook.parent, stop=stop, session=session)
-        if stop.is_set():
-            session.discard()
-        result.parameters = dict(task.parameters)  # as the client gave them (its pack and out_dir)
-        result.extra["worker"] = worker.address
-        output = TaskOutput(result)
-        if result.output:
-            output.notebook = (folder / result.output).read_bytes()
-        if result.html:
-            output.html = (folder / result.html).read_bytes()
-        output.results = _read_files(folder / "results")
-        new = sorted(p for p in cache.rglob("*") if p.is_file() and p not in before) if cache.is_dir() else []
-        output.cache = _read_files(cache, new)
-        return output
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def release(token: str) -> int:
-    """Run on every worker after a run (and on Ctrl-C): no new task of run ``token`` starts here, and its kernels
-    (idle or busy, with everything they forked) are killed. Returns how many were still alive."""
-    with _lock:
-        _stops.setdefault(token, threading.Event()).set()
-        sessions = list(_sessions.get(token, ()))
-    alive = 0
-    for session in sessions:
-        km = session.km
-        group = km.process_group() if km is not None else None
-        if group:
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(group, signal.SIGKILL)
-                alive += 1
-    return alive

@@ -235,7 +235,7 @@ def test_a_worker_killed_mid_sweep_loses_no_run_and_the_retry_is_recorded(tmp_pa
     try:
         victim = wait_for(
             lambda: next((w for w in dask_cluster.alive_workers() if dask_cluster.kernels(w)), None),
-            120,
+            300,
             "a worker running a notebook",
         )
         kernels = dask_cluster.kernels(victim)
@@ -269,7 +269,7 @@ def test_ctrl_c_leaves_no_kernel_on_any_worker(tmp_path, dask_cluster):
         start_new_session=True,
     )
     try:
-        wait_for(lambda: dask_cluster.kernels(), 120, "a kernel on a worker")
+        wait_for(lambda: dask_cluster.kernels(), 300, "a kernel on a worker")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:
@@ -298,7 +298,7 @@ def test_a_lost_scheduler_ends_the_run_with_one_line_and_exit_2_keeping_finished
             folders = [p for p in runs.iterdir()] if runs.is_dir() else []
             return folders and any(f.suffix == ".ipynb" for p in folders for f in p.iterdir())
 
-        wait_for(one_done, 180, "a finished notebook")
+        wait_for(one_done, 300, "a finished notebook")
         with_group_killed(own.scheduler)
         out, err = proc.communicate(timeout=120)
     finally:
@@ -312,3 +312,35 @@ def test_a_lost_scheduler_ends_the_run_with_one_line_and_exit_2_keeping_finished
     ok = [nb for nb in record["notebooks"] if nb["status"] == "ok"]
     assert ok and all((the_run(runs) / nb["output"]).is_file() for nb in ok)
     assert {nb["status"] for nb in record["notebooks"]} <= {"ok", "not run"}
+
+
+@pytest.mark.slow  # a local cluster started by the command, stopped as a terminal's Ctrl-C stops it
+def test_ctrl_c_stops_a_local_cluster_run_cleanly(tmp_path, notebook_env):
+    """A terminal sends Ctrl-C to every process of the command, the local cluster's workers too: the command
+    alone answers it (exit 130, no worker traceback) and no kernel outlives it."""
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID.replace("draws: 200", "draws: 500"))
+    env = {**os.environ, cluster.WORKER_DIR_ENV: str(tmp_path / "slots")}
+    cmd = sweep_cli(grid, tmp_path / "runs", "--scheduler", "local", "--jobs", "2")
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
+
+    def kernels() -> list[psutil.Process]:
+        try:
+            return [c for c in psutil.Process(proc.pid).children(recursive=True) if _is_kernel(c)]
+        except psutil.NoSuchProcess:
+            return []
+
+    try:
+        seen = wait_for(kernels, 300, "a kernel under the local cluster")
+        os.killpg(proc.pid, signal.SIGINT)  # as the terminal does: the whole process group
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            with_group_killed(proc)
+    assert proc.returncode == 130, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    alive = [k for k in seen if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, "a kernel outlived the command"
+    assert read_json(the_run(tmp_path / "runs") / "run.json")["status"] == "interrupted"

@@ -9,10 +9,13 @@ status of the run and of every notebook.
 One lifecycle, :func:`execute_run`, serves ``foresight run`` and ``foresight
 sweep`` alike: create the hidden ``.<id>.incomplete`` folder
 (:mod:`foresight.run.folders`), record the parameters and the owner, execute the
-notebooks (run.json is rewritten as each one finishes), record each notebook's
+notebooks through the plan's executor (:mod:`foresight.run.executor`: local
+kernels by default, a Dask cluster with ``--scheduler``; run.json is rewritten as
+each one finishes), record each notebook's
 true status (``ok``, ``failed``, ``interrupted`` or ``not run``), write the
 tables from notebooks recorded ``ok`` only, write the index, then rename the
 folder into place atomically (and correct ``run_id`` if the name had to change).
+The index page itself is :func:`foresight.report.run_index.write_index`, handed the record.
 
 A failed notebook does not stop the others; it marks the run ``failed`` with
 the failing cell's error in ``run.json`` and the command exits 1. Ctrl-C,
@@ -22,6 +25,8 @@ the failing cell's error in ``run.json`` and the command exits 1. Ctrl-C,
 caught: the kernels and their workers die with the runner (parent-death
 signals, see :mod:`foresight.run.kernel`) and the hidden folder stays behind,
 shown by ``foresight runs`` as ``abandoned``. Earlier runs are never touched.
+An executor that loses its cluster (:class:`~foresight.run.executor.ExecutorError`)
+leaves the run ``failed`` with that reason, the finished notebooks kept, and exit 2.
 """
 
 from __future__ import annotations

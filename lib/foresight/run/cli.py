@@ -194,13 +194,29 @@ def _checked_runs_dir(command: str, args: argparse.Namespace) -> Path | None:
     return runs_dir
 
 
+def add_scheduler_option(p: argparse.ArgumentParser) -> None:
+    """``--scheduler`` for a command whose work can go to a Dask cluster (read it with :func:`scheduler_of`)."""
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' for a local cluster "
+        "of --jobs single-threaded worker processes (default: $FORESIGHT_SCHEDULER, else on this machine)",
+    )
+
+
+def scheduler_of(args: argparse.Namespace) -> str | None:
+    """The scheduler --scheduler or $FORESIGHT_SCHEDULER names; None: run on this machine, as before."""
+    from foresight.run.cluster import SCHEDULER_ENV
+
+    value = args.scheduler if args.scheduler is not None else os.environ.get(SCHEDULER_ENV, "")
+    return value.strip() or None
+
+
 def _connect(command: str, args: argparse.Namespace, workers: int, progress: bool | None, html: bool = True):
     """The Dask executor --scheduler (or $FORESIGHT_SCHEDULER) asks for, None for local kernels; raises SystemExit
     after the one-line reason when the scheduler cannot be reached (or a local cluster cannot start)."""
-    from foresight.run.cluster import SCHEDULER_ENV
-
-    scheduler = (args.scheduler if args.scheduler is not None else os.environ.get(SCHEDULER_ENV, "")).strip()
-    if not scheduler:
+    scheduler = scheduler_of(args)
+    if scheduler is None:
         return None
     from foresight.run.cluster import connect
     from foresight.run.executor import ExecutorError
@@ -496,12 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="notebooks at a time (default: the number of CPUs, at most 4; capped by CPUs and free memory)",
     )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the notebooks on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' for a local "
-        "cluster of --jobs single-threaded worker processes (default: $FORESIGHT_SCHEDULER, else local kernels)",
-    )
+    add_scheduler_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
@@ -531,12 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="notebooks at a time (default: the grid's workers, else the number of CPUs)",
     )
     p.add_argument("--html", action="store_true", help="also export each run's notebook as HTML")
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the notebooks on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' for a local "
-        "cluster of --jobs single-threaded worker processes (default: $FORESIGHT_SCHEDULER, else local kernels)",
-    )
+    add_scheduler_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
 

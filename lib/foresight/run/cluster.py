@@ -288,28 +288,31 @@ def map_tasks(
     workers: int | None = None,
     retries: int = RETRIES,
 ) -> Iterator[tuple[int, Any]]:
-    """``fn(item)`` for every item on the cluster at ``scheduler`` (or ``local``); yields ``(index, result)`` as
-    each finishes, in any order.
+    """``fn(item)`` for every item on the cluster at ``scheduler`` (or ``local``: ``workers`` processes here);
+    yields ``(index, result)`` as each finishes, in any order.
 
     For work that is not a notebook (e.g. one backtest per pack): ``fn`` must be
     importable on the workers (a module-level function of foresight) and
     ``items`` and results picklable; read files on the client and pass their
-    contents, as workers share no file system. A task that raises re-raises
-    here (after ``retries``); ExecutorError when the cluster cannot be reached
-    or is lost; leaving the loop early (or Ctrl-C) cancels what is left.
+    contents, as workers share no file system. Connects at once (ExecutorError,
+    one line, when it cannot); a task that raises re-raises here (after
+    ``retries``); ExecutorError when the scheduler is lost; leaving the loop
+    early (or Ctrl-C) cancels what is left and closes the connection.
     """
     executor = connect(scheduler, workers)
+    return _mapped(executor, fn, list(items), retries)
+
+
+def _mapped(executor: DaskExecutor, fn: Callable[[Any], Any], items: list[Any], retries: int):
     try:
-        futures = {
-            executor.client.submit(fn, item, retries=retries, pure=False, priority=-i): i
-            for i, item in enumerate(items)
-        }
+        client = executor.client
+        futures = {client.submit(fn, item, retries=retries, pure=False, priority=-i): i for i, item in enumerate(items)}
         try:
-            for i, future in as_done(executor.client, futures, executor.address):
+            for i, future in as_done(client, futures, executor.address):
                 yield i, future.result()
         finally:
             with suppress(Exception):
-                executor.client.cancel(list(futures))
+                client.cancel(list(futures))
     finally:
         executor.close()
 

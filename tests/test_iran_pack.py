@@ -112,9 +112,9 @@ def test_stale_signs_expire_and_later_reports_replace_what_they_ended(pack):
     # the lapsed S.1881 stops counting with the 113th Congress
     assert "sanctions-bill-momentum" in observations_as_of(pack, dt.date(2015, 1, 2))
     assert observations_as_of(pack, dt.date(2015, 1, 3)).get("sanctions-bill-momentum") is None
-    # the Supreme Leader's negotiating red lines end with the negotiation
-    assert observations_as_of(pack, dt.date(2015, 7, 13))["leader-red-lines"].evidence_id == "ev-kh15-redlines"
-    assert "leader-red-lines" not in observations_as_of(pack, dt.date(2015, 7, 14))
+    # the Supreme Leader's red lines count for the indicator's 180-day shelf life, not until a later event
+    assert observations_as_of(pack, dt.date(2015, 10, 5))["leader-red-lines"].evidence_id == "ev-kh15-redlines"
+    assert "leader-red-lines" not in observations_as_of(pack, dt.date(2015, 10, 7))
     # the agreed parameters close the enrichment gap although the report is less credible
     assert observations_as_of(pack, dt.date(2015, 4, 2))["enrichment-gap"].state == "absent"
 

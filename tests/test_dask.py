@@ -222,6 +222,22 @@ def test_a_sweep_on_the_cluster_gives_the_csv_of_a_local_sweep(tmp_path, dask_cl
     assert not dask_cluster.kernels(), "a finished run leaves no kernel on the workers"
 
 
+@pytest.mark.slow  # the whole suite twice on the mini pack (NUTS included)
+def test_a_run_on_the_cluster_writes_the_tables_of_a_local_run(tmp_path, dask_cluster):
+    common = ("run", str(MINI), "--draws", str(DRAWS), "--seed", "7", "--no-progress")
+    on_dask = foresight_cli(*common, "--runs-dir", str(tmp_path / "dask"), "--scheduler", dask_cluster.address)
+    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
+    local = foresight_cli(*common, "--runs-dir", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr[-3000:]
+    a, b = the_run(tmp_path / "dask"), the_run(tmp_path / "local")
+    tables = sorted(p.name for p in b.glob("*.csv"))
+    assert "forecasts.csv" in tables and sorted(p.name for p in a.glob("*.csv")) == tables
+    for name in tables:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert a.name.rsplit("-", 1)[1] == b.name.rsplit("-", 1)[1]  # the same parameters: the same hash
+    assert sorted(p.name for p in a.glob("*.html")) == sorted(p.name for p in b.glob("*.html"))
+
+
 @pytest.mark.slow  # a sweep with a worker killed mid-way
 def test_a_worker_killed_mid_sweep_loses_no_run_and_the_retry_is_recorded(tmp_path, dask_cluster):
     grid = tmp_path / "grid.yaml"

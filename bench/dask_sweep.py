@@ -1,8 +1,10 @@
 """The same 16-run sweep on a local Dask cluster of 1 and of 2 single-threaded workers: the throughput ratio.
 
 `foresight sweep GRID --scheduler local --jobs N` runs the forecast notebook
-over 16 combinations (4 dates x 4 prior widths) of the mini pack, once with
-N = 1 and once with N = 2. Each configuration starts from empty caches (its own
+over 16 combinations (4 dates x 4 prior widths) of the mini pack, sampling with
+NUTS (a notebook of a few seconds, so the workers' one-off start, about ten
+seconds of kernel start and imports, does not dominate), once with N = 1 and
+once with N = 2. Each configuration starts from empty caches (its own
 posterior cache, worker slots and so PyTensor compile directories), so both pay
 the same cold start. Throughput is read from the sweep's run.json
 (``execute_seconds``: the notebooks' part of the run, without the command's imports,
@@ -28,7 +30,7 @@ parameters:
   pack: {ROOT / "tests" / "fixtures" / "mini"}
   question: deal-by-june
   draws: 2000
-  learn_from_cases: false
+  learn_from_cases: true   # NUTS, as the sensitivity sweeps that outgrow one machine use
 grid:
   as_of: [2020-02-01, 2020-03-01, 2020-04-01, 2020-05-01]
   lr_width_scale: [0.5, 1.0, 2.0, 4.0]

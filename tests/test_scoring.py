@@ -12,11 +12,14 @@ from scipy import stats
 
 from foresight.evaluate.scoring import (
     LOG_CLIP,
+    brier_score,
     calibration_table,
     calibration_verdict,
     jeffreys_interval,
+    log_score,
     score_table,
     time_averaged,
+    time_shares,
 )
 from foresight.report.history_plots import plot_calibration
 
@@ -268,3 +271,33 @@ def test_calibration_plot_carries_the_caveat_only_when_it_applies():
     enough = plot_calibration(_calibrated(10))
     assert enough.axes[0].get_title() == "Calibration"
     assert [p.get_height() for p in enough.axes[1].patches] == [10] * 5
+
+
+@pytest.mark.slow  # importing scoringrules compiles its Numba functions: about 5 s, more under load
+def test_scores_agree_with_scoringrules():
+    """Our two scores are the textbook ones: scoringrules (a maintained library) gives the same numbers
+    (its log score is the negative, unclipped one, so the probabilities stay inside our clip here)."""
+    sr = pytest.importorskip("scoringrules")
+    rng = np.random.default_rng(3)
+    p = rng.uniform(1e-4, 1 - 1e-4, 500)
+    o = rng.integers(0, 2, 500)
+    np.testing.assert_allclose(brier_score(p, o), sr.brier_score(o, p), rtol=1e-12)
+    np.testing.assert_allclose(log_score(p, o), -sr.log_score(o, p), rtol=1e-12)
+
+
+def test_time_shares_weigh_rows_as_time_averaged_does():
+    table = pd.DataFrame(
+        {
+            "question_id": ["a", "a", "a", "b", "b", "c"],
+            "as_of": ["2020-01-01", "2020-01-11", "2020-01-31", "2020-03-01", "2020-03-02", "2020-05-05"],
+            "closes": ["2020-02-10"] * 3 + ["2020-04-01"] * 2 + ["2020-05-01"],
+            "brier": [0.1, 0.4, 0.2, 0.3, 0.05, 0.7],
+        }
+    ).sample(frac=1, random_state=2)  # any row order
+    shares = time_shares(table, ["question_id"])
+    by_q = pd.Series(shares, index=table.index).groupby(table["question_id"]).sum()
+    np.testing.assert_allclose(by_q.to_numpy(), 1.0)
+    weighted = (pd.Series(shares * table["brier"].to_numpy(), index=table.index)).groupby(table["question_id"]).sum()
+    expected = time_averaged(table, ["brier"]).set_index("question_id")["brier"]
+    np.testing.assert_allclose(weighted.sort_index().to_numpy(), expected.sort_index().to_numpy())
+    assert shares[table["question_id"].to_numpy() == "c"][0] == 1.0  # dated after its end: equal shares

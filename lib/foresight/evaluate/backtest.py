@@ -109,7 +109,8 @@ def scorable_questions(pack: Pack, today: Any = None) -> list[Question]:
     ]
 
 
-def _score(frame: pd.DataFrame, prefix: str, probability: np.ndarray) -> None:
+def add_scores(frame: pd.DataFrame, prefix: str, probability: np.ndarray) -> None:
+    """Add ``<prefix>forecast``, ``<prefix>brier`` and ``<prefix>log_score`` to ``frame`` (rows with ``outcome``)."""
     frame[f"{prefix}forecast"] = probability
     frame[f"{prefix}brier"] = brier_score(probability, frame["outcome"])
     frame[f"{prefix}log_score"] = log_score(probability, frame["outcome"])
@@ -136,10 +137,10 @@ def backtest_question(
             "outcome": np.full(len(model), int(outcome_number(question.resolution)), dtype=int),
         }
     )
-    _score(out, METHODS["model"], model["mean"].to_numpy())
-    _score(out, METHODS["naive"], naive["mean"].to_numpy())
-    _score(out, METHODS["base_rate"], model["base_rate_mean"].to_numpy())
-    _score(out, METHODS["p50"], np.full(len(model), 0.5))
+    add_scores(out, METHODS["model"], model["mean"].to_numpy())
+    add_scores(out, METHODS["naive"], naive["mean"].to_numpy())
+    add_scores(out, METHODS["base_rate"], model["base_rate_mean"].to_numpy())
+    add_scores(out, METHODS["p50"], np.full(len(model), 0.5))
     out["converged"] = model["converged"]
     out["naive_converged"] = naive["converged"]
     return out[BACKTEST_COLUMNS]

@@ -210,6 +210,30 @@ def holding_days(as_of: pd.Series, end: pd.Timestamp) -> np.ndarray:
     return np.array([max((min(stop, end) - start).days, 0) for start, stop in zip(starts, stops)], dtype=float)
 
 
+def time_shares(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """Each row's share of its group's time (groups by ``keys``; rows hold as in :func:`time_averaged`, until
+    the group's next ``as_of`` or the earlier of ``closes`` and ``resolved_on``), equal shares when no row holds
+    for any time: every group's shares sum to 1. Fits that count each question once weigh its steps so."""
+    keys = list(keys)
+    frame = df[keys].reset_index(drop=True)
+    frame["start"] = pd.to_datetime(df["as_of"]).to_numpy()
+    ends = pd.concat([pd.to_datetime(df[c]).reset_index(drop=True) for c in END_COLUMNS if c in df.columns], axis=1)
+    frame["end"] = ends.min(axis=1)
+    frame["end"] = frame.groupby(keys, sort=False)["end"].transform("min")
+    frame = frame.sort_values([*keys, "start"], kind="stable")
+    following = frame.groupby(keys, sort=False)["start"].shift(-1)
+    stop = following.where(following.notna(), frame["end"])
+    stop = stop.where(stop < frame["end"], frame["end"])
+    days = (stop - frame["start"]).dt.days.clip(lower=0).astype(float)
+    groups = frame.groupby(keys, sort=False)
+    total = days.groupby([frame[k] for k in keys], sort=False).transform("sum")
+    size = groups["start"].transform("size").astype(float)
+    share = np.where(total > 0, days / total.where(total > 0, 1.0), 1.0 / size)
+    out = np.empty(len(frame))
+    out[frame.index.to_numpy()] = share
+    return out
+
+
 def time_averaged(
     df: pd.DataFrame,
     score_columns: Sequence[str] | None = None,

@@ -19,6 +19,7 @@ from foresight.pack.links import Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
     EVENT_LOGS_FILE,
+    FREEZE_FILE,
     OPTIONAL_RECORD_FILES,
     PROPOSALS_DIR,
     RECORD_FILES,
@@ -27,6 +28,7 @@ from foresight.pack.schema import (
     EventLog,
     Evidence,
     ExternalForecast,
+    Freeze,
     Indicator,
     LRInterval,
     PackMeta,
@@ -59,6 +61,7 @@ class Pack:
     external_forecasts: tuple[ExternalForecast, ...] = ()
     event_logs: dict[str, EventLog] = dataclass_field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # things `validate` points out that do not stop a forecast
+    freeze: Freeze | None = None  # freeze.yaml (foresight.pack.freeze), None when the pack was never frozen
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
@@ -397,6 +400,24 @@ def _load_event_logs(pack_dir: Path, problems: list[Problem]) -> tuple[Table, Ya
     return _load_list(doc, EVENT_LOGS_FILE, "event_logs", EventLog, problems), doc
 
 
+def _load_freeze(pack_dir: Path, problems: list[Problem]) -> Freeze | None:
+    """``freeze.yaml`` when the pack has one (optional: older packs have none), checked like any pack file."""
+    if not (pack_dir / FREEZE_FILE).exists():
+        return None
+    doc = _read(pack_dir, FREEZE_FILE, problems)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        message = f"must be a mapping with the fields {', '.join(Freeze.model_fields)}; {_found(doc.data)}"
+        problems.append(Problem(FREEZE_FILE, 1, "(file)", message + " (write it with `foresight freeze`)"))
+        return None
+    try:
+        return Freeze.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(doc, FREEZE_FILE, (), Freeze, exc))
+        return None
+
+
 def _load_proposals(pack_dir: Path, problems: list[Problem]) -> None:
     """Check every ``proposals/*.yaml`` as `foresight ingest` writes it, so a shared pack cannot point
     the review notebook at a file outside it (``file: /etc/shadow``); an absent folder means none."""
@@ -513,6 +534,7 @@ def load_pack(path: str | Path) -> Pack:
     unsure = questions.broken if questions.readable else None  # no false "unknown question" (see Table)
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems, unsure)
     _load_proposals(pack_dir, problems)
+    freeze = _load_freeze(pack_dir, problems)
 
     if problems or meta is None:
         raise PackError(pack_dir, problems)
@@ -533,6 +555,7 @@ def load_pack(path: str | Path) -> Pack:
         timeline=timeline.by_id if "timeline.yaml" in tables else None,
         external_forecasts=tuple(ef for _, ef in externals.items),
         event_logs=logs.by_id,
+        freeze=freeze,
         warnings=tuple(
             Problem(file, docs[file].line_of(loc), format_loc(loc), message)
             for file, loc, message in crossref.lr_kind_warnings(indicators, questions)

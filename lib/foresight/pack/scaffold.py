@@ -120,6 +120,7 @@ correlation_groups:          # every indicator belongs to one; rho 0 = independe
   friction: Public quarrels between the two governments.   # short form: just the description, rho 0.5
 correlation_discount: by_direction   # optional: discount alike signs only among those pointing the same way
 default_credibility: 0.7     # optional: credibility of evidence accepted from `foresight ingest` proposals
+calibration: true            # optional: false keeps this pack's forecasts raw (no shipped calibration beside them)
 # lint_acknowledged:         # optional: `foresight lint` warnings you have answered, so they stop repeating
 #   - code: criteria-no-date   # the warning's code and where, as `foresight lint` prints them
 #     where: summit-communique

@@ -192,6 +192,9 @@ class PackMeta(Record):
     # foresight.model.evidence). 'whole_group' is the rule packs were written against before
     # it existed, so it stays the default: an old pack keeps its forecasts.
     correlation_discount: Literal["whole_group", "by_direction"] = "whole_group"
+    # Whether forecasts of this pack may be recalibrated by the library's shipped calibration
+    # (foresight.model.calibration); false keeps them raw whatever a run asks.
+    calibration: bool = True
 
 
 class Document(Record):
@@ -705,6 +708,31 @@ RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
 
 EVENT_LOGS_FILE = "event_logs.yaml"
 """Optional: dated event logs (``event_logs:`` holding a list of :class:`EventLog`)."""
+
+
+FREEZE_FILE = "freeze.yaml"
+"""Optional: the pack's freeze (``foresight freeze``): content hashes recorded before its first scored backtest."""
+
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Revision(Record):
+    """One entry of a freeze's revision log: when the pack was (re-)frozen, at which commit, and why."""
+
+    date: Date
+    commit: str | None = None
+    reason: Text
+    changed: list[Text] = Field(default_factory=list)
+    """Files whose content differed from the previous freeze (added, removed or edited)."""
+
+
+class Freeze(Record):
+    """``freeze.yaml``: the content the pack's scores are claimed for, and the log of every re-freeze."""
+
+    frozen_on: Date
+    commit: str | None = None
+    files: dict[Text, Sha256] = Field(min_length=1)
+    revisions: list[Revision] = Field(min_length=1)
 
 
 OPTIONAL_RECORD_FILES: dict[str, tuple[str, type[Record]]] = {

@@ -20,8 +20,10 @@ import pandas as pd
 from IPython.display import Markdown
 
 from foresight.evaluate.history import last_step_before_resolution
+from foresight.model.calibration import Calibration
 from foresight.model.forecasting import Forecast
 from foresight.report import plots, results, tables, texts
+from foresight.report.calibration_views import calibrated_row
 
 LAST_STEP_TABLE = "last_step"
 """Result table (``last_step.csv``) of forecasts at the last step before resolution: the columns of
@@ -64,23 +66,40 @@ def before_resolution_section(f: Forecast) -> list[Any]:
     ]
 
 
-def forecast_rows(f: Forecast) -> pd.DataFrame:
+def result_row(f: Forecast, calibration: Calibration | None = None, why: str = "") -> dict[str, Any]:
+    """``f``'s row of ``forecasts.csv``: the raw columns, then the calibrated ones (see
+    :mod:`foresight.report.calibration_views`)."""
+    return {**f.summary_row(), **calibrated_row(f, calibration, why)}
+
+
+def forecast_rows(f: Forecast, calibration: Calibration | None = None, why: str = "") -> pd.DataFrame:
     """The forecast's result row, and its row at the last step before resolution when there is one."""
     g = before_resolution(f)
-    rows = [{"step": "as_of", **f.summary_row()}]
+    rows = [{"step": "as_of", **result_row(f, calibration, why)}]
     if g is not None:
-        rows.append({"step": "last step before resolution", **g.summary_row()})
+        rows.append({"step": "last step before resolution", **result_row(g, calibration, why)})
     return pd.DataFrame(rows)
 
 
-def write_results(out_dir: Path | None, f: Forecast, parameters: Mapping[str, Any] | None = None) -> list[Path]:
-    """Save ``f``'s row (``forecasts.csv``) and, for a resolved question, its last-step row (``last_step.csv``)."""
-    saved = [results.write_forecasts(out_dir, [f], name=f"forecast-{f.question.id}", parameters=parameters)]
+def write_results(
+    out_dir: Path | None,
+    f: Forecast,
+    parameters: Mapping[str, Any] | None = None,
+    calibration: Calibration | None = None,
+    why: str = "",
+) -> list[Path]:
+    """Save ``f``'s row (``forecasts.csv``) and, for a resolved question, its last-step row (``last_step.csv``),
+    each with the calibrated columns beside the raw ones."""
+    saved = [
+        results.write_rows(
+            out_dir, "forecasts", [result_row(f, calibration, why)], f"forecast-{f.question.id}", parameters
+        )
+    ]
     g = before_resolution(f)
     if g is not None:
         saved.append(
-            results.write_forecasts(
-                out_dir, [g], name=f"last_step-{f.question.id}", table=LAST_STEP_TABLE, parameters=parameters
+            results.write_rows(
+                out_dir, LAST_STEP_TABLE, [result_row(g, calibration, why)], f"last_step-{f.question.id}", parameters
             )
         )
     return [p for p in saved if p is not None]

@@ -18,6 +18,7 @@ from IPython.display import HTML, Markdown
 from foresight.evaluate import backtest as bt
 from foresight.evaluate import scoring
 from foresight.evaluate.history import HISTORY_COLUMNS, LIST_COLUMNS, SEP
+from foresight.pack.freeze import freeze_status
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
 from foresight.report import escape, history_plots
@@ -128,6 +129,7 @@ def backtest_intro(pack: Pack, scores: pd.DataFrame, today: dt.date) -> Markdown
     )
     if unresolved:
         head += f" The other {unresolved} had not resolved by then (or close after {today}) and are left out."
+    head += f"\n\n**Freeze:** {escape.md(freeze_status(pack).sentence())}."
     return Markdown(
         head + "\n\nTwo scores per forecast: the **Brier score** (p − outcome)², lower is better, 0 is perfect and "
         "0.25 is what always saying 50% earns; and the **log score** ln p if it happened, ln(1 − p) if not, higher is "

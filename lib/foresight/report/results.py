@@ -37,8 +37,14 @@ FORECAST_COLUMNS = [
     "resolution",
     "converged",
     "diagnostics",
+    "calibrated_mean",
+    "calibrated_p05",
+    "calibrated_p95",
+    "calibration",
+    "calibration_why",
 ]
-"""Columns of ``forecasts.csv``, in order (a forecast's :meth:`~foresight.Forecast.summary_row`)."""
+"""Columns of ``forecasts.csv``, in order (a forecast's :meth:`~foresight.Forecast.summary_row`, then the calibrated
+columns of :func:`foresight.report.calibration_views.calibrated_row`)."""
 
 
 def plain(value: Any) -> Any:

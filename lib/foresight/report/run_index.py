@@ -20,8 +20,18 @@ from foresight.report import rundiff, style
 from foresight.report.forecast_views import LAST_STEP_TABLE
 from foresight.report.rundiff import RUN_FILE
 
-FORECAST_COLUMNS = ["question_id", "as_of", "mean", "p05", "p95", "base_rate_mean", "resolution", "converged"]
-LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95"]
+FORECAST_COLUMNS = [
+    "question_id",
+    "as_of",
+    "mean",
+    "p05",
+    "p95",
+    "calibrated_mean",
+    "base_rate_mean",
+    "resolution",
+    "converged",
+]
+LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95", "calibrated_mean"]
 LAST_STEP_PREFIX = "before resolution: "
 
 

@@ -585,6 +585,9 @@ def build_parser() -> argparse.ArgumentParser:
     from foresight.run.cli_ingest import add_parsers as add_ingest_parsers
 
     add_ingest_parsers(sub)
+    from foresight.run.cli_library import add_parsers as add_library_parsers
+
+    add_library_parsers(sub)
     return parser
 
 

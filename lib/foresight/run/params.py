@@ -98,6 +98,8 @@ class Params:
     # scenarios notebook
     scenario_questions: tuple[str, ...] | None = None
     interactive: bool | None = None
+    # forecast notebook: apply the shipped calibration beside the raw forecast (None: not a parameter)
+    calibration: bool | None = None
 
     @property
     def question_id(self) -> str | None:
@@ -139,7 +141,16 @@ class Params:
             out["scenario_questions"] = list(self.scenario_questions)
         if self.interactive is not None:
             out["interactive"] = self.interactive
+        if self.calibration is not None:
+            out["calibration"] = self.calibration
         return out
+
+    def calibration_in_use(self):
+        """The shipped calibration for this pack and run (None when switched off or absent) and why, in words:
+        see :func:`foresight.model.calibration.calibration_in_use`."""
+        from foresight.model.calibration import calibration_in_use
+
+        return calibration_in_use(self.calibration is not False, self.pack)
 
     def _repr_markdown_(self) -> str:
         """How a notebook shows the parameters in effect: a short list, then any notes (e.g. a clipped date).
@@ -356,6 +367,7 @@ def check_params(
     today: Any = UNSET,
     scenario_questions: Any = UNSET,
     interactive: Any = UNSET,
+    calibration: Any = UNSET,
 ) -> Params:
     """Check every given parameter and return them converted; raise :class:`ParameterError` on the first bad one.
 
@@ -448,6 +460,8 @@ def check_params(
         values["scenario_questions"] = check_scenario_questions(loaded, scenario_questions, values.get("as_of"))
     if interactive is not UNSET:
         values["interactive"] = check_bool("interactive", interactive)
+    if calibration is not UNSET:
+        values["calibration"] = check_bool("calibration", calibration)
     return Params(notes=tuple(notes), **values)
 
 

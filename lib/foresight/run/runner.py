@@ -515,6 +515,7 @@ def run(options: RunOptions) -> RunOutcome:
                 "content_hash": pack.content_hash,
             },
             "cache_dir": str(paths.cache_dir()),
+            "calibration": calibration_record(options),
         },
         jobs=make_jobs,
         finish=finish,
@@ -526,6 +527,16 @@ def run(options: RunOptions) -> RunOutcome:
         executor=options.executor,
     )
     return execute_run(plan, runs_dir)
+
+
+def calibration_record(options: RunOptions) -> dict[str, Any]:
+    """Which calibration the run's forecasts use (run.json): the ``calibration`` parameter (all notebooks, or
+    the forecast notebook's own), the pack's switch and the shipped artefact, with its hash and provenance."""
+    from foresight.model import calibration
+    from foresight.run.params import check_bool
+
+    value = options.notebook_params.get("forecast", {}).get("calibration", options.params.get("calibration", True))
+    return calibration.record(check_bool("calibration", value), options.pack)
 
 
 def write_tables(folder: Path, names: Sequence[str] | None = None, pack: Pack | None = None) -> dict[str, int]:

@@ -1,0 +1,420 @@
+"""Backtest a library of packs at once, leave one pack out: raw, naive, baselines, calibrated, crowd-pooled.
+
+Each pack is backtested as :func:`foresight.evaluate.backtest.backtest` does
+(same steps, same scores), and its rows get a ``pack`` column. Then, never
+using a pack's own outcomes to score it:
+
+  ``calibrated``       the steps of pack P recalibrated by a fit on the other
+                       packs' resolved questions, of any period
+                       (:func:`foresight.evaluate.calibration.leave_one_pack_out`);
+  ``calibrated_past``  each step dated t recalibrated by a fit on the questions
+                       of every pack that resolved before t (P's own included:
+                       what was known then; :func:`foresight.evaluate.calibration.past_only`);
+  ``pooled``           on matched pairs (a forecast from elsewhere, headline
+                       match, on or before the step's date), the model and the
+                       crowd pooled with weights learned from the other packs'
+                       pairs (:mod:`foresight.evaluate.pooling`).
+
+Scores are time-averaged per question (or per (source, question) series for
+pairs), as ``scores.csv`` and the backtest notebook average them, then the
+plain mean over questions: per pack, over the whole library (``(all packs)``,
+every question counting once), and each also over the questions that
+resolved yes and those that resolved no. Every method is scored on the same
+questions and dates.
+
+The correlation discount is compared with none (``naive``) on every pack, so
+the default can follow the data (:func:`discount_comparison`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from foresight.base.atomic import atomic_path
+from foresight.evaluate import calibration, pooling
+from foresight.evaluate.backtest import add_scores, backtest
+from foresight.evaluate.external import HEADLINE, pair_external
+from foresight.evaluate.scoring import time_averaged
+from foresight.model.calibration import Calibration
+from foresight.model.options import ModelOptions
+from foresight.pack.freeze import FreezeStatus, freeze_status
+from foresight.pack.loader import Pack
+
+STEP_METHODS: dict[str, str] = {
+    "model": "",
+    "naive": "naive_",
+    "base_rate": "base_rate_",
+    "p50": "p50_",
+    "calibrated": "calibrated_",
+    "calibrated_past": "calibrated_past_",
+}
+"""Methods scored on every step, and their column prefixes."""
+
+PAIR_METHODS: dict[str, str] = {
+    "external": "external_",
+    "model": "",
+    "calibrated": "calibrated_",
+    "pooled": "pooled_",
+    "base_rate": "base_rate_",
+    "p50": "p50_",
+}
+"""Methods scored on matched pairs (a forecast from elsewhere beside the model's on the same day)."""
+
+LABELS: dict[str, str] = {
+    "model": "raw model",
+    "naive": "naive (no correlation discount)",
+    "base_rate": "base rate",
+    "p50": "always 50%",
+    "calibrated": "calibrated (leave one pack out)",
+    "calibrated_past": "calibrated (past only)",
+    "external": "forecast from elsewhere",
+    "pooled": "model pooled with the crowd",
+}
+
+ALL_PACKS = "(all packs)"
+"""Rows pooling every question of the library, each counting once."""
+MEAN_OF_PACKS = "(mean of packs)"
+"""Rows averaging the packs' own means, each pack counting once."""
+SCORE_COLUMNS = ["pack", "outcome", "set", "method", "label", "n_questions", "brier", "log_score"]
+"""Columns of :func:`summary` (``library_scores.csv``); ``set`` is 'steps' or 'pairs'."""
+
+
+@dataclass
+class Library:
+    """A library backtest: the scored steps, the matched pairs, each pack's freeze, and the held-out fits."""
+
+    packs: dict[str, Pack]
+    steps: pd.DataFrame
+    pairs: pd.DataFrame
+    freezes: dict[str, FreezeStatus]
+    calibrations: dict[str, Calibration | None] = field(default_factory=dict)
+    poolings: dict[str, pooling.Pooling] = field(default_factory=dict)
+    seed: int = 1
+    memo: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    """Summary tables computed once (the written tables and the printed report share them)."""
+
+    def table(self, name: str, build) -> pd.DataFrame:
+        """``build(self)`` the first time ``name`` is asked for, the same table afterwards."""
+        if name not in self.memo:
+            self.memo[name] = build(self)
+        return self.memo[name]
+
+
+def pack_steps(pack: Pack, options: ModelOptions | None = None, today: Any = None) -> pd.DataFrame:
+    """One pack's backtest rows with a leading ``pack`` column (its id)."""
+    scores = backtest(pack, options, today=today)
+    scores.insert(0, "pack", pack.meta.id)
+    return scores
+
+
+def library_backtest(
+    packs: Iterable[Pack],
+    options: ModelOptions | None = None,
+    today: Any = None,
+    seed: int = 1,
+    steps: pd.DataFrame | None = None,
+) -> Library:
+    """Backtest every pack and add the held-out methods (module docstring). ``steps`` (the packs' backtest
+    rows, e.g. read back from ``library_steps.csv``) skips the backtests themselves."""
+    packs = list(packs)
+    by_id = {p.meta.id: p for p in packs}
+    if len(by_id) < len(packs):
+        raise ValueError("two packs share one id: each pack of a library needs its own id in pack.yaml")
+    if steps is None:
+        parts = [pack_steps(p, options, today) for p in by_id.values()]
+        steps = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
+    if steps is None or not len(steps):
+        raise ValueError("no pack has a resolved question to score")
+    steps = steps.reset_index(drop=True)
+    lopo, fits = calibration.leave_one_pack_out(steps, seed=seed)
+    add_scores(steps, STEP_METHODS["calibrated"], lopo)
+    add_scores(steps, STEP_METHODS["calibrated_past"], calibration.past_only(steps, seed=seed))
+    pairs, poolings = matched_pairs(by_id, steps)
+    return Library(by_id, steps, pairs, {k: freeze_status(p) for k, p in by_id.items()}, fits, poolings, seed)
+
+
+def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pooling.Pooling]]:
+    """Headline pairs of every pack, with the calibrated step beside them and the held-out pooled forecast."""
+    parts = []
+    for pack_id, pack in packs.items():
+        mine = steps[steps["pack"] == pack_id]
+        paired = pair_external(pack, mine)
+        if not len(paired):
+            continue
+        paired = paired[paired["match"].isin(HEADLINE)].copy()
+        at = mine.set_index(["question_id", "as_of"])["calibrated_forecast"]
+        paired["calibrated_forecast"] = at.loc[list(zip(paired["question_id"], paired["model_as_of"]))].to_numpy()
+        paired.insert(0, "pack", pack_id)
+        parts.append(paired)
+    if not parts:
+        return pd.DataFrame(columns=["pack", "question_id", "source"]), {}
+    pairs = pd.concat(parts, ignore_index=True)
+    pooled, fits = pooling.leave_one_pack_out(pairs)
+    add_scores(pairs, PAIR_METHODS["calibrated"], pairs["calibrated_forecast"])
+    add_scores(pairs, PAIR_METHODS["pooled"], pooled)
+    return pairs, fits
+
+
+def _rows(per_q: pd.DataFrame, methods: Mapping[str, str], what: str) -> list[dict[str, Any]]:
+    rows = []
+    for pack in [*sorted(per_q["pack"].unique()), ALL_PACKS]:
+        in_pack = per_q if pack == ALL_PACKS else per_q[per_q["pack"] == pack]
+        for outcome, subset in (
+            ("all", in_pack),
+            ("yes", in_pack[in_pack["outcome"] == 1]),
+            ("no", in_pack[in_pack["outcome"] == 0]),
+        ):
+            for method, prefix in methods.items():
+                rows.append(
+                    {
+                        "pack": pack,
+                        "outcome": outcome,
+                        "set": what,
+                        "method": method,
+                        "label": LABELS[method],
+                        "n_questions": len(subset),
+                        "brier": float(subset[f"{prefix}brier"].mean()) if len(subset) else np.nan,
+                        "log_score": float(subset[f"{prefix}log_score"].mean()) if len(subset) else np.nan,
+                    }
+                )
+    # each pack's mean counting once (the issue's "mean of the packs"), beside the pooled questions
+    own = [r for r in rows if r["pack"] not in (ALL_PACKS, MEAN_OF_PACKS)]
+    for outcome in ("all", "yes", "no"):
+        for method in methods:
+            picked = [r for r in own if r["outcome"] == outcome and r["method"] == method and r["n_questions"]]
+            rows.append(
+                {
+                    "pack": MEAN_OF_PACKS,
+                    "outcome": outcome,
+                    "set": what,
+                    "method": method,
+                    "label": LABELS[method],
+                    "n_questions": sum(r["n_questions"] for r in picked),
+                    "brier": float(np.mean([r["brier"] for r in picked])) if picked else np.nan,
+                    "log_score": float(np.mean([r["log_score"] for r in picked])) if picked else np.nan,
+                }
+            )
+    return rows
+
+
+def _score_columns(methods: Mapping[str, str]) -> list[str]:
+    return [f"{prefix}{what}" for prefix in methods.values() for what in ("brier", "log_score")]
+
+
+def per_question(steps: pd.DataFrame) -> pd.DataFrame:
+    """Each question's time-averaged scores (every step method), with its family and outcome."""
+    per_q = time_averaged(steps, _score_columns(STEP_METHODS), by=["pack"])
+    first = steps.groupby(["pack", "question_id"], sort=True)[["family", "outcome"]].first()
+    return per_q.join(first, on=["pack", "question_id"])
+
+
+def summary(library: Library) -> pd.DataFrame:
+    """:func:`build_summary`, computed once per library."""
+    return library.table("summary", build_summary)
+
+
+def build_summary(library: Library) -> pd.DataFrame:
+    """The long table (:data:`SCORE_COLUMNS`): per pack and for all packs, per outcome, every method's
+    time-averaged Brier and log score, on all steps and on matched pairs."""
+    rows = _rows(per_question(library.steps), STEP_METHODS, "steps")
+    if len(library.pairs):
+        per_pair = time_averaged(library.pairs, _score_columns(PAIR_METHODS), by=["pack", "source"])
+        first = library.pairs.groupby(["pack", "source", "question_id"])["outcome"].first()
+        per_pair = per_pair.join(first, on=["pack", "source", "question_id"])
+        rows += _rows(per_pair, PAIR_METHODS, "pairs")
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
+def by_family(library: Library) -> pd.DataFrame:
+    """:func:`build_by_family`, computed once per library."""
+    return library.table("by_family", build_by_family)
+
+
+def build_by_family(library: Library) -> pd.DataFrame:
+    """Time-averaged Brier and log score per question family (across packs) and step method."""
+    per_q = per_question(library.steps)
+    rows = []
+    for family, group in per_q.groupby("family", sort=True):
+        for method, prefix in STEP_METHODS.items():
+            rows.append(
+                {
+                    "family": family,
+                    "method": method,
+                    "n_questions": len(group),
+                    "brier": float(group[f"{prefix}brier"].mean()),
+                    "log_score": float(group[f"{prefix}log_score"].mean()),
+                }
+            )
+    return pd.DataFrame(rows, columns=["family", "method", "n_questions", "brier", "log_score"])
+
+
+def discount_comparison(scores: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Per pack and for all packs: the model with its correlation discount against none (naive), and a
+    sentence saying which wins where (the default should follow the pooled result over a library of packs
+    not tuned on)."""
+    steps = scores[(scores["set"] == "steps") & (scores["outcome"] == "all")]
+    wide = steps.pivot(index="pack", columns="method", values=["brier", "log_score"])
+    table = pd.DataFrame(
+        {
+            "brier_discount": wide[("brier", "model")],
+            "brier_naive": wide[("brier", "naive")],
+            "log_score_discount": wide[("log_score", "model")],
+            "log_score_naive": wide[("log_score", "naive")],
+        }
+    )
+    table["brier_winner"] = np.where(table["brier_discount"] <= table["brier_naive"], "discount", "naive")
+    table = table.reset_index()
+    packs = table[~table["pack"].isin([ALL_PACKS, MEAN_OF_PACKS])]
+    naive_wins = int((packs["brier_winner"] == "naive").sum())
+    pooled = table[table["pack"] == ALL_PACKS].iloc[0]
+    sentence = (
+        f"Correlation discount against none: naive has the lower Brier on {naive_wins} of {len(packs)} packs; "
+        f"over all packs {pooled['brier_discount']:.3f} with the discount, {pooled['brier_naive']:.3f} without "
+        f"(log score {pooled['log_score_discount']:.3f} against {pooled['log_score_naive']:.3f}): "
+        f"{'no discount' if pooled['brier_naive'] < pooled['brier_discount'] else 'the discount'} wins."
+    )
+    return table, sentence
+
+
+VARIANTS: dict[str, tuple[str, ...]] = {"base map": (), "+ discount": ("discount",), "+ downward": ("downward",)}
+"""Calibration maps compared held out: the shipped one (a, b_out, b_ev) and each with one extra term
+(:data:`foresight.evaluate.calibration.EXTRA_TERMS`). A term earns its place only if it wins here."""
+
+
+def variants_table(library: Library) -> pd.DataFrame:
+    """:func:`build_variants`, computed once per library."""
+    return library.table("variants", build_variants)
+
+
+def build_variants(library: Library) -> pd.DataFrame:
+    """Time-averaged Brier and log score of each calibration variant, leave one pack out, per pack and all."""
+    steps = library.steps[[c for c in library.steps.columns if not c.startswith("calibrated")]].copy()
+    columns = {}
+    for name, extra in VARIANTS.items():
+        prefix = f"v{len(columns)}_"
+        add_scores(steps, prefix, calibration.leave_one_pack_out_with(steps, extra, seed=library.seed))
+        columns[name] = prefix
+    per_q = time_averaged(steps, _score_columns(columns), by=["pack"])
+    rows = []
+    for pack in [*sorted(per_q["pack"].unique()), ALL_PACKS]:
+        group = per_q if pack == ALL_PACKS else per_q[per_q["pack"] == pack]
+        for name, prefix in columns.items():
+            rows.append(
+                {
+                    "pack": pack,
+                    "variant": name,
+                    "brier": float(group[f"{prefix}brier"].mean()),
+                    "log_score": float(group[f"{prefix}log_score"].mean()),
+                }
+            )
+    return pd.DataFrame(rows, columns=["pack", "variant", "brier", "log_score"])
+
+
+def fits_table(library: Library) -> pd.DataFrame:
+    """Per held-out pack: the calibration fitted without it (a, b_out, b_ev: mean and 90%) and the pooling."""
+    rows = []
+    for pack in library.packs:
+        row: dict[str, Any] = {"held_out": pack}
+        fit = library.calibrations.get(pack)
+        for term, (mean, lo, hi) in (fit.summary() if fit is not None else {}).items():
+            row.update({term: mean, f"{term}_p05": lo, f"{term}_p95": hi})
+        row["n_questions_fitted"] = fit.provenance.get("n_questions", 0) if fit is not None else 0
+        pool = library.poolings.get(pack)
+        if pool is not None:
+            row.update({"pooling": pool.summary()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+    return path
+
+
+def write_outputs(library: Library, folder: str | Path) -> dict[str, int]:
+    """``library_steps.csv``, ``library_pairs.csv``, ``library_scores.csv``, ``library_families.csv``,
+    ``library_discount.csv``, ``library_fits.csv``, ``library_variants.csv`` and ``library_freezes.csv`` in
+    ``folder``; returns the rows of each."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    scores = summary(library)
+    freezes = pd.DataFrame(
+        [
+            {
+                "pack": k,
+                "frozen_on": s.frozen_on,
+                "intact": s.intact,
+                "changed": "; ".join(s.changed),
+                "status": s.sentence(),
+            }
+            for k, s in library.freezes.items()
+        ]
+    )
+    tables = {
+        "library_steps.csv": library.steps,
+        "library_pairs.csv": library.pairs,
+        "library_scores.csv": scores,
+        "library_families.csv": by_family(library),
+        "library_discount.csv": discount_comparison(scores)[0],
+        "library_fits.csv": fits_table(library),
+        "library_variants.csv": variants_table(library),
+        "library_freezes.csv": freezes,
+    }
+    for name, frame in tables.items():
+        _csv(frame, out / name)
+    return {name: len(frame) for name, frame in tables.items()}
+
+
+def text_report(library: Library, past_only: bool = False) -> str:
+    """The readable table `foresight backtest` prints: freezes, Brier and log score per pack and outcome,
+    matched pairs, the fits held out, and the discount's verdict."""
+    scores = summary(library)
+    calibrated = "calibrated_past" if past_only else "calibrated"
+    shown = ["model", "naive", "base_rate", "p50", calibrated, "calibrated_past" if not past_only else "calibrated"]
+    lines = ["Freezes:"] + [f"  {k}: {s.sentence()}" for k, s in library.freezes.items()]
+    steps = scores[scores["set"] == "steps"]
+    for value, better in (("brier", "lower"), ("log_score", "higher")):
+        wide = steps.pivot_table(index=["pack", "outcome"], columns="method", values=value, sort=False)[shown]
+        n = steps.pivot_table(index=["pack", "outcome"], columns="method", values="n_questions", sort=False)["model"]
+        wide.insert(0, "n", n.astype(int))
+        lines += ["", f"Time-averaged {value.replace('_', ' ')} ({better} is better), every scored step:"]
+        lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
+    families = by_family(library)
+    wide = families.pivot(index="family", columns="method", values="brier")[shown]
+    wide.insert(0, "n", families.groupby("family")["n_questions"].first())
+    lines += ["", "Time-averaged Brier per question family, over all packs:"]
+    lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
+    pairs = scores[scores["set"] == "pairs"]
+    if len(pairs):
+        n = pairs.pivot_table(index=["pack", "outcome"], columns="method", values="n_questions", sort=False)["model"]
+        for value in ("brier", "log_score"):
+            wide = pairs.pivot_table(index=["pack", "outcome"], columns="method", values=value, sort=False)
+            wide = wide[list(PAIR_METHODS)]
+            wide.insert(0, "n_series", n.astype(int))
+            what = value.replace("_", " ")
+            lines += ["", f"Time-averaged {what} on matched pairs (forecasts from elsewhere, headline matches):"]
+            lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
+    else:
+        lines += ["", "No matched pairs: no pack has forecasts from elsewhere on its scored questions."]
+    lines += ["", "Held out (each pack scored with what was learned without it):"]
+    for pack in library.packs:
+        fit = library.calibrations.get(pack)
+        if fit is None:
+            lines.append(f"  {pack}: no other pack to learn from: calibrated = raw")
+        else:
+            terms = ", ".join(f"{k} {m:.2f} ({lo:.2f} to {hi:.2f})" for k, (m, lo, hi) in fit.summary().items())
+            lines.append(f"  {pack}: calibration {terms}, from {fit.provenance.get('n_questions')} questions")
+        if pack in library.poolings:
+            lines.append(f"    pooling: {library.poolings[pack].summary()}")
+    variants = variants_table(library).pivot(index="pack", columns="variant", values="brier")[list(VARIANTS)]
+    lines += ["", "Calibration variants, leave one pack out (time-averaged Brier; a term counts only if it wins):"]
+    lines += [variants.to_string(float_format=lambda v: f"{v:.3f}")]
+    lines += ["", discount_comparison(scores)[1]]
+    return "\n".join(lines).rstrip() + "\n"

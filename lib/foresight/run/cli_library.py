@@ -1,0 +1,242 @@
+"""`foresight freeze | backtest | calibrate`: the command-line side of learning from a library of packs.
+
+``freeze`` records a pack's content before it is scored (:mod:`foresight.pack.freeze`);
+``backtest`` scores many packs in one table, leave one pack out
+(:mod:`foresight.evaluate.library`); ``calibrate`` refits the shipped
+calibration (:mod:`foresight.evaluate.calibration`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_INVALID = 2
+
+
+def _print_problems(exc) -> None:
+    for problem in exc.problems:
+        where = problem.file if problem.field == "(folder)" else Path(exc.pack_dir) / problem.file
+        print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
+
+
+def _freeze(args: argparse.Namespace) -> int:
+    from foresight.pack.freeze import FreezeError, freeze
+    from foresight.pack.loader import load_pack
+    from foresight.pack.problems import PackError
+
+    try:
+        pack = load_pack(args.pack)
+        record = freeze(pack, args.reason)
+    except PackError as exc:
+        _print_problems(exc)
+        print("foresight freeze: the pack is not valid; nothing was written", file=sys.stderr)
+        return EXIT_INVALID
+    except FreezeError as exc:
+        print(f"foresight freeze: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    last = record.revisions[-1]
+    changed = f"; changed since the previous freeze: {', '.join(last.changed)}" if last.changed else ""
+    print(
+        f"{pack.meta.id}: frozen on {record.frozen_on} ({len(record.files)} files, revision "
+        f"{len(record.revisions)}: {last.reason}){changed}"
+    )
+    return 0
+
+
+def pack_folders(values: list[str]) -> tuple[list[Path], list[str]]:
+    """The folders among ``values`` that hold a pack.yaml, and one line for each other value (skipped)."""
+    keep, skipped = [], []
+    for value in values:
+        path = Path(value)
+        if path.is_dir() and (path / "pack.yaml").is_file():
+            keep.append(path)
+        else:
+            why = "no pack.yaml in it" if path.is_dir() else ("a file" if path.exists() else "no such folder")
+            skipped.append(f"skipped {value}: {why}")
+    return list(dict.fromkeys(keep)), skipped
+
+
+def _load_all(command: str, values: list[str]):
+    """The packs among ``values`` (skipping folders without pack.yaml, one line each), or None after printing
+    every problem of an invalid one."""
+    from foresight.pack.loader import load_pack
+    from foresight.pack.problems import PackError
+
+    folders, skipped = pack_folders(values)
+    for line in skipped:
+        print(f"foresight {command}: {line}", file=sys.stderr)
+    packs = []
+    for folder in folders:
+        try:
+            packs.append(load_pack(folder))
+        except PackError as exc:
+            _print_problems(exc)
+            print(f"foresight {command}: {folder} is not a valid pack; nothing was scored", file=sys.stderr)
+            return None
+    if not packs:
+        print(f"foresight {command}: no pack folder (one holding pack.yaml) among the arguments", file=sys.stderr)
+        return None
+    return packs
+
+
+def _options(command: str, args: argparse.Namespace):
+    """(ModelOptions, today) from --draws, --seed and --today, or None after printing the bad one."""
+    from foresight.model.options import ModelOptions
+    from foresight.run import params as P
+
+    try:
+        draws = P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws") if args.draws else None
+        seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed")
+        today = P.check_date("today", args.today) if args.today else None
+    except P.ParameterError as exc:
+        print(f"foresight {command}: {exc}", file=sys.stderr)
+        return None
+    return ModelOptions.of(None, draws=draws, seed=seed), today
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from foresight.base import paths
+    from foresight.base.atomic import write_json_atomic
+    from foresight.evaluate import library
+
+    packs = _load_all("backtest", args.packs)
+    if packs is None:
+        return EXIT_INVALID
+    checked = _options("backtest", args)
+    if checked is None:
+        return EXIT_INVALID
+    options, today = checked
+    started = dt.datetime.now()
+    try:
+        lib = library.library_backtest(packs, options, today=today, seed=options.seed)
+    except ValueError as exc:
+        print(f"foresight backtest: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    out = Path(args.out) if args.out else paths.runs_dir() / f"backtest-{started:%Y%m%d-%H%M%S}"
+    written = library.write_outputs(lib, out)
+    # a run.json like a run's, so `foresight runs` lists the folder and it records what was scored
+    write_json_atomic(
+        out / "run.json",
+        {
+            "kind": "backtest",
+            "status": "complete",
+            "started": started.isoformat(timespec="seconds"),
+            "seconds": round((dt.datetime.now() - started).total_seconds(), 1),
+            "pack": {"id": f"library of {len(packs)} packs"},
+            "packs": {
+                p.meta.id: {
+                    "path": paths.relative_to_root(Path(p.dir)),
+                    "content_hash": p.content_hash,
+                    "freeze": lib.freezes[p.meta.id].sentence(),
+                }
+                for p in packs
+            },
+            "parameters": {
+                "today": None if today is None else today.isoformat(),
+                "seed": options.seed,
+                "draws": options.draws,
+                "past_only": args.past_only,
+            },
+            "tables": written,
+        },
+    )
+    print(library.text_report(lib, past_only=args.past_only), end="")
+    print(f"\ntables in {out}: {', '.join(written)}")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from foresight.base import paths
+    from foresight.evaluate import calibration, library
+    from foresight.model.calibration import artefact_path
+    from foresight.pack.freeze import freeze_status, git_commit
+
+    values = args.packs or [str(p) for p in sorted((paths.project_root() / "scenarios").iterdir()) if p.is_dir()]
+    packs = _load_all("calibrate", values)
+    if packs is None:
+        return EXIT_INVALID
+    if not args.packs:
+        unfrozen = [p.meta.id for p in packs if not freeze_status(p).frozen]
+        packs = [p for p in packs if freeze_status(p).frozen]
+        for pack_id in unfrozen:
+            print(f"foresight calibrate: skipped {pack_id}: not frozen (name it to use it anyway)", file=sys.stderr)
+        if not packs:
+            print("foresight calibrate: no frozen pack under scenarios/ to learn from", file=sys.stderr)
+            return EXIT_INVALID
+    for pack in packs:
+        status = freeze_status(pack)
+        if status.frozen and not status.intact:
+            print(f"foresight calibrate: note: {pack.meta.id}: {status.sentence()}", file=sys.stderr)
+    checked = _options("calibrate", args)
+    if checked is None:
+        return EXIT_INVALID
+    options, today = checked
+    steps = [library.pack_steps(p, options, today) for p in packs]
+    steps = [s for s in steps if len(s)]
+    if not steps:
+        print("foresight calibrate: no resolved question to learn from; no artefact written", file=sys.stderr)
+        return EXIT_INVALID
+    import pandas as pd
+
+    table = pd.concat(steps, ignore_index=True)
+    provenance = calibration.provenance_for(packs, git_commit(paths.project_root()))
+    fit = calibration.fit_nuts(table, seed=options.seed, provenance=provenance)
+    target = calibration.write_artefact(fit, Path(args.out) if args.out else artefact_path())
+    terms = ", ".join(f"{k} {m:.2f} (90% {lo:.2f} to {hi:.2f})" for k, (m, lo, hi) in fit.summary().items())
+    print(
+        f"calibration from {fit.provenance['n_questions']} questions ({fit.provenance['n_steps']} steps) of "
+        f"{len(packs)} packs: {terms}"
+    )
+    print(f"written to {target}")
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add the library subcommands to the `foresight` parser."""
+    p = sub.add_parser(
+        "freeze",
+        help="record a pack's content (hashes, date, commit) before its first scored backtest",
+        description="Write freeze.yaml in the pack: the date, the git commit, the sha256 of each YAML file and a "
+        "revision log. Backtests then say whether their scores come from the frozen content. A re-freeze "
+        "appends to the log and needs --reason. Exit 2 when the pack is invalid or a reason is missing.",
+    )
+    p.add_argument("pack", help="scenario pack folder")
+    p.add_argument("--reason", metavar="TEXT", help="why (required when the pack was frozen before)")
+    p.set_defaults(func=_freeze)
+
+    p = sub.add_parser(
+        "backtest",
+        help="backtest many packs in one table, leave one pack out (raw, naive, baselines, calibrated, pooled)",
+        description="Score every resolved question of each pack (folders without pack.yaml are skipped with a "
+        "line), then calibrate and pool with the crowd leave one pack out. Prints per pack and pooled, per "
+        "outcome, time-averaged Brier and log scores, and writes library_*.csv to --out. Exit 2 on an invalid "
+        "pack or option.",
+    )
+    p.add_argument("packs", nargs="+", metavar="PACK", help="pack folders (e.g. scenarios/*/)")
+    p.add_argument("--out", metavar="DIR", help="folder for the tables (default: runs/backtest-<time>)")
+    p.add_argument(
+        "--past-only",
+        action="store_true",
+        help="headline the calibration learned only from questions resolved before each step (both are written)",
+    )
+    p.add_argument("--today", metavar="DATE", help="score only questions resolved by this day (default: today)")
+    p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    p.set_defaults(func=_backtest)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="refit the calibration on the library's resolved questions and write the shipped artefact",
+        description="Backtest the packs (default: every frozen pack under scenarios/), fit the calibration "
+        "with PyMC's NUTS and write calibration/calibration.json with its provenance and 1000 posterior draws.",
+    )
+    p.add_argument("packs", nargs="*", metavar="PACK", help="pack folders (default: frozen packs under scenarios/)")
+    p.add_argument("--out", metavar="FILE", help="where to write it (default: calibration/calibration.json)")
+    p.add_argument("--today", metavar="DATE", help="learn only from questions resolved by this day")
+    p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    p.set_defaults(func=_calibrate)

@@ -1,0 +1,229 @@
+"""Calibration learned from resolved questions: identity without data, no leaks, recovery, the forecast path."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from foresight import forecast, load_pack
+from foresight.evaluate import calibration as C
+from foresight.model import calibration as M
+from foresight.report.calibration_views import calibrated_row, side_by_side
+
+DAY = pd.Timedelta(days=1)
+
+
+def synthetic_steps(
+    n_questions: int = 300,
+    k: float = 2.0,
+    a0: float = 0.6,
+    packs: int = 3,
+    steps: int = 3,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Backtest-like steps whose raw forecasts are too extreme by ``k`` (true log-odds = a0 + raw parts / k):
+    the map that undoes it is a = a0, b_out = b_ev = 1/k. The outcome is drawn from the first step's truth;
+    later steps (for the weighting and leak tests) add noise the outcome does not follow."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    start = pd.Timestamp("2015-01-01")
+    for q in range(n_questions):
+        opens = start + q * 3 * DAY
+        resolved = opens + 60 * DAY
+        outside = rng.normal(-0.5, 1.0)
+        y = None
+        for s in range(steps):
+            shift = rng.normal(0.0, 0.8)
+            truth = a0 + outside + shift
+            if y is None:
+                y = int(rng.random() < expit(truth))  # one outcome per question, drawn at its first step
+            rows.append(
+                {
+                    "pack": f"p{q % packs}",
+                    "question_id": f"q{q}",
+                    "as_of": opens + s * 20 * DAY,
+                    "closes": resolved,
+                    "resolved_on": resolved,
+                    "outcome": y,
+                    "forecast": float(expit(k * (outside + shift))),
+                    "base_rate_forecast": float(expit(k * outside)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def contains(fit: M.Calibration, term: str, value: float, prob: float = 0.9) -> bool:
+    lo, hi = np.quantile(getattr(fit, term), [(1 - prob) / 2, (1 + prob) / 2])
+    return bool(lo <= value <= hi)
+
+
+# --- the identity -------------------------------------------------------------------------
+
+
+def test_empty_library_gives_the_raw_forecast_exactly():
+    empty = synthetic_steps(10).iloc[0:0]
+    assert C.fit_laplace(empty) is None and C.fit_nuts(empty) is None
+    raw = np.array([0.1, 0.5, 0.93])
+    assert M.calibrated_draws(None, raw, np.array([0.2, 0.2, 0.2])) is raw
+    np.testing.assert_array_equal(M.calibrated_mean(None, raw, raw), raw)
+    one_pack = synthetic_steps(20, packs=1)
+    lopo, fits = C.leave_one_pack_out(one_pack)
+    assert fits == {"p0": None}
+    np.testing.assert_array_equal(lopo, one_pack["forecast"].to_numpy())
+    # the first steps of a library, before anything resolved, are raw too
+    past = C.past_only(one_pack)
+    first = (pd.to_datetime(one_pack["as_of"]) <= pd.to_datetime(one_pack["resolved_on"]).min()).to_numpy()
+    assert first.any()
+    np.testing.assert_array_equal(past[first], one_pack["forecast"].to_numpy()[first])
+
+
+def test_identity_map_gives_the_draws_back():
+    identity = M.Calibration(np.zeros(5), np.ones(5), np.ones(5))
+    raw, base = np.array([0.02, 0.4, 0.77, 0.999]), np.array([0.3, 0.01, 0.5, 0.9])
+    np.testing.assert_allclose(M.calibrated_draws(identity, raw, base), raw, rtol=1e-9)
+
+
+def test_no_artefact_no_calibration(tmp_path):
+    pack = load_pack("tests/fixtures/mini")
+    cal, why = M.calibration_in_use(True, pack, tmp_path / "none.json")
+    assert cal is None and "no calibration artefact" in why
+    cal, why = M.calibration_in_use(False, pack, tmp_path / "none.json")
+    assert cal is None and "switched off for this run" in why
+
+
+# --- no leaks ----------------------------------------------------------------------------
+
+
+def test_leave_one_pack_out_never_learns_from_the_held_out_pack():
+    steps = synthetic_steps(90, packs=3)
+    before, _ = C.leave_one_pack_out(steps)
+    leaked = steps.copy()
+    mine = (leaked["pack"] == "p0").to_numpy()
+    leaked.loc[mine, "outcome"] = 1 - leaked.loc[mine, "outcome"]  # p0's outcomes flipped: a strong signal
+    after, _ = C.leave_one_pack_out(leaked)
+    np.testing.assert_array_equal(after[mine], before[mine])  # p0's calibrated forecasts do not move
+    assert not np.allclose(after[~mine], before[~mine])  # the others learn from p0's outcomes, as they may
+
+
+def test_past_only_learns_nothing_from_a_question_before_it_resolved():
+    steps = synthetic_steps(60, packs=2)
+    before = C.past_only(steps)
+    target = steps["question_id"] == "q30"
+    resolved = pd.Timestamp(steps.loc[target, "resolved_on"].iloc[0])
+    leaked = steps.copy()
+    leaked.loc[target, "outcome"] = 1 - leaked.loc[target, "outcome"]
+    after = C.past_only(leaked)
+    on_or_before = (pd.to_datetime(steps["as_of"]) <= resolved).to_numpy()
+    np.testing.assert_array_equal(after[on_or_before], before[on_or_before])
+    assert not np.allclose(after[~on_or_before], before[~on_or_before])  # once resolved it counts
+
+
+# --- recovery ----------------------------------------------------------------------------
+
+
+RECOVERY_PROB = 0.98
+"""Interval checked in the recovery tests: three terms at 90% each would miss one in four times by chance."""
+
+
+def test_laplace_recovers_a_known_miscalibration():
+    k, a0 = 2.0, 0.6
+    fit = C.fit_laplace(synthetic_steps(1000, k=k, a0=a0, steps=1), draws=4000)
+    for term, value in (("a", a0), ("b_out", 1 / k), ("b_ev", 1 / k)):
+        assert contains(fit, term, value, RECOVERY_PROB), (term, fit.summary())
+    assert not contains(fit, "b_out", 1.0, RECOVERY_PROB) and not contains(fit, "a", 0.0, RECOVERY_PROB)
+
+
+@pytest.mark.slow
+def test_nuts_recovers_a_known_miscalibration_and_agrees_with_laplace():
+    k, a0 = 2.0, 0.6
+    steps = synthetic_steps(1000, k=k, a0=a0, steps=1)
+    nuts = C.fit_nuts(steps, cores=1)
+    for term, value in (("a", a0), ("b_out", 1 / k), ("b_ev", 1 / k)):
+        assert contains(nuts, term, value, RECOVERY_PROB), (term, nuts.summary())
+    laplace = C.fit_laplace(steps, draws=4000)
+    for term in M.TERMS:
+        n, lap = getattr(nuts, term), getattr(laplace, term)
+        assert abs(n.mean() - lap.mean()) < 0.15 * n.std() + 0.01, term
+        assert abs(n.std() / lap.std() - 1) < 0.15, term
+
+
+def test_each_question_counts_once():
+    steps = synthetic_steps(5, steps=4)
+    w = C.question_weights(steps)
+    np.testing.assert_allclose(pd.Series(w).groupby(steps["question_id"]).sum(), 1.0)
+    many = synthetic_steps(5, steps=12)
+    assert C.fit_data(many).w.sum() == pytest.approx(5.0)
+
+
+# --- the artefact and the forecast path ----------------------------------------------------
+
+
+def test_artefact_round_trip_and_forecast_columns(tmp_path):
+    fit = C.fit_laplace(synthetic_steps(200, k=2.0, a0=0.6, steps=1), provenance={"fitted_at": "2026-12-01"})
+    path = C.write_artefact(fit, tmp_path / "calibration.json")
+    back = M.load_calibration(path)
+    assert json.loads(path.read_text())["provenance"]["n_questions"] == 200
+    np.testing.assert_allclose(back.b_ev, fit.b_ev, atol=1e-6)
+    pack = load_pack("tests/fixtures/mini")
+    f = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=400)
+    row = calibrated_row(f, back, "")
+    raw = f.summary_row()
+    assert row["calibrated_p05"] < row["calibrated_mean"] < row["calibrated_p95"]
+    assert row["calibrated_mean"] != pytest.approx(raw["mean"], abs=1e-3)  # a map far from the identity moves it
+    assert f.mean == raw["mean"]  # the raw forecast itself is untouched
+    assert "Why they differ" in side_by_side(f, back, "").data
+    assert calibrated_row(f, None, "off")["calibrated_mean"] is None
+
+
+def test_pack_switch_keeps_forecasts_raw(tmp_path):
+    from packtools import copy_pack, replace
+
+    folder = copy_pack(tmp_path)
+    replace(folder, "pack.yaml", "id: mini", "id: mini\ncalibration: false")
+    fit = C.fit_laplace(synthetic_steps(50))
+    path = C.write_artefact(fit, tmp_path / "c.json")
+    cal, why = M.calibration_in_use(True, load_pack(folder), path)
+    assert cal is None and "pack.yaml" in why
+    assert M.calibration_in_use(True, load_pack("tests/fixtures/mini"), path)[0] is not None
+
+
+def test_run_records_its_calibration(tmp_path):
+    from foresight.run.runner import RunOptions, calibration_record
+
+    pack = load_pack("tests/fixtures/mini")
+    off = calibration_record(RunOptions(pack=pack, params={"calibration": False}))
+    assert off == {
+        "applied": False,
+        "why": "calibration switched off for this run (calibration=False): forecasts are raw",
+    }
+    own = calibration_record(RunOptions(pack=pack, notebook_params={"forecast": {"calibration": "no"}}))
+    assert own["applied"] is False
+    on = calibration_record(RunOptions(pack=pack))
+    assert on["applied"] == (M.artefact_path().is_file())
+    if on["applied"]:
+        assert len(on["sha256"]) == 64 and on["provenance"]["n_questions"] > 0
+
+
+def test_variant_without_extra_terms_is_the_base_map():
+    steps = synthetic_steps(60, packs=3)
+    steps["naive_forecast"] = steps["forecast"]
+    base, _ = C.leave_one_pack_out(steps)
+    np.testing.assert_allclose(C.leave_one_pack_out_with(steps, ()), base, rtol=1e-9)
+    # a discount term with naive = raw has nothing to learn from: the same forecasts up to its prior's noise
+    assert np.abs(C.leave_one_pack_out_with(steps, ("discount",)) - base).max() < 0.02
+
+
+def test_reason_names_what_the_fit_learned():
+    learned = M.Calibration(np.full(3, 0.4), np.full(3, 1.0), np.full(3, 1.0))
+    assert (
+        M.reason(learned, 0.30, 0.38, 0.2)
+        == "raised by 8 points: past forecasts were too low overall (intercept +0.40)"
+    )
+    assert "too much with their evidence" in M.reason(
+        M.Calibration(np.zeros(3), np.ones(3), np.full(3, 0.5)), 0.7, 0.6, 0.4
+    )
+    assert M.reason(None, 0.3, 0.3, 0.2) == "no calibration applied: the forecast is raw"

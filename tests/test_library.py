@@ -1,0 +1,88 @@
+"""`foresight backtest` over many packs: the same scores as one pack's backtest, held-out columns, the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from foresight import load_pack
+from foresight.evaluate import library
+from foresight.evaluate.backtest import backtest, compare_baselines
+from foresight.pack.freeze import freeze
+from foresight.run.cli import main
+from packtools import copy_pack, replace
+
+TODAY = "2021-01-01"
+
+
+@pytest.fixture
+def two_packs(tmp_path):
+    """Two copies of the mini pack with their own ids (one frozen), in one library folder."""
+    folders = []
+    for name in ("alpha", "beta"):
+        folder = copy_pack(tmp_path / name)
+        replace(folder, "pack.yaml", "id: mini", f"id: mini-{name}")
+        folders.append(folder)
+    freeze(load_pack(folders[0]))
+    return folders
+
+
+def test_library_scores_equal_each_packs_own_backtest(two_packs):
+    packs = [load_pack(f) for f in two_packs]
+    lib = library.library_backtest(packs, today=TODAY)
+    scores = library.summary(lib)
+    for pack in packs:
+        own = compare_baselines(backtest(pack, today=TODAY)).set_index("method")
+        mine = scores[(scores["pack"] == pack.meta.id) & (scores["outcome"] == "all") & (scores["set"] == "steps")]
+        mine = mine.set_index("method")
+        for method in ("model", "naive", "base_rate", "p50"):
+            assert mine.loc[method, "brier"] == own.loc[method, "brier_time_averaged"]
+            assert mine.loc[method, "log_score"] == own.loc[method, "log_score_time_averaged"]
+    assert lib.freezes["mini-alpha"].intact and not lib.freezes["mini-beta"].frozen
+    # every method is scored on the same steps
+    assert lib.steps[[c for c in lib.steps if c.endswith("_brier")]].notna().all().all()
+
+
+def test_cli_backtest_writes_tables_and_skips_non_packs(two_packs, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["backtest", *map(str, two_packs), str(tmp_path), "--out", str(out), "--today", TODAY])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert f"skipped {tmp_path}: no pack.yaml in it" in captured.err
+    assert "scores from frozen content" in captured.out and "pack not frozen" in captured.out
+    assert "Correlation discount against none" in captured.out
+    for name in ("library_steps.csv", "library_scores.csv", "library_discount.csv", "library_freezes.csv"):
+        assert (out / name).is_file()
+    from foresight.run.folders import list_runs
+
+    listed = list_runs(tmp_path).set_index("run")
+    assert listed.loc["out", "kind"] == "backtest" and listed.loc["out", "status"] == "complete"
+
+
+def test_cli_backtest_refuses_an_invalid_pack(two_packs, capsys):
+    replace(two_packs[1], "questions.yaml", "family: deal", "family: nonsense")
+    assert main(["backtest", *map(str, two_packs), "--today", TODAY]) == 2
+    err = capsys.readouterr().err
+    assert "questions.yaml:" in err and "nothing was scored" in err and "Traceback" not in err
+
+
+def test_discount_comparison_names_the_winner(two_packs):
+    lib = library.library_backtest([load_pack(f) for f in two_packs], today=TODAY)
+    table, sentence = library.discount_comparison(library.summary(lib))
+    pooled = table[table["pack"] == library.ALL_PACKS].iloc[0]
+    winner = "no discount" if pooled["brier_naive"] < pooled["brier_discount"] else "the discount"
+    assert sentence.endswith(f"{winner} wins.") and np.isfinite(pooled["brier_discount"])
+
+
+@pytest.mark.slow
+def test_cli_calibrate_writes_an_artefact_with_provenance(two_packs, tmp_path, capsys):
+    target = tmp_path / "cal.json"
+    assert main(["calibrate", *map(str, two_packs), "--out", str(target), "--today", TODAY]) == 0
+    import json
+
+    data = json.loads(target.read_text())
+    assert data["provenance"]["packs"] == ["mini-alpha", "mini-beta"] and data["provenance"]["method"] == "nuts"
+    assert data["provenance"]["pack_freezes"]["mini-alpha"]["intact"] is True
+    assert data["provenance"]["pack_freezes"]["mini-beta"]["frozen_on"] is None
+    assert len(data["draws"]["b_ev"]) == 1000
+    assert "calibration from 2 questions" in capsys.readouterr().out

@@ -76,28 +76,53 @@ def history_intro(question: Question, history: pd.DataFrame) -> Markdown:
     )
 
 
-def history_figure(history: pd.DataFrame, question: Question | None = None, timeline: Any = None) -> Any:
+def history_figure(
+    history: pd.DataFrame, question: Question | None = None, timeline: Any = None, path: pd.DataFrame | None = None
+) -> Any:
     """The fan chart (:func:`foresight.report.history_plots.plot_history`), titled with the question,
-    with the pack's background timeline (``pack.timeline``) marked when given."""
+    with the pack's background timeline (``pack.timeline``) marked when given, and drawn day by day
+    from ``path`` (:func:`foresight.evaluate.history.history_path`) when given."""
     title = f"{question.id}: {question.title}" if question is not None else None  # escaped where drawn
-    return history_plots.plot_history(history, title=title, timeline=timeline)
+    return history_plots.plot_history(history, title=title, timeline=timeline, path=path)
+
+
+LISTED_REASONS = ("opens", "resolution", "outside view", "requested")
+"""Reasons that list a step in :func:`history_table` even when no evidence in force changed."""
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per step, in readers' words: date, why, what arrived, the forecast with its 90% interval, base rate."""
+    """The steps where something changed the forecast, in readers' words: date, what changed, the forecast
+    with its 90% interval, and the base rate.
+
+    A step is listed when the evidence in force changed (``what_changed``), or the question opened, a question
+    it depends on resolved, the outside view jumped, or the date was asked for. A document that brought
+    nothing new in force, or evidence the credibility or replacement rule leaves without effect, changes
+    nothing but the window left, which the chart draws day by day.
+    """
+    changed = history.get("what_changed", pd.Series([""] * len(history), index=history.index)).fillna("")
+    reasons = history["reason"].fillna("").astype(str)
+    keep = changed.astype(str).ne("") | reasons.map(lambda r: any(x in r.split(SEP) for x in LISTED_REASONS))
+    rows = history[keep]
+    what = []
+    for r, c in zip(rows["reason"], changed[keep]):
+        parts = [p for p in str(c).split(SEP) if p]
+        named = set(str(r).split(SEP))
+        if "opens" in named:
+            parts.insert(0, "the question opened")
+        if "resolution" in named:
+            parts.append("a question it depends on resolved")
+        if "outside view" in named:
+            parts.append("the outside view jumped")
+        if "requested" in named and not parts:
+            parts.append("date asked for (nothing new)")
+        what.append("; ".join(parts))
     return pd.DataFrame(
         {
-            "date": [_date(d) for d in history["as_of"]],
-            "why this date": [r.replace(SEP, ", ") for r in history["reason"]],
-            "evidence that began to count": [e.replace(SEP, ", ") or "—" for e in history["new_evidence"]],
-            "from documents": [d.replace(SEP, ", ") or "—" for d in history["new_documents"]],
-            "evidence that stopped counting": [
-                e.replace(SEP, ", ") or "—" for e in history.get("expired_evidence", pd.Series([""] * len(history)))
-            ],
-            "published that day": [d.replace(SEP, ", ") or "—" for d in history["documents_published"]],
-            "forecast (mean)": [_pct(v) for v in history["mean"]],
-            "90% interval": [f"{_pct(lo)} to {_pct(hi)}" for lo, hi in zip(history["p05"], history["p95"])],
-            "base rate": [_pct(v) for v in history["base_rate_mean"]],
+            "date": [_date(d) for d in rows["as_of"]],
+            "what changed": what,
+            "forecast (mean)": [_pct(v) for v in rows["mean"]],
+            "90% interval": [f"{_pct(lo)} to {_pct(hi)}" for lo, hi in zip(rows["p05"], rows["p95"])],
+            "base rate": [_pct(v) for v in rows["base_rate_mean"]],
         }
     )
 

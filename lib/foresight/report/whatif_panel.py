@@ -1,7 +1,11 @@
 """An ipywidgets what-if panel for JupyterLab, and the static table it falls back to under papermill.
 
-Every control change recomputes the forecasts with `Forecast.what_if` from the
-stored posterior draws (no re-sampling), so the panel answers instantly.
+One implementation serves the forecast notebook (one question) and the joint
+notebook (several). Every control change recomputes the forecasts with
+`Forecast.what_if` from the stored posterior draws (no re-sampling), so the
+panel answers instantly. The controls are labelled by indicator and evidence
+date (the evidence id is the hover text); the result sits beside them, with a
+line saying what the last change did and a reset button.
 """
 
 from __future__ import annotations
@@ -10,10 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+from IPython.display import Markdown
 
+from foresight.evaluate.sensitivity import without_evidence
 from foresight.model.forecasting import Forecast
 from foresight.report import escape
 from foresight.report.style import FORECAST, NEUTRAL
+
+TABLE_COLUMNS = ["question", "forecast", "what-if", "what-if p05", "what-if p95", "change"]
+"""Columns of the panel's table: p05/p95 are the 90% interval of the what-if forecast, not of the original."""
 
 
 def evidence_in_play(forecasts: Sequence[Forecast]) -> list[str]:
@@ -23,8 +32,15 @@ def evidence_in_play(forecasts: Sequence[Forecast]) -> list[str]:
     return [ev.id for ev in pack.evidence if ev.id in standing]
 
 
+def control_label(forecasts: Sequence[Forecast], evidence_id: str) -> str:
+    """How a control names its evidence: the indicator it observes and the date it was observed."""
+    ev = next(e for e in forecasts[0].pack.evidence if e.id == evidence_id)
+    return f"{ev.indicator} · {ev.observed}"
+
+
 def forecast_table(forecasts: Sequence[Forecast], overrides: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Each forecast's mean and 90% interval, with ``overrides`` applied (an evidence id absent from a question's standing evidence is ignored for it)."""
+    """Each forecast's mean and the what-if's mean and 90% interval with ``overrides`` applied (an evidence id
+    absent from a question's standing evidence is ignored for it), biggest change first."""
     rows = []
     for f in forecasts:
         relevant = {
@@ -34,31 +50,67 @@ def forecast_table(forecasts: Sequence[Forecast], overrides: Mapping[str, Any] |
         lo, hi = g.interval(0.9)
         rows.append(
             {
-                "question_id": f.question.id,
-                "as_of": g.as_of.isoformat(),
+                "question": f.question.id,
                 "forecast": f.mean,
-                "what_if": g.mean,
-                "p05": lo,
-                "p95": hi,
+                "what-if": g.mean,
+                "what-if p05": lo,
+                "what-if p95": hi,
                 "change": g.mean - f.mean,
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=TABLE_COLUMNS)
+    order = frame["change"].abs().sort_values(ascending=False, kind="stable").index
+    return frame.reindex(order).reset_index(drop=True)
 
 
-def removal_matrix(forecasts: Sequence[Forecast]) -> pd.DataFrame:
-    """The static stand-in for the panel: change of each forecast when each piece of evidence is removed."""
-    ids = evidence_in_play(forecasts)
-    data = {}
-    for ev_id in ids:
-        data[ev_id] = forecast_table(forecasts, {ev_id: None}).set_index("question_id")["change"]
-    frame = pd.DataFrame(data)
-    frame.index.name = "question_id"
-    return frame
+def removal_table(forecasts: Sequence[Forecast]) -> pd.DataFrame:
+    """The static stand-in for the panel: each question's forecast with each standing piece of evidence
+    removed (:func:`foresight.evaluate.sensitivity.without_evidence`), one row per pair, biggest change first.
+
+    Long rather than wide (one column per evidence item was wider than the page), rounded for reading.
+    """
+    frames = [without_evidence(f) for f in forecasts]
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if rows.empty:
+        return pd.DataFrame(columns=["question", "evidence removed", "indicator", "observed", "forecast", "without"])
+    order = rows["change"].abs().sort_values(ascending=False, kind="stable").index
+    rows = rows.reindex(order).reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "question": rows["question_id"],
+            "evidence removed": rows["evidence"],
+            "indicator": rows["indicator"],
+            "observed": rows["observed"],
+            "forecast": rows["forecast"],
+            "without it": rows["without"],
+            "change": rows["change"],
+        }
+    )
+    return frame.round(3)
+
+
+def _percent(p: float) -> str:
+    return f"{p:.1%}"
+
+
+def changed_line(label: str, what: str, before: pd.DataFrame, after: pd.DataFrame) -> str:
+    """'changed X → forecast moved from a to b' (HTML, escaped) for the question the change moved most."""
+    old = before.set_index("question")["what-if"]
+    new = after.set_index("question")["what-if"]
+    moved = (new - old.reindex(new.index)).abs().sort_values(ascending=False, kind="stable")
+    qid = moved.index[0]
+    subject = "forecast" if len(new) == 1 else f"{escape.html(qid)}"
+    more = sum(moved > 0.0005) - 1
+    others = f" ({more} other question{'s' * (more != 1)} moved less)" if more > 0 else ""
+    return (
+        f"changed <b>{escape.html(label)}</b> ({escape.html(what)}) → {subject} moved from "
+        f"<b>{_percent(old[qid])}</b> to <b>{_percent(new[qid])}</b>{others}"
+    )
 
 
 def whatif_panel(forecasts: Sequence[Forecast]):
-    """A widget: a checkbox (keep/drop) and a credibility slider per piece of evidence, and a live table and chart."""
+    """A widget: per piece of standing evidence a keep/drop checkbox and a credibility slider, labelled by
+    indicator and date; beside them the what-if line, chart and table, and a reset button."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
     from IPython.display import display
@@ -66,7 +118,17 @@ def whatif_panel(forecasts: Sequence[Forecast]):
     pack = forecasts[0].pack
     ids = evidence_in_play(forecasts)
     by_id = {ev.id: ev for ev in pack.evidence}
-    keep = {i: w.Checkbox(value=True, description=i, indent=False, layout=w.Layout(width="320px")) for i in ids}
+    labels = {i: control_label(forecasts, i) for i in ids}
+    keep = {
+        i: w.Checkbox(
+            value=True,
+            description=labels[i],
+            tooltip=f"evidence {i}: {by_id[i].note or ''}",
+            indent=False,
+            layout=w.Layout(width="290px"),
+        )
+        for i in ids
+    }
     cred = {
         i: w.FloatSlider(
             value=by_id[i].credibility,
@@ -74,11 +136,16 @@ def whatif_panel(forecasts: Sequence[Forecast]):
             max=1.0,
             step=0.05,
             readout_format=".2f",
-            layout=w.Layout(width="260px"),
+            description="credibility",
+            style={"description_width": "70px"},
+            layout=w.Layout(width="250px"),
         )
         for i in ids
     }
+    line = w.HTML("Untick a piece of evidence to drop it, or slide its credibility; the forecast moves here.")
     out = w.Output()
+    reset = w.Button(description="reset", tooltip="every piece of evidence back as in the pack", icon="undo")
+    state: dict[str, Any] = {"hold": False}
 
     def overrides() -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -89,46 +156,92 @@ def whatif_panel(forecasts: Sequence[Forecast]):
                 result[i] = {"credibility": cred[i].value}
         return result
 
-    state: dict[str, pd.DataFrame] = {}
-
-    def redraw(*_: Any) -> None:
-        table = forecast_table(forecasts, overrides())
+    def show(table: pd.DataFrame) -> None:
         state["table"] = table
         with out:
             out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(8, 0.35 * len(table) + 1))
-            ax.barh(table.question_id, table.what_if, color=FORECAST, alpha=0.7, label="what-if")
-            ax.scatter(table.forecast, table.question_id, color="black", zorder=3, label="as forecast")
+            fig, ax = plt.subplots(figsize=(5.2, 0.35 * len(table) + 1.2))
+            ax.barh(table.question, table["what-if"], color=FORECAST, alpha=0.7, label="what-if")
+            ax.scatter(table.forecast, table.question, color="black", zorder=3, label="as forecast")
             ax.errorbar(
-                table.what_if,
-                table.question_id,
-                xerr=[table.what_if - table.p05, table.p95 - table.what_if],
+                table["what-if"],
+                table.question,
+                xerr=[table["what-if"] - table["what-if p05"], table["what-if p95"] - table["what-if"]],
                 fmt="none",
                 ecolor=NEUTRAL,
+                label="what-if 90% interval",
             )
             ax.set_xlim(0, 1)
             ax.invert_yaxis()
-            ax.legend(loc="lower right")
+            ax.tick_params(axis="y", labelsize=8)
+            ax.legend(loc="lower right", fontsize=7)
+            fig.tight_layout()
             display(fig)
             plt.close(fig)
-            numbers = {c: "{:.3f}" for c in ["forecast", "what_if", "p05", "p95", "change"]}
-            display(escape.styler(table, formatter=numbers))
+            numbers = {c: "{:.3f}" for c in TABLE_COLUMNS[1:]}
+            display(escape.styler(table, formatter=numbers).hide(axis="index"))
+
+    def on_change(change: dict[str, Any]) -> None:
+        if state["hold"]:
+            return
+        owner = change["owner"]
+        evidence = next(i for i in ids if owner is keep[i] or owner is cred[i])
+        if owner is keep[evidence]:
+            what = "kept" if change["new"] else "dropped"
+        else:
+            what = f"credibility {change['new']:.2f}"
+        before = state["table"]
+        table = forecast_table(forecasts, overrides())
+        line.value = changed_line(labels[evidence], what, before, table)
+        show(table)
+
+    def on_reset(_: Any) -> None:
+        before = state["table"]
+        state["hold"] = True
+        try:
+            for i in ids:
+                keep[i].value = True
+                cred[i].value = by_id[i].credibility
+        finally:
+            state["hold"] = False
+        table = forecast_table(forecasts, {})
+        line.value = changed_line("reset", "all evidence as in the pack", before, table)
+        show(table)
 
     for i in ids:
-        keep[i].observe(redraw, names="value")
-        cred[i].observe(redraw, names="value")
+        keep[i].observe(on_change, names="value")
+        cred[i].observe(on_change, names="value")
+    reset.on_click(on_reset)
+    show(forecast_table(forecasts, {}))
     rows = [w.HBox([keep[i], cred[i]]) for i in ids]
-    redraw()
-    panel = w.VBox([w.HTML("<b>Evidence</b>: untick to drop, slide to change credibility"), *rows, out])
+    controls = w.VBox(
+        [w.HTML("<b>Evidence</b> (indicator · date observed)"), *rows, reset],
+        layout=w.Layout(max_height="520px", overflow="auto", flex="0 0 auto"),
+    )
+    result = w.VBox(
+        [line, out, w.HTML("<small>what-if p05 and p95: the 90% interval of the what-if forecast.</small>")],
+        layout=w.Layout(flex="1 1 auto", min_width="320px"),
+    )
+    panel = w.HBox([controls, result], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
     panel.current_table = lambda: state["table"]  # what the panel shows now (for tests and callers)
+    panel.controls = {i: (keep[i], cred[i]) for i in ids}
+    panel.change_line = line
+    panel.reset_button = reset
     return panel
 
 
 def show_whatif(forecasts: Sequence[Forecast], interactive: bool = True):
-    """The panel in a live JupyterLab session; the removal matrix (a DataFrame) otherwise."""
+    """The panel in a live JupyterLab session; otherwise its static form: :func:`removal_table` for several
+    questions, and for one a note (its removal table is the report's "What rests on one sign")."""
     if interactive:
         try:
             return whatif_panel(forecasts)
         except ImportError:
             pass
-    return removal_matrix(forecasts)
+    if len(forecasts) == 1:
+        return Markdown(
+            "The live what-if panel (a keep/drop box and a credibility slider per piece of evidence) appears when "
+            "this notebook runs in JupyterLab (`make lab`); its static form is the table *What rests on one sign* "
+            "above."
+        )
+    return removal_table(forecasts)

@@ -20,7 +20,7 @@ from foresight.evaluate import scoring
 from foresight.evaluate.history import HISTORY_COLUMNS, LIST_COLUMNS, SEP
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
-from foresight.report import escape, history_plots
+from foresight.report import escape, history_plots, layout
 from foresight.report.results import json_rows
 from foresight.report.style import box
 
@@ -161,13 +161,22 @@ def backtest_intro(pack: Pack, scores: pd.DataFrame, today: dt.date) -> Markdown
     )
 
 
+NOTHING_RESOLVED = "Nothing has resolved yet, so there is nothing to score here."
+"""What each backtest section says in place of an empty table."""
+
+
+def nothing_resolved() -> Markdown:
+    """The line a backtest section shows instead of an empty table or figure."""
+    return Markdown(f"*{NOTHING_RESOLVED}*")
+
+
 def nothing_scored(scores: pd.DataFrame, today: dt.date) -> HTML | Markdown:
     """A visible note when no question had resolved by ``today`` (every later section is then empty)."""
     if len(scores):
         return Markdown("")
     return box(
         "note",
-        f"no question of the pack had resolved by {today}. "
+        f"nothing has resolved yet: no question of the pack had resolved by {today}. "
         "Give a later <code>today</code>, or record resolutions in questions.yaml.",
         title="Nothing to score:",
     )
@@ -175,6 +184,8 @@ def nothing_scored(scores: pd.DataFrame, today: dt.date) -> HTML | Markdown:
 
 def scores_view(scores: pd.DataFrame) -> pd.DataFrame:
     """The score table per question and date: each method's forecast and Brier score, and the model's log score."""
+    if not len(scores):
+        return pd.DataFrame(columns=["question", "as of", "outcome"])
     out = pd.DataFrame(
         {
             "question": scores["question_id"],
@@ -190,6 +201,18 @@ def scores_view(scores: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def scores_section(scores: pd.DataFrame) -> Any:
+    """Every row of :func:`scores_view`, folded (a long backtest has hundreds) under a line that says how many;
+    :func:`nothing_resolved` when nothing was scored. The same rows are in the run's ``scores.csv``."""
+    if not len(scores):
+        return nothing_resolved()
+    n, q = len(scores), scores["question_id"].nunique()
+    return layout.collapsible(
+        scores_view(scores),
+        f"All {n} scored forecasts of {q} question{'s' * (q != 1)} (click to open; also in scores.csv)",
+    )
+
+
 def compare(scores: pd.DataFrame) -> pd.DataFrame:
     """:func:`foresight.evaluate.backtest.compare_baselines`, or an empty table when nothing was scored."""
     if not len(scores):
@@ -197,8 +220,10 @@ def compare(scores: pd.DataFrame) -> pd.DataFrame:
     return bt.compare_baselines(scores)
 
 
-def baselines_view(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The model against the three baselines, in words, scores rounded."""
+def baselines_view(comparison: pd.DataFrame) -> pd.DataFrame | Markdown:
+    """The model against the three baselines, in words, scores rounded (:func:`nothing_resolved` when empty)."""
+    if not len(comparison):
+        return nothing_resolved()
     return pd.DataFrame(
         {
             "method": comparison["label"],
@@ -214,7 +239,7 @@ def baselines_view(comparison: pd.DataFrame) -> pd.DataFrame:
 
 def baselines_figure(comparison: pd.DataFrame) -> Any:
     """:func:`foresight.report.history_plots.plot_baselines`, or nothing when nothing was scored."""
-    return history_plots.plot_baselines(comparison) if len(comparison) else Markdown("")
+    return history_plots.plot_baselines(comparison) if len(comparison) else Markdown("")  # the table said why
 
 
 def baselines_sentence(comparison: pd.DataFrame) -> Markdown:
@@ -241,14 +266,11 @@ def baselines_sentence(comparison: pd.DataFrame) -> Markdown:
     )
 
 
-def per_question_view(scores: pd.DataFrame) -> pd.DataFrame:
+def per_question_view(scores: pd.DataFrame) -> pd.DataFrame | Markdown:
     """Each question's scores averaged over the time each forecast held (:func:`foresight.evaluate.scoring.time_averaged`)."""
     columns = [f"{prefix}{what}" for prefix in bt.METHODS.values() for what in ("brier", "log_score")]
     if not len(scores):
-        names = [f"{'model' if m == 'model' else m.replace('_', ' ')}: Brier" for m in bt.METHODS]
-        return pd.DataFrame(
-            columns=["question", "outcome", "forecasts", "days", "from", "to", *names, "model: log score"]
-        )
+        return nothing_resolved()
     averaged = scoring.time_averaged(scores, columns)
     outcome = scores.groupby("question_id")["outcome"].first()
     out = pd.DataFrame(
@@ -268,13 +290,11 @@ def per_question_view(scores: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def calibration_view(scores: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
+def calibration_view(scores: pd.DataFrame, bins: int = 5) -> pd.DataFrame | Markdown:
     """The model's forecasts by probability bin: count, how many happened, mean forecast, observed with 90% interval."""
-    table = (
-        scoring.calibration_table(scores, bins, probability="forecast")
-        if len(scores)
-        else scoring.calibration_table(pd.DataFrame({"forecast": [], "outcome": []}), bins, probability="forecast")
-    )
+    if not len(scores):
+        return nothing_resolved()
+    table = scoring.calibration_table(scores, bins, probability="forecast")
     return pd.DataFrame(
         {
             "forecast bin": table["bin"],

@@ -50,7 +50,7 @@ from foresight.base import paths
 from foresight.base.atomic import write_json_atomic
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
-from foresight.report import results, rundiff, style
+from foresight.report import brief, results, rundiff, style
 from foresight.report.run_index import forecasts_html
 from foresight.run.folders import INCOMPLETE, RUN_FILE, finish_run_folder, new_run_folder, owner, read_record
 from foresight.run.notebooks import Job, JobResult, describe_error, discover, execute, jobs_for
@@ -575,6 +575,7 @@ def run(options: RunOptions) -> RunOutcome:
         record["tables"] = write_tables(work, [r.name for r in ok], pack)
         record["convergence"] = convergence(work)
         record["pack"]["files"] = write_snapshot(pack, work)  # lets `foresight diff` name changed records
+        brief.write_brief(work, rundiff.previous_run(runs_dir, work), title=f"Forecast brief: {pack.meta.title}")
 
     plan = RunPlan(
         kind="run",
@@ -639,6 +640,13 @@ def comparison_section(runs_dir: Path, work: Path) -> str:
         return f"<p>Could not compare with the previous run: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>"
 
 
+def _brief_link(folder: Path) -> str:
+    """A line linking the run's printable brief, when the run wrote one."""
+    if not (folder / brief.BRIEF_FILE).is_file():
+        return ""
+    return f'<p>Printable brief of the open questions: <a href="{brief.BRIEF_FILE}">{brief.BRIEF_FILE}</a>.</p>'
+
+
 def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -> None:
     """``index.html``: the run at a glance for readers, linking every notebook's HTML report;
     ``comparison`` is an HTML section comparing it with an earlier run (see :mod:`foresight.report.rundiff`)."""
@@ -670,7 +678,7 @@ def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} td,th{{padding:2px 8px;text-align:right}}</style>
 </head><body><h1>{kind} {html.escape(record["run_id"])}</h1>
 <p>{about}started {html.escape(str(record["started"]))}, status <b style="color:{colour}">{html.escape(status)}</b>.</p>
-{error}<h2>Reports</h2><ul>{"".join(items)}</ul><h2>Forecasts</h2>{table or "<p>none</p>"}
+{error}<h2>Reports</h2><ul>{"".join(items)}</ul>{_brief_link(folder)}<h2>Forecasts</h2>{table or "<p>none</p>"}
 {comparison}
 <p>Parameters, versions and timings: <a href="{RUN_FILE}">{RUN_FILE}</a>.</p></body></html>"""
     (folder / "index.html").write_text(body, encoding="utf-8")

@@ -71,3 +71,17 @@ def test_reason_rows_are_the_top_removals(tmp_path):
     assert [r["evidence"] for r in rows] == list(expected["evidence"]) and [r["rank"] for r in rows] == [1, 2]
     for r in rows:
         assert r["without"] == pytest.approx(f.what_if({r["evidence"]: None}).mean)
+
+
+def test_a_question_resolved_after_its_forecast_date_is_open_in_the_brief(tmp_path):
+    from foresight import load_pack
+    from packtools import MINI
+
+    pack = load_pack(MINI)  # deal-by-june resolved no on 2020-06-01
+    row = {**ROW, "question_id": "deal-by-june", "title": "Deal?", "mean": 0.4, "resolution": "no"}
+    early = _forecasts(tmp_path / "early", [{**row, "as_of": "2020-01-10"}])
+    page = brief.brief_html(early, pack=pack)
+    assert "Deal?" in page and "since resolved no (2020-06-01)" in page
+    assert "Deal?" not in brief.brief_html(early)  # without the pack, only unknown resolutions count as open
+    late = _forecasts(tmp_path / "late", [{**row, "as_of": "2020-06-01"}])
+    assert "Deal?" not in brief.brief_html(late, pack=pack)

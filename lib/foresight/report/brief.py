@@ -1,6 +1,7 @@
 """The printable brief: one self-contained HTML page of a run's open questions, the page an analyst hands on.
 
-For each open question: its title, the forecast with its 90% interval, its
+For each question open on its forecast's date (no resolution yet, or one that came
+after the forecast's date, as in a backtest run): its title, the forecast with its 90% interval, its
 change since the previous run of the pack, and the three pieces of evidence it
 rests on most (the removal rule of :func:`foresight.evaluate.sensitivity.without_evidence`,
 which the forecast report's table and tornado use too). Built only from what the
@@ -18,6 +19,7 @@ import pandas as pd
 
 from foresight.evaluate.sensitivity import without_evidence
 from foresight.model.forecasting import Forecast
+from foresight.pack.loader import Pack
 from foresight.report import escape
 
 BRIEF_FILE = "brief.html"
@@ -58,10 +60,29 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path) if path.is_file() and path.stat().st_size else pd.DataFrame()
 
 
-def _open(frame: pd.DataFrame) -> pd.DataFrame:
+def _open(frame: pd.DataFrame, pack: Pack | None) -> pd.DataFrame:
+    """The rows of questions still open on their forecast's date: no resolution yet or, given the ``pack``,
+    resolved only after ``as_of`` (a backtest run forecasts questions whose answer is known today)."""
     if frame.empty or "resolution" not in frame:
         return frame
-    return frame[frame["resolution"].isna() | (frame["resolution"].astype(str).str.strip() == "")]
+    unknown = frame["resolution"].isna() | (frame["resolution"].astype(str).str.strip() == "")
+    if pack is None:
+        return frame[unknown]
+    later = [
+        qid in pack.questions
+        and pack.questions[qid].resolved_on is not None
+        and pack.questions[qid].resolved_on.isoformat() > str(as_of)
+        for qid, as_of in zip(frame["question_id"], frame["as_of"])
+    ]
+    return frame[unknown | pd.Series(later, index=frame.index)]
+
+
+def _since(pack: Pack | None, qid: str) -> str:
+    """' It has since resolved yes (date).' for a question resolved after its forecast's date; '' otherwise."""
+    q = pack.questions.get(qid) if pack is not None else None
+    if q is None or q.resolution is None:
+        return ""
+    return f" <span class='small'>It has since resolved {escape.html(q.resolution)} ({q.resolved_on}).</span>"
 
 
 def change_text(mean: float, before: float | None) -> str:
@@ -74,10 +95,11 @@ def change_text(mean: float, before: float | None) -> str:
     return f"{'up' if pts > 0 else 'down'} {abs(pts):.1f} points since the previous run ({before:.1%})"
 
 
-def brief_html(folder: Path, previous: Path | None = None, title: str | None = None) -> str:
-    """The brief of run ``folder`` (its open questions), with changes against run folder ``previous``."""
+def brief_html(folder: Path, previous: Path | None = None, title: str | None = None, pack: Pack | None = None) -> str:
+    """The brief of run ``folder`` (its questions open on their forecast's date; see :func:`_open` for ``pack``),
+    with changes against run folder ``previous``."""
     folder = Path(folder)
-    forecasts = _open(_read(folder / "forecasts.csv"))
+    forecasts = _open(_read(folder / "forecasts.csv"), pack)
     reasons = _read(folder / f"{REASONS_TABLE}.csv")
     before = _read(Path(previous) / "forecasts.csv") if previous is not None else pd.DataFrame()
     before_mean = dict(zip(before["question_id"], before["mean"])) if "mean" in before else {}
@@ -94,10 +116,10 @@ def brief_html(folder: Path, previous: Path | None = None, title: str | None = N
             f"<section><h2>{escape.html(row.title)}</h2>"
             f"<p><span class='num'>{row.mean:.1%}</span> (90% interval {row.p05:.1%} to {row.p95:.1%}) as of "
             f"{escape.html(row.as_of)}; {escape.html(change_text(row.mean, before_mean.get(row.question_id)))}. "
-            f"<span class='small'>{escape.html(row.question_id)}</span></p>"
+            f"<span class='small'>{escape.html(row.question_id)}</span>{_since(pack, row.question_id)}</p>"
             f"<p class='small'>Rests most on:</p>{why}</section>"
         )
-    body = "".join(sections) or "<p>No open question in this run.</p>"
+    body = "".join(sections) or "<p>No question of this run was open on its forecast's date.</p>"
     heading = escape.html(title or "Forecast brief")
     compared = f" Changes are against run {escape.html(Path(previous).name)}." if previous is not None else ""
     return (
@@ -108,8 +130,8 @@ def brief_html(folder: Path, previous: Path | None = None, title: str | None = N
     )
 
 
-def write_brief(folder: Path, previous: Path | None = None, title: str | None = None) -> Path:
+def write_brief(folder: Path, previous: Path | None = None, title: str | None = None, pack: Pack | None = None) -> Path:
     """Write :func:`brief_html` as ``brief.html`` in ``folder`` and return its path."""
     path = Path(folder) / BRIEF_FILE
-    path.write_text(brief_html(folder, previous, title), encoding="utf-8")
+    path.write_text(brief_html(folder, previous, title, pack), encoding="utf-8")
     return path

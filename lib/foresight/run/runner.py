@@ -575,7 +575,9 @@ def run(options: RunOptions) -> RunOutcome:
         record["tables"] = write_tables(work, [r.name for r in ok], pack)
         record["convergence"] = convergence(work)
         record["pack"]["files"] = write_snapshot(pack, work)  # lets `foresight diff` name changed records
-        brief.write_brief(work, rundiff.previous_run(runs_dir, work), title=f"Forecast brief: {pack.meta.title}")
+        brief.write_brief(
+            work, rundiff.previous_run(runs_dir, work), title=f"Forecast brief: {pack.meta.title}", pack=pack
+        )
 
     plan = RunPlan(
         kind="run",

@@ -160,16 +160,21 @@ def lab(notebook_env, tmp_path_factory):
         log.close()
 
 
+# Queries look inside the notebook on screen only: JupyterLab keeps notebooks opened earlier as hidden tabs.
 PANEL_TABLE = """() => {
-  const t = document.querySelector('.widget-output table');
+  const t = window.jupyterapp.shell.currentWidget.node.querySelector('.widget-output table');
   if (!t) return null;
   const heads = [...t.querySelectorAll('thead tr:last-child th')].map(x => x.innerText.trim());
   const rows = [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()));
   return {heads, rows};
 }"""
 
-ERRORS = """() => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+ERRORS = """() => [...window.jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
   .map(e => e.innerText).filter(t => /Error|Traceback/.test(t))"""
+
+
+ON_SCREEN = ".jp-NotebookPanel:visible"
+"""The notebook tab on screen (Playwright selector)."""
 
 
 def _what_if_column(table: dict) -> dict[str, float]:
@@ -192,7 +197,7 @@ def _kernel_idle(page) -> None:
     """Wait until every cell has run (no "[*]" prompt left) and the kernel is idle."""
     page.wait_for_function(
         "() => { const w = window.jupyterapp.shell.currentWidget;"
-        " const busy = [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.innerText.includes('*'));"
+        " const busy = [...w.node.querySelectorAll('.jp-InputPrompt')].some(p => p.innerText.includes('*'));"
         " return !busy && w.sessionContext.session.kernel.status === 'idle'; }",
         timeout=RUN_ALL_SECONDS * 1000,
     )
@@ -246,7 +251,7 @@ def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path)
     pack = load_pack(MINI)
     jf = joint_forecast(pack, pack_as_of(pack), draws=DRAWS, seed=1)
     label = control_label(list(jf.forecasts.values()), DROPPED)
-    checkbox = page.locator(".widget-checkbox", has_text=label).locator("input[type=checkbox]")
+    checkbox = page.locator(ON_SCREEN).locator(".widget-checkbox", has_text=label).locator("input[type=checkbox]")
     assert checkbox.is_checked()
     checkbox.scroll_into_view_if_needed()
     checkbox.click()
@@ -262,7 +267,7 @@ def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path)
     assert any(abs(after[q] - before[q]) > 0.001 for q in after), (before, after)
     for qid, value in expected.items():
         assert after[qid] == pytest.approx(value, abs=6e-4), qid  # the table shows 3 decimals
-    line = page.locator(".widget-html", has_text="changed").inner_text()
+    line = page.locator(ON_SCREEN).locator(".widget-html", has_text="changed").inner_text()
     assert label in line and "dropped" in line
     page.close()
 
@@ -277,7 +282,7 @@ def test_forecast_notebook_panel_follows_a_slider_and_says_what_changed(browser,
     f = forecast(p.pack, p.question_id, **p.forecast_kwargs())
     assert _what_if_column(shown) == {QUESTION: pytest.approx(f.mean, abs=6e-4)}
     label = control_label([f], DROPPED)
-    row = page.locator(".widget-hbox", has=page.locator(".widget-checkbox", has_text=label)).last
+    row = page.locator(ON_SCREEN).locator(".widget-hbox", has=page.locator(".widget-checkbox", has_text=label)).last
     handle = row.locator(".widget-slider .noUi-handle")
     handle.scroll_into_view_if_needed()
     handle.focus()
@@ -287,7 +292,7 @@ def test_forecast_notebook_panel_follows_a_slider_and_says_what_changed(browser,
     assert credibility < f.observations["talks-held"].credibility
     expected = f.what_if({DROPPED: {"credibility": credibility}}).mean
     assert _what_if_column(page.evaluate(PANEL_TABLE))[QUESTION] == pytest.approx(round(expected, 3), abs=1e-9)
-    line = page.locator(".widget-html", has_text="changed").inner_text()
+    line = page.locator(ON_SCREEN).locator(".widget-html", has_text="changed").inner_text()
     assert f"changed {label} (credibility {credibility:.2f})" in line
     assert f"to {expected:.1%}" in line and f"from {f.mean:.1%}" in line
     page.screenshot(path=str(tmp_path / "lab-forecast-panel.png"), full_page=True)

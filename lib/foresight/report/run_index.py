@@ -14,7 +14,18 @@ import pandas as pd
 
 from foresight.report.forecast_views import LAST_STEP_TABLE
 
-FORECAST_COLUMNS = ["question_id", "as_of", "mean", "p05", "p95", "base_rate_mean", "resolution", "converged"]
+FORECAST_COLUMNS = [
+    "question_id",
+    "title",
+    "family",
+    "as_of",
+    "mean",
+    "p05",
+    "p95",
+    "base_rate_mean",
+    "resolution",
+    "converged",
+]
 LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95"]
 LAST_STEP_PREFIX = "before resolution: "
 

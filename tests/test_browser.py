@@ -161,11 +161,13 @@ def lab(notebook_env, tmp_path_factory):
 
 
 # Queries look inside the notebook on screen only: JupyterLab keeps notebooks opened earlier as hidden tabs.
+# textContent, not innerText: JupyterLab skips rendering cells scrolled out of view (content-visibility), and
+# innerText of an unrendered cell is empty.
 PANEL_TABLE = """() => {
   const t = window.jupyterapp.shell.currentWidget.node.querySelector('.widget-output table');
   if (!t) return null;
-  const heads = [...t.querySelectorAll('thead tr:last-child th')].map(x => x.innerText.trim());
-  const rows = [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()));
+  const heads = [...t.querySelectorAll('thead tr:last-child th')].map(x => x.textContent.trim());
+  const rows = [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.textContent.trim()));
   return {heads, rows};
 }"""
 
@@ -180,6 +182,7 @@ ON_SCREEN = ".jp-NotebookPanel:visible"
 def _what_if_column(table: dict) -> dict[str, float]:
     """{question id: displayed what-if mean} from the panel's table (heads may start with an index's blank)."""
     heads = table["heads"]
+    assert "what-if" in heads, f"not the panel's table: {table}"
     out = {}
     for row in table["rows"]:
         cells = dict(zip(heads[-len(row) :], row)) if len(heads) >= len(row) else dict(zip(heads, row[-len(heads) :]))

@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from foresight.report import escape
+from foresight.report.brief import BRIEF_FILE
 from foresight.report.layout import SCROLL_STYLE
 from foresight.report.run_index import LAST_STEP_PREFIX, forecasts_table
-from foresight.report.rundiff import MOVE_THRESHOLD, status
+from foresight.report.rundiff import MOVE_THRESHOLD, previous_run, status
 
 HEADERS = ["question", "forecast", "90% interval", "change since the previous run", "base rate", "resolution"]
 
@@ -99,3 +100,20 @@ def forecasts_section(folder: Path, previous: Path | None = None) -> str:
         else ""
     )
     return "".join(parts) + compared
+
+
+def index_forecasts(folder: Path) -> str:
+    """:func:`forecasts_section` of run ``folder`` against the previous run of its pack in the same runs folder
+    (none when it has no earlier run, or the runs cannot be read: the index must never fail a run)."""
+    try:
+        previous = previous_run(Path(folder).parent, Path(folder))
+    except (OSError, ValueError, KeyError):
+        previous = None
+    return forecasts_section(folder, previous)
+
+
+def brief_link(folder: Path) -> str:
+    """A line linking the run's printable brief, when the run wrote one."""
+    if not (Path(folder) / BRIEF_FILE).is_file():
+        return ""
+    return f'<p>Printable brief of the open questions: <a href="{BRIEF_FILE}">{BRIEF_FILE}</a>.</p>'

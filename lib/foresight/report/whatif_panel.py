@@ -123,7 +123,7 @@ def whatif_panel(forecasts: Sequence[Forecast]):
         i: w.Checkbox(
             value=True,
             description=labels[i],
-            tooltip=f"evidence {i}: {by_id[i].note or ''}",
+            tooltip=f"evidence {i}",  # an id only: free pack text would land unescaped in saved widget state
             indent=False,
             layout=w.Layout(width="290px"),
         )

@@ -51,7 +51,7 @@ from foresight.base.atomic import write_json_atomic
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
 from foresight.report import brief, results, rundiff, style
-from foresight.report.run_index import forecasts_html
+from foresight.report.run_index_view import brief_link, index_forecasts
 from foresight.run.folders import INCOMPLETE, RUN_FILE, finish_run_folder, new_run_folder, owner, read_record
 from foresight.run.notebooks import Job, JobResult, describe_error, discover, execute, jobs_for
 
@@ -642,13 +642,6 @@ def comparison_section(runs_dir: Path, work: Path) -> str:
         return f"<p>Could not compare with the previous run: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>"
 
 
-def _brief_link(folder: Path) -> str:
-    """A line linking the run's printable brief, when the run wrote one."""
-    if not (folder / brief.BRIEF_FILE).is_file():
-        return ""
-    return f'<p>Printable brief of the open questions: <a href="{brief.BRIEF_FILE}">{brief.BRIEF_FILE}</a>.</p>'
-
-
 def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -> None:
     """``index.html``: the run at a glance for readers, linking every notebook's HTML report;
     ``comparison`` is an HTML section comparing it with an earlier run (see :mod:`foresight.report.rundiff`)."""
@@ -660,7 +653,7 @@ def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -
         name = html.escape(nb["name"])
         label = f'<a href="{html.escape(link)}">{name}</a>' if link else name
         items.append(f"<li>{label} — {html.escape(str(nb.get('status')))} ({nb.get('seconds', 0)} s)</li>")
-    table = forecasts_html(folder)
+    table = index_forecasts(folder)
     error = ""
     if record.get("error"):
         err = record["error"]
@@ -680,7 +673,8 @@ def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} td,th{{padding:2px 8px;text-align:right}}</style>
 </head><body><h1>{kind} {html.escape(record["run_id"])}</h1>
 <p>{about}started {html.escape(str(record["started"]))}, status <b style="color:{colour}">{html.escape(status)}</b>.</p>
-{error}<h2>Reports</h2><ul>{"".join(items)}</ul>{_brief_link(folder)}<h2>Forecasts</h2>{table or "<p>none</p>"}
+{error}<h2>Forecasts</h2>{table or "<p>none</p>"}
+<h2>Reports</h2>{brief_link(folder)}<ul>{"".join(items)}</ul>
 {comparison}
 <p>Parameters, versions and timings: <a href="{RUN_FILE}">{RUN_FILE}</a>.</p></body></html>"""
     (folder / "index.html").write_text(body, encoding="utf-8")

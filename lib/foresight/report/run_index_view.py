@@ -21,7 +21,24 @@ from foresight.report.layout import SCROLL_STYLE
 from foresight.report.run_index import LAST_STEP_PREFIX, forecasts_table
 from foresight.report.rundiff import MOVE_THRESHOLD, previous_run, status
 
-HEADERS = ["question", "forecast", "90% interval", "change since the previous run", "base rate", "resolution"]
+HEADERS = {
+    "question": 36,
+    "forecast": 12,
+    "90% interval": 13,
+    "change since the previous run": 15,
+    "base rate": 8,
+    "resolution": 16,
+}
+"""Column headers and their share of the table's width (%), the same in every family's table."""
+
+STYLE = (
+    "<style>table.forecasts{width:100%;table-layout:fixed;border-collapse:collapse;margin-bottom:.5em}"
+    "table.forecasts td,table.forecasts th{vertical-align:top;border-bottom:1px solid #ddd;padding:4px 8px;"
+    "overflow-wrap:anywhere}"
+    "table.forecasts th:first-child,table.forecasts td:first-child{text-align:left}"
+    "table.forecasts small{color:#555;white-space:nowrap}</style>"
+)
+"""The forecasts tables' look: one width per column in every family's table, long titles wrapped."""
 
 
 def _pct(x: object) -> str:
@@ -74,32 +91,34 @@ def forecasts_section(folder: Path, previous: Path | None = None) -> str:
     if previous is not None and (Path(previous) / "forecasts.csv").is_file():
         before = pd.read_csv(Path(previous) / "forecasts.csv", dtype={"question_id": str, "as_of": str})
     family = frame["family"] if "family" in frame else pd.Series([""] * len(frame), index=frame.index)
+    columns = HEADERS if before is not None else {k: v for k, v in HEADERS.items() if not k.startswith("change")}
+    cols = "".join(f"<col style='width:{w}%'>" for w in columns.values())
+    head = "".join(f"<th>{h}</th>" for h in columns)
     parts = []
     for name in dict.fromkeys(family.fillna("")):
         rows = frame[family.fillna("") == name]
         body = []
         for _, row in rows.iterrows():
             flag = "" if bool(row.get("converged", True)) else " <b style='color:#c0392b'>NOT CONVERGED</b>"
+            change = f"<td>{change_cell(row, before)}</td>" if before is not None else ""
             body.append(
-                f"<tr><td style='text-align:left'>{_question_cell(row)}</td>"
+                f"<tr><td>{_question_cell(row)}</td>"
                 f"<td><b>{_pct(row['mean'])}</b>{flag}<br><small>as of {escape.html(row['as_of'])}</small></td>"
-                f"<td>{_pct(row['p05'])} to {_pct(row['p95'])}</td>"
-                f"<td>{change_cell(row, before)}</td>"
+                f"<td>{_pct(row['p05'])} to {_pct(row['p95'])}</td>{change}"
                 f"<td>{_pct(row.get('base_rate_mean'))}</td>"
                 f"<td>{_resolution_cell(row)}</td></tr>"
             )
-        head = "".join(f"<th>{h}</th>" for h in HEADERS)
         heading = escape.html(name) if name else "questions"
         parts.append(
-            f"<h3>{heading}</h3><div style='{SCROLL_STYLE}'><table class='forecasts'>"
+            f"<h3>{heading}</h3><div style='{SCROLL_STYLE}'><table class='forecasts'><colgroup>{cols}</colgroup>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
         )
     compared = (
-        f"<p>Changes are against run <code>{escape.html(Path(previous).name)}</code>.</p>"
-        if previous is not None
-        else ""
+        f"<p>Changes since the previous run are against run <code>{escape.html(Path(previous).name)}</code>.</p>"
+        if before is not None
+        else "<p>No earlier run of this pack in this runs folder: the change column starts with the next run.</p>"
     )
-    return "".join(parts) + compared
+    return STYLE + "".join(parts) + compared
 
 
 def index_forecasts(folder: Path) -> str:

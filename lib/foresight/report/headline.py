@@ -42,8 +42,9 @@ def largest_reason(f: Forecast) -> str:
     top = removals.iloc[0]
     indicator = f.pack.indicators[top["indicator"]]
     return (
-        f"the largest single reason is {escape.md(indicator.description)} (evidence {escape.md(top['evidence'])}, "
-        f"observed {top['observed']}): without it the forecast would be {top['without']:.1%}"
+        f"the largest single reason: {escape.md(indicator.description.strip().rstrip('.'))} "
+        f"(evidence {escape.md(top['evidence'])}, observed {top['observed']}); without it the forecast would be "
+        f"{top['without']:.1%}"
     )
 
 

@@ -36,7 +36,7 @@ STYLE = (
     "table.forecasts td,table.forecasts th{vertical-align:top;border-bottom:1px solid #ddd;padding:4px 8px;"
     "overflow-wrap:anywhere}"
     "table.forecasts th:first-child,table.forecasts td:first-child{text-align:left}"
-    "table.forecasts small{color:#555;white-space:nowrap}</style>"
+    "table.forecasts small{color:#555} table.forecasts .date{white-space:nowrap}</style>"
 )
 """The forecasts tables' look: one width per column in every family's table, long titles wrapped."""
 
@@ -103,7 +103,7 @@ def forecasts_section(folder: Path, previous: Path | None = None) -> str:
             change = f"<td>{change_cell(row, before)}</td>" if before is not None else ""
             body.append(
                 f"<tr><td>{_question_cell(row)}</td>"
-                f"<td><b>{_pct(row['mean'])}</b>{flag}<br><small>as of {escape.html(row['as_of'])}</small></td>"
+                f"<td><b>{_pct(row['mean'])}</b>{flag}<br><small class='date'>as of {escape.html(row['as_of'])}</small></td>"
                 f"<td>{_pct(row['p05'])} to {_pct(row['p95'])}</td>{change}"
                 f"<td>{_pct(row.get('base_rate_mean'))}</td>"
                 f"<td>{_resolution_cell(row)}</td></tr>"

@@ -82,7 +82,7 @@ def _since(pack: Pack | None, qid: str) -> str:
     q = pack.questions.get(qid) if pack is not None else None
     if q is None or q.resolution is None:
         return ""
-    return f" <span class='small'>It has since resolved {escape.html(q.resolution)} ({q.resolved_on}).</span>"
+    return f" It has since resolved {escape.html(q.resolution)} ({q.resolved_on})."
 
 
 def change_text(mean: float, before: float | None) -> str:
@@ -95,9 +95,15 @@ def change_text(mean: float, before: float | None) -> str:
     return f"{'up' if pts > 0 else 'down'} {abs(pts):.1f} points since the previous run ({before:.1%})"
 
 
-def brief_html(folder: Path, previous: Path | None = None, title: str | None = None, pack: Pack | None = None) -> str:
+def brief_html(
+    folder: Path,
+    previous: Path | None = None,
+    title: str | None = None,
+    pack: Pack | None = None,
+    run_id: str | None = None,
+) -> str:
     """The brief of run ``folder`` (its questions open on their forecast's date; see :func:`_open` for ``pack``),
-    with changes against run folder ``previous``."""
+    with changes against run folder ``previous``; ``run_id`` names the run (default: the folder's name)."""
     folder = Path(folder)
     forecasts = _open(_read(folder / "forecasts.csv"), pack)
     reasons = _read(folder / f"{REASONS_TABLE}.csv")
@@ -115,8 +121,8 @@ def brief_html(folder: Path, previous: Path | None = None, title: str | None = N
         sections.append(
             f"<section><h2>{escape.html(row.title)}</h2>"
             f"<p><span class='num'>{row.mean:.1%}</span> (90% interval {row.p05:.1%} to {row.p95:.1%}) as of "
-            f"{escape.html(row.as_of)}; {escape.html(change_text(row.mean, before_mean.get(row.question_id)))}. "
-            f"<span class='small'>{escape.html(row.question_id)}</span>{_since(pack, row.question_id)}</p>"
+            f"{escape.html(row.as_of)}; {escape.html(change_text(row.mean, before_mean.get(row.question_id)))}.</p>"
+            f"<p class='small'>Question {escape.html(row.question_id)}.{_since(pack, row.question_id)}</p>"
             f"<p class='small'>Rests most on:</p>{why}</section>"
         )
     body = "".join(sections) or "<p>No question of this run was open on its forecast's date.</p>"
@@ -124,14 +130,20 @@ def brief_html(folder: Path, previous: Path | None = None, title: str | None = N
     compared = f" Changes are against run {escape.html(Path(previous).name)}." if previous is not None else ""
     return (
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{heading}</title><style>{_STYLE}</style></head>'
-        f"<body><h1>{heading}</h1><p class='meta'>Run {escape.html(folder.name)}: {len(sections)} open question{'s' * (len(sections) != 1)}. Each forecast "
+        f"<body><h1>{heading}</h1><p class='meta'>Run {escape.html(run_id or folder.name)}: {len(sections)} open question{'s' * (len(sections) != 1)}. Each forecast "
         "is a probability with its 90% interval; the reasons are the evidence whose removal would move it most."
         f"{compared}</p>{body}</body></html>"
     )
 
 
-def write_brief(folder: Path, previous: Path | None = None, title: str | None = None, pack: Pack | None = None) -> Path:
+def write_brief(
+    folder: Path,
+    previous: Path | None = None,
+    title: str | None = None,
+    pack: Pack | None = None,
+    run_id: str | None = None,
+) -> Path:
     """Write :func:`brief_html` as ``brief.html`` in ``folder`` and return its path."""
     path = Path(folder) / BRIEF_FILE
-    path.write_text(brief_html(folder, previous, title, pack), encoding="utf-8")
+    path.write_text(brief_html(folder, previous, title, pack, run_id), encoding="utf-8")
     return path

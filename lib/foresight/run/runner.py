@@ -576,7 +576,11 @@ def run(options: RunOptions) -> RunOutcome:
         record["convergence"] = convergence(work)
         record["pack"]["files"] = write_snapshot(pack, work)  # lets `foresight diff` name changed records
         brief.write_brief(
-            work, rundiff.previous_run(runs_dir, work), title=f"Forecast brief: {pack.meta.title}", pack=pack
+            work,
+            rundiff.previous_run(runs_dir, work),
+            title=f"Forecast brief: {pack.meta.title}",
+            pack=pack,
+            run_id=record["run_id"],
         )
 
     plan = RunPlan(

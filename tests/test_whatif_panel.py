@@ -8,7 +8,7 @@ from foresight import forecast
 from foresight.evaluate.sensitivity import tornado, without_evidence
 from foresight.report import tables
 from foresight.report.headline import headline_text
-from foresight.report.whatif_panel import removal_table, show_whatif, whatif_panel
+from foresight.report.whatif_panel import evidence_in_play, removal_table, show_whatif, whatif_panel
 from modelpacks import indicator, observation, write_pack
 
 
@@ -93,3 +93,13 @@ def test_panel_controls_recompute_the_forecast(forecasts):
     assert slider.value == 0.5 and checkbox.value
     assert panel.current_table()["what-if"][0] == pytest.approx(f.mean)
     assert "reset" in panel.change_line.value
+
+
+def test_evidence_on_an_indicator_that_does_not_bear_on_the_question_gets_no_control():
+    from foresight import load_pack
+    from packtools import MINI
+
+    f = forecast(load_pack(MINI), "deal-by-june", as_of="2020-03-15", draws=200)
+    assert "threat-made" in f.observations and "threat-made" not in f.spec.indicators  # a clash sign only
+    assert evidence_in_play([f]) == [o.evidence_id for i, o in f.observations.items() if i in f.spec.indicators]
+    assert "ev-threat" not in evidence_in_play([f]) and "ev-talks" in evidence_in_play([f])

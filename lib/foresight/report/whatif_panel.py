@@ -26,8 +26,10 @@ TABLE_COLUMNS = ["question", "forecast", "what-if", "what-if p05", "what-if p95"
 
 
 def evidence_in_play(forecasts: Sequence[Forecast]) -> list[str]:
-    """Evidence ids standing in at least one of the forecasts, in pack order."""
-    standing = {obs.evidence_id for f in forecasts for obs in f.observations.values()}
+    """Evidence ids standing in at least one of the forecasts on an indicator its model uses, in pack order
+    (evidence on an indicator that does not bear on any of these questions would be a control that moves
+    nothing)."""
+    standing = {obs.evidence_id for f in forecasts for ind, obs in f.observations.items() if ind in f.spec.indicators}
     pack = forecasts[0].pack
     return [ev.id for ev in pack.evidence if ev.id in standing]
 

@@ -127,7 +127,7 @@ def whatif_panel(forecasts: Sequence[Forecast]):
             description=labels[i],
             tooltip=f"evidence {i}",  # an id only: free pack text would land unescaped in saved widget state
             indent=False,
-            layout=w.Layout(width="290px"),
+            layout=w.Layout(width="270px"),
         )
         for i in ids
     }
@@ -138,9 +138,8 @@ def whatif_panel(forecasts: Sequence[Forecast]):
             max=1.0,
             step=0.05,
             readout_format=".2f",
-            description="credibility",
-            style={"description_width": "70px"},
-            layout=w.Layout(width="250px"),
+            tooltip="credibility",
+            layout=w.Layout(width="170px"),
         )
         for i in ids
     }
@@ -162,7 +161,7 @@ def whatif_panel(forecasts: Sequence[Forecast]):
         state["table"] = table
         with out:
             out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(5.2, 0.35 * len(table) + 1.2))
+            fig, ax = plt.subplots(figsize=(4.2, 0.35 * len(table) + 1.2))
             ax.barh(table.question, table["what-if"], color=FORECAST, alpha=0.7, label="what-if")
             ax.scatter(table.forecast, table.question, color="black", zorder=3, label="as forecast")
             ax.errorbar(
@@ -217,12 +216,12 @@ def whatif_panel(forecasts: Sequence[Forecast]):
     show(forecast_table(forecasts, {}))
     rows = [w.HBox([keep[i], cred[i]]) for i in ids]
     controls = w.VBox(
-        [w.HTML("<b>Evidence</b> (indicator · date observed)"), *rows, reset],
+        [w.HTML("<b>Evidence</b> (indicator · date observed) and its <b>credibility</b>"), *rows, reset],
         layout=w.Layout(max_height="520px", overflow="auto", flex="0 0 auto"),
     )
     result = w.VBox(
         [line, out, w.HTML("<small>what-if p05 and p95: the 90% interval of the what-if forecast.</small>")],
-        layout=w.Layout(flex="1 1 auto", min_width="320px"),
+        layout=w.Layout(flex="1 1 auto", min_width="300px"),
     )
     panel = w.HBox([controls, result], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
     panel.current_table = lambda: state["table"]  # what the panel shows now (for tests and callers)

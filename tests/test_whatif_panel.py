@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from foresight import forecast
@@ -103,3 +104,21 @@ def test_evidence_on_an_indicator_that_does_not_bear_on_the_question_gets_no_con
     assert "threat-made" in f.observations and "threat-made" not in f.spec.indicators  # a clash sign only
     assert evidence_in_play([f]) == [o.evidence_id for i, o in f.observations.items() if i in f.spec.indicators]
     assert "ev-threat" not in evidence_in_play([f]) and "ev-talks" in evidence_in_play([f])
+
+
+def test_beside_the_controls_the_question_moved_most_is_shown_large():
+    from foresight.report.whatif_panel import summary_html
+
+    table = pd.DataFrame(
+        {
+            "question": ["a<b", "c"],
+            "forecast": [0.5, 0.2],
+            "what-if": [0.3, 0.21],
+            "what-if p05": [0.1, 0.1],
+            "what-if p95": [0.6, 0.4],
+            "change": [-0.2, 0.01],
+        }
+    )
+    text = summary_html(table)
+    assert text.index("30.0%") < text.index("a&lt;b") < text.index("<code>c</code>: 20.0% → 21.0%")
+    assert "90% interval 10.0% to 60.0%; as forecast 50.0%" in text

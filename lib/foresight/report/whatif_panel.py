@@ -110,6 +110,26 @@ def changed_line(label: str, what: str, before: pd.DataFrame, after: pd.DataFram
     )
 
 
+def summary_html(table: pd.DataFrame, most: int = 5) -> str:
+    """What sits beside the controls: the what-if forecast of the question moved most, large, with its 90%
+    interval and the forecast as it was; then (several questions) the next ones that moved."""
+    top = table.iloc[0]
+    lines = [
+        f"<div style='font-size:1.8em;font-weight:bold'>{_percent(top['what-if'])}</div>"
+        f"<div>what-if forecast of <code>{escape.html(top['question'])}</code><br>90% interval "
+        f"{_percent(top['what-if p05'])} to {_percent(top['what-if p95'])}; as forecast {_percent(top['forecast'])}"
+        "</div>"
+    ]
+    rest = table.iloc[1:most]
+    if len(rest):
+        items = "".join(
+            f"<li><code>{escape.html(r['question'])}</code>: {_percent(r['forecast'])} → {_percent(r['what-if'])}</li>"
+            for _, r in rest.iterrows()
+        )
+        lines.append(f"<div style='margin-top:6px'>next most moved:<ul style='margin:2px 0'>{items}</ul></div>")
+    return "".join(lines)
+
+
 def whatif_panel(forecasts: Sequence[Forecast]):
     """A widget: per piece of standing evidence a keep/drop checkbox and a credibility slider, labelled by
     indicator and date; beside them the what-if line, chart and table, and a reset button."""
@@ -147,6 +167,8 @@ def whatif_panel(forecasts: Sequence[Forecast]):
     out = w.Output()
     reset = w.Button(description="reset", tooltip="every piece of evidence back as in the pack", icon="undo")
     state: dict[str, Any] = {"hold": False}
+    summary = w.HTML()
+    numbers = {c: "{:.3f}" for c in TABLE_COLUMNS[1:]}
 
     def overrides() -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -159,8 +181,12 @@ def whatif_panel(forecasts: Sequence[Forecast]):
 
     def show(table: pd.DataFrame) -> None:
         state["table"] = table
+        summary.value = summary_html(table)
         with out:
             out.clear_output(wait=True)
+            if len(table) == 1:  # one question: the number beside the controls says it all; no chart
+                display(escape.styler(table, formatter=numbers).hide(axis="index"))
+                return
             fig, ax = plt.subplots(figsize=(4.2, 0.35 * len(table) + 1.2))
             ax.barh(table.question, table["what-if"], color=FORECAST, alpha=0.7, label="what-if")
             ax.scatter(table.forecast, table.question, color="black", zorder=3, label="as forecast")
@@ -179,7 +205,6 @@ def whatif_panel(forecasts: Sequence[Forecast]):
             fig.tight_layout()
             display(fig)
             plt.close(fig)
-            numbers = {c: "{:.3f}" for c in TABLE_COLUMNS[1:]}
             display(escape.styler(table, formatter=numbers).hide(axis="index"))
 
     def on_change(change: dict[str, Any]) -> None:
@@ -219,11 +244,12 @@ def whatif_panel(forecasts: Sequence[Forecast]):
         [w.HTML("<b>Evidence</b> (indicator · date observed) and its <b>credibility</b>"), *rows, reset],
         layout=w.Layout(max_height="520px", overflow="auto", flex="0 0 auto"),
     )
-    result = w.VBox(
-        [line, out, w.HTML("<small>what-if p05 and p95: the 90% interval of the what-if forecast.</small>")],
-        layout=w.Layout(flex="1 1 auto", min_width="300px"),
+    beside = w.VBox([line, summary], layout=w.Layout(flex="1 1 240px", min_width="240px", padding="0 0 0 12px"))
+    below = w.VBox([out, w.HTML("<small>what-if p05 and p95: the 90% interval of the what-if forecast.</small>")])
+    panel = w.VBox(
+        [w.HBox([controls, beside], layout=w.Layout(align_items="flex-start")), below],
+        layout=w.Layout(max_width="100%"),
     )
-    panel = w.HBox([controls, result], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
     panel.current_table = lambda: state["table"]  # what the panel shows now (for tests and callers)
     panel.controls = {i: (keep[i], cred[i]) for i in ids}
     panel.change_line = line

@@ -147,7 +147,7 @@ def whatif_panel(forecasts: Sequence[Forecast]):
             description=labels[i],
             tooltip=f"evidence {i}",  # an id only: free pack text would land unescaped in saved widget state
             indent=False,
-            layout=w.Layout(width="270px"),
+            layout=w.Layout(width="300px"),
         )
         for i in ids
     }

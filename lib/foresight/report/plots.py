@@ -574,6 +574,6 @@ def hazard_over_window(f: Forecast) -> Figure:
     top.set_ylabel("probability")
     bottom.set_ylabel("probability")
     points = "; decision points dotted" if q.hazard is not None and q.hazard.decision_points else ""
-    top.set_title(f"{q.id}: the outside view over the window (hazard as stated in the pack{points})", fontsize=10)
+    title(top, f"{q.id}: the outside view over the window (hazard as stated in the pack{points})", width=70)
     date_axis(bottom, rotation=30)  # shared with top, whose labels subplots() hides
     return fig

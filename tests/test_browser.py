@@ -210,10 +210,13 @@ def _run_all(browser, url: str, base: Path, name: str):
     """Open notebook ``name`` in JupyterLab at 1280 px, run every cell, and wait for the what-if panel's table."""
     page = browser.new_page(viewport={"width": PAGE_WIDTH, "height": 1000})
     page.goto(f"{url}/lab/tree/{name}")
+    # the notebook asked for must be the one on screen (Lab reopens earlier notebooks too) with its kernel up
     page.wait_for_function(
-        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+        "(name) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " return !!(w && w.context && w.context.path === name && w.sessionContext && w.sessionContext.session"
+        " && w.sessionContext.session.kernel"
         " && w.sessionContext.session.kernel.connectionStatus === 'connected'); }",
+        arg=name,
         timeout=LAB_START_SECONDS * 1000,
     )
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")

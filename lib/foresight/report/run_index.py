@@ -12,20 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from foresight.report import results
 from foresight.report.forecast_views import LAST_STEP_TABLE
 
-FORECAST_COLUMNS = [
-    "question_id",
-    "title",
-    "family",
-    "as_of",
-    "mean",
-    "p05",
-    "p95",
-    "base_rate_mean",
-    "resolution",
-    "converged",
-]
+FORECAST_COLUMNS = [c for c in results.FORECAST_COLUMNS if c not in ("p50", "diagnostics")]
+"""The columns of ``forecasts.csv`` the index reads."""
 LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95"]
 LAST_STEP_PREFIX = "before resolution: "
 

@@ -93,6 +93,8 @@ def test_make_lab_starts_jupyterlab_on_the_copy_and_says_where(notebook_env, tmp
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    with pytest.raises(OSError):  # the signal reached the server itself: nothing is left serving
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5)
     text = log.read_text()
     (line,) = [x for x in text.splitlines() if "JupyterLab serves a copy of notebooks/ in" in x]
     folder = Path(line.split(" in ", 1)[1].strip())

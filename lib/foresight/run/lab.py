@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,7 +48,11 @@ def command(folder: Path, extra: Sequence[str] = ()) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Copy the notebooks, say where, and run JupyterLab there (extra arguments go to ``jupyter lab``)."""
+    """Copy the notebooks, say where, and become JupyterLab there (extra arguments go to ``jupyter lab``).
+
+    The process is replaced by Jupyter (``os.execv``) rather than starting it as a child, so Ctrl-C or a
+    stop signal reaches the server itself and never leaves it running behind a finished wrapper.
+    """
     folder = prepare()
     print(
         f"foresight: JupyterLab serves a copy of notebooks/ in {folder}\n"
@@ -57,7 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "foresight: open the http://... URL Jupyter prints below.",
         flush=True,
     )
-    return subprocess.call(command(folder, list(sys.argv[1:] if argv is None else argv)), cwd=folder)
+    cmd = command(folder, list(sys.argv[1:] if argv is None else argv))
+    os.chdir(folder)
+    os.execv(cmd[0], cmd)  # does not return
+    return 0
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ def test_forecasts_are_grouped_by_family_with_titles_and_changes(tmp_path):
     assert page.index("Second deal?") < page.index("<h3>strike</h3>")  # families together, in the run's order
     assert "+5.0 pts (was 30.0%)" in page and "unchanged (was 50.0%)" in page and "new in this run" in page
     assert "35.0%" in page and "10.0% to 60.0%" in page
+    assert '<abbr title="How often things like this happened' in page  # "base rate" explained on hover
     assert "nan" not in page.lower() and "<now>" not in page
     alone = forecasts_section(after)
     assert "pts" not in alone and "new in this run" not in alone and "nan" not in alone.lower()

@@ -17,6 +17,7 @@ import pandas as pd
 
 from foresight.report import escape
 from foresight.report.brief import BRIEF_FILE
+from foresight.report.glossary import term
 from foresight.report.layout import SCROLL_STYLE
 from foresight.report.run_index import LAST_STEP_PREFIX, forecasts_table
 from foresight.report.rundiff import MOVE_THRESHOLD, previous_run, status
@@ -93,7 +94,7 @@ def forecasts_section(folder: Path, previous: Path | None = None) -> str:
     family = frame["family"] if "family" in frame else pd.Series([""] * len(frame), index=frame.index)
     columns = HEADERS if before is not None else {k: v for k, v in HEADERS.items() if not k.startswith("change")}
     cols = "".join(f"<col style='width:{w}%'>" for w in columns.values())
-    head = "".join(f"<th>{h}</th>" for h in columns)
+    head = "".join(f"<th>{term(h)}</th>" for h in columns)  # hover a technical term for its meaning
     parts = []
     for name in dict.fromkeys(family.fillna("")):
         rows = frame[family.fillna("") == name]

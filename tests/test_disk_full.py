@@ -17,7 +17,7 @@ from foresight.run.notebooks import JobResult
 from foresight.run.runner import RunPlan, execute_run
 
 
-def plan(finish=None, jobs=None) -> RunPlan:
+def plan(finish=None, jobs=None, executor=None) -> RunPlan:
     """A run of no real notebook: the lifecycle alone (folder, run.json, finish, index, rename)."""
     return RunPlan(
         kind="run",
@@ -27,6 +27,7 @@ def plan(finish=None, jobs=None) -> RunPlan:
         finish=finish or (lambda work, jobs, ok, record: None),
         html=False,
         progress=False,
+        executor=executor,
     )
 
 
@@ -53,21 +54,28 @@ def test_a_full_disk_after_a_notebook_finished_closes_the_run_as_failed(tmp_path
     """The notebook's output is worth keeping: the folder is renamed into place with status failed."""
     from foresight.run.notebooks import Job
 
-    def fake_jobs(jobs, folder, *, on_done=None, **kwargs):
-        result = JobResult(jobs[0].name, "a.ipynb", {})
-        result.status = "ok"
-        on_done(0, result)
-        return {0: result}
+    class OneNotebook:
+        """An executor (the seam of foresight.run.executor) whose one notebook finishes ok at once."""
+
+        workers = 1
+
+        def describe(self):
+            return {"kind": "test"}
+
+        def run(self, jobs, folder, *, on_done=None, **kwargs):
+            result = JobResult(jobs[0].name, "a.ipynb", {})
+            result.status = "ok"
+            on_done(0, result)
+            return {0: result}
 
     def finish(work, jobs, ok, record):
         raise OSError(errno.ENOSPC, "No space left on device", str(work / "forecasts.csv"))
 
-    monkeypatch.setattr(runner, "execute_jobs", fake_jobs)
     fake = Job.__new__(Job)
     object.__setattr__(fake, "name", "a")
     monkeypatch.setattr(runner, "_pending", lambda job: {"name": "a", "status": "pending"})
     with pytest.raises(RunWriteError, match="recorded as failed") as failed:
-        execute_run(plan(finish, jobs=lambda work: [fake]), tmp_path / "runs")
+        execute_run(plan(finish, jobs=lambda work: [fake], executor=OneNotebook()), tmp_path / "runs")
     assert "forecasts.csv: No space left on device" in str(failed.value)
     (folder,) = (tmp_path / "runs").iterdir()
     assert not folder.name.endswith(INCOMPLETE)

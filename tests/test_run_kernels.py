@@ -16,8 +16,9 @@ import pytest
 
 from foresight.base.processes import is_alive
 from foresight.run import kernel
+from foresight.run.executor import execute_jobs
 from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS, Job, discover, execute, jobs_for
-from foresight.run.runner import execute_jobs, previous_seconds, run_order
+from foresight.run.runner import previous_seconds, run_order
 from nbhelpers import notebook_env
 
 __all__ = ["notebook_env"]

@@ -15,7 +15,7 @@ import sys
 import pandas as pd
 import pytest
 
-from foresight.run import folders, runner
+from foresight.run import executor, folders, runner
 from nbhelpers import BIN, DRAWS, MINI, foresight_cli, notebook_env, read_json, snapshot
 from packtools import replace
 
@@ -276,10 +276,10 @@ def test_an_unwritable_runs_dir_exits_2(tmp_path):
 
 
 def test_jobs_beyond_the_machine_are_capped_saying_why():
-    n, note = runner.worker_cap(10_000)
+    n, note = executor.worker_cap(10_000)
     assert 1 <= n <= (os.cpu_count() or 1)
     assert note.startswith(f"10000 notebooks at a time capped to {n} (") and "CPU(s)" in note
-    assert runner.worker_cap(1) == (1, None)
+    assert executor.worker_cap(1) == (1, None)
 
 
 def test_one_notebook_gets_its_own_value(tmp_path):

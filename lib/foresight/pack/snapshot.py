@@ -63,3 +63,41 @@ def write_snapshot(pack: Pack, folder: Path) -> dict[str, str]:
     data = {"pack_id": pack.meta.id, "content_hash": pack.content_hash, "files": hashes, "records": pack_records(pack)}
     write_text_atomic(Path(folder) / SNAPSHOT_FILE, json.dumps(data, indent=1, sort_keys=True, default=str))
     return hashes
+
+
+PACK_FILES_LIMIT = 50_000_000
+"""Bytes of pack files a task may carry to a cluster worker (the seed packs take about 200 kB)."""
+
+
+def pack_files(folder: Path) -> dict[str, bytes]:
+    """Every file of the pack folder (relative POSIX path -> bytes), to rebuild the pack where it has no
+    shared file system (a cluster worker). Hidden files and anything reached through a link out of the
+    folder are left out: nothing outside a pack is read. ValueError when the pack exceeds
+    :data:`PACK_FILES_LIMIT`."""
+    root = Path(folder).resolve()
+    out: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if not path.resolve().is_relative_to(root):
+            continue
+        data = path.read_bytes()
+        total += len(data)
+        if total > PACK_FILES_LIMIT:
+            raise ValueError(f"{root}: more than {PACK_FILES_LIMIT // 1_000_000} MB of files; too big to ship")
+        out[relative.as_posix()] = data
+    return out
+
+
+def write_pack_files(files: dict[str, bytes], folder: Path) -> Path:
+    """Write :func:`pack_files`' output under ``folder`` (a pack again, loadable as the original)."""
+    root = Path(folder)
+    for name, data in files.items():
+        target = (root / name).resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise ValueError(f"pack file {name!r} would land outside {root}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root

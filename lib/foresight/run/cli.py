@@ -200,10 +200,64 @@ def _checked_runs_dir(command: str, args: argparse.Namespace) -> Path | None:
     return runs_dir
 
 
+def add_scheduler_option(p: argparse.ArgumentParser) -> None:
+    """``--scheduler`` for a command whose work can go to a Dask cluster (read it with :func:`scheduler_of`)."""
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' for a local cluster "
+        "of --jobs single-threaded worker processes (default: $FORESIGHT_SCHEDULER, else on this machine)",
+    )
+
+
+def scheduler_of(args: argparse.Namespace) -> str | None:
+    """The scheduler --scheduler or $FORESIGHT_SCHEDULER names; None: run on this machine, as before."""
+    from foresight.run.cluster import SCHEDULER_ENV
+
+    value = args.scheduler if args.scheduler is not None else os.environ.get(SCHEDULER_ENV, "")
+    return value.strip() or None
+
+
+def _connect(command: str, args: argparse.Namespace, workers: int, progress: bool | None, html: bool = True):
+    """The Dask executor --scheduler (or $FORESIGHT_SCHEDULER) asks for, None for local kernels; raises SystemExit
+    after the one-line reason when the scheduler cannot be reached (or a local cluster cannot start)."""
+    scheduler = scheduler_of(args)
+    if scheduler is None:
+        return None
+    from foresight.run.cluster import connect
+    from foresight.run.executor import ExecutorError
+
+    try:
+        executor = connect(scheduler, workers, html=html, progress=progress)
+    except ExecutorError as exc:
+        print(f"foresight {command}: --scheduler: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
+    where = "a local Dask cluster" if scheduler == "local" else f"the Dask scheduler at {scheduler}"
+    dashboard = executor.dashboard
+    print(
+        f"foresight {command}: running on {where} ({executor.workers} worker thread(s))"
+        + (f"; dashboard: {dashboard}" if dashboard else ""),
+        file=sys.stderr,
+    )
+    return executor
+
+
+def _lost(command: str, outcome) -> bool:
+    """Whether the run lost its cluster, after the one line saying so (it exits 2)."""
+    from foresight.run.runner import LOST
+
+    error = outcome.record.get("error") or {}
+    if error.get("ename") != LOST:
+        return False
+    print(f"foresight {command}: {error.get('evalue')} in {outcome.folder}", file=sys.stderr)
+    return True
+
+
 def _run(args: argparse.Namespace) -> int:
     from foresight.run import params as P
+    from foresight.run.executor import worker_cap
     from foresight.run.folders import RunsDirError
-    from foresight.run.runner import RunOptions, check_values, run, worker_cap
+    from foresight.run.runner import RunOptions, check_values, run
 
     runs_dir = _checked_runs_dir("run", args)
     if runs_dir is None:
@@ -250,11 +304,16 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if note:
         print(f"foresight run: note: {note}", file=sys.stderr)
+    options.executor = _connect("run", args, workers, options.progress)
     try:
         outcome = run(options)
     except RunsDirError as exc:
         print(f"foresight run: --runs-dir: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    finally:
+        if options.executor is not None:
+            options.executor.close()
+    _lost("run", outcome)
     rec = outcome.record
     print(f"{outcome.status}: {outcome.folder} ({rec['seconds']:.0f} s, {len(rec['notebooks'])} notebooks)")
     for nb in rec["notebooks"]:
@@ -350,8 +409,8 @@ def _prune(runs_dir: Path, yes: bool) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from foresight.run.executor import worker_cap
     from foresight.run.folders import RunsDirError
-    from foresight.run.runner import worker_cap
     from foresight.run.sweep import GridError, load_grid, run_sweep
 
     runs_dir = _checked_runs_dir("sweep", args)
@@ -367,19 +426,25 @@ def _sweep(args: argparse.Namespace) -> int:
     workers, note = worker_cap(args.jobs if args.jobs is not None else grid.workers)
     if note:
         print(f"foresight sweep: note: {note}", file=sys.stderr)
+    progress = None if not args.no_progress else False
+    executor = _connect("sweep", args, workers, progress, html=args.html)
     try:
         outcome = run_sweep(
-            grid, runs_dir=runs_dir, workers=workers, html=args.html, progress=None if not args.no_progress else False
+            grid, runs_dir=runs_dir, workers=workers, html=args.html, progress=progress, executor=executor
         )
     except RunsDirError as exc:
         print(f"foresight sweep: --runs-dir: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    finally:
+        if executor is not None:
+            executor.close()
+    lost = _lost("sweep", outcome)
     folder, rec = outcome.folder, outcome.record
     print(
         f"{rec['status']}: {folder} ({rec['seconds']:.0f} s, {len(grid.combinations)} runs of "
         f"{grid.notebook.path.name})"
     )
-    if rec.get("error"):
+    if rec.get("error") and not lost:
         err = rec["error"]
         where = f"{err['notebook']}: " if err.get("notebook") else ""
         print(f"  FAILED {where}{err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
@@ -472,6 +537,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="notebooks at a time (default: the number of CPUs, at most 4; capped by CPUs and free memory)",
     )
+    add_scheduler_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
 
@@ -501,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="notebooks at a time (default: the grid's workers, else the number of CPUs)",
     )
     p.add_argument("--html", action="store_true", help="also export each run's notebook as HTML")
+    add_scheduler_option(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_sweep)
 

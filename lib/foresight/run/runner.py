@@ -9,10 +9,13 @@ status of the run and of every notebook.
 One lifecycle, :func:`execute_run`, serves ``foresight run`` and ``foresight
 sweep`` alike: create the hidden ``.<id>.incomplete`` folder
 (:mod:`foresight.run.folders`), record the parameters and the owner, execute the
-notebooks (run.json is rewritten as each one finishes), record each notebook's
+notebooks through the plan's executor (:mod:`foresight.run.executor`: local
+kernels by default, a Dask cluster with ``--scheduler``; run.json is rewritten as
+each one finishes), record each notebook's
 true status (``ok``, ``failed``, ``interrupted`` or ``not run``), write the
 tables from notebooks recorded ``ok`` only, write the index, then rename the
 folder into place atomically (and correct ``run_id`` if the name had to change).
+The index page itself is :func:`foresight.report.run_index.write_index`, handed the record.
 
 A failed notebook does not stop the others; it marks the run ``failed`` with
 the failing cell's error in ``run.json`` and the command exits 1. Ctrl-C,
@@ -22,24 +25,23 @@ the failing cell's error in ``run.json`` and the command exits 1. Ctrl-C,
 caught: the kernels and their workers die with the runner (parent-death
 signals, see :mod:`foresight.run.kernel`) and the hidden folder stays behind,
 shown by ``foresight runs`` as ``abandoned``. Earlier runs are never touched.
+An executor that loses its cluster (:class:`~foresight.run.executor.ExecutorError`)
+leaves the run ``failed`` with that reason, the finished notebooks kept, and exit 2.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import inspect
 import json
-import os
 import platform
-import queue
 import shutil
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -51,8 +53,9 @@ from foresight.base import paths
 from foresight.base.atomic import write_json_atomic, write_problem
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
-from foresight.report import brief, results, rundiff, style
-from foresight.report.run_index_view import brief_link, index_forecasts
+from foresight.report import brief, results, rundiff
+from foresight.report.run_index import comparison_section, write_index
+from foresight.run.executor import Executor, ExecutorError, LocalExecutor
 from foresight.run.folders import (
     INCOMPLETE,
     RUN_FILE,
@@ -62,7 +65,7 @@ from foresight.run.folders import (
     owner,
     read_record,
 )
-from foresight.run.notebooks import Job, JobResult, describe_error, discover, execute, jobs_for
+from foresight.run.notebooks import Job, JobResult, discover, jobs_for
 
 __all__ = ["INCOMPLETE", "RUN_FILE", "RunOptions", "RunOutcome", "RunPlan", "check_values", "execute_run", "run"]
 
@@ -81,9 +84,9 @@ VERSIONED = (
     "nbformat",
     "ipykernel",
 )
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
-KERNEL_MEMORY = 0.4e9
-"""Bytes one notebook's kernel takes while sampling (measured: about 0.4 GB), to cap --jobs by free memory."""
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LOST = 0, 1, 130, 2
+LOST = "ExecutorError"
+"""The ``ename`` of a run whose executor was lost (e.g. the Dask scheduler went away): exit 2, not 1."""
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 """Signals that stop a run like Ctrl-C does (SIGINT already raises KeyboardInterrupt)."""
 
@@ -103,144 +106,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
-
-
-def free_memory() -> int | None:
-    """Bytes of memory available to new processes (Linux's MemAvailable), None when unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def worker_cap(requested: int) -> tuple[int, str | None]:
-    """``requested`` notebooks at a time, capped by the CPUs and by free memory; the note says why when capped.
-
-    More kernels than CPUs only slow each other down; more than memory allows
-    end in the out-of-memory killer.
-    """
-    cpus = os.cpu_count() or 1
-    memory = free_memory()
-    by_memory = max(1, int(memory // KERNEL_MEMORY)) if memory is not None else requested
-    n = max(1, min(requested, cpus, by_memory))
-    if n == requested:
-        return n, None
-    why = [f"{cpus} CPU(s)"]
-    if memory is not None:
-        why.append(f"{memory / 1e9:.1f} GB free memory at about {KERNEL_MEMORY / 1e9:.1f} GB per notebook")
-    return n, f"{requested} notebooks at a time capped to {n} ({', '.join(why)})"
-
-
-# --- executing jobs ------------------------------------------------------------------------
-
-
-def execute_jobs(
-    jobs: Sequence[Job],
-    folder: Path,
-    *,
-    workers: int = 1,
-    html: bool = True,
-    cwd: Path | None = None,
-    progress: bool | None = None,
-    desc: str = "notebooks",
-    on_done: Callable[[int, JobResult], None] | None = None,
-    order: Sequence[int] | None = None,
-) -> dict[int, JobResult]:
-    """Run ``jobs`` into ``folder`` (``workers`` at a time) with a progress bar; results by job index.
-
-    Each worker thread keeps one live kernel and executes its next job in it
-    (:class:`~foresight.run.shared_kernel.KernelSession`: cleared before every
-    notebook, replaced when it died); jobs are taken in ``order`` (indices; default
-    as given) by whichever worker is free. Kernels are processes, so threads are
-    enough to run them in parallel; every kernel is shut down when its worker ends.
-    On KeyboardInterrupt (Ctrl-C, or a stop signal turned into one) nothing new
-    starts, the running kernels and everything they forked are stopped at once,
-    ``on_done`` still gets the result of every job that finished (``ok``,
-    ``failed`` or ``interrupted``), and the exception goes on.
-    """
-    from tqdm.auto import tqdm
-
-    from foresight.run.kernel import stop_all
-    from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
-    from foresight.run.shared_kernel import KernelSession
-
-    out: dict[int, JobResult] = {}
-    stop = threading.Event()
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for i in order if order is not None else range(len(jobs)):
-        todo.put(i)
-    finished: queue.SimpleQueue[tuple[int, JobResult] | None] = queue.SimpleQueue()
-
-    def worker() -> None:
-        session = KernelSession(KERNEL, KERNEL_ARGUMENTS)
-        try:
-            while not stop.is_set():
-                try:
-                    i = todo.get_nowait()
-                except queue.Empty:
-                    break
-                try:
-                    result = execute(jobs[i], folder, html=html, cwd=cwd, stop=stop, session=session)
-                except Exception as exc:  # the kernel's bookkeeping failed: the notebook failed, the kernel goes
-                    result = JobResult(jobs[i].name, jobs[i].notebook.path.name, dict(jobs[i].parameters))
-                    result.status, result.error = "failed", describe_error(exc)
-                    with suppress(Exception):
-                        session.discard()
-                finished.put((i, result))
-        finally:
-            try:
-                session.close()
-            finally:
-                finished.put(None)  # this worker is done
-
-    bar = tqdm(total=len(jobs), desc=desc, unit="nb", disable=None if progress is None else not progress)
-    threads = [
-        threading.Thread(target=worker, name=f"foresight-kernel-{n}", daemon=True)
-        for n in range(max(1, min(workers, len(jobs))))
-    ]
-    running = len(threads)
-
-    def collect(item: tuple[int, JobResult] | None) -> None:
-        nonlocal running
-        if item is None:
-            running -= 1
-            return
-        i, result = item
-        if result.status == "not run":
-            return
-        out[i] = result
-        bar.set_postfix_str(f"{result.name}: {result.status} ({result.seconds:.0f} s)", refresh=False)
-        bar.update()
-        if on_done is not None:
-            on_done(i, result)
-
-    try:
-        for thread in threads:
-            thread.start()
-        if html:  # nbconvert takes 1.5 s to import: while the kernels start, not when the first notebook is done
-            threading.Thread(target=_import_exporter, name="foresight-import-nbconvert", daemon=True).start()
-        while running:
-            with suppress(queue.Empty):  # a timeout keeps the main thread responsive to signals
-                collect(finished.get(timeout=1.0))
-    except BaseException:
-        stop.set()
-        while running:  # a kernel may start between the flag and the stop: stop again until all workers are back
-            stop_all()
-            with suppress(queue.Empty):
-                collect(finished.get(timeout=0.5))
-        raise
-    finally:
-        bar.close()
-    return out
-
-
-def _import_exporter() -> None:
-    with suppress(Exception):  # an export that cannot import says so itself, per notebook
-        import nbconvert  # noqa: F401
 
 
 def run_order(jobs: Sequence[Job], seconds: Mapping[str, float]) -> list[int]:
@@ -378,6 +243,15 @@ class RunPlan:
     cwd: Path | None = None
     progress: bool | None = None
     index_section: Callable[[Path, Path], str] | None = None
+    executor: Executor | None = None
+    """Where the notebooks run; None: local kernels (:class:`LocalExecutor` with ``workers``, ``html``, ``cwd``,
+    ``progress``)."""
+
+    def executor_or_local(self) -> Executor:
+        """The plan's executor, local kernels when it names none."""
+        if self.executor is not None:
+            return self.executor
+        return LocalExecutor(self.workers, self.html, self.cwd, self.progress)
 
 
 @dataclass
@@ -395,6 +269,8 @@ class RunOutcome:
     def exit_code(self) -> int:
         if self.status == "interrupted":
             return 128 + int((self.record.get("error") or {}).get("signal_number") or signal.SIGINT)
+        if (self.record.get("error") or {}).get("ename") == LOST:
+            return EXIT_LOST
         return EXIT_OK if self.status == "complete" else EXIT_FAILED
 
 
@@ -437,6 +313,7 @@ def close_after_write_failure(
 
 def _execute_in(plan: RunPlan, runs_dir: Path, run_id: str, work: Path, state: dict[str, Any]) -> RunOutcome:
     jobs = plan.jobs(work)
+    executor = plan.executor_or_local()
     started = time.perf_counter()
     record: dict[str, Any] = {
         "run_id": run_id,
@@ -448,7 +325,8 @@ def _execute_in(plan: RunPlan, runs_dir: Path, run_id: str, work: Path, state: d
         "owner": owner(),
         **plan.record,
         "versions": package_versions(),
-        "workers": plan.workers,
+        "workers": executor.workers,
+        "executor": executor.describe(),
         "notebooks": [_pending(j) for j in jobs],
         "error": None,
     }
@@ -469,21 +347,18 @@ def _execute_in(plan: RunPlan, runs_dir: Path, run_id: str, work: Path, state: d
 
     order = run_order(jobs, previous_seconds(runs_dir, plan.kind))
     stopped: KeyboardInterrupt | None = None
+    lost: ExecutorError | None = None
+    executing = time.perf_counter()
     try:
         with _stop_signals():
-            execute_jobs(
-                jobs,
-                work,
-                workers=plan.workers,
-                html=plan.html,
-                cwd=plan.cwd,
-                progress=plan.progress,
-                desc=f"foresight {plan.kind} {run_id}",
-                on_done=on_done,
-                order=order,
+            executor.run(
+                jobs, work, order=order, on_done=on_done, stop=threading.Event(), desc=f"foresight {plan.kind} {run_id}"
             )
     except KeyboardInterrupt as exc:
         stopped = exc
+    except ExecutorError as exc:  # finished notebooks stay; the rest were not run
+        lost = exc
+    record["execute_seconds"] = round(time.perf_counter() - executing, 2)  # the notebooks' part of ``seconds``
     with _signals_deferred():
         for i, entry in enumerate(record["notebooks"]):
             if i not in done:
@@ -497,6 +372,9 @@ def _execute_in(plan: RunPlan, runs_dir: Path, run_id: str, work: Path, state: d
                 "evalue": f"the run was stopped by {signal.Signals(signum).name}",
                 "signal_number": int(signum),
             }
+        elif lost is not None:
+            record["status"] = "failed"
+            record["error"] = {"ename": LOST, "evalue": str(lost)}
         elif all(r.status == "ok" for r in job_results) and len(job_results) == len(jobs):
             record["status"] = "complete"
         else:
@@ -541,6 +419,8 @@ class RunOptions:
     workers: int = 1
     html: bool = True
     progress: bool | None = None
+    executor: Executor | None = None
+    """Where the notebooks run (e.g. a :class:`foresight.run.cluster.DaskExecutor`); None: local kernels."""
 
     def notebook_values(self) -> dict[str, Any]:
         """Values offered to every notebook (each takes those its parameters cell defines)."""
@@ -650,6 +530,7 @@ def run(options: RunOptions) -> RunOutcome:
         html=options.html,
         cwd=options.notebooks_dir or paths.notebooks_dir(),
         progress=options.progress,
+        executor=options.executor,
     )
     return execute_run(plan, runs_dir)
 
@@ -683,49 +564,3 @@ def convergence(folder: Path) -> dict[str, Any]:
         return {"all_converged": None, "not_converged": []}
     bad = frame.loc[~frame["converged"].astype(bool), "question_id"].tolist()
     return {"all_converged": not bad, "not_converged": bad}
-
-
-def comparison_section(runs_dir: Path, work: Path) -> str:
-    """The index's "changes since the previous run of this pack" section; never fails a run (a note instead)."""
-    try:
-        return rundiff.index_section(runs_dir, work)
-    except Exception as exc:  # an unreadable older run must not cost the new one
-        return f"<p>Could not compare with the previous run: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>"
-
-
-def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -> None:
-    """``index.html``: the run at a glance for readers, linking every notebook's HTML report;
-    ``comparison`` is an HTML section comparing it with an earlier run (see :mod:`foresight.report.rundiff`)."""
-    status = record["status"]
-    colour = style.YES if status == "complete" else style.NO
-    items = []
-    for nb in record["notebooks"]:
-        link = nb.get("html") or nb.get("output")
-        name = html.escape(nb["name"])
-        label = f'<a href="{html.escape(link)}">{name}</a>' if link else name
-        items.append(f"<li>{label} — {html.escape(str(nb.get('status')))} ({nb.get('seconds', 0)} s)</li>")
-    table = index_forecasts(folder)
-    error = ""
-    if record.get("error"):
-        err = record["error"]
-        where = f"{err['notebook']}: " if err.get("notebook") else ""
-        error = (
-            f"<pre style='background:#fdecea;padding:8px'>{html.escape(where)}"
-            f"{html.escape(str(err.get('ename')))}: {html.escape(str(err.get('evalue')))}</pre>"
-        )
-    pack = record.get("pack") or {}
-    about = (
-        f"Pack <b>{html.escape(str(pack.get('id')))}</b> (hash {html.escape(str(pack.get('content_hash')))}), "
-        if pack
-        else ""
-    )
-    kind = "Sweep" if record.get("kind") == "sweep" else "Run"
-    body = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(record["run_id"])}</title>
-<style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} td,th{{padding:2px 8px;text-align:right}}</style>
-</head><body><h1>{kind} {html.escape(record["run_id"])}</h1>
-<p>{about}started {html.escape(str(record["started"]))}, status <b style="color:{colour}">{html.escape(status)}</b>.</p>
-{error}<h2>Forecasts</h2>{table or "<p>none</p>"}
-<h2>Reports</h2>{brief_link(folder)}<ul>{"".join(items)}</ul>
-{comparison}
-<p>Parameters, versions and timings: <a href="{RUN_FILE}">{RUN_FILE}</a>.</p></body></html>"""
-    (folder / "index.html").write_text(body, encoding="utf-8")

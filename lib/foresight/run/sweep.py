@@ -40,6 +40,7 @@ import pandas as pd
 from foresight.base import paths
 from foresight.pack.yamlio import YamlSyntaxError, read_yaml
 from foresight.report import results
+from foresight.run.executor import Executor
 from foresight.run.notebooks import Job, JobResult, NotebookInfo, find
 from foresight.run.params import ParameterError, check_params
 from foresight.run.runner import RESULTS_DIR, RunOutcome, RunPlan, execute_run, parameter_hash
@@ -235,8 +236,10 @@ def run_sweep(
     workers: int | None = None,
     html: bool = False,
     progress: bool | None = None,
+    executor: Executor | None = None,
 ) -> RunOutcome:
-    """Run every combination into a new sweep folder through the run lifecycle (:func:`execute_run`)."""
+    """Run every combination into a new sweep folder through the run lifecycle (:func:`execute_run`), on
+    ``executor`` (default: local kernels)."""
     runs_dir = Path(runs_dir) if runs_dir is not None else paths.runs_dir()
     parameters = {
         "grid_file": str(grid.file.resolve()),
@@ -281,6 +284,7 @@ def run_sweep(
         html=html,
         cwd=paths.notebooks_dir(),
         progress=progress,
+        executor=executor,
     )
     return execute_run(plan, runs_dir)
 

@@ -1,0 +1,364 @@
+"""Running notebooks on a Dask cluster: ``--scheduler local`` or ``--scheduler ADDRESS`` (or $FORESIGHT_SCHEDULER).
+
+Why Dask: papermill has no parallelism of its own, and the same code then runs
+on an in-process ``LocalCluster`` and on any cluster a Dask deployment package
+starts (dask-jobqueue, dask-kubernetes, ...), with retries, priorities and a
+dashboard we do not have to write.
+
+How a notebook runs on a worker, with no shared file system (the worker's part
+is :mod:`foresight.run.cluster_worker`, which imports Dask at once):
+
+- the client sends a :class:`~foresight.run.cluster_worker.NotebookTask`: the notebook file, the pack's files
+  (:func:`foresight.pack.snapshot.pack_files`) and the job's parameters;
+- the worker (:func:`~foresight.run.cluster_worker.run_task`) rebuilds the pack in its own folder, executes the
+  notebook with papermill in a kernel of its own (one live kernel per worker
+  thread and run, started like a local run's so it dies with the worker), with
+  its own PyTensor compile directory and posterior cache (a *slot* folder
+  locked by one worker process at a time: concurrent processes sharing one
+  compile directory wait on each other's locks, pymc #7819), and sends back a
+  :class:`~foresight.run.cluster_worker.TaskOutput`: the executed notebook, its HTML, its result files and the
+  posterior-cache entries the notebook wrote;
+- the client writes them into the run folder and its own posterior cache, and
+  the run lifecycle (:func:`foresight.run.runner.execute_run`) does the rest as
+  for a local run.
+
+Faults: a worker that dies mid-task makes the scheduler run the task elsewhere
+(each start is logged as a Dask event; a job that needed more than one start
+records ``attempts`` and ``workers`` in run.json); a task that raises is retried
+:data:`RETRIES` times. A scheduler gone for :data:`LOST_AFTER` seconds raises
+:class:`~foresight.run.executor.ExecutorError` (the run keeps what finished and
+exits 2). Ctrl-C cancels the futures and kills this run's kernels on every
+worker (:func:`~foresight.run.cluster_worker.release`), waiting until none is left.
+
+Importing this module imports no Dask (tests/test_import_weight.py): Dask loads
+only when a scheduler is asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from foresight.base import paths
+from foresight.run.executor import ExecutorError, OnDone, progress_bar, tick
+from foresight.run.notebooks import Job, JobResult, describe_error
+
+SCHEDULER_ENV = "FORESIGHT_SCHEDULER"
+"""Environment variable giving the default of ``--scheduler``."""
+LOCAL = "local"
+"""The ``--scheduler`` value that starts a ``LocalCluster`` of single-threaded worker processes here."""
+CONNECT_TIMEOUT = 5
+"""Seconds to reach a scheduler before the command gives up (exit 2)."""
+LOST_AFTER = 10.0
+"""Seconds without the scheduler before a run stops waiting for it."""
+RETRIES = 2
+"""Times Dask re-runs a task that raised (a worker's death is retried by the scheduler itself)."""
+RELEASE_WAIT = 15.0
+"""Seconds to wait, after a run, until no kernel of it is left on any worker."""
+STARTED = "foresight-task-started"
+"""Dask event topic: one event per task start (job, run token, worker), to record retries."""
+WORKER_DIR_ENV = "FORESIGHT_WORKER_DIR"
+"""Where a worker keeps its slots (compile directory, posterior cache, packs); default: the temp folder."""
+
+
+def _quiet_dask() -> None:
+    """Dask's own log lines (lost connections, workers leaving) stay off the command's terminal: the run
+    says what happened in one line and in run.json. Dask's logging config sets some loggers' levels one by
+    one (e.g. ``distributed.client``), so each is quietened."""
+    import distributed  # noqa: F401 - configures its loggers on import
+
+    for name in [n for n in logging.root.manager.loggerDict if n == "distributed" or n.startswith("distributed.")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+# --- the client side ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DaskExecutor:
+    """An :class:`~foresight.run.executor.Executor` submitting each job to a Dask cluster; see the module docstring.
+
+    Make one with :func:`connect`; :meth:`close` when done (it stops a local cluster).
+    """
+
+    client: Any
+    address: str
+    cluster: Any = None
+    html: bool = True
+    progress: bool | None = None
+    retries: int = RETRIES
+
+    @property
+    def workers(self) -> int:
+        """Worker threads in the cluster now (notebooks it runs at a time)."""
+        with suppress(Exception):
+            return sum(int(w.get("nthreads", 1)) for w in self.client.scheduler_info()["workers"].values())
+        return 0
+
+    @cached_property
+    def dashboard(self) -> str | None:
+        """The dashboard's address, when the scheduler serves one. Its HTTP port is open even without one (the
+        dashboard needs bokeh, which the lock leaves out), so the page itself is asked for."""
+        import urllib.request
+
+        with suppress(Exception):
+            if "dashboard" in self.client.scheduler_info().get("services", {}):
+                link = self.client.dashboard_link
+                with urllib.request.urlopen(link, timeout=1) as response:  # noqa: S310 - the scheduler's own page
+                    if response.status == 200:
+                        return link
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": "dask", "scheduler": self.address, "dashboard": self.dashboard}
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with suppress(Exception):
+                self.cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(
+        self,
+        jobs: Sequence[Job],
+        folder: Path,
+        *,
+        order: Sequence[int] | None = None,
+        on_done: OnDone | None = None,
+        stop: threading.Event | None = None,
+        desc: str = "notebooks",
+    ) -> dict[int, JobResult]:
+        from foresight.run.cluster_worker import run_task
+
+        stop = stop if stop is not None else threading.Event()
+        token = uuid.uuid4().hex
+        order = list(order) if order is not None else list(range(len(jobs)))
+        packs: dict[Path, tuple[str, dict[str, bytes]]] = {}
+        futures = {}
+        for rank, i in enumerate(order):  # earlier in the order: higher priority
+            task = _task(jobs[i], token, self.html, packs)
+            key = f"foresight-{jobs[i].name}-{token}"
+            future = self.client.submit(
+                run_task, task, key=key, retries=self.retries, pure=False, priority=len(order) - rank
+            )
+            futures[future] = i
+        out: dict[int, JobResult] = {}
+        bar = progress_bar(len(jobs), desc, self.progress)
+        try:
+            for i, future in as_done(self.client, futures, self.address):
+                result = self._land(future, jobs[i], Path(folder), token)
+                out[i] = result
+                tick(bar, result)
+                if on_done is not None:
+                    on_done(i, result)
+        except BaseException:
+            stop.set()
+            with suppress(Exception):
+                self.client.cancel(list(futures))
+            raise
+        finally:
+            bar.close()
+            self._release(token)
+        return out
+
+    def _land(self, future: Any, job: Job, folder: Path, token: str) -> JobResult:
+        """A finished future's result: its files written into the run folder and the posterior cache."""
+        starts = self._starts(token, job.name)
+        if future.status == "error":
+            result = JobResult(job.name, job.notebook.path.name, dict(job.parameters), status="failed")
+            result.error = describe_error(future.exception())
+        else:
+            output = future.result()  # a cluster_worker.TaskOutput
+            result = output.result
+            output.write(folder, job)
+        if len(starts) > 1:
+            result.extra["attempts"] = len(starts)
+            result.extra["workers"] = starts
+        return result
+
+    def _starts(self, token: str, name: str) -> list[str]:
+        """The workers that started job ``name`` of run ``token``, in order (more than one: it was retried)."""
+        with suppress(Exception):
+            events = self.client.get_events(STARTED)
+            return [m["worker"] for _, m in events if m.get("token") == token and m.get("job") == name]
+        return []
+
+    def _release(self, token: str) -> None:
+        """Kill this run's kernels on every worker (idle or busy) and wait until none is left."""
+        from foresight.run.cluster_worker import release
+
+        deadline = time.monotonic() + RELEASE_WAIT
+        while time.monotonic() < deadline:
+            try:
+                alive = self.client.run(release, token, wait=True)
+            except Exception:  # the scheduler is gone: its workers' kernels die with them or on their next task
+                return
+            if not any(alive.values()):
+                return
+            time.sleep(0.2)
+
+
+def as_done(client: Any, futures: dict[Any, int], address: str) -> Iterator[tuple[int, Any]]:
+    """(index, future) for each future as it finishes (ok, error or cancelled by the cluster).
+
+    Polls rather than blocks, so Ctrl-C is seen at once, and raises
+    :class:`ExecutorError` when the scheduler has been unreachable for :data:`LOST_AFTER` s.
+    """
+    pending = dict(futures)
+    gone_since: float | None = None
+    while pending:
+        finished = [f for f in pending if f.done()]
+        for future in finished:
+            if future.status == "cancelled":  # nobody here cancelled it: the scheduler dropped us
+                raise ExecutorError(f"lost the Dask scheduler at {address}; finished notebooks are kept")
+            yield pending.pop(future), future
+        if finished:
+            continue
+        if client.status != "running":
+            gone_since = gone_since if gone_since is not None else time.monotonic()
+            if time.monotonic() - gone_since > LOST_AFTER:
+                raise ExecutorError(f"lost the Dask scheduler at {address}; finished notebooks are kept")
+        else:
+            gone_since = None
+        time.sleep(0.05)
+
+
+def connect(
+    scheduler: str, workers: int | None = None, *, html: bool = True, progress: bool | None = None
+) -> DaskExecutor:
+    """A :class:`DaskExecutor` on the scheduler at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
+    single-threaded processes (default: the CPUs) for ``local``. ExecutorError (one line) when it cannot."""
+    _quiet_dask()
+    from distributed import Client
+
+    if scheduler == LOCAL:
+        from distributed import LocalCluster
+
+        from foresight.run.cluster_worker import IgnoreInterrupts
+
+        n = workers or os.cpu_count() or 1
+        dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
+        try:
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=dashboard,
+                silence_logs=logging.CRITICAL,
+            )
+            client = Client(cluster, timeout=CONNECT_TIMEOUT * 6)
+            client.register_plugin(IgnoreInterrupts(), name="foresight-ignore-interrupts")
+        except Exception as exc:
+            raise ExecutorError(f"could not start a local Dask cluster of {n} workers: {exc}") from None
+        return DaskExecutor(client, LOCAL, cluster, html=html, progress=progress)
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+    except Exception as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ExecutorError(
+            f"cannot reach a Dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT} s ({why}); start one with "
+            "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local"
+        ) from None
+    return DaskExecutor(client, scheduler, html=html, progress=progress)
+
+
+def map_tasks(
+    fn: Callable[[Any], Any],
+    items: Iterable[Any],
+    *,
+    scheduler: str,
+    workers: int | None = None,
+    retries: int = RETRIES,
+) -> Iterator[tuple[int, Any]]:
+    """``fn(item)`` for every item on the cluster at ``scheduler`` (or ``local``: ``workers`` processes here);
+    yields ``(index, result)`` as each finishes, in any order.
+
+    For work that is not a notebook (e.g. one backtest per pack): ``fn`` must be
+    importable on the workers (a module-level function of foresight) and
+    ``items`` and results picklable; read files on the client and pass their
+    contents, as workers share no file system. Connects at once (ExecutorError,
+    one line, when it cannot); a task that raises re-raises here (after
+    ``retries``); ExecutorError when the scheduler is lost; leaving the loop
+    early (or Ctrl-C) cancels what is left and closes the connection.
+    """
+    executor = connect(scheduler, workers)
+    return _mapped(executor, fn, list(items), retries)
+
+
+def _mapped(executor: DaskExecutor, fn: Callable[[Any], Any], items: list[Any], retries: int):
+    try:
+        client = executor.client
+        futures = {client.submit(fn, item, retries=retries, pure=False, priority=-i): i for i, item in enumerate(items)}
+        try:
+            for i, future in as_done(client, futures, executor.address):
+                yield i, future.result()
+        finally:
+            with suppress(Exception):
+                client.cancel(list(futures))
+    finally:
+        executor.close()
+
+
+def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]]) -> Any:
+    """The job as a task a worker can run on its own (a :class:`~foresight.run.cluster_worker.NotebookTask`):
+    notebook and pack travel with it."""
+    from foresight.pack.snapshot import pack_files
+    from foresight.run.cluster_worker import NotebookTask
+
+    pack_key, files = None, None
+    folder = _pack_folder(job)
+    if folder is not None:
+        if folder not in packs:
+            found = pack_files(folder)
+            digest = hashlib.sha256()
+            for name, data in sorted(found.items()):
+                digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+            packs[folder] = (digest.hexdigest()[:16], found)
+        pack_key, files = packs[folder]
+    return NotebookTask(
+        token=token,
+        name=job.name,
+        notebook_name=job.notebook.path.name,
+        notebook=job.notebook.path.read_bytes(),
+        parameters=dict(job.parameters),
+        pack_key=pack_key,
+        pack_files=files,
+        html=html,
+    )
+
+
+def _pack_folder(job: Job) -> Path | None:
+    """The pack folder a job's notebook reads (its ``pack`` value, else the notebook's default), if any."""
+    import ast
+
+    if "pack" not in job.notebook.parameters:
+        return None
+    value = job.parameters.get("pack")
+    if value is None:
+        with suppress(ValueError, SyntaxError, KeyError, TypeError):
+            value = ast.literal_eval(job.notebook.parameters["pack"]["default"])
+    if not isinstance(value, str):
+        return None
+    try:
+        found = paths.resolve_existing(value)
+    except FileNotFoundError:
+        return None  # the notebook reports the missing pack itself
+    return found if found.is_dir() else None

@@ -1,0 +1,244 @@
+"""The worker side of :mod:`foresight.run.cluster`: what a task carries, and what a Dask worker does with it.
+
+This module runs on the workers (and imports Dask); the client imports it only
+when it submits work. See :mod:`foresight.run.cluster` for the whole design.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import itertools
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from foresight.base import paths
+from foresight.base.atomic import atomic_path
+from foresight.run.cluster import STARTED, WORKER_DIR_ENV
+from foresight.run.notebooks import Job, JobResult
+
+# --- what travels ------------------------------------------------------------------------------------
+
+
+@dataclass
+class NotebookTask:
+    """One job as sent to a worker: everything it needs, nothing read from the client's disk."""
+
+    token: str
+    name: str
+    notebook_name: str
+    notebook: bytes
+    parameters: dict[str, Any]
+    pack_key: str | None
+    pack_files: dict[str, bytes] | None
+    html: bool
+
+
+@dataclass
+class TaskOutput:
+    """What a worker sends back: the job's result and the files it made (relative path -> bytes)."""
+
+    result: JobResult
+    notebook: bytes | None = None
+    html: bytes | None = None
+    results: dict[str, bytes] = field(default_factory=dict)
+    cache: dict[str, bytes] = field(default_factory=dict)
+
+    def write(self, folder: Path, job: Job) -> None:
+        """Into the run folder as a local run would have written them; new cache entries into this machine's
+        posterior cache (an entry already there is kept: same key, same draws)."""
+        if self.notebook is not None and self.result.output:
+            (folder / self.result.output).write_bytes(self.notebook)
+        if self.html is not None and self.result.html:
+            (folder / self.result.html).write_bytes(self.html)
+        out_dir = job.parameters.get("out_dir")
+        if out_dir is not None:
+            _write_files(Path(out_dir), self.results)
+        cache = paths.cache_dir()
+        for name, data in self.cache.items():
+            target = cache / name
+            if not target.exists():
+                with suppress(OSError):  # the cache is an optimisation: a full disk must not fail the run
+                    _write_files(cache, {name: data})
+
+
+def _write_files(root: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        target = (root / name).resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise ValueError(f"a worker sent {name!r}, which would land outside {root}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(data)
+
+
+def _read_files(root: Path, names: Iterable[Path] | None = None) -> dict[str, bytes]:
+    if names is None:
+        names = (p for p in root.rglob("*") if p.is_file()) if root.is_dir() else ()
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in names}
+
+
+# --- the worker side ---------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_slot: dict[str, Any] = {}
+_local = threading.local()
+_sessions: dict[str, set[Any]] = {}
+"""Live kernel sessions of this worker process by run token (so :func:`release` can end a run's kernels)."""
+_stops: dict[str, threading.Event] = {}
+
+
+def worker_slot() -> Path:
+    """This worker process's own folder, locked for its lifetime: ``pytensor/`` (the compile directory, set in
+    PYTENSOR_FLAGS for the kernels) and ``posterior/`` (the posterior cache, $FORESIGHT_CACHE_DIR). A slot
+    outlives its process, so a restarted worker finds the compiled code and draws of the last one."""
+    with _lock:
+        if "dir" in _slot:
+            return _slot["dir"]
+        base = Path(os.environ.get(WORKER_DIR_ENV) or Path(tempfile.gettempdir()) / f"foresight-worker-{os.getuid()}")
+        for n in itertools.count():
+            folder = base / f"slot-{n}"
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(folder / "lock", "w")  # noqa: SIM115 - held open (and locked) until the process ends
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            break
+        flags = os.environ.get("PYTENSOR_FLAGS", "")
+        os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"compiledir={folder / 'pytensor'}"]))
+        os.environ[paths.CACHE_ENV] = str(folder / "posterior")
+        _slot.update(dir=folder, lock=handle)
+        return folder
+
+
+def _stop_event(token: str) -> threading.Event:
+    with _lock:
+        return _stops.setdefault(token, threading.Event())
+
+
+def _session(token: str) -> Any:
+    """This thread's live kernel session for run ``token`` (one of another run is closed first)."""
+    from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
+    from foresight.run.shared_kernel import KernelSession
+
+    held = getattr(_local, "held", None)
+    if held is not None and held[0] != token:
+        _local.held = None
+        _forget(*held)
+        with suppress(Exception):
+            held[1].close()
+        held = None
+    if held is None:
+        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS))
+        _local.held = held
+        with _lock:
+            _sessions.setdefault(token, set()).add(held[1])
+    return held[1]
+
+
+def _forget(token: str, session: Any) -> None:
+    with _lock:
+        live = _sessions.get(token)
+        if live is not None:
+            live.discard(session)
+            if not live:
+                del _sessions[token]
+
+
+def _unpack(task: NotebookTask, work: Path) -> Path | None:
+    from foresight.pack.snapshot import write_pack_files
+
+    if task.pack_files is None or task.pack_key is None:
+        return None
+    folder = work / "packs" / task.pack_key
+    with _lock:  # threads of one worker share the slot
+        if not folder.is_dir():
+            tmp = Path(tempfile.mkdtemp(prefix=".pack-", dir=work))
+            write_pack_files(task.pack_files, tmp)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            tmp.rename(folder)
+    return folder
+
+
+def run_task(task: NotebookTask) -> TaskOutput:
+    """Execute one notebook on this worker (see the module docstring); never raises on notebook errors."""
+    from distributed import get_worker
+
+    from foresight.run.notebooks import NotebookInfo, execute
+
+    slot = worker_slot()
+    worker = get_worker()
+    worker.log_event(STARTED, {"token": task.token, "job": task.name, "worker": worker.address})
+    stop = _stop_event(task.token)
+    work = slot / "work"
+    notebook = work / "notebooks" / hashlib.sha256(task.notebook).hexdigest()[:16] / task.notebook_name
+    if not notebook.is_file():
+        _write_files(notebook.parent, {notebook.name: task.notebook})
+    parameters = dict(task.parameters)
+    pack = _unpack(task, work)
+    if pack is not None:
+        parameters["pack"] = str(pack)
+    (work / "jobs").mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{task.name}-", dir=work / "jobs"))
+    try:
+        if "out_dir" in parameters:
+            parameters["out_dir"] = str(folder / "results")
+        cache = paths.cache_dir()
+        before = set(cache.rglob("*")) if cache.is_dir() else set()
+        session = _session(task.token)
+        job = Job(NotebookInfo(notebook, {}, {}), task.name, parameters)
+        result = execute(job, folder, html=task.html, cwd=notebook.parent, stop=stop, session=session)
+        if stop.is_set():
+            session.discard()
+        result.parameters = dict(task.parameters)  # as the client gave them (its pack and out_dir)
+        result.extra["worker"] = worker.address
+        output = TaskOutput(result)
+        if result.output:
+            output.notebook = (folder / result.output).read_bytes()
+        if result.html:
+            output.html = (folder / result.html).read_bytes()
+        output.results = _read_files(folder / "results")
+        new = sorted(p for p in cache.rglob("*") if p.is_file() and p not in before) if cache.is_dir() else []
+        output.cache = _read_files(cache, new)
+        return output
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class IgnoreInterrupts(WorkerPlugin):
+    """A Dask worker plugin for a local cluster's workers: Ctrl-C in the terminal reaches every process of the
+    command, and the command stops the run itself (cancels, kills the kernels, closes the cluster); the
+    workers ignoring it spares a traceback from each."""
+
+    def setup(self, worker: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def release(token: str) -> int:
+    """Run on every worker after a run (and on Ctrl-C): no new task of run ``token`` starts here, and its kernels
+    (idle or busy, with everything they forked) are killed. Returns how many were still alive."""
+    with _lock:
+        _stops.setdefault(token, threading.Event()).set()
+        sessions = list(_sessions.get(token, ()))
+    alive = 0
+    for session in sessions:
+        km = session.km
+        group = km.process_group() if km is not None else None
+        if group:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+                alive += 1
+    return alive

@@ -1,0 +1,362 @@
+"""Runs on a real Dask cluster: a `dask scheduler` and two single-threaded `dask worker` processes on 127.0.0.1,
+started once per session on free ports (tests/test_dask.py's fixture) and torn down with everything they started.
+
+Checked against them: a sweep gives the same CSV as local kernels, a worker killed mid-sweep loses no run
+(the run records the retry), Ctrl-C leaves no kernel on any worker, and a lost scheduler ends the run with
+one line and exit 2, keeping what finished. A bad address fails within seconds without a cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import pytest
+
+from foresight.run import cluster
+from nbhelpers import BIN, DRAWS, MINI, foresight_cli, notebook_env, read_json
+
+__all__ = ["notebook_env"]
+
+KERNEL_MODULE = "foresight.run.kernel"
+GRID = f"""\
+notebook: forecast
+parameters:
+  pack: {MINI}
+  question: deal-by-june
+  draws: {DRAWS}
+  learn_from_cases: false
+grid:
+  as_of: [2020-02-01, 2020-05-01]
+  lr_width_scale: [0.5, 1.0, 2.0, 4.0]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout: float, what: str, every: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Cluster:
+    """A scheduler and its workers as child processes, each in a session of its own (killed as a group)."""
+
+    def __init__(self, folder: Path, workers: int = 2):
+        self.folder = folder
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self.env = {**os.environ, cluster.WORKER_DIR_ENV: str(folder / "slots")}
+        self.logs: list = []
+        self.scheduler = self._start("scheduler", [self.address.rsplit(":", 1)[1]])
+        self.workers: list[subprocess.Popen] = []
+        for _ in range(workers):
+            self.add_worker()
+
+    def _start(self, what: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.folder / f"{what}-{len(self.logs)}.log", "w")  # noqa: SIM115 - closed at teardown
+        self.logs.append(log)
+        if what == "scheduler":
+            cmd = [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", args[0], "--no-dashboard"]
+        else:
+            cmd = [str(BIN / "dask"), "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)
+
+    def add_worker(self) -> None:
+        self.workers.append(self._start("worker", []))
+        self.wait_for_workers(len(self.alive_workers()))
+
+    def alive_workers(self) -> list[subprocess.Popen]:
+        return [w for w in self.workers if w.poll() is None]
+
+    def wait_for_workers(self, n: int) -> None:
+        from distributed import Client
+
+        def ready():
+            try:
+                with Client(self.address, timeout=2) as client:
+                    return len(client.scheduler_info()["workers"]) == n
+            except OSError:
+                return False
+
+        wait_for(ready, 60, f"{n} Dask workers")
+
+    def kernels(self, worker: subprocess.Popen | None = None) -> list[psutil.Process]:
+        """Kernel processes started by the workers (or by one of them)."""
+        found = []
+        for w in [worker] if worker is not None else self.workers:
+            try:
+                children = psutil.Process(w.pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                continue
+            found += [c for c in children if _is_kernel(c)]
+        return found
+
+    def close(self) -> None:
+        for proc in [*self.workers, self.scheduler]:
+            with_group_killed(proc)
+        for log in self.logs:
+            log.close()
+
+
+def _is_kernel(proc: psutil.Process) -> bool:
+    try:
+        return KERNEL_MODULE in proc.cmdline()
+    except psutil.Error:
+        return False
+
+
+def with_group_killed(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory, notebook_env):
+    """A real scheduler and two `dask worker --nthreads 1` processes (they inherit the notebook environment)."""
+    found = Cluster(tmp_path_factory.mktemp("dask-cluster"))
+    try:
+        yield found
+    finally:
+        found.close()
+
+
+def sweep_cli(grid: Path, runs: Path, *extra: str) -> list[str]:
+    return [str(BIN / "foresight"), "sweep", str(grid), "--runs-dir", str(runs), "--no-progress", *extra]
+
+
+def the_run(runs: Path) -> Path:
+    (folder,) = [p for p in runs.iterdir() if not p.name.startswith(".")]
+    return folder
+
+
+# --- fast: no notebooks ------------------------------------------------------------------------------
+
+
+def test_a_bad_scheduler_address_gives_one_line_and_exit_2_within_seconds(tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    started = time.monotonic()
+    result = foresight_cli("run", str(MINI), "--runs-dir", str(tmp_path / "runs"), "--scheduler", address)
+    took = time.monotonic() - started
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"foresight run: --scheduler: cannot reach a Dask scheduler at '{address}'"
+    )
+    assert took < 30  # the connection gives up after cluster.CONNECT_TIMEOUT s (the rest is the CLI's own start)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # nothing was started
+
+
+def test_the_scheduler_can_come_from_the_environment(tmp_path):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    env = {**os.environ, cluster.SCHEDULER_ENV: address}
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID)
+    result = subprocess.run(sweep_cli(grid, tmp_path / "runs"), capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 2 and f"cannot reach a Dask scheduler at '{address}'" in result.stderr
+
+
+def test_map_tasks_runs_each_item_on_the_cluster(dask_cluster):
+    """The generic entry for per-item work (e.g. one backtest per pack): every item once, results by index."""
+    got = dict(
+        cluster.map_tasks(os.path.basename, ["a/x.yaml", "b/y.yaml", "c/z.yaml"], scheduler=dask_cluster.address)
+    )
+    assert got == {0: "x.yaml", 1: "y.yaml", 2: "z.yaml"}
+
+
+def test_a_pack_travels_as_its_files_and_loads_the_same(tmp_path):
+    from foresight import load_pack
+    from foresight.pack.snapshot import pack_files, write_pack_files
+
+    files = pack_files(MINI)
+    assert "pack.yaml" in files and all(not name.startswith(".") for name in files)
+    copy = load_pack(write_pack_files(files, tmp_path / "copy"))
+    assert copy.content_hash == load_pack(MINI).content_hash
+    with pytest.raises(ValueError, match="outside"):
+        write_pack_files({"../escape.yaml": b""}, tmp_path / "other")
+
+
+# --- slow: notebooks on the cluster ------------------------------------------------------------------
+
+
+@pytest.mark.slow  # 16 notebook runs (8 on the cluster, 8 local); run by make test-all and CI
+def test_a_sweep_on_the_cluster_gives_the_csv_of_a_local_sweep(tmp_path, dask_cluster):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID)
+    on_dask = subprocess.run(
+        sweep_cli(grid, tmp_path / "dask", "--scheduler", dask_cluster.address), capture_output=True, text=True
+    )
+    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
+    assert f"running on the Dask scheduler at {dask_cluster.address} (2 worker thread(s))" in on_dask.stderr
+    local = subprocess.run(sweep_cli(grid, tmp_path / "local"), capture_output=True, text=True)
+    assert local.returncode == 0, local.stderr[-3000:]
+    a, b = the_run(tmp_path / "dask"), the_run(tmp_path / "local")
+    frame = pd.read_csv(a / "sweep.csv")
+    assert len(frame) == 8 and (frame["status"] == "ok").all()
+    assert (a / "sweep.csv").read_bytes() == (b / "sweep.csv").read_bytes()
+    record = read_json(a / "run.json")
+    assert record["executor"]["kind"] == "dask" and record["executor"]["scheduler"] == dask_cluster.address
+    assert record["workers"] == 2 and record["status"] == "complete"
+    workers = {nb["worker"] for nb in record["notebooks"]}
+    assert len(workers) == 2  # both workers took a share
+    for nb in record["notebooks"]:  # the client wrote what each worker sent back
+        assert (a / nb["output"]).is_file() and any((a / "results" / nb["name"]).iterdir())
+        assert nb["parameters"]["pack"] == str(MINI)  # the record keeps the client's values, not the worker's
+    assert not dask_cluster.kernels(), "a finished run leaves no kernel on the workers"
+
+
+@pytest.mark.slow  # the whole suite twice on the mini pack (NUTS included)
+def test_a_run_on_the_cluster_writes_the_tables_of_a_local_run(tmp_path, dask_cluster):
+    common = ("run", str(MINI), "--draws", str(DRAWS), "--seed", "7", "--no-progress")
+    on_dask = foresight_cli(*common, "--runs-dir", str(tmp_path / "dask"), "--scheduler", dask_cluster.address)
+    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
+    local = foresight_cli(*common, "--runs-dir", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr[-3000:]
+    a, b = the_run(tmp_path / "dask"), the_run(tmp_path / "local")
+    tables = sorted(p.name for p in b.glob("*.csv"))
+    assert "forecasts.csv" in tables and sorted(p.name for p in a.glob("*.csv")) == tables
+    for name in tables:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert a.name.rsplit("-", 1)[1] == b.name.rsplit("-", 1)[1]  # the same parameters: the same hash
+    assert sorted(p.name for p in a.glob("*.html")) == sorted(p.name for p in b.glob("*.html"))
+
+
+@pytest.mark.slow  # a sweep with a worker killed mid-way
+def test_a_worker_killed_mid_sweep_loses_no_run_and_the_retry_is_recorded(tmp_path, dask_cluster):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID.replace("draws: 200", "draws: 300"))  # not in the cache: every run samples
+    proc = subprocess.Popen(
+        sweep_cli(grid, tmp_path / "runs", "--scheduler", dask_cluster.address),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        victim = wait_for(
+            lambda: next((w for w in dask_cluster.alive_workers() if dask_cluster.kernels(w)), None),
+            300,
+            "a worker running a notebook",
+        )
+        kernels = dask_cluster.kernels(victim)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=30)
+        out, err = proc.communicate(timeout=600)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        dask_cluster.add_worker()  # two workers again for the next test
+    assert proc.returncode == 0, err[-3000:]
+    wait_for(
+        lambda: not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kernels), 10, "kernel death"
+    )
+    record = read_json(the_run(tmp_path / "runs") / "run.json")
+    assert record["status"] == "complete" and all(nb["status"] == "ok" for nb in record["notebooks"])
+    retried = [nb for nb in record["notebooks"] if nb.get("attempts", 1) > 1]
+    assert retried and all(len(nb["workers"]) == nb["attempts"] for nb in retried)
+    assert len(pd.read_csv(the_run(tmp_path / "runs") / "sweep.csv")) == 8
+
+
+@pytest.mark.slow  # a sweep stopped with Ctrl-C
+def test_ctrl_c_leaves_no_kernel_on_any_worker(tmp_path, dask_cluster):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID.replace("draws: 200", "draws: 400"))
+    proc = subprocess.Popen(
+        sweep_cli(grid, tmp_path / "runs", "--scheduler", dask_cluster.address),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: dask_cluster.kernels(), 300, "a kernel on a worker")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err[-3000:]
+    assert not dask_cluster.kernels(), "Ctrl-C left kernels on the workers"
+    record = read_json(the_run(tmp_path / "runs") / "run.json")
+    assert record["status"] == "interrupted"
+    assert {nb["status"] for nb in record["notebooks"]} <= {"ok", "not run", "interrupted", "failed"}
+
+
+@pytest.mark.slow  # its own scheduler, killed mid-sweep
+def test_a_lost_scheduler_ends_the_run_with_one_line_and_exit_2_keeping_finished_notebooks(tmp_path, notebook_env):
+    (tmp_path / "own").mkdir()
+    own = Cluster(tmp_path / "own", workers=1)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID)
+    runs = tmp_path / "runs"
+    try:
+        proc = subprocess.Popen(
+            sweep_cli(grid, runs, "--scheduler", own.address), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+        def one_done():
+            folders = [p for p in runs.iterdir()] if runs.is_dir() else []
+            return folders and any(f.suffix == ".ipynb" for p in folders for f in p.iterdir())
+
+        wait_for(one_done, 300, "a finished notebook")
+        with_group_killed(own.scheduler)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        own.close()
+    assert proc.returncode == 2, err[-3000:]
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith(f"foresight sweep: lost the Dask scheduler at {own.address}")
+    assert len(lines) == 2  # "running on ..." and the reason
+    record = read_json(the_run(runs) / "run.json")
+    assert record["status"] == "failed" and record["error"]["ename"] == "ExecutorError"
+    ok = [nb for nb in record["notebooks"] if nb["status"] == "ok"]
+    assert ok and all((the_run(runs) / nb["output"]).is_file() for nb in ok)
+    assert {nb["status"] for nb in record["notebooks"]} <= {"ok", "not run"}
+
+
+@pytest.mark.slow  # a local cluster started by the command, stopped as a terminal's Ctrl-C stops it
+def test_ctrl_c_stops_a_local_cluster_run_cleanly(tmp_path, notebook_env):
+    """A terminal sends Ctrl-C to every process of the command, the local cluster's workers too: the command
+    alone answers it (exit 130, no worker traceback) and no kernel outlives it."""
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID.replace("draws: 200", "draws: 500"))
+    env = {**os.environ, cluster.WORKER_DIR_ENV: str(tmp_path / "slots")}
+    cmd = sweep_cli(grid, tmp_path / "runs", "--scheduler", "local", "--jobs", "2")
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
+
+    def kernels() -> list[psutil.Process]:
+        try:
+            return [c for c in psutil.Process(proc.pid).children(recursive=True) if _is_kernel(c)]
+        except psutil.NoSuchProcess:
+            return []
+
+    try:
+        seen = wait_for(kernels, 300, "a kernel under the local cluster")
+        os.killpg(proc.pid, signal.SIGINT)  # as the terminal does: the whole process group
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            with_group_killed(proc)
+    assert proc.returncode == 130, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    alive = [k for k in seen if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, "a kernel outlived the command"
+    assert read_json(the_run(tmp_path / "runs") / "run.json")["status"] == "interrupted"

@@ -22,8 +22,10 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(PY) -m pytest $(ARGS)
 
+# JupyterLab on a scratch copy of notebooks/ under .cache/lab/ (a session never dirties the tracked
+# notebooks); --allow-root is added when run as root; ARGS go to jupyter lab (e.g. ARGS=--no-browser).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(PY) -m foresight.run.lab $(ARGS)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

@@ -1,10 +1,12 @@
 """The what-if panel and the HTML reports, seen in a real browser.
 
 JupyterLab runs on a free local port (no token, state in temporary folders) and headless
-Chromium, driven by Playwright, opens a copy of notebooks/scenarios.ipynb pointed at the mini
-pack, runs every cell, unticks one piece of evidence in the what-if panel and reads the
-forecasts the panel then shows; they must change and equal what `Forecast.what_if` gives.
-Then it screenshots a small run's index and forecast report and checks they rendered.
+Chromium, driven by Playwright, at 1280 px, opens copies of notebooks/scenarios.ipynb and
+notebooks/forecast.ipynb pointed at the mini pack, runs every cell, unticks one piece of
+evidence (scenarios) or moves its credibility slider (forecast) in the what-if panel and reads
+the forecasts the panel then shows; they must change and equal what `Forecast.what_if` gives,
+and the panel's "changed X" line must name the control. Then it screenshots a small run's index
+and forecast report, checks they rendered and that no table is wider than the page.
 
 Chromium is the Debian package at /usr/bin/chromium (`.ci/run` installs it); Playwright only
 drives it (`playwright install` is never needed). Without it this test FAILS, saying what to
@@ -24,9 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from foresight import load_pack
+from foresight import forecast, load_pack
 from foresight.model.forecasting import pack_as_of
 from foresight.model.joint import joint_forecast
+from foresight.report.whatif_panel import control_label
+from foresight.run.params import check_params
 from nbhelpers import DRAWS, MINI, NOTEBOOKS, foresight_cli, notebook_env
 
 pytestmark = pytest.mark.slow  # JupyterLab and Chromium: minutes; run by make test-all and CI
@@ -44,6 +48,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DROPPED = "ev-talks"  # standing at the mini pack's date; bears on both questions
+QUESTION = "deal-by-june"  # the forecast notebook's question (ev-talks stands on the day it opened)
+PAGE_WIDTH = 1280
 LAB_START_SECONDS = 180
 RUN_ALL_SECONDS = 600
 
@@ -74,15 +80,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _scenarios_copy(folder: Path) -> Path:
-    """notebooks/scenarios.ipynb with its parameters pointed at the mini pack and few draws."""
-    nb = json.loads((NOTEBOOKS / "scenarios.ipynb").read_text(encoding="utf-8"))
+def _notebook_copy(folder: Path, name: str, **extra: str) -> Path:
+    """notebooks/<name>.ipynb with its parameters pointed at the mini pack and few draws (and ``extra`` lines,
+    e.g. ``question="question: Optional[str] = 'deal-by-june'"``, replacing the line of that parameter)."""
+    nb = json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
     (cell,) = [c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", [])]
     lines = "".join(cell["source"]).splitlines(keepends=True)
-    swap = {"pack:": f"pack: str = {str(MINI)!r}\n", "draws:": f"draws: Optional[int] = {DRAWS}\n"}
+    swap = {
+        "pack:": f"pack: str = {str(MINI)!r}\n",
+        "draws:": f"draws: Optional[int] = {DRAWS}\n",
+        **{f"{key}:": f"{line}\n" for key, line in extra.items()},
+    }
     cell["source"] = [next((new for key, new in swap.items() if line.startswith(key)), line) for line in lines]
-    assert sum(line.startswith(("pack: str = '/", "draws: Optional[int] = ")) for line in cell["source"]) == 2
-    path = folder / "scenarios.ipynb"
+    assert sum(line in swap.values() for line in cell["source"]) == len(swap)
+    path = folder / f"{name}.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path
 
@@ -94,7 +105,8 @@ def lab(notebook_env, tmp_path_factory):
     home, root = base / "home", base / "notebooks"
     home.mkdir()
     root.mkdir()
-    _scenarios_copy(root)
+    _notebook_copy(root, "scenarios")
+    _notebook_copy(root, "forecast", question=f"question: Optional[str] = {QUESTION!r}")
     port = _free_port()
     env = {**os.environ, **notebook_env, "HOME": str(home)}
     log = (base / "lab.log").open("w")
@@ -148,73 +160,85 @@ def lab(notebook_env, tmp_path_factory):
         log.close()
 
 
+# Queries look inside the notebook on screen only: JupyterLab keeps notebooks opened earlier as hidden tabs.
+# textContent, not innerText: JupyterLab skips rendering cells scrolled out of view (content-visibility), and
+# innerText of an unrendered cell is empty.
 PANEL_TABLE = """() => {
-  const t = document.querySelector('.widget-output table');
+  const t = window.jupyterapp.shell.currentWidget.node.querySelector('.widget-output table');
   if (!t) return null;
-  const heads = [...t.querySelectorAll('thead tr:last-child th')].map(x => x.innerText.trim());
-  const rows = [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.innerText.trim()));
+  const heads = [...t.querySelectorAll('thead tr:last-child th')].map(x => x.textContent.trim());
+  const rows = [...t.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('th, td')].map(c => c.textContent.trim()));
   return {heads, rows};
 }"""
 
-ERRORS = """() => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
+ERRORS = """() => [...window.jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
   .map(e => e.innerText).filter(t => /Error|Traceback/.test(t))"""
 
 
+ON_SCREEN = ".jp-NotebookPanel:visible"
+"""The notebook tab on screen (Playwright selector)."""
+
+
 def _what_if_column(table: dict) -> dict[str, float]:
-    """{question_id: displayed what-if mean} from the panel's table (heads may start with the index's blank)."""
+    """{question id: displayed what-if mean} from the panel's table (heads may start with an index's blank)."""
     heads = table["heads"]
+    assert "what-if" in heads, f"not the panel's table: {table}"
     out = {}
     for row in table["rows"]:
         cells = dict(zip(heads[-len(row) :], row)) if len(heads) >= len(row) else dict(zip(heads, row[-len(heads) :]))
-        out[cells["question_id"]] = float(cells["what_if"])
+        out[cells["question"]] = float(cells["what-if"])
     return out
 
 
 def _what_if_texts(table: dict) -> list[str]:
-    """The what_if cells as displayed, in row order (what the page compares against)."""
-    col = table["heads"].index("what_if") - (len(table["heads"]) - len(table["rows"][0]))
+    """The what-if cells as displayed, in row order (what the page compares against)."""
+    col = table["heads"].index("what-if") - (len(table["heads"]) - len(table["rows"][0]))
     return [row[col] for row in table["rows"]]
 
 
-def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path):
-    url, base = lab
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{url}/lab/tree/scenarios.ipynb")
+def _kernel_idle(page) -> None:
+    """Wait until every cell has run (no "[*]" prompt left) and the kernel is idle."""
     page.wait_for_function(
-        "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
-        " return !!(w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel"
+        "() => { const w = window.jupyterapp.shell.currentWidget;"
+        " const busy = [...w.node.querySelectorAll('.jp-InputPrompt')].some(p => p.innerText.includes('*'));"
+        " return !busy && w.sessionContext.session.kernel.status === 'idle'; }",
+        timeout=RUN_ALL_SECONDS * 1000,
+    )
+
+
+def _run_all(browser, url: str, base: Path, name: str):
+    """Open notebook ``name`` in JupyterLab at 1280 px, run every cell, and wait for the what-if panel's table."""
+    page = browser.new_page(viewport={"width": PAGE_WIDTH, "height": 1000})
+    page.goto(f"{url}/lab/tree/{name}")
+    # the notebook asked for must be the one on screen (Lab reopens earlier notebooks too) with its kernel up
+    page.wait_for_function(
+        "(name) => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " return !!(w && w.context && w.context.path === name && w.sessionContext && w.sessionContext.session"
+        " && w.sessionContext.session.kernel"
         " && w.sessionContext.session.kernel.connectionStatus === 'connected'); }",
+        arg=name,
         timeout=LAB_START_SECONDS * 1000,
     )
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     try:
         page.wait_for_function(f"{PANEL_TABLE}", timeout=RUN_ALL_SECONDS * 1000)
     except Exception:
-        page.screenshot(path=str(base / "lab-failed.png"), full_page=True)
+        page.screenshot(path=str(base / f"lab-failed-{name}.png"), full_page=True)
         errors = page.evaluate(ERRORS)
-        pytest.fail(f"the what-if panel never showed its table; errors in the notebook: {errors[:3]}")
-    # every cell has run (no "[*]" prompt left) and the kernel is idle, so a control's change is handled at once
-    page.wait_for_function(
-        "() => { const w = window.jupyterapp.shell.currentWidget;"
-        " const busy = [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.innerText.includes('*'));"
-        " return !busy && w.sessionContext.session.kernel.status === 'idle'; }",
-        timeout=RUN_ALL_SECONDS * 1000,
-    )
-    shown = page.evaluate(PANEL_TABLE)
-    before = _what_if_column(shown)
+        pytest.fail(f"the what-if panel of {name} never showed its table; errors in the notebook: {errors[:3]}")
+    _kernel_idle(page)
     assert page.evaluate(ERRORS) == []
+    return page
 
-    checkbox = page.locator(".widget-checkbox", has_text=DROPPED).locator("input[type=checkbox]")
-    assert checkbox.is_checked()
-    checkbox.scroll_into_view_if_needed()
-    checkbox.click()
-    # the kernel handles the change (busy), redraws the panel, and is idle again with a new table
+
+def _wait_for_new_table(page, shown: dict) -> None:
+    """The kernel handles a control's change (busy), redraws the panel, and is idle again with a new table."""
     page.wait_for_function(
         f"""(before) => {{
           const w = window.jupyterapp.shell.currentWidget;
           const t = ({PANEL_TABLE})();
           if (!t || w.sessionContext.session.kernel.status !== 'idle') return false;
-          const col = t.heads.indexOf('what_if') - (t.heads.length - t.rows[0].length);
+          const col = t.heads.indexOf('what-if') - (t.heads.length - t.rows[0].length);
           return JSON.stringify(t.rows.map(r => r[col])) !== before;
         }}""",
         arg=json.dumps([str(v) for v in _what_if_texts(shown)]),
@@ -222,11 +246,25 @@ def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path)
         polling=500,
     )
     page.wait_for_timeout(1000)  # let a redraw still in flight finish before reading
-    after = _what_if_column(page.evaluate(PANEL_TABLE))
-    page.screenshot(path=str(tmp_path / "lab-what-if.png"), full_page=True)
+
+
+def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path):
+    url, base = lab
+    page = _run_all(browser, url, base, "scenarios.ipynb")
+    shown = page.evaluate(PANEL_TABLE)
+    before = _what_if_column(shown)
 
     pack = load_pack(MINI)
     jf = joint_forecast(pack, pack_as_of(pack), draws=DRAWS, seed=1)
+    label = control_label(list(jf.forecasts.values()), DROPPED)
+    checkbox = page.locator(ON_SCREEN).locator(".widget-checkbox", has_text=label).locator("input[type=checkbox]")
+    assert checkbox.is_checked()
+    checkbox.scroll_into_view_if_needed()
+    checkbox.click()
+    _wait_for_new_table(page, shown)
+    after = _what_if_column(page.evaluate(PANEL_TABLE))
+    page.screenshot(path=str(tmp_path / "lab-what-if.png"), full_page=True)
+
     expected = {}
     for qid, f in jf.forecasts.items():
         stands = any(o.evidence_id == DROPPED for o in f.observations.values())
@@ -235,7 +273,47 @@ def test_what_if_panel_in_jupyterlab_matches_the_library(browser, lab, tmp_path)
     assert any(abs(after[q] - before[q]) > 0.001 for q in after), (before, after)
     for qid, value in expected.items():
         assert after[qid] == pytest.approx(value, abs=6e-4), qid  # the table shows 3 decimals
+    line = page.locator(ON_SCREEN).locator(".widget-html", has_text="changed").inner_text()
+    assert label in line and "dropped" in line
     page.close()
+
+
+def test_forecast_notebook_panel_follows_a_slider_and_says_what_changed(browser, lab, tmp_path):
+    """Moving the credibility slider of one piece of evidence in forecast.ipynb's panel shows what `what_if`
+    gives (to 3 decimals), and the "changed X" line names that control."""
+    url, base = lab
+    page = _run_all(browser, url, base, "forecast.ipynb")
+    shown = page.evaluate(PANEL_TABLE)
+    p = check_params(pack=str(MINI), question=QUESTION, draws=DRAWS)
+    f = forecast(p.pack, p.question_id, **p.forecast_kwargs())
+    assert _what_if_column(shown) == {QUESTION: pytest.approx(f.mean, abs=6e-4)}
+    label = control_label([f], DROPPED)
+    row = page.locator(ON_SCREEN).locator(".widget-hbox", has=page.locator(".widget-checkbox", has_text=label)).last
+    handle = row.locator(".widget-slider .noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.keyboard.press("ArrowLeft")  # one step (0.05) down
+    _wait_for_new_table(page, shown)
+    credibility = float(row.locator(".widget-readout").inner_text())
+    assert credibility < f.observations["talks-held"].credibility
+    expected = f.what_if({DROPPED: {"credibility": credibility}}).mean
+    assert _what_if_column(page.evaluate(PANEL_TABLE))[QUESTION] == pytest.approx(round(expected, 3), abs=1e-9)
+    line = page.locator(ON_SCREEN).locator(".widget-html", has_text="changed").inner_text()
+    assert f"changed {label} (credibility {credibility:.2f})" in line
+    assert f"to {expected:.1%}" in line and f"from {f.mean:.1%}" in line
+    page.screenshot(path=str(tmp_path / "lab-forecast-panel.png"), full_page=True)
+    page.close()
+
+
+WIDEST_TABLE = """() => Math.max(0, ...[...document.querySelectorAll('table')]
+  .map(t => Math.ceil(t.getBoundingClientRect().right)))"""
+
+
+def _fits(page, what: str) -> None:
+    """No table reaches past the page's right edge, and the page does not scroll sideways."""
+    width = page.evaluate("() => document.documentElement.clientWidth")
+    assert page.evaluate(WIDEST_TABLE) <= width, f"a table of the {what} is wider than the {width} px page"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width, f"the {what} scrolls sideways"
 
 
 def test_run_index_and_forecast_report_render_in_the_browser(browser, notebook_env, tmp_path):
@@ -245,7 +323,7 @@ def test_run_index_and_forecast_report_render_in_the_browser(browser, notebook_e
     )
     assert result.returncode == 0, result.stdout + result.stderr
     (run,) = [p for p in runs.iterdir() if not p.name.startswith(".")]
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": PAGE_WIDTH, "height": 900})
 
     page.goto((run / "index.html").as_uri())
     page.screenshot(path=str(tmp_path / "index.png"), full_page=True)
@@ -253,6 +331,7 @@ def test_run_index_and_forecast_report_render_in_the_browser(browser, notebook_e
     assert page.locator("table tr").count() >= 2  # the forecasts table has a row
     links = page.locator("a[href$='.html']")
     assert links.count() >= 4
+    _fits(page, "index")
 
     page.goto((run / "forecast-deal-by-june.html").as_uri())
     page.wait_for_load_state("load")
@@ -262,6 +341,11 @@ def test_run_index_and_forecast_report_render_in_the_browser(browser, notebook_e
     text = page.inner_text("body")
     assert "Traceback" not in text and "Error" not in text.replace("NOT CONVERGED", "")
     assert page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+    _fits(page, "forecast report")
+    assert "..." not in text.replace("…", "")  # no cell cut off
+
+    page.goto((run / "brief.html").as_uri())
+    _fits(page, "brief")
     for shot in ("index.png", "forecast.png"):
         assert (tmp_path / shot).read_bytes().startswith(b"\x89PNG") and (tmp_path / shot).stat().st_size > 10_000
     page.close()

@@ -81,7 +81,7 @@ def test_the_history_chart_marks_evidence_leaving(pack):
     )
     h = forecast_history(load_pack(pack), CLASH, **FAST)
     table = history_table(h)
-    assert list(table["evidence that stopped counting"]) == ["—", "—", "ev-threat"]
+    assert table["what changed"].iloc[-1] == "ev-threat stopped counting (threat-made unobserved)"
     (ax,) = plot_history(h).axes[:1]
     marks = [line for line in ax.get_lines() if line.get_label() == "evidence stopped counting"]
     assert len(marks) == 1 and list(marks[0].get_xdata()) == [np.datetime64("2020-05-02")]

@@ -74,7 +74,7 @@ def test_history_notebook_writes_sorted_steps_from_opens_with_the_requested_date
         assert r["resolution"] == "no" and r["outcome"] == 0.0 and r["resolved_on"] == "2020-06-01"
     assert png_count(paths["history"]) == 1  # the fan chart
     text = str(outputs_of(paths["history"]))
-    assert "share one posterior" in text and "why this date" in text
+    assert "share one posterior" in text and "what changed" in text and "the question opened" in text
     assert "WARNING: the sampler did not converge" in text  # 200 draws do not meet the ESS bar
 
 

@@ -9,7 +9,15 @@ import pandas as pd
 
 from foresight import forecast, load_pack
 from foresight.pack.snapshot import SNAPSHOT_FILE, write_snapshot
-from foresight.report.rundiff import diff_html, diff_runs, diff_text, find_run, index_section, previous_run
+from foresight.report.rundiff import (
+    counts,
+    diff_html,
+    diff_runs,
+    diff_text,
+    find_run,
+    index_section,
+    previous_run,
+)
 from packtools import copy_pack, replace
 
 
@@ -56,7 +64,7 @@ def test_an_evidence_change_is_named_for_the_forecast_it_moved(tmp_path):
     assert row["change"] < -0.005
     assert any("evidence ev-threat: credibility: 0.8 -> 0.1" == r for r in row["explained_by"])
     text = diff_text(d)
-    assert "1 of 2 forecast(s) moved" in text and "ev-threat" in text
+    assert "0 new, 1 moved, 1 unchanged" in text and "ev-threat" in text
     assert "ev-threat" in diff_html(d) and "<script" not in diff_html(d)
     assert previous_run(runs, b) == a and previous_run(runs, a) is None
     assert "Changes since the previous run" in index_section(runs, b) and index_section(runs, a) == ""
@@ -99,3 +107,22 @@ def test_a_parameter_given_to_one_notebook_explains_only_its_question(tmp_path):
     b = _fake_run(runs / "b", MINI, "2026-01-01T11:00:00", notebook={"overrides": {"ev-talks": None}})
     (nb_change,) = [c for c in diff_runs(a, b).changes if c.kind == "notebook" and c.item == "forecast-deal-by-june"]
     assert nb_change.questions == ("deal-by-june",) and "overrides added" in nb_change.what
+
+
+def test_new_moved_and_unchanged_are_counted_apart_and_nan_is_never_printed(tmp_path):
+    """A question only in the later run is new, not moved (it used to be counted as moved, 'date nan -> ...')."""
+    pack = copy_pack(tmp_path)
+    runs = tmp_path / "runs"
+    a = _fake_run(runs / "a", pack, "2026-01-01T10:00:00")
+    rows = pd.read_csv(a / "forecasts.csv")
+    rows[rows["question_id"] != "deal-by-june"].to_csv(a / "forecasts.csv", index=False)  # a had one question
+    replace(pack, "evidence.yaml", "credibility: 0.8", "credibility: 0.1")  # moves clash-by-december
+    b = _fake_run(runs / "b", pack, "2026-01-01T11:00:00")
+    d = diff_runs(a, b)
+    assert counts(d) == {"new": 1, "moved": 1, "unchanged": 0, "gone": 0}
+    assert list(d.moved["question_id"]) == ["clash-by-december"]
+    for shown in (diff_text(d), diff_html(d)):
+        assert "nan" not in shown.lower() and "1 new, 1 moved, 0 unchanged" in shown
+    back = diff_runs(b, a)  # the other way round, the question is no longer forecast
+    assert counts(back) == {"new": 0, "moved": 1, "unchanged": 0, "gone": 1}
+    assert "1 no longer forecast" in diff_text(back) and "nan" not in diff_text(back).lower()

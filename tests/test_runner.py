@@ -123,6 +123,18 @@ def test_html_hides_code_and_embeds_the_figures(first_run):
     assert 'href="forecast-deal-by-june.html"' in index and "deal-by-june" in index
 
 
+def test_the_run_writes_a_self_contained_brief_linked_from_the_index(first_run):
+    _, folder = first_run
+    reasons = pd.read_csv(folder / "reasons.csv")
+    assert set(reasons.question_id) <= {"deal-by-june", "clash-by-december"} and (reasons["rank"] <= 3).all()
+    page = (folder / "brief.html").read_text(encoding="utf-8")
+    assert 'href="brief.html"' in (folder / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "src=" not in page and "<link" not in page  # one file, prints as it is
+    forecasts = pd.read_csv(folder / "forecasts.csv")
+    for row in forecasts[forecasts["resolution"].isna()].itertuples():
+        assert f"<h2>{row.title}</h2>" in page and f"{row.mean:.1%}</span>" in page
+
+
 @pytest.mark.slow  # two real runs; run by make test-all and CI
 def test_failed_notebook_marks_the_run_failed_and_leaves_the_first_run_alone(first_run, runs_dir):
     _, first = first_run

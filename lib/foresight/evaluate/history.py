@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from foresight.model.evidence import Span, observation_spans
+from foresight.model.evidence import Observation, Span, observation_spans
 from foresight.model.forecasting import Forecast, forecast, parse_date
 from foresight.model.outside import outside_view_dates
 from foresight.pack.loader import Pack
@@ -73,6 +73,7 @@ HISTORY_COLUMNS = [
     "expired_evidence",
     "expired_evidence_ids",
     "documents_published",
+    "what_changed",
     "converged",
     "diagnostics",
     "opens",
@@ -87,6 +88,12 @@ LIST_COLUMNS = ("new_evidence_ids", "new_document_ids", "expired_evidence_ids")
 """The history's list columns (the text columns beside them hold the same ids joined by :data:`SEP`)."""
 
 ONE_DAY = dt.timedelta(days=1)
+
+PATH_POINTS = 150
+"""Days on the even grid of :func:`history_path` (step dates and the day before each are added)."""
+
+PATH_COLUMNS = ["as_of", "mean", "p05", "p50", "p95", "base_rate_mean"]
+"""Columns of :func:`history_path`."""
 
 SEP = "; "
 """Separator of ids in the text columns (ids never contain it: they are [a-z0-9_-])."""
@@ -218,6 +225,28 @@ def history_steps(
     return steps
 
 
+def standing_changes(
+    before: Mapping[str, Observation], after: Mapping[str, Observation], indicators: Iterable[str]
+) -> list[str]:
+    """What changed in the evidence in force between two steps, one phrase per indicator of the model whose
+    standing observation changed: it began to count, replaced another, or stopped counting. Evidence that
+    arrived but does not stand (a less credible report of an indicator already seen) is not a change."""
+    out = []
+    for ind in indicators:
+        old, new = before.get(ind), after.get(ind)
+        old_id = old.evidence_id if old is not None else None
+        new_id = new.evidence_id if new is not None else None
+        if old_id == new_id:
+            continue
+        if old_id is None:
+            out.append(f"{new_id} began to count ({ind})")
+        elif new_id is None:
+            out.append(f"{old_id} stopped counting ({ind} unobserved)")
+        else:
+            out.append(f"{new_id} replaced {old_id} ({ind})")
+    return out
+
+
 def forecast_history(
     pack: Pack,
     question_id: str,
@@ -248,6 +277,9 @@ def forecast_history(
       no longer does (its last valid day passed), the same two ways;
       documents_published: every pack document published on this very date,
       whether or not it bears on the question (for marking dates on plots);
+      what_changed: how the evidence in force changed since the previous step, in words
+      (:func:`standing_changes`; '' when no indicator's standing observation changed, e.g.
+      new evidence that the credibility or replacement rule leaves without effect);
       converged, diagnostics: the posterior's convergence flag and its plain-words line
       (the same on every row: one posterior);
       opens, closes, resolution ('yes'/'no'/None), resolved_on (NaT when open),
@@ -258,6 +290,7 @@ def forecast_history(
     rows = []
     for i, s in enumerate(steps):
         f = s.forecast
+        before = steps[i - 1].forecast.observations if i else {}
         p05, p50, p95 = (float(v) for v in np.quantile(f.draws, [0.05, 0.5, 0.95]))
         ev_ids = [ev.id for ev in s.new_evidence]
         doc_ids = list(dict.fromkeys(ev.document for ev in s.new_evidence if ev.document is not None))
@@ -281,6 +314,7 @@ def forecast_history(
                 "expired_evidence": SEP.join(gone_ids),
                 "expired_evidence_ids": gone_ids,
                 "documents_published": SEP.join(s.documents_published),
+                "what_changed": SEP.join(standing_changes(before, f.observations, f.spec.indicators)),
                 "converged": f.diagnostics.converged,
                 "diagnostics": f.diagnostics.plain_words(),
                 "opens": question.opens,
@@ -293,4 +327,41 @@ def forecast_history(
     frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
     for col in ("as_of", "opens", "closes", "resolved_on"):
         frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def history_path(
+    pack: Pack,
+    question_id: str,
+    step_dates: Iterable[Any],
+    points: int = PATH_POINTS,
+    seed: int | None = None,
+    draws: int | None = None,
+    **forecast_kwargs: Any,
+) -> pd.DataFrame:
+    """The forecast and its base rate on a fine grid of days over the history's window, from the same draws.
+
+    Between two steps the evidence stands still but the window left shrinks, so a by-deadline forecast and its
+    base rate decay day by day; the steps alone would draw that as a flat line and a drop on the last day. The
+    grid is ``points`` even days, every step date (``step_dates``, e.g. the history's ``as_of``) and the day
+    before each, so a jump is drawn where it happens. ``forecast_kwargs`` as for :func:`forecast_history`.
+    """
+    question = pack.question(question_id)
+    if draws is not None:
+        forecast_kwargs["draws"] = draws
+    lo, hi = question.opens, history_end(question)
+    steps = {pd.Timestamp(d).date() for d in step_dates}
+    span = (hi - lo).days
+    days = {lo + dt.timedelta(days=round(span * i / max(points - 1, 1))) for i in range(points)}
+    days |= {d for s in steps for d in (s, s - ONE_DAY) if lo <= d <= hi}
+    first = forecast(pack, question_id, as_of=lo, seed=seed, **forecast_kwargs)
+    rows = []
+    for day in sorted(days):
+        g = first if day == lo else first.what_if(as_of=day)
+        p05, p50, p95 = (float(v) for v in np.quantile(g.draws, [0.05, 0.5, 0.95]))
+        rows.append(
+            {"as_of": day, "mean": g.mean, "p05": p05, "p50": p50, "p95": p95, "base_rate_mean": g.base_rate_mean}
+        )
+    frame = pd.DataFrame(rows, columns=PATH_COLUMNS)
+    frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame

@@ -48,6 +48,59 @@ CHANGE_MY_MIND_COLUMNS = [
 """Columns of :func:`change_my_mind`."""
 
 
+WITHOUT_EVIDENCE_COLUMNS = [
+    "question_id",
+    "evidence",
+    "key",
+    "indicator",
+    "observed",
+    "then_stands",
+    "forecast",
+    "without",
+    "change",
+]
+"""Columns of :func:`without_evidence`."""
+
+
+def removal_key(indicator_id: str, evidence_id: str) -> str:
+    """The ``what_if`` key that removes one standing observation: its evidence id, or its indicator's id for an
+    observation made from a question's resolution (it has no evidence record)."""
+    return indicator_id if evidence_id.startswith(RESOLUTION_PREFIX) else evidence_id
+
+
+def without_evidence(f: Forecast) -> pd.DataFrame:
+    """The forecast with each standing piece of evidence removed in turn (``f.what_if({key: None})``), biggest
+    change first.
+
+    The one definition of "what rests on one sign" that the table, the tornado and the headline share: it
+    removes one evidence item, not the whole indicator, so another item of the same indicator may take its
+    place (``then_stands``; empty when the indicator is then unobserved).
+    """
+    rows = []
+    for ind_id, obs in f.observations.items():
+        if ind_id not in f.spec.indicators or obs.evidence_id.startswith("what-if:"):
+            continue
+        key = removal_key(ind_id, obs.evidence_id)
+        g = f.what_if({key: None})
+        after = g.observations.get(ind_id)
+        rows.append(
+            {
+                "question_id": f.question.id,
+                "evidence": obs.evidence_id,
+                "key": key,
+                "indicator": ind_id,
+                "observed": obs.observed,
+                "then_stands": after.evidence_id if after is not None else "",
+                "forecast": f.mean,
+                "without": g.mean,
+                "change": g.mean - f.mean,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=WITHOUT_EVIDENCE_COLUMNS)
+    order = frame["change"].abs().sort_values(ascending=False, kind="stable").index
+    return frame.reindex(order).reset_index(drop=True)
+
+
 def tornado(f: Forecast) -> pd.DataFrame:
     """One row per likelihood ratio and per piece of standing evidence: forecast at each end and the swing."""
     rows = []
@@ -66,19 +119,14 @@ def tornado(f: Forecast) -> pd.DataFrame:
                 "high": max(low, high),
             }
         )
-    for ind_id, obs in f.observations.items():
-        if ind_id not in f.spec.indicators or obs.evidence_id.startswith("what-if:"):
-            continue
-        # An observation made from a question's resolution has no evidence record: drop it by its indicator.
-        key = ind_id if obs.evidence_id.startswith(RESOLUTION_PREFIX) else obs.evidence_id
-        without = f.what_if({key: None}).mean
+    for _, removal in without_evidence(f).iterrows():
         rows.append(
             {
                 "kind": "evidence",
-                "item": obs.evidence_id,
-                "label": f"remove {obs.evidence_id} ({ind_id})",
-                "low": min(without, f.mean),
-                "high": max(without, f.mean),
+                "item": removal["evidence"],
+                "label": f"remove {removal['evidence']} ({removal['indicator']})",
+                "low": min(removal["without"], f.mean),
+                "high": max(removal["without"], f.mean),
             }
         )
     frame = pd.DataFrame(rows, columns=["kind", "item", "label", "low", "high"])

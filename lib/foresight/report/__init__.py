@@ -4,4 +4,10 @@ result rows notebooks leave for the runner. Pack text is escaped here, once, bef
 May import: every layer below (base, pack, model, evaluate); never foresight.run.
 """
 
+import pandas as _pd
+
 from foresight.report import escape as _escape  # noqa: E402,F401  (tables are marked for MathJax to skip, see escape)
+
+# A report shows every table cell whole (pandas cuts text at 50 characters with "..." by default, and a cut
+# question title or criterion misleads); long cells wrap in the HTML instead.
+_pd.set_option("display.max_colwidth", None)

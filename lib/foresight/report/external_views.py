@@ -17,17 +17,18 @@ from IPython.display import Markdown
 from foresight.evaluate import backtest as bt
 from foresight.evaluate import external as ex
 from foresight.report import escape, style
+from foresight.report.history_views import nothing_resolved
 from foresight.report.plots import ReportFigure
 from foresight.report.results import json_rows
 
 COLORS = {"external": style.EXTERNAL, "model": style.FORECAST, "base_rate": style.BASE, "p50": style.NEUTRAL}
 
 
-def family_view(scores: pd.DataFrame, what: str = "brier") -> pd.DataFrame:
+def family_view(scores: pd.DataFrame, what: str = "brier") -> pd.DataFrame | Markdown:
     """Time-averaged Brier (or ``what="log_score"``) per family (rows) and method (columns), with question counts."""
     table = bt.compare_by_family(scores)
     if not len(table):
-        return pd.DataFrame(columns=["family", "questions", *bt.METHODS])
+        return nothing_resolved()
     wide = table.pivot(index="family", columns="method", values=f"{what}_time_averaged")
     counts = table.groupby("family")["n_questions"].first()
     order = [f for f in wide.index if f != bt.ALL_FAMILIES] + [bt.ALL_FAMILIES]

@@ -87,7 +87,11 @@ def _mark_expiries(ax: Axes, history: pd.DataFrame) -> None:
 
 
 def plot_history(
-    history: pd.DataFrame, ax: Axes | None = None, title: str | None = None, timeline: Any = None
+    history: pd.DataFrame,
+    ax: Axes | None = None,
+    title: str | None = None,
+    timeline: Any = None,
+    path: pd.DataFrame | None = None,
 ) -> Figure:
     """Fan chart of one question's forecast over time, from :func:`foresight.evaluate.history.forecast_history`.
 
@@ -122,10 +126,19 @@ def plot_history(
         values = list(h[col].astype(float))
         return values + values[-1:]
 
-    ax.fill_between(x, held("p05"), held("p95"), step="post", color=BAND, alpha=0.25, lw=0, label="90% interval")
-    ax.step(x, held("p50"), where="post", color=BAND, lw=1, ls="--", label="median")
-    ax.step(x, held("mean"), where="post", color=BAND, lw=2, label="mean")
-    ax.step(x, held("base_rate_mean"), where="post", color=BASE, lw=1.2, ls=":", label="base rate (outside view)")
+    if path is None:
+        ax.fill_between(x, held("p05"), held("p95"), step="post", color=BAND, alpha=0.25, lw=0, label="90% interval")
+        ax.step(x, held("p50"), where="post", color=BAND, lw=1, ls="--", label="median")
+        ax.step(x, held("mean"), where="post", color=BAND, lw=2, label="mean")
+        ax.step(x, held("base_rate_mean"), where="post", color=BASE, lw=1.2, ls=":", label="base rate (outside view)")
+    else:
+        d = path[pd.to_datetime(path["as_of"]) <= end].sort_values("as_of")
+        days = pd.to_datetime(d["as_of"])
+        ax.fill_between(days, d["p05"], d["p95"], color=BAND, alpha=0.25, lw=0, label="90% interval")
+        ax.plot(days, d["p50"], color=BAND, lw=1, ls="--", label="median")
+        ax.plot(days, d["mean"], color=BAND, lw=2, label="mean (each day)")
+        ax.plot(days, d["base_rate_mean"], color=BASE, lw=1.2, ls=":", label="base rate (outside view, each day)")
+        ax.plot(x[:-1], h["mean"].astype(float), "o", ms=3.5, color=BAND, label="step of the history")
 
     _mark_expiries(ax, h)
     resolution = h["resolution"].iloc[0]

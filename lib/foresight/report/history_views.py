@@ -21,7 +21,7 @@ from foresight.evaluate.history import HISTORY_COLUMNS, LIST_COLUMNS, SEP
 from foresight.pack.freeze import freeze_status
 from foresight.pack.loader import Pack
 from foresight.pack.schema import Question
-from foresight.report import escape, history_plots
+from foresight.report import escape, history_plots, layout
 from foresight.report.results import json_rows
 from foresight.report.style import box
 
@@ -77,28 +77,53 @@ def history_intro(question: Question, history: pd.DataFrame) -> Markdown:
     )
 
 
-def history_figure(history: pd.DataFrame, question: Question | None = None, timeline: Any = None) -> Any:
+def history_figure(
+    history: pd.DataFrame, question: Question | None = None, timeline: Any = None, path: pd.DataFrame | None = None
+) -> Any:
     """The fan chart (:func:`foresight.report.history_plots.plot_history`), titled with the question,
-    with the pack's background timeline (``pack.timeline``) marked when given."""
+    with the pack's background timeline (``pack.timeline``) marked when given, and drawn day by day
+    from ``path`` (:func:`foresight.evaluate.history.history_path`) when given."""
     title = f"{question.id}: {question.title}" if question is not None else None  # escaped where drawn
-    return history_plots.plot_history(history, title=title, timeline=timeline)
+    return history_plots.plot_history(history, title=title, timeline=timeline, path=path)
+
+
+LISTED_REASONS = ("opens", "resolution", "outside view", "requested")
+"""Reasons that list a step in :func:`history_table` even when no evidence in force changed."""
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per step, in readers' words: date, why, what arrived, the forecast with its 90% interval, base rate."""
+    """The steps where something changed the forecast, in readers' words: date, what changed, the forecast
+    with its 90% interval, and the base rate.
+
+    A step is listed when the evidence in force changed (``what_changed``), or the question opened, a question
+    it depends on resolved, the outside view jumped, or the date was asked for. A document that brought
+    nothing new in force, or evidence the credibility or replacement rule leaves without effect, changes
+    nothing but the window left, which the chart draws day by day.
+    """
+    changed = history.get("what_changed", pd.Series([""] * len(history), index=history.index)).fillna("")
+    reasons = history["reason"].fillna("").astype(str)
+    keep = changed.astype(str).ne("") | reasons.map(lambda r: any(x in r.split(SEP) for x in LISTED_REASONS))
+    rows = history[keep]
+    what = []
+    for r, c in zip(rows["reason"], changed[keep]):
+        parts = [p for p in str(c).split(SEP) if p]
+        named = set(str(r).split(SEP))
+        if "opens" in named:
+            parts.insert(0, "the question opened")
+        if "resolution" in named:
+            parts.append("a question it depends on resolved")
+        if "outside view" in named:
+            parts.append("the outside view jumped")
+        if "requested" in named and not parts:
+            parts.append("date asked for (nothing new)")
+        what.append("; ".join(parts))
     return pd.DataFrame(
         {
-            "date": [_date(d) for d in history["as_of"]],
-            "why this date": [r.replace(SEP, ", ") for r in history["reason"]],
-            "evidence that began to count": [e.replace(SEP, ", ") or "—" for e in history["new_evidence"]],
-            "from documents": [d.replace(SEP, ", ") or "—" for d in history["new_documents"]],
-            "evidence that stopped counting": [
-                e.replace(SEP, ", ") or "—" for e in history.get("expired_evidence", pd.Series([""] * len(history)))
-            ],
-            "published that day": [d.replace(SEP, ", ") or "—" for d in history["documents_published"]],
-            "forecast (mean)": [_pct(v) for v in history["mean"]],
-            "90% interval": [f"{_pct(lo)} to {_pct(hi)}" for lo, hi in zip(history["p05"], history["p95"])],
-            "base rate": [_pct(v) for v in history["base_rate_mean"]],
+            "date": [_date(d) for d in rows["as_of"]],
+            "what changed": what,
+            "forecast (mean)": [_pct(v) for v in rows["mean"]],
+            "90% interval": [f"{_pct(lo)} to {_pct(hi)}" for lo, hi in zip(rows["p05"], rows["p95"])],
+            "base rate": [_pct(v) for v in rows["base_rate_mean"]],
         }
     )
 
@@ -138,13 +163,22 @@ def backtest_intro(pack: Pack, scores: pd.DataFrame, today: dt.date) -> Markdown
     )
 
 
+NOTHING_RESOLVED = "Nothing has resolved yet, so there is nothing to score here."
+"""What each backtest section says in place of an empty table."""
+
+
+def nothing_resolved() -> Markdown:
+    """The line a backtest section shows instead of an empty table or figure."""
+    return Markdown(f"*{NOTHING_RESOLVED}*")
+
+
 def nothing_scored(scores: pd.DataFrame, today: dt.date) -> HTML | Markdown:
     """A visible note when no question had resolved by ``today`` (every later section is then empty)."""
     if len(scores):
         return Markdown("")
     return box(
         "note",
-        f"no question of the pack had resolved by {today}. "
+        f"nothing has resolved yet: no question of the pack had resolved by {today}. "
         "Give a later <code>today</code>, or record resolutions in questions.yaml.",
         title="Nothing to score:",
     )
@@ -152,6 +186,8 @@ def nothing_scored(scores: pd.DataFrame, today: dt.date) -> HTML | Markdown:
 
 def scores_view(scores: pd.DataFrame) -> pd.DataFrame:
     """The score table per question and date: each method's forecast and Brier score, and the model's log score."""
+    if not len(scores):
+        return pd.DataFrame(columns=["question", "as of", "outcome"])
     out = pd.DataFrame(
         {
             "question": scores["question_id"],
@@ -167,6 +203,18 @@ def scores_view(scores: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def scores_section(scores: pd.DataFrame) -> Any:
+    """Every row of :func:`scores_view`, folded (a long backtest has hundreds) under a line that says how many;
+    :func:`nothing_resolved` when nothing was scored. The same rows are in the run's ``scores.csv``."""
+    if not len(scores):
+        return nothing_resolved()
+    n, q = len(scores), scores["question_id"].nunique()
+    return layout.collapsible(
+        scores_view(scores),
+        f"All {n} scored forecasts of {q} question{'s' * (q != 1)} (click to open; also in scores.csv)",
+    )
+
+
 def compare(scores: pd.DataFrame) -> pd.DataFrame:
     """:func:`foresight.evaluate.backtest.compare_baselines`, or an empty table when nothing was scored."""
     if not len(scores):
@@ -174,8 +222,10 @@ def compare(scores: pd.DataFrame) -> pd.DataFrame:
     return bt.compare_baselines(scores)
 
 
-def baselines_view(comparison: pd.DataFrame) -> pd.DataFrame:
-    """The model against the three baselines, in words, scores rounded."""
+def baselines_view(comparison: pd.DataFrame) -> pd.DataFrame | Markdown:
+    """The model against the three baselines, in words, scores rounded (:func:`nothing_resolved` when empty)."""
+    if not len(comparison):
+        return nothing_resolved()
     return pd.DataFrame(
         {
             "method": comparison["label"],
@@ -191,7 +241,7 @@ def baselines_view(comparison: pd.DataFrame) -> pd.DataFrame:
 
 def baselines_figure(comparison: pd.DataFrame) -> Any:
     """:func:`foresight.report.history_plots.plot_baselines`, or nothing when nothing was scored."""
-    return history_plots.plot_baselines(comparison) if len(comparison) else Markdown("")
+    return history_plots.plot_baselines(comparison) if len(comparison) else Markdown("")  # the table said why
 
 
 def baselines_sentence(comparison: pd.DataFrame) -> Markdown:
@@ -218,14 +268,11 @@ def baselines_sentence(comparison: pd.DataFrame) -> Markdown:
     )
 
 
-def per_question_view(scores: pd.DataFrame) -> pd.DataFrame:
+def per_question_view(scores: pd.DataFrame) -> pd.DataFrame | Markdown:
     """Each question's scores averaged over the time each forecast held (:func:`foresight.evaluate.scoring.time_averaged`)."""
     columns = [f"{prefix}{what}" for prefix in bt.METHODS.values() for what in ("brier", "log_score")]
     if not len(scores):
-        names = [f"{'model' if m == 'model' else m.replace('_', ' ')}: Brier" for m in bt.METHODS]
-        return pd.DataFrame(
-            columns=["question", "outcome", "forecasts", "days", "from", "to", *names, "model: log score"]
-        )
+        return nothing_resolved()
     averaged = scoring.time_averaged(scores, columns)
     outcome = scores.groupby("question_id")["outcome"].first()
     out = pd.DataFrame(
@@ -245,13 +292,11 @@ def per_question_view(scores: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def calibration_view(scores: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
+def calibration_view(scores: pd.DataFrame, bins: int = 5) -> pd.DataFrame | Markdown:
     """The model's forecasts by probability bin: count, how many happened, mean forecast, observed with 90% interval."""
-    table = (
-        scoring.calibration_table(scores, bins, probability="forecast")
-        if len(scores)
-        else scoring.calibration_table(pd.DataFrame({"forecast": [], "outcome": []}), bins, probability="forecast")
-    )
+    if not len(scores):
+        return nothing_resolved()
+    table = scoring.calibration_table(scores, bins, probability="forecast")
     return pd.DataFrame(
         {
             "forecast bin": table["bin"],

@@ -421,14 +421,19 @@ def sweep_plot(frame: pd.DataFrame, swept: Sequence[str], title: str | None = No
 # --- joint scenarios and sensitivity ----------------------------------------------------------
 
 
+SCENARIO_LABEL_WIDTH = 38
+"""Characters per line of a scenario's title beside its bar (wrapped, never truncated)."""
+
+
 def scenario_bars(table: pd.DataFrame) -> Figure:
     """Named scenarios as bars (mean probability) with their 90% intervals; a scenario not forecast is named as such."""
     table = table.reset_index(drop=True)
-    fig = _figure(10, 1.4 + 0.45 * max(len(table), 1))
+    lines = sum(len(escape.plot_text(n, SCENARIO_LABEL_WIDTH).splitlines()) for n in table.get("scenario", []))
+    fig = _figure(10, 1.4 + 0.45 * max(len(table), 1) + 0.14 * lines)
     ax = fig.subplots()
     ys = np.arange(len(table))
     prob = pd.to_numeric(table.get("probability", pd.Series(dtype=float)), errors="coerce")
-    ok = prob.notna().to_numpy()
+    ok = prob.notna().to_numpy() if len(prob) == len(table) else np.zeros(len(table), dtype=bool)
     if ok.any():
         lo = pd.to_numeric(table["p05"], errors="coerce").to_numpy()
         hi = pd.to_numeric(table["p95"], errors="coerce").to_numpy()
@@ -445,10 +450,17 @@ def scenario_bars(table: pd.DataFrame) -> Figure:
         )
         for y, value in zip(ys[ok], p[ok]):
             ax.annotate(f"{value:.1%}", (value, y), xytext=(4, 6), textcoords="offset points", fontsize=8)
-    for y in ys[~ok]:
-        ax.text(0.01, y, "not forecast: a question in it closed before as_of", va="center", fontsize=8, color=NEUTRAL)
     if len(table):
-        ax.set_yticks(ys, escape.plot_labels(table["scenario"]), fontsize=8)
+        # whole titles, wrapped (never cut); a scenario not forecast says so in its label, off the plotting area
+        labels = [
+            escape.plot_text(name, SCENARIO_LABEL_WIDTH)
+            + ("" if good else "\n(not forecast: a question in it\nclosed before as_of)")
+            for name, good in zip(table["scenario"], ok)
+        ]
+        ax.set_yticks(ys, labels, fontsize=8)
+        for tick, good in zip(ax.get_yticklabels(), ok):
+            if not good:
+                tick.set_color(NEUTRAL)
         ax.invert_yaxis()
         fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=2)
     else:
@@ -564,6 +576,6 @@ def hazard_over_window(f: Forecast) -> Figure:
     top.set_ylabel("probability")
     bottom.set_ylabel("probability")
     points = "; decision points dotted" if q.hazard is not None and q.hazard.decision_points else ""
-    top.set_title(f"{q.id}: the outside view over the window (hazard as stated in the pack{points})", fontsize=10)
+    title(top, f"{q.id}: the outside view over the window (hazard as stated in the pack{points})", width=70)
     date_axis(bottom, rotation=30)  # shared with top, whose labels subplots() hides
     return fig

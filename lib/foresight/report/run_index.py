@@ -16,21 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from foresight.report import rundiff, style
+from foresight.report import results, rundiff, style
 from foresight.report.forecast_views import LAST_STEP_TABLE
 from foresight.report.rundiff import RUN_FILE
 
-FORECAST_COLUMNS = [
-    "question_id",
-    "as_of",
-    "mean",
-    "p05",
-    "p95",
-    "calibrated_mean",
-    "base_rate_mean",
-    "resolution",
-    "converged",
-]
+FORECAST_COLUMNS = [c for c in results.FORECAST_COLUMNS if c not in ("p50", "diagnostics")]
+"""The columns of ``forecasts.csv`` the index reads."""
 LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95", "calibrated_mean"]
 LAST_STEP_PREFIX = "before resolution: "
 
@@ -82,7 +73,9 @@ def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -
         name = html.escape(nb["name"])
         label = f'<a href="{html.escape(link)}">{name}</a>' if link else name
         items.append(f"<li>{label} — {html.escape(str(nb.get('status')))} ({nb.get('seconds', 0)} s)</li>")
-    table = forecasts_html(folder)
+    from foresight.report.run_index_view import brief_link, index_forecasts  # it builds on this module's table
+
+    table = index_forecasts(folder)
     error = ""
     if record.get("error"):
         err = record["error"]
@@ -102,7 +95,8 @@ def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -
 <style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}} td,th{{padding:2px 8px;text-align:right}}</style>
 </head><body><h1>{kind} {html.escape(record["run_id"])}</h1>
 <p>{about}started {html.escape(str(record["started"]))}, status <b style="color:{colour}">{html.escape(status)}</b>.</p>
-{error}<h2>Reports</h2><ul>{"".join(items)}</ul><h2>Forecasts</h2>{table or "<p>none</p>"}
+{error}<h2>Forecasts</h2>{table or "<p>none</p>"}
+<h2>Reports</h2>{brief_link(folder)}<ul>{"".join(items)}</ul>
 {comparison}
 <p>Parameters, versions and timings: <a href="{RUN_FILE}">{RUN_FILE}</a>.</p></body></html>"""
     (folder / "index.html").write_text(body, encoding="utf-8")

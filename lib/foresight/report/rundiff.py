@@ -230,6 +230,33 @@ def _parameter_changes(ra: dict[str, Any], rb: dict[str, Any]) -> list[Change]:
     return out
 
 
+STATUSES = ("new", "moved", "unchanged", "gone")
+"""What happened to each question's forecast between two runs (:func:`status`), in the order they are counted."""
+
+
+def status(row: Any, threshold: float = MOVE_THRESHOLD) -> str:
+    """``new`` (only in the later run), ``gone`` (only in the earlier), ``moved`` (mean changed by at least
+    ``threshold`` or forecast on another date) or ``unchanged``, for a row with mean_a/mean_b/as_of_a/as_of_b."""
+    if pd.isna(row.mean_a):
+        return "new"
+    if pd.isna(row.mean_b):
+        return "gone"
+    return "moved" if abs(row.change) >= threshold or row.as_of_a != row.as_of_b else "unchanged"
+
+
+def counts(d: RunDiff) -> dict[str, int]:
+    """How many forecasts are new, moved, unchanged and gone (every status, zeros included)."""
+    found = d.forecasts["status"].value_counts() if len(d.forecasts) else pd.Series(dtype=int)
+    return {s: int(found.get(s, 0)) for s in STATUSES}
+
+
+def counts_sentence(d: RunDiff) -> str:
+    """'3 new, 2 moved, 15 unchanged' (and 'N no longer forecast' when some are gone): plain text."""
+    c = counts(d)
+    text = f"{c['new']} new, {c['moved']} moved, {c['unchanged']} unchanged"
+    return text + (f", {c['gone']} no longer forecast" if c["gone"] else "")
+
+
 def diff_runs(a: str | Path, b: str | Path, threshold: float = MOVE_THRESHOLD) -> RunDiff:
     """Compare run folder ``a`` (before) with ``b`` (after); see the module docstring."""
     a, b = Path(a), Path(b)
@@ -239,7 +266,8 @@ def diff_runs(a: str | Path, b: str | Path, threshold: float = MOVE_THRESHOLD) -
         fb[["question_id", "as_of", "mean"]], on="question_id", how="outer", suffixes=("_a", "_b"), sort=False
     )
     merged["change"] = merged["mean_b"] - merged["mean_a"]
-    merged["moved"] = (merged["change"].abs() >= threshold) | (merged["as_of_a"] != merged["as_of_b"])
+    merged["status"] = [status(row, threshold) for row in merged.itertuples()]
+    merged["moved"] = merged["status"] == "moved"
     notes = []
     changes = _parameter_changes(ra, rb)
     ha, hb = (ra.get("pack") or {}).get("content_hash"), (rb.get("pack") or {}).get("content_hash")
@@ -260,7 +288,7 @@ def diff_runs(a: str | Path, b: str | Path, threshold: float = MOVE_THRESHOLD) -
     for row in merged.itertuples():
         qid = str(row.question_id)
         reasons = []
-        if row.as_of_a != row.as_of_b:
+        if row.status != "new" and row.status != "gone" and row.as_of_a != row.as_of_b:
             reasons.append(f"forecast date {row.as_of_a} -> {row.as_of_b}")
         reasons += [str(c) for c in changes if c.questions is None or qid in c.questions]
         if pd.isna(row.mean_a):
@@ -291,7 +319,7 @@ def diff_text(d: RunDiff) -> str:
     lines += [f"  {c}" for c in d.changes]
     moved = d.moved
     lines.append(
-        f"{len(moved)} of {len(d.forecasts)} forecast(s) moved (by {100 * MOVE_THRESHOLD:.1f} points or more, or to another date)"
+        f"{counts_sentence(d)} (moved: by {100 * MOVE_THRESHOLD:.1f} points or more, or to another date)"
         + (":" if len(moved) else "")
     )
     for row in moved.itertuples():
@@ -325,8 +353,8 @@ def diff_html(d: RunDiff, title: str = "Changes since the previous run") -> str:
     )
     notes = "".join(f"<p><b>Note:</b> {e(n)}</p>" for n in d.notes)
     return (
-        f"<h2>{e(title)}</h2><p>Compared with run <code>{e(d.a.name)}</code>: {len(d.moved)} of "
-        f"{len(d.forecasts)} forecast(s) moved.</p>{notes}{table}{extra}"
+        f"<h2>{e(title)}</h2><p>Compared with run <code>{e(d.a.name)}</code>: {e(counts_sentence(d))}.</p>"
+        f"{notes}{table}{extra}"
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from foresight.evaluate.sensitivity import without_evidence
 from foresight.model.evidence import observations_as_of
 from foresight.model.forecasting import Forecast
 from foresight.model.outside import Component, class_cases, components, source_summary
@@ -336,23 +337,26 @@ def scenarios(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def without_each(f: Forecast) -> pd.DataFrame:
-    """What-if: the forecast with each observed indicator removed in turn, from the stored draws (no re-sampling).
+    """What-if: the forecast with each standing piece of evidence removed in turn, from the stored draws.
 
     Shows how much of the forecast rests on one sign: a large change means a
-    single report carries the answer, and is worth checking first.
+    single report carries the answer, and is worth checking first. The rows are
+    :func:`foresight.evaluate.sensitivity.without_evidence`, the definition the
+    tornado's orange bars and the headline use too; the column "then counts"
+    names the item of the same indicator that stands once this one is removed.
     """
-    rows = []
-    for ind_id in f.spec.indicators:
-        obs = f.observations.get(ind_id)
-        if obs is None:
-            continue
-        g = f.what_if({ind_id: None})
-        rows.append(
-            {"without indicator": ind_id, "evidence": obs.evidence_id, "forecast": g.mean, "change": g.mean - f.mean}
-        )
-    frame = pd.DataFrame(rows, columns=["without indicator", "evidence", "forecast", "change"])
-    order = frame["change"].abs().sort_values(ascending=False, kind="stable").index
-    return frame.reindex(order).reset_index(drop=True).round(3)
+    rows = without_evidence(f)
+    frame = pd.DataFrame(
+        {
+            "evidence removed": rows["evidence"],
+            "observed": rows["observed"],
+            "indicator": rows["indicator"],
+            "then counts": rows["then_stands"].replace("", "nothing (indicator unobserved)"),
+            "forecast without it": rows["without"],
+            "change": rows["change"],
+        }
+    )
+    return frame.round(3)
 
 
 def lr_long(pack: Pack) -> list[dict[str, Any]]:

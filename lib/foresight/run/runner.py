@@ -53,7 +53,7 @@ from foresight.base import paths
 from foresight.base.atomic import write_json_atomic, write_problem
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
-from foresight.report import results
+from foresight.report import brief, results, rundiff
 from foresight.report.run_index import comparison_section, write_index
 from foresight.run.executor import Executor, ExecutorError, LocalExecutor
 from foresight.run.folders import (
@@ -502,6 +502,13 @@ def run(options: RunOptions) -> RunOutcome:
         record["tables"] = write_tables(work, [r.name for r in ok], pack)
         record["convergence"] = convergence(work)
         record["pack"]["files"] = write_snapshot(pack, work)  # lets `foresight diff` name changed records
+        brief.write_brief(
+            work,
+            rundiff.previous_run(runs_dir, work),
+            title=f"Forecast brief: {pack.meta.title}",
+            pack=pack,
+            run_id=record["run_id"],
+        )
 
     plan = RunPlan(
         kind="run",

@@ -255,6 +255,12 @@ class OptionsForecast:
         rows = []
         for m, ind in enumerate(self.draws_of.model.indicators):
             for k, option in enumerate(self.options):
-                rows.append({"indicator": ind, "option": option, "x": float(self.x[m]),
-                             "shift_mean": float((self.draws_of.beta[:, k, m] * self.x[m]).mean())})
+                rows.append(
+                    {
+                        "indicator": ind,
+                        "option": option,
+                        "x": float(self.x[m]),
+                        "shift_mean": float((self.draws_of.beta[:, k, m] * self.x[m]).mean()),
+                    }
+                )
         return pd.DataFrame(rows, columns=["indicator", "option", "x", "shift_mean"])

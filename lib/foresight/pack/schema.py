@@ -350,7 +350,8 @@ class Case(Record):
     def _outcome_or_option(self) -> Case:
         if self.outcome is None and self.option is None:
             raise field_rule(
-                "outcome", "required field is missing: outcome (yes/no), or option (an option id) in a class of options questions"
+                "outcome",
+                "required field is missing: outcome (yes/no), or option (an option id) in a class of options questions",
             )
         if self.outcome is not None and self.option is not None:
             raise field_rule("option", "give outcome (yes/no) or option (for options questions), not both")
@@ -619,7 +620,8 @@ def _check_options(q: Question) -> None:
             inside = [v for v in prior.quantiles.values() if not q.bins[0] <= v <= q.bins[-1]]
             if inside:
                 raise field_rule(
-                    "options_prior", f"quantile value {inside[0]:g} is outside the bins ({q.bins[0]:g} to {q.bins[-1]:g})"
+                    "options_prior",
+                    f"quantile value {inside[0]:g} is outside the bins ({q.bins[0]:g} to {q.bins[-1]:g})",
                 )
 
 

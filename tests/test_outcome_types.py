@@ -1,0 +1,166 @@
+"""Options and date questions, and ladders of yes/no questions that are points of a date question's curve:
+closed forms for each (issue 25). The pack is tests/typedpacks.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+from scipy.special import expit, logit
+
+from foresight import forecast, load_pack
+from foresight.model.choice import class_dirichlet, quantile_probabilities, sources
+from foresight.model.curve import accrued_share
+from foresight.model.outcomes import forecast_any, summary_row
+from typedpacks import write_typed_pack
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    return load_pack(write_typed_pack(tmp_path_factory.mktemp("typed") / "typed"))
+
+
+def test_typed_questions_are_kept_apart_from_the_yes_no_ones(pack):
+    assert set(pack.questions) == {"meet-by-2020-12-31", "meet-by-2020-06-30", "meet-by-2020-09-30"}
+    assert set(pack.typed_questions) == {"summit-outcome", "tariff-rate", "first-meeting"}
+    assert pack.any_question("first-meeting").type == "date"
+
+
+def test_dirichlet_update_by_one_case(pack, tmp_path):
+    """alpha_k = 0.5 + r * n_k over the cases before opens; one more case adds r to its option only."""
+    q = pack.any_question("summit-outcome")
+    rc = pack.reference_classes["summits"]
+    assert class_dirichlet(rc, q) == (0.5 + 0.5 * 2, 0.5 + 0.5 * 1, 0.5 + 0.5 * 1)  # the 2020 case is after opens
+
+    def one_more(files):
+        cases = files["reference_classes.yaml"]["reference_classes"][1]["cases"]
+        cases.append({"name": "s5", "date": "2005-01-01", "option": "statement", "source": "s"})
+
+    bigger = load_pack(write_typed_pack(tmp_path / "p", one_more))
+    after = class_dirichlet(bigger.reference_classes["summits"], q)
+    assert np.subtract(after, class_dirichlet(rc, q)).tolist() == [0.0, 0.5, 0.0]
+    (src,) = sources(pack, q)
+    assert src.weight == 1.0 and src.kind == "class"
+
+
+def test_two_options_are_the_yes_no_beta():
+    """With two options the class's Dirichlet is the yes/no question's Beta(0.5 + r*yes, 0.5 + r*no)."""
+    from foresight.model.priors import class_beta
+    from foresight.pack.schema import Question, ReferenceClass
+
+    cases = [
+        {"name": f"c{i}", "date": "2000-01-01", "outcome": "yes" if i < 3 else "no", "source": "s"} for i in range(7)
+    ]
+    rc = ReferenceClass(id="rc", title="t", serves=["f"], relevance=0.7, cases=cases)
+    as_options = ReferenceClass(
+        id="rc",
+        title="t",
+        serves=["f"],
+        relevance=0.7,
+        cases=[{**c, "outcome": None, "option": c["outcome"]} for c in cases],
+    )
+    q = Question(
+        id="q",
+        title="t",
+        family="f",
+        kind="one_shot",
+        opens="2020-01-01",
+        closes="2020-02-01",
+        criteria="c",
+        type="options",
+        options=[{"id": "yes", "label": "yes"}, {"id": "no", "label": "no"}],
+    )
+    assert class_dirichlet(as_options, q) == class_beta(rc)
+
+
+def test_options_update_by_one_ratio(pack):
+    """Each draw's odds of 'signed' against the reference 'walkout' are multiplied by the ratio (3); the
+    option without a ratio keeps its odds against the reference."""
+    f = forecast_any(pack, "summit-outcome", as_of="2020-04-01", draws=2000)
+    base, post = f.base_draws, f.draws
+    np.testing.assert_allclose(post.sum(axis=1), 1.0)
+    np.testing.assert_allclose(post[:, 0] / post[:, 2], 3.0 * base[:, 0] / base[:, 2], rtol=1e-6)
+    np.testing.assert_allclose(post[:, 1] / post[:, 2], base[:, 1] / base[:, 2], rtol=1e-12)
+    expected = base * np.array([3.0, 1.0, 1.0])
+    np.testing.assert_allclose(post, expected / expected.sum(axis=1, keepdims=True), rtol=1e-6)
+    # before the evidence is observed: the outside view, Dirichlet(1.5, 1, 1) in mean
+    before = f.what_if(as_of="2020-02-01")
+    np.testing.assert_allclose(before.draws, before.base_draws, rtol=1e-12)
+    np.testing.assert_allclose(before.base_mean, np.array([1.5, 1.0, 1.0]) / 3.5, atol=0.02)
+    # two options, reference 'no': the yes/no model's logit shift, draw by draw
+    p_yes = base[:, 0] / (base[:, 0] + base[:, 2])
+    two = 3.0 * base[:, 0] / (3.0 * base[:, 0] + base[:, 2])
+    np.testing.assert_allclose(two, expit(logit(p_yes) + np.log(3.0)), rtol=1e-9)
+
+
+def test_quantiles_become_bin_probabilities():
+    """The piecewise-linear CDF through (0, 0), (5, .05), (15, .5), (30, .95), (100, 1), read at the edges."""
+    probs = quantile_probabilities([0, 10, 25, 100], {0.05: 5, 0.5: 15, 0.95: 30})
+    np.testing.assert_allclose(probs, [0.275, 0.525, 0.2])
+
+
+def test_ordered_options_with_quantile_prior(pack):
+    f = forecast_any(pack, "tariff-rate", as_of="2020-01-01", draws=4000)
+    np.testing.assert_allclose(f.base_mean, [0.275, 0.525, 0.2], atol=0.02)  # Dirichlet(20 * p) has mean p
+    row = summary_row(f)
+    assert row["type"] == "options" and set(json.loads(row["options_json"])) == {"below-10", "10-to-25", "25-up"}
+
+
+def test_date_curve_with_a_decision_point(pack):
+    """The share of the hazard accrued by the end of day d: (1 - s) * (d + 1 - opens) / W + s once the
+    decision day is passed (s = 0.4 on 2020-06-12, W = 365 days of window)."""
+    q = pack.any_question("first-meeting")
+    start = q.opens
+    assert accrued_share(q, start, D(2020, 6, 11)) == pytest.approx(0.6 * 163 / 365)
+    assert accrued_share(q, start, D(2020, 6, 12)) == pytest.approx(0.4 + 0.6 * 164 / 365)
+    assert accrued_share(q, start, q.closes) == 1.0
+    f = forecast_any(pack, "first-meeting", as_of=start, draws=2000)
+    b = f.by_closes.base_draws
+    for day in (D(2020, 3, 1), D(2020, 6, 12), D(2020, 11, 1)):
+        share = accrued_share(q, start, day)
+        np.testing.assert_allclose(f.base_cdf_draws(day), 1 - (1 - b) ** share, rtol=1e-12)
+    cdf = f.mean_cdf
+    assert np.all(np.diff(cdf) >= 0) and cdf[-1] == pytest.approx(f.by_closes.mean)
+    jump = cdf[f.days().index(D(2020, 6, 12))] - cdf[f.days().index(D(2020, 6, 11))]
+    assert jump > 10 * (cdf[f.days().index(D(2020, 6, 11))] - cdf[f.days().index(D(2020, 6, 10))])
+
+
+def test_date_curve_at_closes_is_the_yes_no_forecast(pack):
+    """With the same class and ratios, F(closes) at opens is the yes/no question's forecast (the shape of the
+    hazard only moves when the chance accrues); the evidence moves the curve by the yes/no logit shift."""
+    f = forecast_any(pack, "first-meeting", as_of="2020-04-01", draws=2000)
+    yes_no = forecast(pack, "meet-by-2020-12-31", as_of="2020-01-01", draws=2000)
+    at_opens = f.what_if(as_of="2020-01-01")
+    np.testing.assert_allclose(at_opens.cdf_draws(D(2020, 12, 31)), yes_no.draws, rtol=1e-9)
+    day = D(2020, 8, 1)
+    base = f.base_cdf_draws(day)
+    np.testing.assert_allclose(logit(f.cdf_draws(day)) - logit(base), np.log(2.0), rtol=1e-5)
+    assert np.all(f.cdf_draws(D(2020, 3, 1)) == 0.0)  # before the forecast's day: not yet happened
+
+
+@pytest.mark.parametrize(("qid", "as_of"), [("meet-by-2020-06-30", "2020-04-01"), ("meet-by-2020-09-30", "2020-02-01")])
+def test_a_ladder_is_points_of_the_curve_exactly(pack, qid, as_of):
+    point = forecast(pack, qid, as_of=as_of, draws=2000)
+    curve = forecast_any(pack, "first-meeting", as_of=as_of, draws=2000)
+    assert np.array_equal(point.draws, curve.cdf_draws(pack.questions[qid].closes))
+    later = point.what_if(as_of="2020-06-20")
+    assert np.array_equal(later.draws, curve.what_if(as_of="2020-06-20").cdf_draws(pack.questions[qid].closes))
+
+
+def test_ladder_rows_can_never_disagree(pack):
+    june = forecast(pack, "meet-by-2020-06-30", as_of="2020-03-15", draws=2000).mean
+    september = forecast(pack, "meet-by-2020-09-30", as_of="2020-03-15", draws=2000).mean
+    december = forecast_any(pack, "first-meeting", as_of="2020-03-15", draws=2000).by_closes.mean
+    assert june < september < december
+
+
+def test_date_row_names_its_quantiles(pack):
+    row = summary_row(forecast_any(pack, "first-meeting", as_of="2020-01-01", draws=1000))
+    quantiles = json.loads(row["quantiles"])
+    assert row["type"] == "date" and list(quantiles) == ["0.05", "0.25", "0.5", "0.75", "0.95"]
+    assert quantiles["0.95"] == "after closes"  # about half the chance is left beyond closes
+    assert summary_row(forecast(pack, "meet-by-2020-12-31", draws=400))["type"] == "binary"

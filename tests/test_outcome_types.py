@@ -164,3 +164,81 @@ def test_date_row_names_its_quantiles(pack):
     assert row["type"] == "date" and list(quantiles) == ["0.05", "0.25", "0.5", "0.75", "0.95"]
     assert quantiles["0.95"] == "after closes"  # about half the chance is left beyond closes
     assert summary_row(forecast(pack, "meet-by-2020-12-31", draws=400))["type"] == "binary"
+
+
+# --- scores ---------------------------------------------------------------------------------------
+
+
+def test_options_scores_by_hand():
+    from foresight.evaluate.outcome_scores import options_scores
+
+    s = options_scores(np.array([0.2, 0.5, 0.3]), 1, ordered=True)
+    assert s["log"] == pytest.approx(np.log(0.5))
+    assert s["brier"] == pytest.approx(0.2**2 + 0.5**2 + 0.3**2)  # 0.38
+    assert s["rps"] == pytest.approx(0.2**2 + 0.3**2)  # cumulative (.2, .7, 1) against (0, 1, 1)
+    assert "rps" not in options_scores(np.array([0.2, 0.5, 0.3]), 1, ordered=False)
+    far = options_scores(np.array([0.2, 0.5, 0.3]), 2, ordered=True)["rps"]
+    assert far == pytest.approx(0.2**2 + 0.7**2)  # one bin further off costs more
+
+
+def test_date_scores_by_hand():
+    """Three days, P(by day k) = .1, .3, .6 (and .4 not by closes): the CRPS of the daily distribution is
+    sum_k (F_k - 1{event day <= k})^2 over the days and the day after closes."""
+    from foresight.evaluate.outcome_scores import date_scores
+    from foresight.pack.schema import Question
+
+    common = dict(id="q", title="t", family="f", kind="by_deadline", opens="2020-01-01", closes="2020-01-03",
+                  criteria="c", type="date", resolution_source="s")
+    happened = Question(**common, resolution="yes", resolved_on="2020-01-03")
+    s = date_scores(np.array([0.1, 0.3, 0.6]), happened)
+    assert s["crps_days"] == pytest.approx(0.1**2 + 0.3**2 + 0.4**2)
+    assert s["binned_log"] == pytest.approx(np.log(0.6))
+    missed = Question(**common, resolution="no", resolved_on="2020-01-03")
+    s = date_scores(np.array([0.1, 0.3, 0.6]), missed)
+    assert s["crps_days"] == pytest.approx(0.1**2 + 0.3**2 + 0.6**2)
+    assert s["binned_log"] == pytest.approx(np.log(0.4))
+
+
+def test_uniform_date_baseline_is_flat_over_months_and_days():
+    from foresight.evaluate.outcome_scores import month_bins, uniform_date_cdf
+    from foresight.pack.schema import Question
+
+    q = Question(id="q", title="t", family="f", kind="by_deadline", opens="2020-01-15", closes="2020-03-31",
+                 criteria="c", type="date")
+    assert [b[0].isoformat() for b in month_bins(q)] == ["2020-01-15", "2020-02-01", "2020-03-01"]
+    monthly = uniform_date_cdf(q, True)
+    assert monthly[(D(2020, 1, 31) - q.opens).days] == pytest.approx(0.25)
+    assert monthly[-1] == pytest.approx(0.75)
+    daily = uniform_date_cdf(q, False)
+    assert np.allclose(np.diff(daily), daily[0]) and daily[-1] == pytest.approx(len(daily) / (len(daily) + 1))
+
+
+def _resolve(files):
+    qs = {q["id"]: q for q in files["questions.yaml"]["questions"]}
+    qs["summit-outcome"].update(resolved_option="signed", resolved_on="2020-06-30", resolution_source="s")
+    qs["tariff-rate"].update(resolved_option="25-up", resolved_on="2020-06-30", resolution_source="s")
+    qs["first-meeting"].update(resolution="yes", resolved_on="2020-06-12", resolution_source="s")
+    qs["meet-by-2020-06-30"].update(resolution="yes", resolved_on="2020-06-12", resolution_source="s")
+
+
+def test_typed_backtest_scores_each_type_against_its_baselines(tmp_path):
+    from foresight.evaluate.outcome_scores import STEP_DAYS, ladder_before_after, typed_backtest, typed_summary
+
+    pack = load_pack(write_typed_pack(tmp_path / "p", _resolve))
+    scores = typed_backtest(pack)
+    summary = typed_summary(scores)
+    got = set(zip(summary["question_id"], summary["score"]))
+    assert got == {
+        ("summit-outcome", "log"), ("summit-outcome", "brier"),
+        ("tariff-rate", "log"), ("tariff-rate", "brier"), ("tariff-rate", "rps"),
+        ("first-meeting", "binned_log"), ("first-meeting", "crps_days"),
+    }
+    steps = scores[(scores.question_id == "first-meeting") & (scores.score == "crps_days")]
+    assert len(steps) == len(range(0, (D(2020, 6, 12) - D(2020, 1, 1)).days, STEP_DAYS))
+    # the options evidence (ratio 3 for 'signed') makes the model beat its outside view on 'signed'
+    row = summary[(summary.question_id == "summit-outcome") & (summary.score == "log")].iloc[0]
+    assert row.model > row.base_rate
+    ladder = ladder_before_after(pack, "first-meeting", ["meet-by-2020-06-30"])
+    before = ladder[ladder.forecast == "before"].probability.to_numpy()
+    after = ladder[ladder.forecast == "after"].probability.to_numpy()
+    np.testing.assert_array_equal(before, after)  # a declared point_of question IS the curve's point

@@ -187,8 +187,17 @@ def test_date_scores_by_hand():
     from foresight.evaluate.outcome_scores import date_scores
     from foresight.pack.schema import Question
 
-    common = dict(id="q", title="t", family="f", kind="by_deadline", opens="2020-01-01", closes="2020-01-03",
-                  criteria="c", type="date", resolution_source="s")
+    common = dict(
+        id="q",
+        title="t",
+        family="f",
+        kind="by_deadline",
+        opens="2020-01-01",
+        closes="2020-01-03",
+        criteria="c",
+        type="date",
+        resolution_source="s",
+    )
     happened = Question(**common, resolution="yes", resolved_on="2020-01-03")
     s = date_scores(np.array([0.1, 0.3, 0.6]), happened)
     assert s["crps_days"] == pytest.approx(0.1**2 + 0.3**2 + 0.4**2)
@@ -203,8 +212,16 @@ def test_uniform_date_baseline_is_flat_over_months_and_days():
     from foresight.evaluate.outcome_scores import month_bins, uniform_date_cdf
     from foresight.pack.schema import Question
 
-    q = Question(id="q", title="t", family="f", kind="by_deadline", opens="2020-01-15", closes="2020-03-31",
-                 criteria="c", type="date")
+    q = Question(
+        id="q",
+        title="t",
+        family="f",
+        kind="by_deadline",
+        opens="2020-01-15",
+        closes="2020-03-31",
+        criteria="c",
+        type="date",
+    )
     assert [b[0].isoformat() for b in month_bins(q)] == ["2020-01-15", "2020-02-01", "2020-03-01"]
     monthly = uniform_date_cdf(q, True)
     assert monthly[(D(2020, 1, 31) - q.opens).days] == pytest.approx(0.25)
@@ -229,9 +246,13 @@ def test_typed_backtest_scores_each_type_against_its_baselines(tmp_path):
     summary = typed_summary(scores)
     got = set(zip(summary["question_id"], summary["score"]))
     assert got == {
-        ("summit-outcome", "log"), ("summit-outcome", "brier"),
-        ("tariff-rate", "log"), ("tariff-rate", "brier"), ("tariff-rate", "rps"),
-        ("first-meeting", "binned_log"), ("first-meeting", "crps_days"),
+        ("summit-outcome", "log"),
+        ("summit-outcome", "brier"),
+        ("tariff-rate", "log"),
+        ("tariff-rate", "brier"),
+        ("tariff-rate", "rps"),
+        ("first-meeting", "binned_log"),
+        ("first-meeting", "crps_days"),
     }
     steps = scores[(scores.question_id == "first-meeting") & (scores.score == "crps_days")]
     assert len(steps) == len(range(0, (D(2020, 6, 12) - D(2020, 1, 1)).days, STEP_DAYS))
@@ -242,3 +263,135 @@ def test_typed_backtest_scores_each_type_against_its_baselines(tmp_path):
     before = ladder[ladder.forecast == "before"].probability.to_numpy()
     after = ladder[ladder.forecast == "after"].probability.to_numpy()
     np.testing.assert_array_equal(before, after)  # a declared point_of question IS the curve's point
+
+
+# --- validation: one located line each --------------------------------------------------------------
+
+
+def _q(files, qid):
+    return next(q for q in files["questions.yaml"]["questions"] if q["id"] == qid)
+
+
+BREAKS = [
+    (
+        "options prior not summing to 1",
+        lambda f: _q(f, "summit-outcome").update(
+            options_prior={"probabilities": {"signed": 0.5, "statement": 0.3, "walkout": 0.3}, "rationale": "r"}
+        ),
+        "questions.yaml",
+        "questions[1].options_prior.probabilities",
+        "add up to 1.1; they must add up to 1",
+    ),
+    (
+        "options prior missing an option",
+        lambda f: _q(f, "summit-outcome").update(
+            options_prior={"probabilities": {"signed": 0.5, "statement": 0.5}, "rationale": "r"}
+        ),
+        "questions.yaml",
+        "questions[1].options_prior",
+        "a probability for each option",
+    ),
+    (
+        "unordered bins",
+        lambda f: _q(f, "tariff-rate").update(bins=[0, 25, 10, 100]),
+        "questions.yaml",
+        "questions[2].bins",
+        "must increase strictly",
+    ),
+    (
+        "bins on unordered options",
+        lambda f: _q(f, "tariff-rate").update(ordered=False),
+        "questions.yaml",
+        "questions[2].bins",
+        "need ordered: true",
+    ),
+    (
+        "ratio for an unknown option",
+        lambda f: f["indicators.yaml"]["indicators"][0]["option_ratios"]["outcome"]["ratios"].update(
+            {"truce": [1.5, 3.0]}
+        ),
+        "indicators.yaml",
+        "indicators[0].option_ratios.outcome.ratios",
+        "unknown option 'truce'",
+    ),
+    (
+        "derived question outside its date question's window",
+        lambda f: _q(f, "meet-by-2020-09-30").update(closes="2021-03-31"),
+        "questions.yaml",
+        "questions[5].point_of",
+        "outside its date question's",
+    ),
+    (
+        "point_of naming an options question",
+        lambda f: _q(f, "meet-by-2020-09-30").update(point_of="summit-outcome"),
+        "questions.yaml",
+        "questions[5].point_of",
+        "names a date question",
+    ),
+    (
+        "case with an option the question lacks",
+        lambda f: f["reference_classes.yaml"]["reference_classes"][1]["cases"][0].update(option="truce"),
+        "questions.yaml",
+        "questions[1].options",
+        "option truce, not an option of this question",
+    ),
+    (
+        "yes/no question on a class of options",
+        lambda f: (
+            _q(f, "meet-by-2020-12-31").update(reference_class="summits"),
+            f["reference_classes.yaml"]["reference_classes"][1].update(exposure_years=1.0),
+        ),
+        "questions.yaml",
+        "questions[0].reference_class",
+        "records options",
+    ),
+    (
+        "resolved to an unknown option",
+        lambda f: _q(f, "summit-outcome").update(
+            resolved_option="truce", resolved_on="2020-06-30", resolution_source="s"
+        ),
+        "questions.yaml",
+        "questions[1].resolved_option",
+        "unknown option 'truce'",
+    ),
+    (
+        "a date question that is one_shot",
+        lambda f: _q(f, "first-meeting").update(kind="one_shot", hazard=None),
+        "questions.yaml",
+        "questions[3].kind",
+        "a date question is by_deadline",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "file", "field", "message"), [b[1:] for b in BREAKS], ids=[b[0] for b in BREAKS])
+def test_one_break_one_located_problem(tmp_path, edit, file, field, message):
+    from packtools import only_problem
+
+    def clean(files):
+        edit(files)
+        for q in files["questions.yaml"]["questions"]:  # a None left by an edit means "remove the field"
+            for key in [k for k, v in q.items() if v is None]:
+                del q[key]
+
+    problem = only_problem(write_typed_pack(tmp_path / "p", clean))
+    assert (problem.file, problem.field) == (file, field), str(problem)
+    assert message in problem.message, str(problem)
+    assert problem.line > 1, str(problem)
+
+
+def test_validate_knows_the_types_and_exits_2_with_one_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    foresight_cli = Path(sys.executable).parent / "foresight"
+    good = write_typed_pack(tmp_path / "good")
+    ok = subprocess.run([str(foresight_cli), "validate", str(good), "--json"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["questions"] == 6
+    bad = write_typed_pack(tmp_path / "bad", lambda f: _q(f, "tariff-rate").update(bins=[0, 25, 10, 100]))
+    result = subprocess.run([str(foresight_cli), "validate", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "questions.yaml:" in line]
+    assert len(lines) == 1 and "questions[2].bins" in lines[0], result.stderr

@@ -153,7 +153,11 @@ def typed_summary(scores: pd.DataFrame) -> pd.DataFrame:
     """Mean of each score per question over its steps (model beside its baselines)."""
     if scores.empty:
         return scores
-    return scores.groupby(["question_id", "type", "score"], sort=False)[["model", "base_rate", "uniform"]].mean().reset_index()
+    return (
+        scores.groupby(["question_id", "type", "score"], sort=False)[["model", "base_rate", "uniform"]]
+        .mean()
+        .reset_index()
+    )
 
 
 def ladder_before_after(

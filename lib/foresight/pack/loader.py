@@ -119,7 +119,7 @@ class Pack:
         """
         timeline = self.timeline or {}
         counts = {
-            "questions": len(self.questions),
+            "questions": len(self.questions) + len(self.typed_questions),
             "reference_classes": len(self.reference_classes),
             "cases": sum(len(rc.cases) for rc in self.reference_classes.values()),
             "indicators": len(self.indicators),

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from foresight.pack.outcome_checks import option_ratios_for
 from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
+from foresight.pack.outcome_checks import option_ratios_for
 from foresight.pack.yamlio import PathKey, YamlDoc, format_loc, lines_of
 
 

@@ -395,3 +395,13 @@ def test_validate_knows_the_types_and_exits_2_with_one_line(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if "questions.yaml:" in line]
     assert len(lines) == 1 and "questions[2].bins" in lines[0], result.stderr
+
+
+def test_the_curve_at_once_is_the_curve_day_by_day(pack):
+    f = forecast_any(pack, "first-meeting", as_of="2020-03-10", draws=500)
+    days = f.days()
+    for day in (D(2020, 1, 5), D(2020, 3, 10), D(2020, 6, 12), D(2020, 9, 1), D(2020, 12, 31)):
+        k = days.index(day)
+        assert f.mean_cdf[k] == pytest.approx(float(f.cdf_draws(day).mean()), abs=1e-12)
+        expected_base = float(f.base_cdf_draws(day).mean()) if day >= f.as_of else 0.0
+        assert f.base_mean_cdf[k] == pytest.approx(expected_base, abs=1e-12)

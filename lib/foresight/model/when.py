@@ -81,14 +81,24 @@ class DateForecast:
         return [q.opens + dt.timedelta(days=k) for k in range((q.closes - q.opens).days + 1)]
 
     @cached_property
+    def _shares(self) -> np.ndarray:
+        """The share of the hazard ahead accrued by the end of each day of the window (0 before ``as_of``)."""
+        return np.array([self.share(d) if d >= self.as_of else 0.0 for d in self.days()])
+
+    @cached_property
     def mean_cdf(self) -> np.ndarray:
-        """Mean of F(d) over the draws, for each day of the window."""
-        return np.array([self.cdf_draws(d).mean() for d in self.days()])
+        """Mean of F(d) over the draws, for each day of the window (the days of :meth:`cdf_draws` at once)."""
+        shares = self._shares
+        base = -np.expm1(shares[None, :] * np.log1p(-np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15))[:, None])
+        base[:, shares >= 1.0] = self.by_closes.base_draws[:, None]
+        cdf = expit(logit(np.clip(base, EPS, 1 - EPS)) + self.shift[:, None]).mean(axis=0)
+        return np.where(shares > 0.0, cdf, 0.0)
 
     @cached_property
     def base_mean_cdf(self) -> np.ndarray:
         """The outside view's mean curve (0 before the forecast's day)."""
-        return np.array([self.base_cdf_draws(d).mean() if d >= self.as_of else 0.0 for d in self.days()])
+        b = np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15)
+        return np.array([float(base_by(b, s).mean()) if s > 0 else 0.0 for s in self._shares])
 
     def cdf_interval(self, day: dt.date, prob: float = 0.9) -> tuple[float, float]:
         lo, hi = np.quantile(self.cdf_draws(day), [(1 - prob) / 2, (1 + prob) / 2])

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from foresight.model.when import AFTER_CLOSES
 from foresight.report.escape import plot_text
 from foresight.report.plots import _figure, date_axis, title
-from foresight.report.style import BASE, BAND, FORECAST, NO, YES
+from foresight.report.style import BAND, BASE, FORECAST, NO, YES
 
 OPTION_COLOURS = ("#1f4e79", "#dd8452", "#55a868", "#8172b2", "#c44e52", "#937860", "#da8bc3")
 
@@ -35,7 +35,7 @@ def options_bars(f: Any) -> Figure:
     ax = fig.subplots()
     rows = [("outside view", f.base_mean), (f"forecast, {f.as_of}", f.mean)]
     intervals = f.interval(0.9)
-    for y, (name, probs) in enumerate(rows):
+    for y, (_, probs) in enumerate(rows):
         left = 0.0
         for k, p in enumerate(probs):
             ax.barh(y, p, left=left, color=OPTION_COLOURS[k % len(OPTION_COLOURS)], edgecolor="white")

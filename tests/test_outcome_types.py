@@ -405,3 +405,16 @@ def test_the_curve_at_once_is_the_curve_day_by_day(pack):
         assert f.mean_cdf[k] == pytest.approx(float(f.cdf_draws(day).mean()), abs=1e-12)
         expected_base = float(f.base_cdf_draws(day).mean()) if day >= f.as_of else 0.0
         assert f.base_mean_cdf[k] == pytest.approx(expected_base, abs=1e-12)
+
+
+def test_a_point_of_a_curve_cannot_also_hinge(tmp_path):
+    from packtools import only_problem
+
+    root = write_typed_pack(tmp_path / "p")
+    (root / "links.yaml").write_text(
+        "hinges:\n  - question: meet-by-2020-06-30\n    on: meet-by-2020-12-31\n"
+        "    p_if_yes: [0.3, 0.7]\n    p_if_no: [0.05, 0.3]\n    rationale: test\n"
+    )
+    problem = only_problem(root)
+    assert (problem.file, problem.field) == ("questions.yaml", "questions[4].point_of"), str(problem)
+    assert "cannot also hinge" in problem.message

@@ -465,6 +465,15 @@ def load_pack(path: str | Path) -> Pack:
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc) if docs.get(file) else 1, format_loc(loc), message))
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
+    for index, q in questions.items:  # a point of a date curve is forecast from the curve alone
+        hinge = links.hinge_for(q.id) if q.point_of is not None else None
+        if hinge is not None:
+            loc = ("questions", index, "point_of")
+            message = (
+                f"a point of date question '{q.point_of}' cannot also hinge on '{hinge.on}' (links.yaml): "
+                "its forecast is the curve's; drop one of the two"
+            )
+            problems.append(Problem("questions.yaml", docs["questions.yaml"].line_of(loc), format_loc(loc), message))
 
     if problems or meta is None:
         raise PackError(pack_dir, problems)

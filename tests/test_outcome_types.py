@@ -418,3 +418,12 @@ def test_a_point_of_a_curve_cannot_also_hinge(tmp_path):
     problem = only_problem(root)
     assert (problem.file, problem.field) == ("questions.yaml", "questions[4].point_of"), str(problem)
     assert "cannot also hinge" in problem.message
+
+
+def test_history_dates_span_the_life_of_a_question(pack):
+    from foresight.report.outcome_views import history_dates
+
+    q = pack.any_question("first-meeting")
+    days = history_dates(q)
+    assert days[0] == q.opens and days[-1] == q.closes and len(days) <= 26
+    assert days == sorted(set(days))

@@ -93,11 +93,13 @@ def options_shifts(f: Any) -> pd.DataFrame:
     return wide[list(f.options)].reset_index()
 
 
-def history_dates(question, step_days: int = 14) -> list[dt.date]:
-    """``opens``, every ``step_days``, and ``closes`` (or the day before it resolved)."""
+def history_dates(question, step_days: int = 14, most: int = 24) -> list[dt.date]:
+    """``opens``, every ``step_days`` (longer for a long window, so at most about ``most`` dates), and
+    ``closes`` (or the day before it resolved)."""
     end = question.closes
     if question.resolved_on is not None:
         end = min(end, max(question.opens, question.resolved_on - dt.timedelta(days=1)))
+    step_days = max(step_days, -(-(end - question.opens).days // most))
     out = [question.opens + dt.timedelta(days=k) for k in range(0, (end - question.opens).days + 1, step_days)]
     return out if out[-1] == end else [*out, end]
 

@@ -427,3 +427,22 @@ def test_history_dates_span_the_life_of_a_question(pack):
     days = history_dates(q)
     assert days[0] == q.opens and days[-1] == q.closes and len(days) <= 26
     assert days == sorted(set(days))
+
+
+def test_forecasts_table_says_every_rows_type(pack, tmp_path):
+    """forecasts.csv: the yes/no notebooks' rows (no type column) and the outcomes rows in one table."""
+    from foresight.report import results
+
+    binary = forecast(pack, "meet-by-2020-12-31", draws=400)
+    typed = [forecast_any(pack, qid, as_of="2020-02-01", draws=400) for qid in ("summit-outcome", "first-meeting")]
+    results.write_rows(tmp_path, "forecasts", [binary.summary_row()], name="forecast-one")
+    results.write_rows(tmp_path, "forecasts", [summary_row(f) for f in typed], name="outcomes")
+    frame = results.tables(tmp_path)["forecasts"]
+    assert dict(zip(frame.question_id, frame.type)) == {
+        "meet-by-2020-12-31": "binary",
+        "summit-outcome": "options",
+        "first-meeting": "date",
+    }
+    assert list(frame.columns[: len(results.FORECAST_COLUMNS)]) == results.FORECAST_COLUMNS
+    options = json.loads(frame.set_index("question_id").loc["summit-outcome", "options_json"])
+    assert sum(v["mean"] for v in options.values()) == pytest.approx(1.0)

@@ -1,77 +1,162 @@
-"""How well `foresight ingest` finds the seed pack's hand-coded evidence in its three documents.
+"""How well `foresight ingest` reads documents: on the tuning set and on an evaluation set it was not tuned on.
 
-For each seed document that has a text file, the pack's own evidence items give the
-(document, indicator) pairs an analyst coded by hand. The document is read and matched as
-`foresight ingest` does (without the pack's evidence), and this prints, per document and overall:
-recall (hand-coded pairs among the proposals), precision (proposals that are hand-coded pairs)
-and recall within the top 10 proposals by score.
+* **Tuning set** (`--tuning`): the seed pack's documents with text files; the pack's own evidence
+  items give the (document, indicator) pairs an analyst coded by hand. Thresholds and context
+  rules were chosen here.
+* **Evaluation set** (default, `bench/ingest_eval/<pack>/`): documents written for this purpose
+  for other packs, with hand judgments committed before ingestion ran (see its README). A
+  proposal is right when its (indicator, state) is expected, ignored when it is only acceptable,
+  wrong otherwise; a **direction error** is a proposal whose indicator is expected with the other
+  state. Proposals are ranked as `foresight ingest` ranks them (expected impact).
 
-    .venv/bin/python bench/ingest_recall.py [PACK]
+Prints, per document and overall: proposals, precision, recall, direction errors among the
+proposals accepted by default (`--all-above` at the README's suggested threshold), and precision
+of the top 10.
+
+    .venv/bin/python bench/ingest_recall.py            # the evaluation set, then the tuning set
+    .venv/bin/python bench/ingest_recall.py --tuning   # the tuning set only
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = ROOT / "bench" / "ingest_eval"
+SEED = ROOT / "scenarios" / "us-china-korea-2017-2019"
 
 
-def measure(pack_dir: Path, min_score: float | None = None) -> dict[str, dict[str, float]]:
+@dataclass
+class Tally:
+    """Counts over documents; the ratios are computed once at the end."""
+
+    expected: int = 0
+    found: int = 0
+    proposals: int = 0
+    right: int = 0
+    wrong: int = 0
+    by_default: int = 0
+    direction_errors: int = 0
+    top10_right: int = 0
+    top10_judged: int = 0
+    rows: list[dict] = field(default_factory=list)
+
+    def add(self, name: str, **counts: int) -> None:
+        for key, value in counts.items():
+            setattr(self, key, getattr(self, key) + value)
+        self.rows.append({"document": name, **counts})
+
+    @staticmethod
+    def ratios(c: dict) -> dict[str, float]:
+        judged = c["right"] + c["wrong"]
+        return {
+            "precision": c["right"] / judged if judged else float("nan"),
+            "recall": c["found"] / c["expected"] if c["expected"] else float("nan"),
+            "direction_error_rate": c["direction_errors"] / c["by_default"] if c["by_default"] else 0.0,
+            "top10_precision": c["top10_right"] / c["top10_judged"] if c["top10_judged"] else float("nan"),
+        }
+
+    def total(self) -> dict:
+        c = {k: getattr(self, k) for k in ("expected", "found", "proposals", "right", "wrong", "by_default")}
+        c |= {k: getattr(self, k) for k in ("direction_errors", "top10_right", "top10_judged")}
+        return c | self.ratios(c)
+
+
+def _ranked(pack, doc, published: dt.date):
+    """Proposals as `foresight ingest` orders them (the same functions, no pack written)."""
+    from foresight.run.ingest import rank_proposals
+
+    return rank_proposals(pack, doc, published)
+
+
+def judge(proposals, expected: set[tuple[str, str]], acceptable: set[tuple[str, str]], default_min: float) -> dict:
+    """Counts for one document (see the module docstring)."""
+    expected_indicators = {i for i, _ in expected}
+    pairs = [(p.indicator, p.state) for p in proposals]
+    verdicts = ["right" if pair in expected else "ignored" if pair in acceptable else "wrong" for pair in pairs]
+    default = [p for p in proposals if p.accepted_by_default(default_min)]
+    flips = sum(1 for p in default if p.indicator in expected_indicators and (p.indicator, p.state) not in expected)
+    top = verdicts[:10]
+    return {
+        "expected": len(expected),
+        "found": len(expected & set(pairs)),
+        "proposals": len(proposals),
+        "right": verdicts.count("right"),
+        "wrong": verdicts.count("wrong"),
+        "by_default": len(default),
+        "direction_errors": flips,
+        "top10_right": top.count("right"),
+        "top10_judged": sum(1 for v in top if v != "ignored"),
+    }
+
+
+def evaluation_set(eval_dir: Path = EVAL_DIR) -> Tally:
     from foresight import load_pack
     from foresight.pack.document_text import read_document
-    from foresight.pack.proposals import DEFAULT_MIN_SCORE, find_proposals
+    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
+
+    tally = Tally()
+    for judgments in sorted(eval_dir.glob("*/judgments.yaml")):
+        pack = load_pack(ROOT / "scenarios" / judgments.parent.name)
+        for item in yaml.safe_load(judgments.read_text(encoding="utf-8"))["documents"]:
+            published = dt.date.fromisoformat(str(item["published"]))
+            doc = read_document(judgments.parent / item["file"])
+            expected = {(e["indicator"], e["state"]) for e in item.get("expected", [])}
+            acceptable = {(e["indicator"], e["state"]) for e in item.get("acceptable", [])}
+            counts = judge(_ranked(pack, doc, published), expected, acceptable, DEFAULT_ACCEPT_ABOVE)
+            tally.add(f"{judgments.parent.name[:12]}/{item['file']}", **counts)
+    return tally
+
+
+def tuning_set(pack_dir: Path = SEED) -> Tally:
+    """The seed pack's hand-coded evidence as judgments (indicator and state per document)."""
+    from foresight import load_pack
+    from foresight.pack.document_text import read_document
+    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
 
     pack = load_pack(pack_dir)
-    out: dict[str, dict[str, float]] = {}
-    total = {"coded": 0, "found": 0, "proposed": 0, "right": 0, "top10": 0}
+    tally = Tally()
     for doc in pack.documents.values():
         if not doc.path or not (pack.dir / doc.path).is_file():
             continue
-        coded = {ev.indicator for ev in pack.evidence if ev.document == doc.id}
+        coded = {(ev.indicator, _state(ev.state)) for ev in pack.evidence if ev.document == doc.id}
         if not coded:
             continue
-        proposals = find_proposals(pack, read_document(pack.dir / doc.path), min_score or DEFAULT_MIN_SCORE)
-        proposed = {p.indicator for p in proposals}
-        top10 = {p.indicator for p in proposals[:10]}
-        right = sum(1 for p in proposals if p.indicator in coded)
-        row = {
-            "coded": len(coded),
-            "proposals": len(proposals),
-            "recall": len(coded & proposed) / len(coded),
-            "precision": right / len(proposals) if proposals else 0.0,
-            "recall_top10": len(coded & top10) / len(coded),
-        }
-        out[doc.id] = row
-        total["coded"] += len(coded)
-        total["found"] += len(coded & proposed)
-        total["proposed"] += len(proposals)
-        total["right"] += right
-        total["top10"] += len(coded & top10)
-    if total["coded"]:
-        out["all"] = {
-            "coded": total["coded"],
-            "proposals": total["proposed"],
-            "recall": total["found"] / total["coded"],
-            "precision": total["right"] / max(total["proposed"], 1),
-            "recall_top10": total["top10"] / total["coded"],
-        }
-    return out
+        text = read_document(pack.dir / doc.path)
+        counts = judge(_ranked(pack, text, doc.published), coded, set(), DEFAULT_ACCEPT_ABOVE)
+        tally.add(doc.id, **counts)
+    return tally
 
 
-def main() -> None:
-    pack_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "scenarios" / "us-china-korea-2017-2019"
-    rows = measure(pack_dir)
-    if not rows:
-        print(f"no document of {pack_dir} has both a text file and hand-coded evidence")
-        return
-    print(f"{'document':<36} {'coded':>5} {'props':>5} {'recall':>7} {'precision':>9} {'recall@10':>9}")
-    for name, r in rows.items():
+def _state(state) -> str:
+    if isinstance(state, str):
+        return state
+    return "present" if float(state) >= 0.5 else "absent"
+
+
+def print_table(title: str, tally: Tally) -> None:
+    print(title)
+    head = f"{'document':<52} {'exp':>4} {'props':>5} {'prec':>6} {'recall':>6} {'dir.err':>7} {'top10':>6}"
+    print(head)
+    for row in tally.rows + [{"document": "all", **tally.total()}]:
+        r = row | Tally.ratios(row)
         print(
-            f"{name:<36} {r['coded']:>5} {r['proposals']:>5} {r['recall']:>7.2f} {r['precision']:>9.2f} "
-            f"{r['recall_top10']:>9.2f}"
+            f"{row['document'][:52]:<52} {row['expected']:>4} {row['proposals']:>5} {r['precision']:>6.2f} "
+            f"{r['recall']:>6.2f} {row['direction_errors']:>3}/{row['by_default']:<3} {r['top10_precision']:>6.2f}"
         )
+    print()
+
+
+def main(argv: list[str]) -> None:
+    if "--tuning" not in argv:
+        print_table("Evaluation set (not tuned on): bench/ingest_eval", evaluation_set())
+    print_table("Tuning set: the seed pack's documents and hand-coded evidence", tuning_set())
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

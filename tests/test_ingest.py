@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,13 +130,69 @@ def test_a_folder_is_not_a_document(tmp_path):
 # --- matching -------------------------------------------------------------------------
 
 
-def test_negation_and_counter_cues_suggest_absent(pack, tmp_path):
-    doc_path = tmp_path / "a.md"
-    doc_path.write_text(ARTICLE, encoding="utf-8")
-    found = find_proposals(load_pack(pack), read_document(doc_path))
-    by_place = {(p.indicator, p.paragraph): p for p in found}
-    assert by_place[("talks-held", 2)].state == "present"
-    assert by_place[("talks-held", 4)].state == "absent"  # "No talks are scheduled"
+def _one(pack: Path, tmp_path: Path, text: str, published=dt.date(2020, 4, 1)):
+    """The most confident proposal per indicator for a document of ``text``."""
+    doc_path = tmp_path / "one.md"
+    doc_path.write_text(text, encoding="utf-8")
+    found = find_proposals(load_pack(pack), read_document(doc_path), published=published)
+    return {p.indicator: p for p in reversed(found)}  # proposals are sorted by confidence: the first wins
+
+
+@pytest.mark.parametrize(
+    "sentence, state",
+    [
+        ("Senior officials from both sides met for talks in Geneva on Monday.", "present"),
+        ("Senior officials from both sides did not meet for talks in March.", "absent"),
+        ("No talks between senior officials are scheduled for the coming month.", "absent"),
+        ("Not only did senior officials meet for talks, they agreed a date for more.", "present"),  # pseudo-negation
+        ("The officials did not say much, but senior officials met for talks in Geneva.", "present"),  # 'but' ends it
+    ],
+)
+def test_negation_decides_the_state(pack, tmp_path, sentence, state):
+    assert _one(pack, tmp_path, sentence)["talks-held"].state == state
+
+
+@pytest.mark.parametrize(
+    "sentence, reported",
+    [
+        ("Senior officials from both sides met for talks in Geneva on Monday.", True),
+        ("If senior officials met for talks in Geneva, the mood could change.", False),
+        ("Senior officials could meet for talks in Geneva should the shelling stop.", False),
+        ("In 2011 senior officials from both sides met for talks in Geneva.", False),  # a year before publication
+        ("In the past, senior officials from both sides met for talks in Geneva.", False),
+        ("This year senior officials from both sides met for talks in Geneva, as in 2011.", True),  # this year wins
+    ],
+)
+def test_hypothetical_and_historical_mentions_are_uncertain(pack, tmp_path, sentence, reported):
+    p = _one(pack, tmp_path, sentence)["talks-held"]
+    assert (p.direction == "certain") == reported
+    assert p.accepted_by_default(0.0) == reported  # --all-above never takes an uncertain one
+    assert p.confidence == pytest.approx(p.score * (1.0 if reported else 0.5))
+
+
+def test_context_reader_each_way():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    def ctx(sentence, words, published=dt.date(2020, 1, 1)):
+        return read_context(sentence, {stem(w) for w in words}, published, stem)
+
+    assert ctx("He denied that the troops had crossed the border.", ["troops", "crossed"]).negated
+    assert not ctx("He confirmed that the troops had crossed the border.", ["troops", "crossed"]).negated
+    assert ctx("The sides did not publish conflicting accounts.", ["sides", "publish", "conflicting"]).negated
+    assert ctx("Whether the bloc holds is unclear.", ["bloc", "holds"]).hypothetical
+    assert not ctx("Whether the bloc holds is unclear: a bloc of 34 has formed.", ["formed"]).hypothetical
+    assert ctx("In 2015 the bloc formed.", ["bloc", "formed"]).historical
+    assert not ctx("In 2020 the bloc formed.", ["bloc", "formed"]).historical
+
+
+def test_headlines_count_half(pack, tmp_path):
+    headline = _one(pack, tmp_path, "# Senior officials met for talks\n\nThe weather in Geneva was cold.\n")
+    body = _one(pack, tmp_path, "The weather in Geneva was cold.\n\nSenior officials met for talks.\n")
+    assert headline["talks-held"].confidence == pytest.approx(body["talks-held"].confidence / 2)
+
+
+def test_counter_cues_and_negation_together_are_uncertain(pack, tmp_path):
     text = (pack / "indicators.yaml").read_text(encoding="utf-8")
     text = text.replace(
         "    description: A leader threatens force in public.\n",
@@ -143,47 +200,53 @@ def test_negation_and_counter_cues_suggest_absent(pack, tmp_path):
         "    cues: [threatened force]\n    counter_cues: [ruled out force]\n",
     )
     (pack / "indicators.yaml").write_text(text, encoding="utf-8")
-    doc_path.write_text("The minister ruled out force at the border.\n\nHe threatened force in public.\n")
-    found = find_proposals(load_pack(pack), read_document(doc_path))
-    states = {p.paragraph: (p.state, p.score) for p in found if p.indicator == "threat-made"}
-    assert states == {1: ("absent", 1.0), 2: ("present", 1.0)}
+    assert _one(pack, tmp_path, "The minister ruled out force at the border.")["threat-made"].state == "absent"
+    plain = _one(pack, tmp_path, "He threatened force in public.")["threat-made"]
+    assert (plain.state, plain.score, plain.direction) == ("present", 1.0, "certain")
+    double = _one(pack, tmp_path, "The minister has not ruled out force at the border.")["threat-made"]
+    assert double.direction == "uncertain" and not double.accepted_by_default(0.0)
+
+
+def test_proposals_come_most_confident_first_at_most_two_per_indicator(pack, tmp_path):
+    doc_path = tmp_path / "a.md"
+    doc_path.write_text(ARTICLE, encoding="utf-8")
+    found = find_proposals(load_pack(pack), read_document(doc_path), published=dt.date(2020, 4, 1))
+    indicators = [p.indicator for p in found]
+    assert max(indicators.count(i) for i in indicators) <= 2
+    assert [p.confidence for p in found] == sorted((p.confidence for p in found), reverse=True)
 
 
 def test_seed_documents_recall_the_hand_coded_evidence():
-    """The seed pack's hand-coded (document, indicator) pairs are found at the default threshold
-    (bench/ingest_recall.py prints the full table; 0.89 recall on the rebuilt seed pack)."""
+    """The tuning set's figures (bench/ingest_recall.py --tuning), where the threshold was chosen:
+    state-aware precision 0.51 and recall 0.72 at the default threshold (the old matcher: 0.52 / 0.78)."""
+    import importlib.util
+
     pack = load_pack(SEED)
-    texts = {d.id: pack.dir / d.path for d in pack.documents.values() if d.path}
-    if not all(p.is_file() for p in texts.values()):
-        pytest.skip(f"the seed documents' texts are not beside this checkout ({sorted(map(str, texts.values()))})")
-    coded = found = 0
-    for doc_id, path in texts.items():
-        want = {ev.indicator for ev in pack.evidence if ev.document == doc_id}
-        got = {p.indicator for p in find_proposals(pack, read_document(path))}
-        coded += len(want)
-        found += len(want & got)
-    assert coded >= 30
-    assert found / coded >= 0.8
+    if not all((pack.dir / d.path).is_file() for d in pack.documents.values() if d.path):
+        pytest.skip("the seed documents' texts are not beside this checkout")
+    spec = importlib.util.spec_from_file_location(
+        "ingest_recall", Path(__file__).parents[1] / "bench" / "ingest_recall.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["ingest_recall"] = bench  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(bench)
+    total = bench.tuning_set().total()
+    assert total["expected"] >= 30
+    assert total["recall"] >= 0.7 and total["precision"] >= 0.45
 
 
 # --- the loop -------------------------------------------------------------------------
 
 
-def test_ingest_ranks_by_impact_and_records_the_document(pack, tmp_path):
+def test_ingest_ranks_by_expected_impact_and_records_the_document(pack, tmp_path):
     doc_path = tmp_path / "a.md"
     doc_path.write_text(ARTICLE, encoding="utf-8")
     done = ingest(pack, doc_path, dt.date(2020, 4, 1), author="C. Reporter", options=FAST)
-    impacts = [p.impact for p in done.proposals]
-    assert impacts == sorted(impacts, reverse=True) and impacts[0] > 0
+    expected = [p.expected_impact for p in done.proposals]
+    assert expected == sorted(expected, reverse=True) and expected[0] > 0
     top = done.proposals[0]
     assert top.impact == max(abs(v) for v in top.shifts.values())
-    # the shift is a what-if on the stored posterior: recompute it independently
-    from foresight import forecast
-
-    question, shift = max(top.shifts.items(), key=lambda kv: abs(kv[1]))
-    before = forecast(load_pack(pack), question, "2020-04-01", FAST)
-    after = before.what_if({top.indicator: {"state": top.state, "credibility": 0.7}})
-    assert shift == pytest.approx(after.mean - before.mean)
+    assert top.expected_impact == pytest.approx(top.confidence * top.impact)
     reloaded = load_pack(pack)
     record = reloaded.documents[done.document_id]
     assert (record.author, record.published, record.title) == (
@@ -219,11 +282,15 @@ def test_accept_writes_located_evidence_without_the_sentence_and_reject_sticks(p
     status = {p.id: p.status for p in proposals}
     assert status[first.id] == "accepted" and status[second.id] == "rejected"
     before = len(load_pack(pack).evidence)
+    pending = [p for p in read_proposals(pack, "reporter-2020")[1] if p.accepted_by_default(0.0)]
+    if not pending:
+        with pytest.raises(IngestError, match="no pending proposal"):
+            accept(pack, "reporter-2020", all_above=0.0)
+        return
     added = accept(pack, "reporter-2020", all_above=0.0)
-    rejected_place = f"Paragraph {second.paragraph}, sentence {second.sentence} "
-    assert not [r for r in added if r["indicator"] == second.indicator and r["note"].startswith(rejected_place)]
+    assert {r["indicator"] for r in added} == {p.indicator for p in pending}
+    assert second.indicator not in {r["indicator"] for r in added}  # rejected: not accepted by --all-above
     assert len(load_pack(pack).evidence) == before + len(added)
-    assert all(p.status != "proposed" for p in read_proposals(pack, "reporter-2020")[1] if p.id != second.id)
 
 
 def test_accept_keeps_the_files_comments(pack, tmp_path):
@@ -292,3 +359,84 @@ def test_ingest_notebook_shows_proposals_and_the_effect(pack, tmp_path):
     assert "Senior officials from both sides met for talks" in html  # the sentence, read from the file
     assert "deal-by-june" in html
     assert sum(1 for o in outputs_of(out) if "image/png" in o.get("data", {})) == 1
+
+
+# --- an impact that is what accepting does (issue 27) ---------------------------------------
+
+
+def _accept_effect(pack: Path, tmp_path: Path, text: str, published: dt.date, indicator: str):
+    """(shown shifts of the proposal for ``indicator``, actual forecast changes after accepting it)."""
+    from foresight import forecast
+
+    doc_path = pack / "docs" / "new.md"
+    doc_path.parent.mkdir(exist_ok=True)
+    doc_path.write_text(text, encoding="utf-8")
+    done = ingest(pack, doc_path, published, options=FAST, document_id="new-doc")
+    proposal = next(p for p in done.proposals if p.indicator == indicator)
+    before = load_pack(pack)
+    accept(pack, "new-doc", [proposal.id])
+    after = load_pack(pack)
+    actual = {}
+    for qid, first_day in proposal.counts_from.items():
+        when = dt.date.fromisoformat(first_day)
+        actual[qid] = forecast(after, qid, when, FAST).mean - forecast(before, qid, when, FAST).mean
+    return proposal.shifts, actual
+
+
+def test_shown_impact_is_zero_when_a_firmer_sign_stands(pack, tmp_path):
+    # ev-talks (present, credibility 0.9, no end) stands: a less credible later report does not replace it
+    shown, actual = _accept_effect(
+        pack, tmp_path, "Senior officials met for talks in Geneva on Monday.", dt.date(2020, 4, 1), "talks-held"
+    )
+    assert shown and all(v == 0.0 for v in shown.values())
+    assert actual == pytest.approx(shown, abs=1e-12)
+
+
+def test_shown_impact_reaches_questions_that_open_later(pack, tmp_path):
+    evidence = yaml.safe_load((pack / "evidence.yaml").read_text(encoding="utf-8"))
+    evidence["evidence"] = [ev for ev in evidence["evidence"] if ev["indicator"] != "threat-made"]
+    (pack / "evidence.yaml").write_text(yaml.safe_dump(evidence, sort_keys=False), encoding="utf-8")
+    shown, actual = _accept_effect(
+        pack, tmp_path, "The defence minister threatened force in public on Sunday.", dt.date(2020, 2, 1), "threat-made"
+    )
+    assert "clash-by-december" in shown  # opens 2020-03-01, after the document: the sign still counts then
+    assert shown["clash-by-december"] > 0
+    assert actual == pytest.approx(shown, abs=1e-12)
+
+
+def test_accept_warns_when_validity_reaches_later_questions_and_takes_the_event_date(pack, tmp_path, capsys):
+    doc_path = pack / "docs" / "new.md"
+    doc_path.parent.mkdir(exist_ok=True)
+    doc_path.write_text("The defence minister threatened force in public on Sunday.", encoding="utf-8")
+    assert cli(["ingest", str(pack), str(doc_path), "--published", "2020-02-01", "--id", "new-doc"]) == 0
+    proposals = read_proposals(pack, "new-doc")[1]
+    pid = next(p.id for p in proposals if p.indicator == "threat-made")
+    capsys.readouterr()
+    assert cli(["accept", str(pack), "new-doc", pid]) == 0
+    assert "clash-by-december" in capsys.readouterr().err  # warned: it reaches a question opening later
+    assert cli(["accept", str(pack), "new-doc", "p99", "--event-date", "2020-03-01"]) == 2  # after publication
+    ev = next(e for e in load_pack(pack).evidence if e.document == "new-doc")
+    assert ev.observed == dt.date(2020, 2, 1)
+
+
+def test_reingesting_a_document_keeps_its_id_and_does_not_offer_rejected_again(pack, tmp_path, capsys):
+    doc_path = pack / "docs" / "a.md"
+    doc_path.parent.mkdir(exist_ok=True)
+    doc_path.write_text(ARTICLE, encoding="utf-8")
+    first = ingest(pack, doc_path, dt.date(2020, 4, 1), options=FAST, author="C. Reporter and D. Second")
+    assert first.document_id.startswith("reporter-2020")  # the first author, not the second
+    rejected = first.proposals[0]
+    reject(pack, first.document_id, [rejected.id])
+    before = snapshot(pack)
+    with pytest.raises(IngestError, match=f"already ingested as document '{first.document_id}'"):
+        ingest(pack, doc_path, dt.date(2020, 4, 1), options=FAST)
+    assert snapshot(pack) == before
+    assert cli(["ingest", str(pack), str(doc_path), "--published", "2020-04-01"]) == 2
+    n_documents = len(load_pack(pack).documents)
+    again = ingest(pack, doc_path, dt.date(2020, 4, 1), options=FAST, update=True)
+    assert again.document_id == first.document_id and len(load_pack(pack).documents) == n_documents
+    assert rejected.indicator not in {p.indicator for p in again.proposals}
+    statuses = {p.id: p.status for p in read_proposals(pack, first.document_id)[1]}
+    assert statuses[rejected.id] == "rejected"
+    offered = ingest(pack, doc_path, dt.date(2020, 4, 1), options=FAST, update=True, offer_rejected=True)
+    assert rejected.indicator in {p.indicator for p in offered.proposals}

@@ -14,7 +14,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from foresight.evaluate.impact import accepted_effect, baseline_forecasts
+from foresight.evaluate.impact import accepted_effect
 from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, DocumentText, read_document
 from foresight.pack.loader import Pack
@@ -52,14 +52,25 @@ def load_review(pack: Pack, document_id: str | None = None) -> Review:
     return Review(pack, document_id, published, proposals, text, note)
 
 
+def _signed(value: float) -> str:
+    return f"{value * 100:+.1f} pts"
+
+
 def sentence_of(review: Review, p: Proposal) -> str:
     if review.text is None:
         return ""
     return review.text.text[p.start : p.end].strip()
 
 
+def _largest(p: Proposal) -> str:
+    if not p.shifts:
+        return "no question moves"
+    qid, value = max(p.shifts.items(), key=lambda kv: abs(kv[1]))
+    return f"{_signed(value)} ({qid}, from {p.counts_from.get(qid, '?')})"
+
+
 def proposals_frame(review: Review) -> pd.DataFrame:
-    """One row per proposal, by impact: where it stands, the sentence, the suggested state and shifts."""
+    """One row per proposal, by expected impact: confidence, largest signed shift, context and the sentence."""
     rows = []
     for p in review.proposals:
         rows.append(
@@ -68,34 +79,41 @@ def proposals_frame(review: Review) -> pd.DataFrame:
                 "status": p.status,
                 "indicator": p.indicator,
                 "state": p.state,
-                "score": round(p.score, 2),
-                "largest shift": round(p.impact, 3),
+                "direction": p.direction,
+                "context": p.context,
+                "confidence": round(p.confidence, 2),
+                "largest shift": _largest(p),
+                "expected impact": f"{p.expected_impact * 100:.1f} pts",
                 "where": f"paragraph {p.paragraph}, sentence {p.sentence}",
                 "sentence": sentence_of(review, p),
                 "matched terms": p.cue,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).fillna("")
 
 
 def impact_frame(review: Review) -> pd.DataFrame:
-    """Proposal x question: the expected shift of each question's probability if accepted."""
+    """Proposal x question: the shift of each question's probability if that proposal alone were accepted,
+    on the first day it would count for that question (questions opening later included)."""
     rows = [
-        {"proposal": p.id, "indicator": p.indicator, "question_id": q, "shift": round(v, 4)}
+        {
+            "proposal": p.id,
+            "indicator": p.indicator,
+            "question_id": q,
+            "counts from": p.counts_from.get(q, ""),
+            "shift": _signed(v),
+        }
         for p in review.proposals
         for q, v in p.shifts.items()
     ]
-    frame = pd.DataFrame(rows, columns=["proposal", "indicator", "question_id", "shift"])
-    if frame.empty:
-        return frame
-    return frame.pivot_table(index=["proposal", "indicator"], columns="question_id", values="shift", sort=False)
+    return pd.DataFrame(rows, columns=["proposal", "indicator", "question_id", "counts from", "shift"])
 
 
 def effect_of_accepting(review: Review, min_score: float, options: ModelOptions | None = None) -> pd.DataFrame:
-    """Forecasts before and after accepting every pending proposal scoring at least ``min_score``."""
-    chosen = [p for p in review.proposals if p.status == "proposed" and p.score >= min_score]
-    baselines = baseline_forecasts(review.pack, review.published, options)
-    return accepted_effect(chosen, baselines, review.pack.meta.default_credibility)
+    """Forecasts before and after accepting what ``--all-above min_score`` would accept."""
+    chosen = [p for p in review.proposals if p.accepted_by_default(min_score)]
+    document = review.pack.documents[review.document_id]
+    return accepted_effect(review.pack, chosen, document, review.pack.meta.default_credibility, options)
 
 
 def effect_figure(effect: pd.DataFrame, title: str):

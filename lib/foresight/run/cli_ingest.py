@@ -42,7 +42,7 @@ def _refuse(command: str, exc: Exception) -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from foresight.model.options import ModelOptions
     from foresight.pack.problems import PackError
-    from foresight.pack.proposals import IngestError
+    from foresight.pack.proposals import DEFAULT_MIN_SCORE, IngestError
     from foresight.run.ingest import ingest
 
     try:
@@ -55,16 +55,22 @@ def _ingest(args: argparse.Namespace) -> int:
             outlet=args.outlet,
             document_id=args.id,
             options=ModelOptions.of(draws=args.draws, seed=args.seed),
-            min_score=args.min_score,
+            min_score=DEFAULT_MIN_SCORE if args.min_score is None else args.min_score,
+            update=args.update,
+            offer_rejected=args.offer_rejected,
         )
     except (IngestError, PackError) as exc:
         return _refuse("ingest", exc)
-    print(f"added document {done.document_id}; {len(done.proposals)} proposal(s) in {done.proposals_file}")
+    what = "read document" if done.updated else "added document"
+    print(f"{what} {done.document_id}; {len(done.proposals)} new proposal(s) in {done.proposals_file}")
+    print("  by expected impact (confidence x largest shift, in points, from the day the sign would count):")
     for p in done.proposals[:10]:
-        shifts = ", ".join(f"{q} {v:+.3f}" for q, v in sorted(p.shifts.items(), key=lambda kv: -abs(kv[1])))
+        top = sorted(p.shifts.items(), key=lambda kv: -abs(kv[1]))[:3]
+        shifts = ", ".join(f"{q} {v * 100:+.1f} from {p.counts_from.get(q, '?')}" for q, v in top)
+        flag = "  DIRECTION UNCERTAIN" if p.direction != "certain" else ""
         print(
-            f"  {p.id}  {p.indicator:<32} {p.state:<7} score {p.score:.2f}  "
-            f"paragraph {p.paragraph} sentence {p.sentence}  {shifts or 'no open question uses it'}"
+            f"  {p.id}  {p.indicator:<30} {p.state:<7} confidence {p.confidence:.2f}  "
+            f"paragraph {p.paragraph} sentence {p.sentence}  {shifts or 'moves no question'}{flag}"
         )
     print(f"  review: notebooks/ingest.ipynb (-p document {done.document_id}); accept: foresight accept ...")
     return 0
@@ -76,12 +82,20 @@ def _accept(args: argparse.Namespace) -> int:
     from foresight.run.ingest import accept
 
     try:
-        records = accept(args.pack, args.document, args.ids, args.all_above)
+        records = accept(
+            args.pack, args.document, args.ids, args.all_above, event_date=args.event_date, valid_until=args.valid_until
+        )
     except (IngestError, PackError) as exc:
         return _refuse("accept", exc)
     print(f"added {len(records)} evidence item(s) to evidence.yaml; edit each note into your own paraphrase:")
     for r in records:
-        print(f"  {r['id']}: {r['indicator']} {r['state']} (credibility {r['credibility']})")
+        until = f", counts until {r['valid_until']}" if "valid_until" in r else ""
+        print(f"  {r['id']}: {r['indicator']} {r['state']} (credibility {r['credibility']}{until})")
+    from foresight.pack.loader import load_pack
+    from foresight.run.ingest import later_questions
+
+    for line in later_questions(load_pack(args.pack), records):
+        print(f"warning: {line}", file=sys.stderr)
     return 0
 
 
@@ -113,7 +127,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--author", help="author")
     p.add_argument("--outlet", help="outlet")
     p.add_argument("--id", help="document id (default: from author, year and title)")
-    p.add_argument("--min-score", type=_score, default=0.2, metavar="S", help="smallest match score proposed (0-1)")
+    p.add_argument(
+        "--min-score", type=_score, metavar="S", help="smallest match score proposed (0-1; default: the library's)"
+    )
+    p.add_argument("--update", action="store_true", help="read an ingested document again (same id)")
+    p.add_argument("--offer-rejected", action="store_true", help="with --update: offer rejected proposals again")
     p.add_argument("--draws", type=int, metavar="N", help="posterior draws for the impact (default: the library's)")
     p.add_argument("--seed", type=int, metavar="N", help="random seed")
     p.set_defaults(func=_ingest)
@@ -122,7 +140,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("pack", help="scenario pack folder")
     p.add_argument("document", help="document id")
     p.add_argument("ids", nargs="*", help="proposal ids (p01 ...)")
-    p.add_argument("--all-above", type=_score, metavar="S", help="also every pending proposal scoring at least S")
+    p.add_argument(
+        "--all-above",
+        type=_score,
+        metavar="C",
+        help="also every pending proposal of certain direction with confidence at least C",
+    )
+    p.add_argument(
+        "--event-date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="when the reported event happened, if before publication (its shelf life then runs from it)",
+    )
+    p.add_argument("--valid-until", type=_date, metavar="YYYY-MM-DD", help="the last day the evidence counts")
     p.set_defaults(func=_accept)
 
     p = sub.add_parser("reject", help="mark proposals of a document as rejected (not offered again)")

@@ -1,8 +1,10 @@
-"""The ingestion loop: a new document -> proposals ranked by impact -> accepted evidence.
+"""The ingestion loop: a new document -> proposals ranked by expected impact -> accepted evidence.
 
-``ingest`` adds the document's record to the pack and writes ``proposals/<id>.yaml``;
-``accept`` turns chosen proposals into evidence items; ``reject`` marks them so they are not
-offered again. Each checks its inputs first and changes nothing when one is wrong.
+``ingest`` adds the document's record to the pack and writes ``proposals/<id>.yaml``; the same
+file ingested again is refused with the id it already has, and ``update=True`` re-reads it
+without offering rejected proposals again. ``accept`` turns chosen proposals into evidence
+items, observed on the event's date when the analyst gives it; ``reject`` marks them so they
+are not offered again. Each checks its inputs first and changes nothing when one is wrong.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from foresight.evaluate.impact import baseline_forecasts, open_questions, with_impact
+from foresight.evaluate.impact import open_questions, with_impact
 from foresight.model.options import ModelOptions
-from foresight.pack.document_text import DocumentReadError, read_document
+from foresight.pack.document_text import DocumentReadError, DocumentText, read_document
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.proposals import (
     DEFAULT_MIN_SCORE,
@@ -30,7 +32,7 @@ from foresight.pack.proposals import (
     relative_path,
     write_proposals,
 )
-from foresight.pack.schema import Id
+from foresight.pack.schema import Document, Id
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Ingested:
     document_id: str
     proposals_file: Path
     proposals: list[Proposal]
+    updated: bool = False
 
 
 def _check_id(value: str) -> str:
@@ -59,6 +62,26 @@ def _first_line(text: str, limit: int = 100) -> str:
     return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
+def rank_proposals(
+    pack: Pack,
+    doc: DocumentText,
+    published: dt.date,
+    *,
+    document: Document | None = None,
+    options: ModelOptions | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    skip: Sequence[tuple[str, int, int]] = (),
+) -> list[Proposal]:
+    """The document's proposals with what accepting each would do, by expected impact (no pack written)."""
+    proposals = find_proposals(pack, doc, min_score, skip=skip, published=published)
+    document = document or Document(id="new-document", title="-", author="-", outlet="-", published=published)
+    return with_impact(pack, proposals, document, pack.meta.default_credibility, options)
+
+
+def _already_ingested(pack: Pack, path_in_pack: str) -> str | None:
+    return next((d.id for d in pack.documents.values() if d.path == path_in_pack), None)
+
+
 def ingest(
     pack_dir: str | Path,
     file: str | Path,
@@ -70,8 +93,10 @@ def ingest(
     document_id: str | None = None,
     options: ModelOptions | None = None,
     min_score: float = DEFAULT_MIN_SCORE,
+    update: bool = False,
+    offer_rejected: bool = False,
 ) -> Ingested:
-    """Read ``file``, propose evidence ranked by impact, add the document record (see the module docstring)."""
+    """Read ``file``, propose evidence ranked by expected impact, add the document record (module docstring)."""
     pack_dir = Path(pack_dir)
     pack = load_pack(pack_dir)
     try:
@@ -85,13 +110,28 @@ def ingest(
             f"--published {published} is outside every question's window (the pack's questions run from "
             f"{first} to {last}); give the date the document was published"
         )
-    title = title or _first_line(doc.text)
-    author = author or "(not given)"
+    path_in_pack = relative_path(Path(file), pack_dir)
+    known = _already_ingested(pack, path_in_pack)
     if document_id is not None:
         document_id = _check_id(document_id)
-        if document_id in pack.documents:
-            raise IngestError(f"document id {document_id!r} already exists in {pack_dir / 'documents.yaml'}")
-    else:
+        if document_id in pack.documents and not update:
+            raise IngestError(
+                f"document id {document_id!r} already exists in {pack_dir / 'documents.yaml'}; "
+                "give --update to read it again"
+            )
+    if known is not None and not update:
+        raise IngestError(
+            f"{file} was already ingested as document {known!r}; give --update to read it again "
+            "(rejected proposals are not offered again unless --offer-rejected)"
+        )
+    if update:
+        document_id = document_id or known
+        if document_id is None or document_id not in pack.documents:
+            raise IngestError(f"--update: {file} has not been ingested into {pack_dir} yet; ingest it first")
+        return _reingest(pack, doc, document_id, options, min_score, offer_rejected)
+    title = title or _first_line(doc.text)
+    author = author or "(not given)"
+    if document_id is None:
         document_id = document_id_for(author, title, published, pack.documents)
     if proposals_path(pack_dir, document_id).exists():
         raise IngestError(f"{proposals_path(pack_dir, document_id)} exists already; it is not overwritten")
@@ -101,15 +141,37 @@ def ingest(
         "author": author,
         "outlet": outlet or "(not given)",
         "published": published,
-        "path": relative_path(Path(file), pack_dir),
+        "path": path_in_pack,
     }
-    proposals = find_proposals(pack, doc, min_score)
-    credibility = pack.meta.default_credibility
-    ranked = with_impact(proposals, baseline_forecasts(pack, published, options), credibility)
+    ranked = rank_proposals(pack, doc, published, document=Document(**record), options=options, min_score=min_score)
     documents_text = (pack_dir / "documents.yaml").read_text(encoding="utf-8")
     pack = change_pack(pack_dir, {"documents.yaml": append_records(documents_text, "documents", [record])})
     path = write_proposals(pack_dir, document_id, record["path"], published, ranked)
     return Ingested(pack, document_id, path, ranked)
+
+
+def _reingest(
+    pack: Pack,
+    doc: DocumentText,
+    document_id: str,
+    options: ModelOptions | None,
+    min_score: float,
+    offer_rejected: bool,
+) -> Ingested:
+    """Read an ingested document again: reviewed proposals stay as they are; new ones are added after them."""
+    document = pack.documents[document_id]
+    path = proposals_path(pack.dir, document_id)
+    old = read_proposals(pack.dir, document_id)[1] if path.exists() else []
+    kept = [p for p in old if p.status == "accepted" or (p.status == "rejected" and not offer_rejected)]
+    skip = [(p.indicator, p.paragraph, p.sentence) for p in kept]
+    fresh = rank_proposals(pack, doc, document.published, document=document, options=options, min_score=min_score)
+    fresh = [p for p in fresh if (p.indicator, p.paragraph, p.sentence) not in set(skip)]
+    kept_indicators = {p.indicator for p in kept}
+    fresh = [p for p in fresh if p.indicator not in kept_indicators]
+    start = max((int(p.id[1:]) for p in old if p.id[1:].isdigit()), default=0)
+    renumbered = [replace(p, id=f"p{start + i + 1:02d}") for i, p in enumerate(fresh)]
+    written = write_proposals(pack.dir, document_id, document.path or "", document.published, kept + renumbered)
+    return Ingested(pack, document_id, written, renumbered, updated=True)
 
 
 def _published(data: dict) -> dt.date:
@@ -125,33 +187,84 @@ def _pick(proposals: Sequence[Proposal], ids: Sequence[str], path: Path) -> list
 
 
 def accept(
-    pack_dir: str | Path, document_id: str, ids: Sequence[str] = (), all_above: float | None = None
+    pack_dir: str | Path,
+    document_id: str,
+    ids: Sequence[str] = (),
+    all_above: float | None = None,
+    *,
+    event_date: dt.date | None = None,
+    valid_until: dt.date | None = None,
 ) -> list[dict]:
-    """Turn the chosen proposals (by id, and/or every pending one scoring at least ``all_above``)
-    into evidence items; returns the items written."""
+    """Turn the chosen proposals (by id, and/or every pending one ``--all-above`` takes) into evidence items.
+
+    ``event_date``: when the reported event happened, if before the publication; the item then
+    stops counting at that date plus its indicator's shelf life instead of the publication's.
+    ``valid_until``: the last day it counts, when the analyst knows it. Returns the items written.
+    """
     pack_dir = Path(pack_dir)
     pack = load_pack(pack_dir)
     data, proposals = read_proposals(pack_dir, document_id)
     path = proposals_path(pack_dir, document_id)
     if not ids and all_above is None:
-        raise IngestError("name the proposals to accept (e.g. p01 p03) or give --all-above SCORE")
+        raise IngestError("name the proposals to accept (e.g. p01 p03) or give --all-above CONFIDENCE")
     chosen = _pick(proposals, ids, path)
     done = [p.id for p in chosen if p.status != "proposed"]
     if done:
         raise IngestError(f"{path}: proposal(s) {', '.join(done)} were already accepted or rejected")
     if all_above is not None:
-        chosen += [p for p in proposals if p.status == "proposed" and p.score >= all_above and p not in chosen]
+        chosen += [p for p in proposals if p.accepted_by_default(all_above) and p not in chosen]
     if not chosen:
-        raise IngestError(f"{path}: no pending proposal scores {all_above} or more")
+        raise IngestError(f"{path}: no pending proposal with a certain direction has confidence {all_above} or more")
     if document_id not in pack.documents:
         raise IngestError(f"document {document_id!r} is not in {pack_dir / 'documents.yaml'}")
+    published = _published(data)
+    if event_date is not None and event_date > published:
+        raise IngestError(f"--event-date {event_date} is after the document's publication ({published})")
+    if valid_until is not None and valid_until < published:
+        raise IngestError(f"--valid-until {valid_until} is before the document's publication ({published})")
     records = evidence_records(
-        pack, document_id, Path(str(data["file"])).name, _published(data), chosen, pack.meta.default_credibility
+        pack, document_id, Path(str(data["file"])).name, published, chosen, pack.meta.default_credibility
     )
+    for record in records:
+        _date_record(pack, record, event_date, valid_until)
     evidence_text = (pack_dir / "evidence.yaml").read_text(encoding="utf-8")
     change_pack(pack_dir, {"evidence.yaml": append_records(evidence_text, "evidence", records)})
     _mark(pack_dir, data, proposals, {p.id for p in chosen}, "accepted")
     return records
+
+
+def _date_record(pack: Pack, record: dict, event_date: dt.date | None, valid_until: dt.date | None) -> None:
+    """Give ``record`` the validity the analyst stated (see :func:`accept`)."""
+    shelf = pack.indicators[record["indicator"]].shelf_life_days
+    if valid_until is None and event_date is not None and shelf is not None:
+        valid_until = max(event_date + dt.timedelta(days=shelf), record["observed"])
+    if event_date is not None:
+        record["note"] += f" The event itself dates from {event_date.isoformat()}."
+    if valid_until is not None:
+        record["valid_until"] = valid_until
+
+
+def later_questions(pack: Pack, records: Sequence[dict]) -> list[str]:
+    """One line per accepted item whose validity reaches questions that open after its document."""
+    from foresight.model.evidence import last_valid_day
+
+    lines = []
+    for record in records:
+        indicator = pack.indicators[record["indicator"]]
+        published = pack.documents[record["document"]].published
+        ends = last_valid_day(record.get("valid_until"), record["observed"], indicator)
+        reached = [
+            q.id
+            for q in pack.questions.values()
+            if q.opens > published and indicator in pack.indicators_for(q) and (ends is None or ends >= q.opens)
+        ]
+        if reached:
+            until = "with no end" if ends is None else f"until {ends}"
+            lines.append(
+                f"{record['id']} counts {until}, so it also moves {', '.join(reached)}, which open(s) after the "
+                f"document ({published}); give --event-date or --valid-until if the sign is older or goes stale sooner"
+            )
+    return lines
 
 
 def reject(pack_dir: str | Path, document_id: str, ids: Sequence[str]) -> list[str]:

@@ -1,0 +1,135 @@
+"""What surrounds a matched sign in its sentence: negated, hypothetical, historical or plainly reported.
+
+A term match says a sentence *mentions* an indicator; whether it *reports* it, and which way,
+depends on the clause around it: "has not broken its moratorium", "if Congress passed a bill",
+"in 2011 the Senate voted". This module reads that context the way NegEx and ConText do
+(Chapman et al. 2001; Harkema et al. 2009): trigger phrases before or after the match, whose
+scope runs to the sentence's end or to a terminating word ("but", "however", ...). It uses
+spaCy's rule-based tokenizer and negspacy's NegEx component, one instance per context with its
+own trigger list, on a blank English pipeline: no statistical model, nothing downloaded.
+
+A historical mention is also one whose clause names a year before the document's own. Each
+matched word is read on its own (a sign's words can straddle a negation: "the sides did not
+publish conflicting versions"); a context holds when it holds for most of the sign's weight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Trigger lists, per context. Preceding triggers act on a match after them, following triggers
+# on a match before them; a termination word closes the scope. The negation list extends
+# negspacy's general English one.
+NEGATION = {
+    "preceding_negations": [
+        "has not", "have not", "had not", "did not", "does not", "do not", "is not", "are not", "was not",
+        "were not", "will not", "would not", "no longer", "never", "nor", "neither", "none of", "failed to",
+        "refused to", "declined to", "ruled out", "denied that", "dismissed reports that", "rejected claims that",
+        "without", "no", "not", "lack of", "absence of", "stopped", "halted", "abandoned", "called off",
+        "cancelled", "canceled", "has yet to", "have yet to", "not yet",
+    ],
+    "following_negations": ["was denied", "were denied", "did not happen", "is unlikely", "was ruled out", "not yet"],
+    "pseudo_negations": ["not only", "no doubt", "not just", "no sooner", "not least", "without doubt"],
+    "termination": ["but", "however", "although", "though", "yet", "while", "whereas", "except", "still", ":", ";"],
+}  # fmt: skip
+HYPOTHETICAL = {
+    "preceding_negations": [
+        "if", "unless", "whether", "should", "would", "could", "might", "in case", "were to", "in the event",
+        "hopes to", "hope to", "want to", "wants to", "would be", "could be", "once",
+    ],
+    "following_negations": ["would", "could", "might", "if"],
+    "pseudo_negations": ["if not", "even if", "once again", "will of", "would-be"],
+    "termination": ["but", "however", "although", "though", "while", "whereas", ";", ":"],
+}  # fmt: skip
+HISTORICAL = {
+    "preceding_negations": [
+        "in the past", "used to", "historically", "reminder of", "precedent", "decades ago",
+        "years ago", "formerly", "in earlier years",
+    ],
+    "following_negations": ["in the past", "years ago", "decades ago"],
+    "pseudo_negations": [],
+    "termination": ["but", "however", "now", "today", "this week", "this month", "this year", "this time", ";", ":"],
+}  # fmt: skip
+CONTEXTS = {"negated": NEGATION, "hypothetical": HYPOTHETICAL, "historical": HISTORICAL}
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+@dataclass(frozen=True)
+class Context:
+    """How a sentence treats one matched sign."""
+
+    negated: bool = False
+    hypothetical: bool = False
+    historical: bool = False
+
+    @property
+    def reported(self) -> bool:
+        """True when the sentence reports the sign as a fact of the day (in either direction)."""
+        return not (self.hypothetical or self.historical)
+
+    def label(self) -> str:
+        return ", ".join(name for name in CONTEXTS if getattr(self, name)) or "reported"
+
+
+@lru_cache(maxsize=1)
+def _pipeline():
+    import spacy
+    from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")  # the input is one sentence already; negspacy needs the boundaries set
+    for name, terms in CONTEXTS.items():
+        nlp.add_pipe("negex", name=name, config={"neg_termset": terms, "ent_types": ["SIGN"], "extension_name": name})
+    return nlp
+
+
+def _clause_years(sentence: str, start: int, end: int) -> list[int]:
+    """Years written in the clause around characters [start, end) (commas and semicolons bound it)."""
+    left = max(sentence.rfind(",", 0, start), sentence.rfind(";", 0, start)) + 1
+    right_candidates = [i for i in (sentence.find(",", end), sentence.find(";", end)) if i >= 0]
+    right = min(right_candidates) if right_candidates else len(sentence)
+    return [int(y) for y in _YEAR.findall(sentence[left:right])]
+
+
+def read_context(
+    sentence: str,
+    matched: set[str],
+    published: dt.date | None,
+    stem,
+    weights: dict[str, float] | None = None,
+    phrase: bool = False,
+) -> Context:
+    """The context of the words of ``sentence`` whose stems are in ``matched`` (see the module docstring).
+
+    ``stem`` is the matcher's own stemmer, so context and match agree on which words are the
+    sign; ``weights`` (stem -> weight, default 1) say how much each word counts in the vote.
+    ``phrase``: the words are one cue phrase, read as a single sign (so the "out" of "ruled
+    out force" is part of the sign, not a negation of it). A negation holds when it covers at
+    least half the sign's weight; the other contexts need more than half.
+    """
+    from spacy.tokens import Span
+
+    nlp = _pipeline()
+    doc = nlp.make_doc(sentence)
+    hits = [t for t in doc if stem(t.lower_) in matched]
+    if not hits:
+        return Context()
+    if phrase:
+        doc.ents = [Span(doc, hits[0].i, hits[-1].i + 1, label="SIGN")]
+    else:
+        doc.ents = [Span(doc, t.i, t.i + 1, label="SIGN") for t in hits]
+    for _, component in nlp.pipeline:
+        doc = component(doc)
+    weight = [(weights or {}).get(stem(e.text.lower()), 1.0) for e in doc.ents]
+    total = sum(weight) or 1.0
+    share = {
+        name: sum(w for e, w in zip(doc.ents, weight, strict=True) if getattr(e._, name)) / total for name in CONTEXTS
+    }
+    flags = {name: share[name] >= 0.5 if name == "negated" else share[name] > 0.5 for name in CONTEXTS}
+    if published is not None and not flags["historical"]:
+        years = _clause_years(sentence, doc.ents[0].start_char, doc.ents[-1].end_char)
+        flags["historical"] = bool(years) and max(years) < published.year
+    return Context(**flags)

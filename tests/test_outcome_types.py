@@ -446,3 +446,43 @@ def test_forecasts_table_says_every_rows_type(pack, tmp_path):
     assert list(frame.columns[: len(results.FORECAST_COLUMNS)]) == results.FORECAST_COLUMNS
     options = json.loads(frame.set_index("question_id").loc["summit-outcome", "options_json"])
     assert sum(v["mean"] for v in options.values()) == pytest.approx(1.0)
+
+
+# --- joint scenarios ------------------------------------------------------------------------------
+
+
+def test_ordered_options_follow_latent_thresholds():
+    from foresight.model.outcome_joint import ordered_outcome
+
+    probs = np.tile([0.2, 0.5, 0.3], (4, 1))  # thresholds Phi^-1(0.2) = -0.84 and Phi^-1(0.7) = 0.52
+    w = np.array([-1.0, -0.8, 0.5, 0.6])
+    assert ordered_outcome(w, probs).tolist() == [0, 1, 1, 2]
+
+
+LINKED = (
+    "drivers:\n  - id: thaw\n    description: d\n    rationale: r\n    strength: [0.6, 0.9]\n"
+    "    loadings: {meet: 0.9, rate: 0.9, outcome: 0.9}\n"
+)
+
+
+def test_joint_scenarios_keep_every_marginal_and_couple_ordered_options(tmp_path):
+    from foresight.model.outcome_joint import outcome_scenarios
+
+    root = write_typed_pack(tmp_path / "p")
+    (root / "links.yaml").write_text(LINKED)
+    pack = load_pack(root)
+    qids = ["meet-by-2020-12-31", "tariff-rate", "summit-outcome", "first-meeting"]
+    js = outcome_scenarios(pack, qids, "2020-04-01", reps=20)
+    m = js.marginals()
+    n = len(js.outcomes["tariff-rate"])
+    assert (m["joint"] - m["single"]).abs().max() < 4 * 0.5 / np.sqrt(n)  # within Monte Carlo error
+    combos = js.combinations(["meet-by-2020-12-31", "tariff-rate"])
+    assert combos["probability"].sum() == pytest.approx(1.0)
+    both = js.outcomes["meet-by-2020-12-31"] == "yes"
+    top = js.outcomes["tariff-rate"] == "25-up"
+    assert np.mean(both & top) > np.mean(both) * np.mean(top) + 0.03  # the driver raises both together
+    signed = js.outcomes["summit-outcome"] == "signed"  # unordered: the driver's loading is not used
+    assert abs(np.mean(both & signed) - np.mean(both) * np.mean(signed)) < 0.02
+    # a date question enters as "by closes", moved by the same driver as the yes/no question of its event
+    met = js.outcomes["first-meeting"] == "yes"
+    assert np.mean(met & both) > np.mean(met) * np.mean(both) + 0.03

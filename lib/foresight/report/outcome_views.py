@@ -24,7 +24,7 @@ from foresight.report.escape import plot_text
 from foresight.report.plots import _figure, date_axis, title
 from foresight.report.style import BAND, BASE, FORECAST, NO, YES
 
-OPTION_COLOURS = ("#1f4e79", "#dd8452", "#55a868", "#8172b2", "#c44e52", "#937860", "#da8bc3")
+OPTION_COLOURS = OPTIONS
 
 
 def options_bars(f: Any) -> Figure:

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from foresight.model.when import AFTER_CLOSES
 from foresight.report.escape import plot_text
 from foresight.report.plots import _figure, date_axis, title
-from foresight.report.style import BAND, BASE, FORECAST, NO, YES
+from foresight.report.style import BAND, BASE, FORECAST, NO, OPTIONS, YES
 
 OPTION_COLOURS = OPTIONS
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from packtools import MINI, MINI_COUNTS, replace
+from packtools import MINI, MINI_COUNTS, copy_pack, replace
 
 FORESIGHT = Path(sys.executable).parent / "foresight"
 PROBLEM_LINE = re.compile(r"^(?P<path>.+?\.yaml):(?P<line>[1-9][0-9]*): (?P<field>\S.*?): (?P<message>\S.*)$")
@@ -24,18 +24,25 @@ def foresight(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
 def test_valid_pack_exits_0_with_a_summary():
     result = foresight("validate", str(MINI))
     assert result.returncode == 0, result.stderr
-    # stderr holds only `foresight lint` warnings (mini's criteria name no calendar day), never problems
-    warnings = result.stderr.splitlines()
-    assert warnings and all(w.startswith("warning: ") for w in warnings[:-1]), result.stderr
-    assert warnings[-1].endswith(f"see `foresight lint {MINI}`.")
+    # stderr holds only warnings (mini's criteria name no calendar day), never problems, in one format
+    head, *warnings, tail = result.stderr.splitlines()
+    assert head == f"{len(warnings)} warning(s):" and warnings, result.stderr
+    assert all(re.fullmatch(r".+\.yaml:\d+: \S+: .+ \[[a-z-]+; where: [^]]+\]", w) for w in warnings), warnings
+    assert tail.endswith(f"see `foresight lint {MINI}`.")
     lines = result.stdout.splitlines()
     assert lines[0] == "mini: valid (A small pack for tests)"
     counts = {parts[0]: int(parts[1]) for parts in (line.split() for line in lines[1:7])}
     assert counts == MINI_COUNTS
 
 
-def test_json_summary_is_exactly_the_counts():
+def test_json_summary_is_exactly_the_counts(tmp_path):
     result = foresight("validate", str(MINI), "--json")
+    assert result.returncode == 0, result.stderr
+    assert [w.endswith("[criteria-no-date; where: deal-by-june]") for w in json.loads(result.stdout)["warnings"]][0]
+    pack = copy_pack(tmp_path)  # the mini pack with criteria that name their day: no warning at all
+    replace(pack, "questions.yaml", "signed text before the date.", "signed text before 1 June 2020.")
+    replace(pack, "questions.yaml", "two wire services.", "two wire services before 1 December 2020.")
+    result = foresight("validate", str(pack), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == MINI_COUNTS
     assert list(json.loads(result.stdout)) == [

@@ -523,7 +523,7 @@ def test_validate_prints_warnings_and_still_exits_0():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    warnings = [line for line in result.stdout.splitlines() if line.endswith("[ratio-kind]")]
+    warnings = [line for line in result.stderr.splitlines() if "[ratio-kind; where: indicators.yaml:" in line]
     assert warnings and all("likelihood_ratios.summit: one ratio for family 'summit'" in w for w in warnings)
     assert warnings[0].startswith(f"{FIXTURES / 'seed-main' / 'indicators.yaml'}:19: ")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -272,11 +273,16 @@ def test_exit_codes_clean_warns_invalid(clean, tmp_path, capsys):
     assert "problem(s); the pack is not valid" in capsys.readouterr().err
 
 
-def test_validate_shows_warnings_but_never_fails_on_them(clean, capsys):
+def test_validate_shows_its_and_lints_warnings_on_one_stream_in_one_format(clean, capsys):
     replace(clean, "evidence.yaml", "note: Second paragraph quotes the threat.", "note: Carried out in May 2020.")
+    replace(clean, "pack.yaml", "families:\n", "families:\n  ghost: A family with no question.\n")
     assert cli.main(["validate", str(clean)]) == 0
-    err = capsys.readouterr().err
-    assert err.startswith("warning: ") and "[late-date; where: ev-threat]" in err
+    out = capsys.readouterr()
+    assert "warning" not in out.out  # the counts alone on stdout
+    lines = [line for line in out.err.splitlines() if line.startswith(str(clean))]
+    assert len(lines) == 2 and all(re.search(r": [^:]+: .* \[[a-z-]+; where: [^]]+\]$", line) for line in lines)
+    assert "[late-date; where: ev-threat]" in out.err and "[empty-family; where: ghost]" in out.err
+    assert cli.main(["validate", str(clean), "--strict"]) == 2
 
 
 def test_acknowledged_warnings_are_listed_on_request_and_do_not_fail(tmp_path, capsys):

@@ -468,7 +468,7 @@ def test_validate_prints_the_disagreement_warning_and_still_exits_0(pack):
     script = Path(sys.executable).parent / "foresight"
     result = subprocess.run([str(script), "validate", str(pack)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    (line,) = [x for x in result.stdout.splitlines() if "[classes-disagree]" in x]
+    (line,) = [x for x in result.stderr.splitlines() if "[classes-disagree; where: clash-by-december]" in x]
     assert line.startswith(f"{pack}/questions.yaml:") and "disagree strongly" in line
 
 

@@ -663,7 +663,8 @@ def test_misspelt_field_in_a_case_names_the_case_fields(pack):
     typo = find_problem(problems, "reference_classes.yaml", "reference_classes[1].cases[0].sorce")
     assert typo.line == line_of(pack, "reference_classes.yaml", "Case A")
     assert (
-        typo.message == "unknown field 'sorce'; allowed fields: name, date, outcome, source, indicators, tags, option"
+        typo.message
+        == "unknown field 'sorce'; allowed fields: name, date, outcome, source, indicators, tags, outcome_known, option"
     )
 
 

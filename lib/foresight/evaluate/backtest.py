@@ -25,7 +25,8 @@ plus question_id, family, step, as_of, closes, resolved_on, outcome (1/0) and
 converged / naive_converged (the posteriors' convergence flags).
 
 No hindsight through the outside view: the model uses only reference-class
-cases dated before the question's ``opens`` (:func:`foresight.model.spec.model_spec`),
+cases known before the question's ``opens`` (dated and settled before it; see
+:meth:`foresight.pack.schema.Case.known_before`),
 so adding a resolved question as a case of its own class later does not
 flatter its backtest.
 

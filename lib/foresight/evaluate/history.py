@@ -169,7 +169,8 @@ def history_dates(
         if parent.resolved_on is not None and lo <= parent.resolved_on <= hi:
             reasons.setdefault(parent.resolved_on, set()).add("resolution")
     for when in outside_view_dates(pack, question):
-        reasons.setdefault(when, set()).add("outside view")
+        if when <= hi:  # a decision point after the resolution has nothing left to move
+            reasons.setdefault(when, set()).add("outside view")
     if isinstance(extra_dates, (str, dt.date)):
         extra_dates = [extra_dates]  # one date given bare: not to be iterated letter by letter
     for value in extra_dates:

@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 
 from foresight.pack.loader import Pack
-from foresight.pack.schema import Evidence, Indicator
+from foresight.pack.schema import Evidence, Indicator, last_valid_day, standing_of
 
 WHAT_IF_DOCUMENT = "(what-if)"
 RESOLUTION_PREFIX = "resolution:"
@@ -137,25 +137,9 @@ class Span:
         return self.starts <= when and (self.ends is None or when <= self.ends)
 
 
-def last_valid_day(valid_until: dt.date | None, observed: dt.date, indicator: Indicator) -> dt.date | None:
-    """The last day an observation counts: its own valid_until, else observed + the indicator's shelf life."""
-    if valid_until is not None:
-        return valid_until
-    if indicator.shelf_life_days is not None:
-        return observed + dt.timedelta(days=indicator.shelf_life_days)
-    return None
-
-
 def evidence_span(pack: Pack, ev: Evidence) -> Span:
     """The span of an evidence record: from publication and observation to its last valid day."""
-    start = max(pack.documents[ev.document].published, ev.observed)
-    return Span(
-        ev.id,
-        ev.indicator,
-        ev.document,
-        start,
-        last_valid_day(ev.valid_until, ev.observed, pack.indicators[ev.indicator]),
-    )
+    return Span(ev.id, ev.indicator, ev.document, *pack.counting_days(ev))
 
 
 def resolution_observation(pack: Pack, indicator: Indicator, order: int) -> Observation | None:
@@ -209,11 +193,7 @@ def observation_spans(
 
 def standing_observation(candidates: Sequence[Observation]) -> Observation | None:
     """The observation that stands among those counting on one date (rule in the module docstring)."""
-    standing = None
-    for obs in sorted(candidates, key=lambda o: (o.observed, o.file_order)):
-        if standing is None or obs.supersedes or obs.credibility >= standing.credibility:
-            standing = obs
-    return standing
+    return standing_of(sorted(candidates, key=lambda o: (o.observed, o.file_order)))
 
 
 def observations_as_of(

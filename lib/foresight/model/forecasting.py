@@ -26,7 +26,7 @@ from scipy.special import expit, logit
 
 from foresight.model.curve import accrued_share, base_by
 from foresight.model.evidence import Observation, group_discount, observations_as_of, raw_features
-from foresight.model.hinges import branch_draws, known_outcome, scaled_to_window
+from foresight.model.hinges import branch_draws, known_outcome, scaled_to_window, yes_branch_at
 from foresight.model.options import ModelOptions
 from foresight.model.outside import base_draws as mixture_base_draws
 from foresight.model.priors import base_probability
@@ -142,8 +142,12 @@ class Forecast:
     def hinge_branches(self) -> tuple[np.ndarray, np.ndarray]:
         """Draws of the base probability of this question if the other one resolves yes, and if no."""
         assert self.hinge is not None
+        assert self.parent is not None
         c1, c0 = branch_draws(self.hinge, self.posterior.n_draws, self.posterior.settings.seed)
-        return scaled_to_window(c1, self.question, self.as_of), scaled_to_window(c0, self.question, self.as_of)
+        return (
+            yes_branch_at(c1, self.hinge, self.question, self.parent.question, self.as_of),
+            scaled_to_window(c0, self.question, self.as_of),
+        )
 
     def conditional_draws(self, total_shift: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Draws of P(this | other yes, evidence) and P(this | other no, evidence) for a hinged question."""

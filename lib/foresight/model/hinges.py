@@ -10,14 +10,22 @@ history, the backtest and the joint model):
 - the hinge REPLACES B's base rate in each branch: c1 ~ P(B | A), c0 ~ P(B | not A);
   for a by_deadline B they are probabilities for B's whole window, and shrink with
   the window left under constant hazard, as a class's base rate does:
-  c(t) = 1 - (1 - c)^(w_left / w_whole);
+  c(t) = 1 - (1 - c)^(w_left / w_whole). B's own ``hazard`` is therefore not used (kept so
+  that packs written so forecast as before; validate warns, ``hinge-replaces-hazard``), and a
+  question trigger on a hinged question is refused (the hinge already prices the other question);
 - B's own evidence still shifts the log-odds, within each branch (its likelihood
   ratios compare worlds where B happens or not, whatever A did):
   P(B | A, e) = expit(logit c1(t) + S),  P(B | not A, e) = expit(logit c0(t) + S);
 - while A is open, B's forecast integrates over A's forecast draw by draw:
   P(B) = P(A) * P(B | A, e) + (1 - P(A)) * P(B | not A, e),
   with A forecast from the evidence known at B's date (never later);
-- from A's ``resolved_on`` on, exactly the branch of A's resolution.
+- from A's ``resolved_on`` on, exactly the branch of A's resolution;
+- with ``follows_within_days: d`` (B follows A within d days when it follows at all), P(B | A) is
+  tied to A's own timing, not to B's calendar: it is the whole-window c1 while A is open (A's own
+  forecast already falls as A's window runs out) and through d days after A resolved yes; after
+  that B's follow-up window has passed, and c1 shrinks over the rest of B's window as above, from
+  the day the follow-up window ended: c1(t) = 1 - (1 - c1)^(w_left / w_end), w_end the window
+  left on that day. P(B | not A) shrinks as before.
 """
 
 from __future__ import annotations
@@ -74,6 +82,21 @@ def scaled_to_window(c: np.ndarray, question: Question, as_of: dt.date) -> np.nd
         return np.asarray(c, dtype=float)
     whole = window_years(question, question.opens)
     return scale_to_window(c, window_years(question, as_of), whole)
+
+
+def yes_branch_at(c1: np.ndarray, hinge: Hinge, question: Question, parent: Question, as_of: dt.date) -> np.ndarray:
+    """P(B | A) at ``as_of``: :func:`scaled_to_window`, or, for a hinge with ``follows_within_days``, the
+    whole-window value until the follow-up window after A's resolution has passed (see the module docstring)."""
+    days = hinge.follows_within_days
+    if days is None or question.kind == "one_shot":
+        return scaled_to_window(c1, question, as_of)
+    if known_outcome(parent, as_of) != "yes":
+        return np.asarray(c1, dtype=float)
+    assert parent.resolved_on is not None
+    follow_end = parent.resolved_on + dt.timedelta(days=days)
+    if as_of <= follow_end or follow_end >= question.closes:
+        return np.asarray(c1, dtype=float)
+    return scale_to_window(c1, window_years(question, as_of), window_years(question, follow_end))
 
 
 def known_outcome(parent: Question, as_of: dt.date) -> str | None:

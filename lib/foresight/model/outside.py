@@ -76,8 +76,9 @@ class Component:
 
 
 def class_cases(rc: ReferenceClass, question: Question, tags: list[str] | None = None) -> list[Case]:
-    """The class's cases dated before the question opens (no hindsight), kept to ``tags`` when given."""
-    return [c for c in rc.cases if c.date < question.opens and (tags is None or set(c.tags) & set(tags))]
+    """The class's cases known before the question opens (dated and with their outcome known before it:
+    no hindsight, see :meth:`Case.known_before`), kept to ``tags`` when given."""
+    return rc.cases_known_before(question.opens, tags)
 
 
 def _log_digest(pack: Pack, log_id: str) -> str:
@@ -229,8 +230,10 @@ def extreme_base_rates(pack: Pack, quick: bool = True) -> list[PackWarning]:
     """
     out = []
     for index, q in enumerate(pack.questions.values()):
-        if q.kind != "by_deadline":
-            continue
+        if q.kind != "by_deadline" or (
+            q.hazard is not None and q.hazard.starts is not None and q.hazard.starts.question
+        ):
+            continue  # a question trigger: the base rate is 0 by design until the trigger fires
         for c in components(pack, q, quick=quick):
             if c.kind != "class":
                 continue
@@ -244,7 +247,9 @@ def extreme_base_rates(pack: Pack, quick: bool = True) -> list[PackWarning]:
                 f"exposure period is {rc.exposure_years:g} years and the window runs {q.opens} to {q.closes}: "
                 "check that exposure_years is how long one case had for the event to happen"
             )
-            out.append(warning_at(pack, "questions.yaml", ("questions", index, "closes"), message, "extreme-base-rate"))
+            out.append(
+                warning_at(pack, "questions.yaml", ("questions", index, "closes"), message, "extreme-base-rate", q.id)
+            )
     return out
 
 
@@ -268,7 +273,7 @@ def outside_view_warnings(pack: Pack, quick: bool = True) -> list[PackWarning]:
                         f"(means more than {DISAGREE_MEANS:g} apart or 90% intervals apart); check the classes "
                         "and their weights"
                     )
-                    out[-1] = warning_at(pack, "questions.yaml", where, out[-1], "classes-disagree")
+                    out[-1] = warning_at(pack, "questions.yaml", where, out[-1], "classes-disagree", q.id)
         coded = [
             c.id for c in comps if c.kind == "class" and any(k.indicators for k in pack.reference_classes[c.id].cases)
         ]
@@ -277,7 +282,7 @@ def outside_view_warnings(pack: Pack, quick: bool = True) -> list[PackWarning]:
                 f"the cases of {', '.join(coded)} are coded on indicators, but a question with "
                 "several outside-view sources does not learn from codings (only a single class does)"
             )
-            out.append(warning_at(pack, "questions.yaml", where, message, "mixture-ignores-codings"))
+            out.append(warning_at(pack, "questions.yaml", where, message, "mixture-ignores-codings", q.id))
     return out
 
 

@@ -14,8 +14,9 @@ prior that gives the closed-form base rate). With no coded case the posterior
 of theta is that closed form, Beta(0.5 + r*yes, 0.5 + r*no), beta keeps its
 elicited prior, and both are drawn exactly by forward sampling.
 
-Only cases dated before the question's `opens` date are used, so a forecast
-never learns from history its forecaster could not have known.
+Only cases known before the question's `opens` date are used (dated before it, with
+their outcome known before it: ``Case.known_before``), so a forecast never learns
+from history its forecaster could not have known.
 
 A question whose outside view has several sources (classes, an analyst prior,
 an event log; :mod:`foresight.model.outside`) gets a spec with ``components``:

@@ -94,9 +94,16 @@ def duplicate_ids(file: str, key: str, table: Table[Any]) -> Iterator[Finding]:
 
 
 def check_questions(
-    families: set[str] | None, questions: Table[Question], documents: Table[Document], classes: Table[ReferenceClass]
+    families: set[str] | None,
+    questions: Table[Question],
+    documents: Table[Document],
+    classes: Table[ReferenceClass],
+    timeline: Table[TimelineEntry] | None = None,
 ) -> Iterator[Finding]:
-    docs = documents.by_id
+    """Families and classes known; ``raised_by`` names documents or timeline entries (as evidence's
+    ``document:`` does), and the question opens on or after each one's date."""
+    timeline = timeline if timeline is not None else Table()
+    docs = {**{k: v.date for k, v in timeline.by_id.items()}, **{k: v.published for k, v in documents.by_id.items()}}
     for index, q in questions.items:
         loc = ("questions", index)
         if families is not None and q.family not in families:
@@ -106,18 +113,19 @@ def check_questions(
                 (f"unknown family '{q.family}'; families declared in pack.yaml: {_choices(families)}"),
             )
         for j, doc_id in enumerate(q.raised_by):
-            if documents.unknown(doc_id):
+            if documents.unknown(doc_id) and (not timeline.items or timeline.unknown(doc_id)):
+                also = f"; timeline entries: {timeline.choices()}" if timeline.items else ""
                 yield (
                     "questions.yaml",
                     (*loc, "raised_by", j),
-                    (f"unknown document '{doc_id}'; documents: {documents.choices()}"),
+                    (f"unknown document '{doc_id}'; documents: {documents.choices()}{also}"),
                 )
-            elif doc_id in docs and q.opens < docs[doc_id].published:
+            elif doc_id in docs and q.opens < docs[doc_id]:
                 yield (
                     "questions.yaml",
                     (*loc, "opens"),
                     (
-                        f"opens ({q.opens}) is before the publication ({docs[doc_id].published}) of '{doc_id}', "
+                        f"opens ({q.opens}) is before the date ({docs[doc_id]}) of '{doc_id}', "
                         "the document that raises the question; a question opens on or after that date"
                     ),
                 )
@@ -414,12 +422,12 @@ def check_outside_view(
             seen.add(use.id)
             rc = classes.by_id.get(use.id)
             if rc is not None and use.where is not None:
-                kept = [c for c in rc.cases if set(c.tags) & set(use.where.tags) and c.date < q.opens]
+                kept = rc.cases_known_before(q.opens, use.where.tags)
                 if not kept:
                     yield (
                         "questions.yaml",
                         (*loc, "reference_classes", j, "where"),
-                        f"no case of class '{rc.id}' dated before opens ({q.opens}) has any of the tags "
+                        f"no case of class '{rc.id}' known before opens ({q.opens}) has any of the tags "
                         f"{', '.join(use.where.tags)}; tags used in the class: "
                         f"{_choices({t for c in rc.cases for t in c.tags})}",
                     )

@@ -77,6 +77,9 @@ class Hinge(Record):
     p_if_yes: Annotated[StrengthInterval, BeforeValidator(_interval)]
     p_if_no: Annotated[StrengthInterval, BeforeValidator(_interval)]
     rationale: Text
+    follows_within_days: Annotated[int, Field(gt=0, strict=True)] | None = None
+    """B follows A within this many days when it follows at all (sanctions after an invasion): P(B | A) is
+    then not scaled down with the calendar while A is open, nor for this many days after A resolved yes."""
 
     @model_validator(mode="before")
     @classmethod
@@ -253,6 +256,14 @@ def check_hinges(links: Links, questions: dict):
             )
         else:
             parent[h.question] = h.on
+        hazard = getattr(questions.get(h.question), "hazard", None)
+        if hazard is not None and hazard.starts is not None and hazard.starts.question is not None:
+            yield (
+                ("hinges", index, "question"),
+                f"question '{h.question}' hinges on '{h.on}' and its hazard clock starts at question "
+                f"'{hazard.starts.question}'; the hinge replaces the base rate, so the trigger would do nothing: "
+                "drop hazard.starts (the hinge prices the other question; add follows_within_days when it follows it closely)",
+            )
     for index, h in enumerate(links.hinges):
         seen, node = {h.question}, h.on
         while node in parent:

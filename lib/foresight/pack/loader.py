@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -30,6 +31,7 @@ from foresight.pack.schema import (
     Question,
     ReferenceClass,
     TimelineEntry,
+    last_valid_day,
 )
 from foresight.pack.yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
 
@@ -105,6 +107,12 @@ class Pack:
         """The indicator's interval for this question: its id's, else its criterion kind's, else its family's."""
         key = lr_key(indicator, question)
         return None if key is None else indicator.likelihood_ratios[key]
+
+    def counting_days(self, ev: Evidence) -> tuple[dt.date, dt.date | None]:
+        """From when to when (inclusive; None: no end) an observation counts: from the later of its document's
+        publication and its ``observed`` day to its last valid day (the model's rule, read by lint too)."""
+        start = max(self.documents[ev.document].published, ev.observed)
+        return start, last_valid_day(ev.valid_until, ev.observed, self.indicators[ev.indicator])
 
     def indicators_for(self, question: Question) -> list[Indicator]:
         """Indicators that bear on ``question``, in file order."""
@@ -231,7 +239,7 @@ def _inline_comma_hint(doc: YamlDoc, line: int, key: object) -> str:
         text = doc.path.read_text(encoding="utf-8").splitlines()[line - 1]
     except (OSError, IndexError, UnicodeDecodeError):
         return ""
-    if "{" not in text or f", {key}" not in text.replace(",  ", ", "):
+    if "{" not in text or f",{key}" not in text.replace(", ", ",").replace(", ", ","):
         return ""
     return (
         f". Hint: a comma inside an inline {{...}} mapping ends the value before it, so '{key}' became a "
@@ -446,7 +454,7 @@ def load_pack(path: str | Path) -> Pack:
     findings = []
     for file, (key, _) in RECORD_FILES.items():
         findings += crossref.duplicate_ids(file, key, tables[file])
-    findings += crossref.check_questions(families, questions, documents, classes)
+    findings += crossref.check_questions(families, questions, documents, classes, timeline)
     findings += crossref.check_reference_classes(classes, questions, families, indicators)
     findings += crossref.check_question_has_one_class(own_class, classes, families)
     findings += outcome_checks.check_outcome_types(questions, classes, indicators)

@@ -154,6 +154,7 @@ questions:
       river water after the summit of 14-15 June 2025.
     raised_by: [beland-review-2025-02-01]
     criterion_kind: declare  # optional: what the criteria ask (meet / sign / declare / ...); `kind:` ratios match it
+    sponsor: beland          # optional: who acts; validate warns when one ratio serves questions of several sponsors
     reference_classes:       # optional, instead of reference_class: one or more classes, each weighted
       - id: summit-outcomes
         weight: 0.7
@@ -251,6 +252,7 @@ reference_classes:
       - name: EXAMPLE talks 2
         date: 2006-09-15
         outcome: "no"
+        outcome_known: 2007-09-15   # optional: when the outcome was known (default: date); used only if before opens
         source: One line saying where the outcome can be checked.
         indicators: {draft-text-agreed: present, public-dispute: present}
       - name: EXAMPLE talks 3
@@ -263,6 +265,8 @@ reference_classes:
     missing:                 # optional: cases known to be missing from the list, added to its counts
       failures: 2
       note: Two stalled talks of the 2000s are known but undocumented (say how you know).
+    excluded:                # optional: cases left out on purpose, with outcome and reason (lint: not all one side)
+      - {name: EXAMPLE talks under mediation, outcome: "no", reason: A third party drafted the text (another process).}
   - id: summit-outcomes
     title: Leaders' summits between neighbours in a dispute
     serves: [summit]
@@ -383,6 +387,7 @@ hinges:                      # B hinges on A: your 90% intervals on P(B | A yes)
     p_if_yes: [0.3, 0.7]
     p_if_no: [0.05, 0.3]
     rationale: Neither side signs without the summit's political cover (as known on opens).
+    follows_within_days: 30  # optional: B follows A within 30 days when it follows (P(B | A) then keeps its size)
 """
 
 _TIMELINE = """\

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -220,6 +221,7 @@ class Question(Record):
     resolution_source: Text | None = None
     notes: Text | None = None
     criterion_kind: Id | None = None  # what the criteria ask (meet, sign, declare, ...): picks `kind:` ratios
+    sponsor: Id | None = None  # who acts (a government, a bloc): one ratio serving several sponsors is flagged
     # --- outcome types (issue 25); every field below is absent on a yes/no question written before them
     type: OutcomeTypeName = "binary"
     options: list[OptionSpec] | None = None  # options questions: the exclusive, exhaustive outcomes in order
@@ -344,7 +346,30 @@ class Case(Record):
     source: Text
     indicators: dict[Id, State] = Field(default_factory=dict)
     tags: list[Id] = Field(default_factory=list)
+    outcome_known: Date | None = None
+    """When the case's outcome was known (default: its ``date``): a case teaches a question only if it
+    was known before the question opened, so a case begun before ``opens`` but settled after cannot leak."""
     option: Id | None = None  # for a class serving options questions: which option happened
+
+    @model_validator(mode="after")
+    def _known_after_date(self) -> Case:
+        if self.outcome_known is not None and self.outcome_known < self.date:
+            raise field_rule(
+                "outcome_known",
+                f"outcome_known ({self.outcome_known}) is before the case's date ({self.date}); "
+                "an outcome is known on or after the case began",
+            )
+        return self
+
+    @property
+    def known_on(self) -> dt.date:
+        """The day the case's outcome was known: ``outcome_known``, else its ``date``."""
+        return self.outcome_known or self.date
+
+    def known_before(self, day: dt.date) -> bool:
+        """True when the case (and its outcome) was known before ``day``: the one rule for which cases a
+        question opening on ``day`` may learn from (model, validation and lint all use it)."""
+        return self.date < day and self.known_on < day
 
     @model_validator(mode="after")
     def _outcome_or_option(self) -> Case:
@@ -373,6 +398,15 @@ class MissingCases(Record):
         return self
 
 
+class ExcludedCase(Record):
+    """A case the list leaves out on purpose, with its outcome and why: lint checks the exclusions do not
+    all fall on one side (leaving out only failures raises the base rate)."""
+
+    name: Text
+    outcome: YesNo
+    reason: Text
+
+
 class ReferenceClass(Record):
     """Historical cases that give a question family its outside view."""
 
@@ -386,6 +420,12 @@ class ReferenceClass(Record):
     outcome_criterion: Text | None = None
     missing: MissingCases | None = None
     cases: list[Case] = Field(min_length=1)
+    excluded: list[ExcludedCase] = Field(default_factory=list)
+
+    def cases_known_before(self, day: dt.date, tags: list[str] | None = None) -> list[Case]:
+        """The cases a question opening on ``day`` may learn from (:meth:`Case.known_before`), kept to the
+        cases carrying one of ``tags`` when given."""
+        return [c for c in self.cases if c.known_before(day) and (tags is None or set(c.tags) & set(tags))]
 
 
 INTERVAL_FORM = "an interval written [lo, hi] or {lo: ..., hi: ...} with 0 < lo < hi"
@@ -717,6 +757,27 @@ class Indicator(Record):
                 "likelihood_ratios", "required: the 90% interval of the ratio per family or question (or option_ratios)"
             )
         return self
+
+
+def last_valid_day(valid_until: dt.date | None, observed: dt.date, indicator: Indicator) -> dt.date | None:
+    """The last day an observation counts: its own valid_until, else observed + the indicator's shelf life,
+    else None (it never expires). Here, below the model, so that lint reads validity by the model's rule."""
+    if valid_until is not None:
+        return valid_until
+    if indicator.shelf_life_days is not None:
+        return observed + dt.timedelta(days=indicator.shelf_life_days)
+    return None
+
+
+def standing_of(ordered: Sequence[Any]) -> Any:
+    """The report that stands among several of one indicator counting on one day, given in the order they
+    were made (``observed``, then file order): each replaces the standing one when it is at least as
+    credible or says ``supersedes``. Here, below the model, so that lint and validate read it the same way."""
+    standing = None
+    for obs in ordered:
+        if standing is None or obs.supersedes or obs.credibility >= standing.credibility:
+            standing = obs
+    return standing
 
 
 class Evidence(Record):

@@ -30,14 +30,11 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
         return EXIT_INVALID
-    from foresight.model.outside import extreme_base_rates, outside_view_warnings
-    from foresight.pack.notices import pack_warnings
-
     counts = pack.counts()
-    warnings = pack_warnings(pack, extra=[extreme_base_rates, outside_view_warnings])
+    warnings = _report(pack).warnings
     strict = getattr(args, "strict", False)
     if args.json:
-        print(json.dumps({**counts, "warnings": [str(w) for w in warnings]} if warnings else counts))
+        print(json.dumps({**counts, "warnings": _formatted(warnings, args.pack)} if warnings else counts))
     else:
         print(f"{pack.meta.id}: valid ({pack.meta.title})")
         for kind, n in counts.items():
@@ -45,15 +42,32 @@ def _validate(args: argparse.Namespace) -> int:
         for doc in pack.documents.values():
             if doc.path and not (pack.dir / doc.path).expanduser().exists():
                 print(f"  note: text of document '{doc.id}' not found at {doc.path} (optional; not needed to forecast)")
-    _print_lint(pack, args.pack, header=True)
     if warnings and (strict or not args.json):  # --json alone carries them in its JSON
-        out = sys.stderr if strict else sys.stdout
-        print(f"{len(warnings)} warning(s){' (errors under --strict)' if strict else ''}:", file=out)
-        for w in warnings:
-            print(f"{Path(args.pack) / w.file}:{w.line}: {w.field}: {w.message} [{w.code}]", file=out)
+        print(f"{len(warnings)} warning(s){' (errors under --strict)' if strict else ''}:", file=sys.stderr)
+        for line in _formatted(warnings, args.pack):
+            print(line, file=sys.stderr)
+        print(
+            f"Answer each in pack.yaml lint_acknowledged (code, where, answer); see `foresight lint {args.pack}`.",
+            file=sys.stderr,
+        )
     if warnings and strict:
         return EXIT_INVALID
     return 0
+
+
+def _report(pack):
+    """Every warning of a valid pack, validate's checks and lint's rules in one list (one format, each with its
+    code), split into the open ones and those the pack acknowledges."""
+    from foresight.model.outside import extreme_base_rates, outside_view_warnings
+    from foresight.pack.lint import lint_pack
+
+    return lint_pack(pack, extra=[extreme_base_rates, outside_view_warnings])
+
+
+def _formatted(warnings: list, pack_arg: str) -> list[str]:
+    from foresight.pack.lint import format_warnings
+
+    return format_warnings(warnings, pack_arg)
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -70,30 +84,20 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_lint(pack, pack_arg: str, header: bool = False) -> int:
-    """Print the pack's open lint warnings to stderr (validate shows them, never failing on them); return how many."""
-    from foresight.pack.lint import format_warnings, lint_pack
-
-    report = lint_pack(pack)
-    for line in format_warnings(report.warnings, pack_arg):
-        print(("warning: " if header else "") + line, file=sys.stderr)
-    if header and report.warnings:
-        print(f"{len(report.warnings)} lint warning(s); see `foresight lint {pack_arg}`.", file=sys.stderr)
-    return len(report.warnings)
-
-
 def _lint(args: argparse.Namespace) -> int:
     """`foresight lint PACK`: 0 when clean, 1 when it warns, 2 when the pack is not valid."""
     try:
         pack = load_pack(args.pack)
     except PackError:
         return _validate(argparse.Namespace(pack=args.pack, json=False))
+    report = _report(pack)
     if args.acknowledged:
-        from foresight.pack.lint import lint_pack
-
-        for w, answer in lint_pack(pack).acknowledged:
+        for w, answer in report.acknowledged:
             print(f"acknowledged: {Path(args.pack) / w.file}:{w.line}: {w.field}: [{w.code}] answer: {answer}")
-    n = _print_lint(pack, args.pack)
+    warnings = report.warnings
+    for line in _formatted(warnings, args.pack):
+        print(line, file=sys.stderr)
+    n = len(warnings)
     print(f"{pack.meta.id}: {n} lint warning(s)" if n else f"{pack.meta.id}: lint clean", file=sys.stderr)
     return 1 if n else 0
 

@@ -18,8 +18,9 @@ by a proportional-hazards shift of the log hazard (F = 1 - (1 - F0)^(e^S)):
   view, so a ladder of points (``point_of``) is a set of yes/no forecasts that cannot disagree;
 - F stays a CDF: for fixed S, expit(logit(.) + S) is increasing, so F increases with d and is 0
   before the forecast's day. (A proportional-hazards shift keeps the timing's shape too, but its
-  F(closes) would differ from the yes/no forecast given the same ratio; tested in
-  tests/test_outcome_types.py.)
+  F(closes) = 1 - (1 - F0)^(e^S) would differ from the yes/no forecast given the same ratio.)
+  Tested in tests/test_outcome_types.py: F(closes) is the yes/no forecast, the shift is the ratio's log
+  at every day, and the curve never decreases.
 """
 
 from __future__ import annotations

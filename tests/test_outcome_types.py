@@ -486,3 +486,26 @@ def test_joint_scenarios_keep_every_marginal_and_couple_ordered_options(tmp_path
     # a date question enters as "by closes", moved by the same driver as the yes/no question of its event
     met = js.outcomes["first-meeting"] == "yes"
     assert np.mean(met & both) > np.mean(met) * np.mean(both) + 0.03
+
+
+def test_outcome_report_escapes_pack_text(tmp_path):
+    """Option labels and titles reach figures as plain text ('$' never starts mathtext) and tables escaped."""
+    from foresight.report import escape, outcome_views
+
+    hostile = "$x$ <b>bold</b> *star*"
+
+    def edit(files):
+        q = _q(files, "summit-outcome")
+        q["title"] = hostile
+        q["options"][0]["label"] = hostile
+
+    pack = load_pack(write_typed_pack(tmp_path / "p", edit))
+    f = forecast_any(pack, "summit-outcome", as_of="2020-04-01", draws=400)
+    fig = outcome_views.options_bars(f)
+    fig._repr_png_()  # renders: an unescaped '$x$ <b>' would be read as mathtext
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any(r"\$x\$ <b>bold</b>" in t for t in texts)
+    html = escape.styler(outcome_views.rows_table([summary_row(f)])).to_html()
+    assert "<b>bold" not in html and "&lt;b&gt;bold" in html
+    outcome_views.options_history(f, outcome_views.history_dates(f.question))._repr_png_()
+    assert "\\$" in outcome_views.options_bars(f).axes[0].get_title()

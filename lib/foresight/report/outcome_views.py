@@ -156,10 +156,11 @@ def rows_table(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
         out.append(
             {
                 "question": r["question_id"],
+                "title": r["title"],
                 "type": r["type"],
                 "as of": r["as_of"],
                 "forecast": said,
                 "resolution": r["resolution"],
             }
         )
-    return pd.DataFrame(out, columns=["question", "type", "as of", "forecast", "resolution"])
+    return pd.DataFrame(out, columns=["question", "title", "type", "as of", "forecast", "resolution"])

@@ -509,3 +509,16 @@ def test_outcome_report_escapes_pack_text(tmp_path):
     assert "<b>bold" not in html and "&lt;b&gt;bold" in html
     outcome_views.options_history(f, outcome_views.history_dates(f.question))._repr_png_()
     assert "\\$" in outcome_views.options_bars(f).axes[0].get_title()
+
+
+def test_binary_type_delegates_to_the_yes_no_forecast(pack):
+    """The binary outcome type is today's forecast and row, with only the type columns added."""
+    from foresight.model.outcomes import ROW_COLUMNS, TYPES, outcome_type
+
+    f = forecast(pack, "meet-by-2020-12-31", as_of="2020-02-01", draws=400)
+    g = forecast_any(pack, "meet-by-2020-12-31", as_of="2020-02-01", draws=400)
+    assert np.array_equal(f.draws, g.draws)
+    row = summary_row(g)
+    assert {k: v for k, v in row.items() if k not in ROW_COLUMNS} == f.summary_row()
+    assert outcome_type(pack.any_question("tariff-rate")) is TYPES["options"]
+    assert "rps" in TYPES["options"].scores and "crps_days" in TYPES["date"].scores

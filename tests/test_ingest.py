@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from foresight import load_pack
+from foresight.base.locking import LOCK_FILE
 from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, read_document, segment
 from foresight.pack.proposals import IngestError, find_proposals, read_proposals
@@ -61,7 +62,9 @@ def cli(argv: list[str]) -> int:
 
 
 def snapshot(pack: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(pack)): p.read_bytes() for p in sorted(pack.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(pack)): p.read_bytes() for p in sorted(pack.rglob("*")) if p.is_file() and p.name != LOCK_FILE
+    }
 
 
 # --- reading --------------------------------------------------------------------------

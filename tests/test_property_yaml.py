@@ -318,6 +318,15 @@ def substituted(file: str, before: str, old: str, value) -> str:
     return text.replace(before + old, before + flow_yaml(value))
 
 
+def reported_on(outcome: PackError, file: str, line: int, field: str) -> bool:
+    """A problem on ``field`` at its line; or, where the dumper had to write a tag (``!!timestamp`` for some
+    datetimes), the loader's refusal of that tag on the same line (pack files take no tags at all)."""
+    return any(
+        (p.file, p.line, p.field) == (file, line, field) or (p.file, p.line) == (file, line) and "tag '!!" in p.message
+        for p in outcome.problems
+    )
+
+
 @SETTINGS
 @given(target=st.sampled_from(SCALAR_FIELDS), value=containers)
 def test_a_list_or_mapping_in_a_scalar_field_is_reported_on_that_field(scratch, target, value):
@@ -326,9 +335,7 @@ def test_a_list_or_mapping_in_a_scalar_field_is_reported_on_that_field(scratch, 
         outcome = load_or_problems(scratch)
         assert isinstance(outcome, PackError), f"{field} accepted {value!r}"
         line = line_of(MINI, file, before + old)
-        assert any((p.file, p.line, p.field) == (file, line, field) for p in outcome.problems), "\n".join(
-            map(str, outcome.problems)
-        )
+        assert reported_on(outcome, file, line, field), "\n".join(map(str, outcome.problems))
 
 
 @SETTINGS
@@ -351,6 +358,4 @@ def test_values_of_the_wrong_scalar_type_are_refused(scratch, target, value):
         outcome = load_or_problems(scratch)
         assert isinstance(outcome, PackError), f"{field} accepted {value!r}"
         line = line_of(MINI, file, before + old)
-        assert any((p.file, p.line, p.field) == (file, line, field) for p in outcome.problems), "\n".join(
-            map(str, outcome.problems)
-        )
+        assert reported_on(outcome, file, line, field), "\n".join(map(str, outcome.problems))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,16 @@ from foresight.pack import schema
 from foresight.run.notebooks import export_html
 from nbhelpers import DRAWS, execute, notebook_env, outputs_of, png_count
 from packtools import copy_pack
+from test_external import EXTERNAL, TIMELINE
 from test_scenario_notebooks import LINKS
 
 pytestmark = pytest.mark.slow  # every notebook on a hostile pack: minutes; run by make test-all and CI
 
 __all__ = ["notebook_env"]
 
-PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> 1<2 & 3>2 *star* _under_ #hash"
+MATH = r"$\href{javascript:x}$ Survey 50% $ 20% $"
+ANSI = "\x1b[2J\x1b[31mCLEARED\x1b[0m"
+PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)> 1<2 & 3>2 *star* _under_ #hash " + MATH + " " + ANSI
 SHOWN = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"
 NOT_FREE_TEXT = {"expression"}  # a scenario's expression is syntax the pack parses, not prose
 
@@ -72,6 +76,8 @@ def hostile_pack(dest: Path) -> tuple[Path, set[str]]:
     """A copy of the mini pack plus links, with PAYLOAD in every free-text field; returns the fields touched."""
     pack = copy_pack(dest)
     (pack / "links.yaml").write_text(LINKS, encoding="utf-8")
+    (pack / "external_forecasts.yaml").write_text(EXTERNAL, encoding="utf-8")  # sources reach the backtest's figure
+    (pack / "timeline.yaml").write_text(TIMELINE, encoding="utf-8")
     touched: set[str] = set()
 
     def edit(file: str, change) -> None:
@@ -89,7 +95,7 @@ def hostile_pack(dest: Path) -> tuple[Path, set[str]]:
         touched.update({"PackMeta.families", "CorrelationGroup.description"})
 
     edit("pack.yaml", meta)
-    for file, (key, model) in schema.RECORD_FILES.items():
+    for file, (key, model) in {**schema.RECORD_FILES, **schema.OPTIONAL_RECORD_FILES}.items():
 
         def records(data: dict, key=key, model=model) -> None:
             for record in data[key]:
@@ -114,11 +120,13 @@ def hostile_pack(dest: Path) -> tuple[Path, set[str]]:
 
 def test_the_injection_reaches_every_free_text_field_of_the_schema(tmp_path):
     _, touched = hostile_pack(tmp_path)
-    models = [schema.PackMeta, schema.CorrelationGroup, *(m for _, m in schema.RECORD_FILES.values()), schema.Case]
+    files = {**schema.RECORD_FILES, **schema.OPTIONAL_RECORD_FILES}
+    models = [schema.PackMeta, schema.CorrelationGroup, *(m for _, m in files.values()), schema.Case]
     models += [links_schema.Driver, links_schema.Conditional, links_schema.Scenario]
     expected = {f"{m.__name__}.{name}" for m in models for name in text_fields(m)}
     assert expected - touched == set(), "free-text fields the test did not inject into"
     assert {"Question.title", "Question.criteria", "Document.author", "Evidence.note", "Case.name"} <= expected
+    assert "ExternalForecast.source" in expected
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +173,68 @@ def test_no_report_contains_pack_markup_unescaped(reports, name):
         for mime in ("text/html", "text/markdown"):
             text = "".join(out.get("data", {}).get(mime, ""))
             assert "<script>alert" not in text and "<img src=x" not in text, (mime, text[:300])
+
+
+class _MathJaxView(HTMLParser):
+    """The text of a page that MathJax would typeset: outside script, style, pre, code and textarea, and
+    outside every element with the class MathJax 2 and 3 skip (tex2jax_ignore)."""
+
+    SKIPPED = {"script", "style", "pre", "code", "textarea"}
+    VOID = {"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "source", "wbr", "embed"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[bool] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        self.stack.append(tag in self.SKIPPED or "tex2jax_ignore" in classes)
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not any(self.stack):
+            self.parts.append(data)
+
+
+def typeset_text(page: str) -> str:
+    view = _MathJaxView()
+    view.feed(page)
+    return "\n".join(view.parts)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_report_gives_pack_text_to_mathjax(reports, name):
+    _, page = reports[name]
+    text = typeset_text(page)
+    for math in (r"$\href", "$ 20% $"):  # unescaped, MathJax would typeset these (processEscapes skips \$)
+        at = [m.start() for m in re.finditer(re.escape(math), text) if text[max(0, m.start() - 1)] != "\\"]
+        assert not at, f"{math!r} typeset: ...{text[max(0, at[0] - 200) : at[0] + 80]}..."
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_printed_output_carries_a_terminal_escape(reports, name):
+    """nbconvert turns ANSI codes in printed (stream and plain-text) outputs into colours; pack text must not."""
+    notebook, _ = reports[name]
+    for out in outputs_of(notebook):
+        data = out.get("data", {})
+        printed = "".join(out.get("text", "")) if "text" in out else ""
+        if data and "text/html" not in data and "text/markdown" not in data:
+            printed += "".join(data.get("text/plain", ""))
+        assert "\x1b" not in printed, printed[:300]
+
+
+def test_the_backtest_with_hostile_sources_writes_its_tables(reports):
+    notebook, page = reports["backtest"]
+    assert "Unknown symbol" not in page
+    results = Path(notebook).parent / "results" / "backtest"  # out_dir of the fixture's backtest run
+    for table in ("scores", "scores_by_family", "external_scores"):  # the rows `foresight run` makes CSVs of
+        assert (results / f"{table}.json").is_file(), table
 
 
 @pytest.mark.parametrize("name", NAMES)

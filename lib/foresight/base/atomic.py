@@ -53,3 +53,25 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON, whole or not at all (dates and other values as their text)."""
     write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def free_bytes(path: Path) -> int | None:
+    """Bytes free for this user on the disk holding ``path`` (its nearest existing parent); None if unknown."""
+    import shutil
+
+    for place in [Path(path), *Path(path).absolute().parents]:
+        if place.exists():
+            try:
+                return shutil.disk_usage(place).free
+            except OSError:
+                return None
+    return None
+
+
+def write_problem(exc: OSError, where: Path) -> str:
+    """One line for a failed write under ``where``: the file (or folder), the reason, and the free space
+    there, so "disk full" is told apart from "not allowed" at a glance."""
+    target = exc.filename or where
+    free = free_bytes(Path(where))
+    room = f" ({free / 1e6:.1f} MB free on that disk)" if free is not None else ""
+    return f"cannot write {target}: {exc.strerror or exc}{room}"

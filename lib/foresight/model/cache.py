@@ -122,6 +122,17 @@ class CacheInfo:
     bytes: int
     files: tuple[Path, ...]
 
+    @property
+    def problem(self) -> str | None:
+        """Why the cache cannot live at :attr:`folder` (a file is there, or where a parent folder should be)."""
+        for place in [self.folder, *self.folder.absolute().parents]:
+            if place.exists():
+                if not place.is_dir():
+                    where = "it" if place == self.folder else str(place)
+                    return f"{self.folder} is not a folder ({where} is a file); point {self.source} at a folder"
+                return None
+        return None
+
     def lines(self) -> list[str]:
         size = f"{self.bytes / 1e6:.1f} MB" if self.bytes >= 1e5 else f"{self.bytes / 1e3:.1f} kB"
         state = "" if self.folder.is_dir() else " (not created yet)"

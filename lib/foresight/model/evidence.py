@@ -196,6 +196,19 @@ def standing_observation(candidates: Sequence[Observation]) -> Observation | Non
     return standing_of(sorted(candidates, key=lambda o: (o.observed, o.file_order)))
 
 
+def check_overrides(pack: Pack, overrides: Mapping[str, Any]) -> None:
+    """Every what-if override names an evidence or indicator id of ``pack`` and gives a value it allows
+    (ValueError naming the first that does not), whatever date it will be applied at: a value is
+    checked before any kernel starts, not only once its evidence counts."""
+    evidence_ids = {ev.id for ev in pack.evidence}
+    for key, value in overrides.items():
+        if key not in evidence_ids and key not in pack.indicators:
+            raise ValueError(f"override {key!r} is neither an evidence id nor an indicator id of pack {pack.meta.id}")
+        fields = _override_fields(key, value)
+        if key not in evidence_ids and fields is not None and "state" not in fields:
+            raise ValueError(f"override {key!r}: a hypothetical observation of an indicator needs a state")
+
+
 def observations_as_of(
     pack: Pack, as_of: dt.date, overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Observation]:
@@ -212,9 +225,7 @@ def observations_as_of(
     """
     overrides = dict(overrides or {})
     evidence_ids = {ev.id for ev in pack.evidence}
-    for key in overrides:
-        if key not in evidence_ids and key not in pack.indicators:
-            raise ValueError(f"override {key!r} is neither an evidence id nor an indicator id of pack {pack.meta.id}")
+    check_overrides(pack, overrides)
     candidates: dict[str, list[Observation]] = {}
     for order, ev in enumerate(pack.evidence):
         if not evidence_span(pack, ev).counts_at(as_of):

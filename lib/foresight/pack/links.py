@@ -19,6 +19,7 @@ Three kinds of record:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import numpy as np
@@ -186,9 +187,18 @@ def evaluate(tree: Any, outcomes: dict[str, Any]) -> np.ndarray:
 # --- checks against the rest of the pack -----------------------------------
 
 
-def check_links(links: Links, questions: dict, families: set[str]):
-    """Yield (loc, message) for every reference in ``links`` that the pack cannot satisfy."""
-    known = set(questions) | families
+def check_links(
+    links: Links, questions: dict, families: set[str], unsure: frozenset[str] | set[str] | None = frozenset()
+):
+    """Yield (loc, message) for every reference in ``links`` that the pack cannot satisfy.
+
+    ``unsure`` holds question ids whose record failed its own checks (already reported, so not
+    "unknown" here); None when questions.yaml itself could not be read: then no id is called unknown.
+    """
+
+    def unknown(qid: str) -> bool:
+        return qid not in questions and unsure is not None and qid not in unsure
+
     seen: set[str] = set()
     for kind in ("drivers", "conditionals", "scenarios"):
         for index, rec in enumerate(getattr(links, kind)):
@@ -197,7 +207,7 @@ def check_links(links: Links, questions: dict, families: set[str]):
             seen.add(rec.id)
     for index, drv in enumerate(links.drivers):
         for target in drv.loadings:
-            if target not in known:
+            if target not in families and unknown(target):
                 yield (
                     ("drivers", index, "loadings", target),
                     (f"'{target}' is neither a family nor a question id; families: {', '.join(sorted(families))}"),
@@ -217,7 +227,7 @@ def check_links(links: Links, questions: dict, families: set[str]):
             )
     for index, cond in enumerate(links.conditionals):
         for field, qid in [("question", cond.question), *(("given", g) for g in cond.given)]:
-            if qid not in questions:
+            if unknown(qid):
                 loc = ("conditionals", index, field) if field == "question" else ("conditionals", index, "given", qid)
                 yield loc, f"unknown question '{qid}'"
         if cond.question in cond.given:
@@ -229,20 +239,21 @@ def check_links(links: Links, questions: dict, families: set[str]):
             yield ("scenarios", index, "expression"), str(exc)
             continue
         for qid in ids:
-            if qid not in questions:
+            if unknown(qid):
                 yield ("scenarios", index, "expression"), f"unknown question '{qid}' in the expression"
         if len(ids) > 10:
             yield ("scenarios", index, "expression"), f"uses {len(ids)} questions; at most 10 are allowed"
-    yield from check_hinges(links, questions)
+    yield from check_hinges(links, questions, unknown)
 
 
-def check_hinges(links: Links, questions: dict):
+def check_hinges(links: Links, questions: dict, unknown: Callable[[str], bool] | None = None):
     """Hinges name known questions, not themselves, at most one per question, and form no cycle."""
+    unknown = unknown or (lambda qid: qid not in questions)
     parent: dict[str, str] = {}
     for index, h in enumerate(links.hinges):
         for field in ("question", "on"):
             qid = getattr(h, field)
-            if qid not in questions:
+            if unknown(qid):
                 yield ("hinges", index, field), f"unknown question '{qid}'"
         if h.question == h.on:
             yield ("hinges", index, "on"), "a question cannot hinge on itself"

@@ -14,11 +14,13 @@ from pydantic import BaseModel, ValidationError
 
 from foresight.pack import crossref, outcome_checks
 from foresight.pack.crossref import Table, lr_key
+from foresight.pack.inside import OutsidePack, pack_file
 from foresight.pack.links import Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
     EVENT_LOGS_FILE,
     OPTIONAL_RECORD_FILES,
+    PROPOSALS_DIR,
     RECORD_FILES,
     STATE_ALLOWED,
     Document,
@@ -28,6 +30,7 @@ from foresight.pack.schema import (
     Indicator,
     LRInterval,
     PackMeta,
+    ProposalsFile,
     Question,
     ReferenceClass,
     TimelineEntry,
@@ -281,6 +284,14 @@ def _found(data: Any) -> str:
 
 def _read(pack_dir: Path, file: str, problems: list[Problem]) -> YamlDoc | None:
     path = pack_dir / file
+    try:
+        pack_file(pack_dir, file, file)
+    except OutsidePack as exc:  # a symlink or a device: never read, never quoted
+        if not (path.is_dir() and not path.is_symlink()):
+            problems.append(Problem(file, 1, "(file)", str(exc).split(": ", 1)[1]))
+            return None
+    except FileNotFoundError:
+        pass
     if not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "is missing"
         needed = ", ".join([PACK_FILE, *RECORD_FILES])
@@ -360,7 +371,9 @@ def _load_list(doc: YamlDoc, file: str, key: str, model: type[BaseModel], proble
     return table
 
 
-def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: list[Problem]) -> Links:
+def _load_links(
+    pack_dir: Path, questions: dict, families: set[str], problems: list[Problem], unsure: set[str] | None = frozenset()
+) -> Links:
     """The optional links.yaml, validated like the other files; an absent file means no links."""
     if not (pack_dir / LINKS_FILE).exists():
         return Links()
@@ -378,7 +391,7 @@ def _load_links(pack_dir: Path, questions: dict, families: set[str], problems: l
     except ValidationError as exc:
         problems.extend(_validation_problems(doc, LINKS_FILE, (), Links, exc))
         return Links()
-    for loc, message in check_links(links, questions, families):
+    for loc, message in check_links(links, questions, families, unsure):
         problems.append(Problem(LINKS_FILE, doc.line_of(loc), format_loc(loc), message))
     return links
 
@@ -393,6 +406,47 @@ def _load_event_logs(pack_dir: Path, problems: list[Problem]) -> tuple[Table, Ya
     if doc.data is None:
         return Table(), doc
     return _load_list(doc, EVENT_LOGS_FILE, "event_logs", EventLog, problems), doc
+
+
+def _load_proposals(pack_dir: Path, problems: list[Problem]) -> None:
+    """Check every ``proposals/*.yaml`` as `foresight ingest` writes it, so a shared pack cannot point
+    the review notebook at a file outside it (``file: /etc/shadow``); an absent folder means none."""
+    folder = pack_dir / PROPOSALS_DIR
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        problems.append(Problem(PROPOSALS_DIR, 1, "(folder)", "must be a folder inside the pack, not a symlink"))
+        return
+    for path in sorted(folder.glob("*.yaml")):
+        problems.extend(read_proposals_file(pack_dir, path.stem)[1])
+
+
+def read_proposals_file(pack_dir: Path, document_id: str) -> tuple[ProposalsFile | None, list[Problem]]:
+    """``proposals/<document_id>.yaml`` checked (shape, fields, ``file`` inside the pack): the record, or
+    None and the problems. The one reading of a proposals file, for `validate`, `accept` and the notebook."""
+    file = f"{PROPOSALS_DIR}/{document_id}.yaml"
+    problems: list[Problem] = []
+    doc = _read(pack_dir, file, problems)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        message = f"must be a proposals file written by `foresight ingest`; {_found(doc.data)}"
+        return None, [Problem(file, 1, "(file)", message)]
+    try:
+        record = ProposalsFile.model_validate(doc.data)
+    except ValidationError as exc:
+        return None, _validation_problems(doc, file, (), ProposalsFile, exc)
+    if record.document != document_id:
+        problems.append(
+            Problem(file, doc.line_of(("document",)), "document", f"must be '{document_id}', the file's name")
+        )
+    try:
+        pack_file(pack_dir, record.file, file)
+    except OutsidePack as exc:
+        problems.append(Problem(file, doc.line_of(("file",)), "file", str(exc).split(": ", 1)[1]))
+    except FileNotFoundError:
+        pass  # the review notebook says the text is not available
+    return (None if problems else record), problems
 
 
 def _hash_pack(pack_dir: Path) -> str:
@@ -472,7 +526,9 @@ def load_pack(path: str | Path) -> Pack:
     findings += crossref.check_evidence_over_time(indicators, yes_no)
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc) if docs.get(file) else 1, format_loc(loc), message))
-    links = _load_links(pack_dir, questions.by_id, set(families or ()), problems)
+    unsure = questions.broken if questions.readable else None  # no false "unknown question" (see Table)
+    links = _load_links(pack_dir, questions.by_id, set(families or ()), problems, unsure)
+    _load_proposals(pack_dir, problems)
     for index, q in questions.items:  # a point of a date curve is forecast from the curve alone
         hinge = links.hinge_for(q.id) if q.point_of is not None else None
         if hinge is not None:

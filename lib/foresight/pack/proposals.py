@@ -37,12 +37,12 @@ from typing import Any
 import yaml
 
 from foresight.base.atomic import write_text_atomic
+from foresight.base.locking import LOCK_FILE
 from foresight.pack.document_text import DocumentText
-from foresight.pack.loader import Pack, load_pack
+from foresight.pack.loader import Pack, load_pack, read_proposals_file
 from foresight.pack.problems import PackError
-from foresight.pack.schema import Indicator
+from foresight.pack.schema import PROPOSALS_DIR, Id, Indicator, ProposalsFile
 
-PROPOSALS_DIR = "proposals"
 PER_INDICATOR = 2  # an indicator is proposed at its best two sentences at most
 HEADLINE_WEIGHT = 0.5  # a headline, dateline or caption counts half
 # Chosen on the tuning set (the seed pack's documents, bench/ingest_recall.py --tuning): best F1 of 0.15-0.25.
@@ -218,17 +218,42 @@ def find_proposals(
 # --- the proposals file -------------------------------------------------------------
 
 
+def check_document_id(value: Any) -> str:
+    """``value`` as a document id (the schema's Id rule); IngestError saying what is allowed."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(Id).validate_python(value)
+    except ValidationError:
+        raise IngestError(
+            f"document id {value!r}: use lower-case letters, digits, '-' and '_', starting with a letter or digit"
+        ) from None
+
+
 def proposals_path(pack_dir: Path, document_id: str) -> Path:
     return Path(pack_dir) / PROPOSALS_DIR / f"{document_id}.yaml"
 
 
+def text_path(pack_dir: Path, document_id: str) -> Path:
+    """Where ingest keeps the text it read, inside the pack, so the review reads nothing outside it."""
+    return Path(pack_dir) / PROPOSALS_DIR / f"{document_id}.txt"
+
+
 def write_proposals(
-    pack_dir: Path, document_id: str, file: str, published: dt.date, proposals: Sequence[Proposal]
+    pack_dir: Path,
+    document_id: str,
+    file: str,
+    published: dt.date,
+    proposals: Sequence[Proposal],
+    source: str | None = None,
 ) -> Path:
+    """Write ``proposals/<document_id>.yaml``; ``file`` is the pack-relative path of the text read,
+    ``source`` the name of the file it was read from (for the evidence notes)."""
     path = proposals_path(pack_dir, document_id)
     data = {
         "document": document_id,
         "file": file,
+        **({"source": source} if source else {}),
         "published": published.isoformat(),
         "how": "candidate evidence from `foresight ingest`; accept with `foresight accept`, reject with `foresight reject`",
         "proposals": [p.as_record() for p in proposals],
@@ -237,16 +262,18 @@ def write_proposals(
     return path
 
 
-def read_proposals(pack_dir: Path, document_id: str) -> tuple[dict[str, Any], list[Proposal]]:
+def read_proposals(pack_dir: Path, document_id: str) -> tuple[ProposalsFile, list[Proposal]]:
+    """The checked proposals file of ``document_id`` (see :func:`foresight.pack.loader.read_proposals_file`)
+    and its proposals; IngestError naming the first problem."""
+    document_id = check_document_id(document_id)  # an id, so the path stays inside proposals/
     path = proposals_path(pack_dir, document_id)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise IngestError(f"{path}: no proposals for document {document_id!r}; run `foresight ingest` first")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        proposals = [Proposal(**item) for item in data["proposals"]]
-    except (yaml.YAMLError, KeyError, TypeError) as exc:
-        raise IngestError(f"{path}: not a proposals file written by `foresight ingest` ({exc})") from None
-    return data, proposals
+    record, problems = read_proposals_file(Path(pack_dir), document_id)
+    if record is None:
+        first = problems[0]
+        raise IngestError(f"{Path(pack_dir) / first.file}:{first.line}: {first.field}: {first.message}")
+    return record, [Proposal(**item.model_dump()) for item in record.proposals]
 
 
 # --- changing the pack safely -------------------------------------------------------
@@ -283,16 +310,16 @@ def change_pack(pack_dir: Path, new_texts: dict[str, str]) -> Pack:
     pack_dir = Path(pack_dir)
     with tempfile.TemporaryDirectory(prefix="foresight-change-") as tmp:
         trial = Path(tmp) / pack_dir.name
-        shutil.copytree(pack_dir, trial, ignore=shutil.ignore_patterns(PROPOSALS_DIR))
+        shutil.copytree(pack_dir, trial, ignore=shutil.ignore_patterns(PROPOSALS_DIR, LOCK_FILE))
         for name, content in new_texts.items():
             (trial / name).write_text(content, encoding="utf-8")
         try:
-            load_pack(trial)
+            changed = load_pack(trial)
         except PackError as exc:
             raise PackError(pack_dir, exc.problems) from None
     for name, content in new_texts.items():
         write_text_atomic(pack_dir / name, content)
-    return load_pack(pack_dir)
+    return replace(changed, dir=pack_dir)  # the same files, so the same pack: no third read
 
 
 def document_id_for(author: str, title: str, published: dt.date, taken: Iterable[str]) -> str:

@@ -17,6 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from foresight.base.locking import LOCK_FILE, FolderBusy, folder_lock
+from foresight.base.terminal import has_control
 from foresight.pack.loader import LINKS_FILE, PACK_FILE
 from foresight.pack.schema import EVENT_LOGS_FILE, OPTIONAL_RECORD_FILES, RECORD_FILES
 
@@ -48,10 +50,27 @@ def new_pack(folder: str | os.PathLike, title: str | None = None) -> Path:
     nothing is written then.
     """
     target = Path(folder).expanduser()
+    if title is not None and has_control(title):
+        raise ScaffoldError(f"--title {title!r} holds control characters; give plain text")
     if target.exists() and not target.is_dir():
         raise ScaffoldError(f"{target} is a file; give a new folder for the pack")
-    if target.is_dir() and any(target.iterdir()):
+    if not target.is_dir():
+        return _write_pack(target, title)
+    _refuse_filled(target)  # before the lock file is made in it
+    try:  # an existing empty folder: two `new`s into it must not both fill it
+        with folder_lock(target):
+            return _write_pack(target, title)
+    except FolderBusy as exc:
+        raise ScaffoldError(str(exc)) from None
+
+
+def _refuse_filled(target: Path) -> None:
+    if target.is_dir() and any(p.name != LOCK_FILE for p in target.iterdir()):
         raise ScaffoldError(f"{target} already exists and is not empty; nothing was written (choose a new folder)")
+
+
+def _write_pack(target: Path, title: str | None) -> Path:
+    _refuse_filled(target)  # again under the lock: another `new` may have filled it meanwhile
     pack_id = pack_id_for(target.resolve())
     text = {name: template for name, template in _TEMPLATES.items()}
     title = " ".join((title or f"{pack_id}: a new scenario pack").split())

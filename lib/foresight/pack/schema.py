@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from foresight.pack.inside import static_problem
 from foresight.pack.problems import shown
 
 Id = Annotated[
@@ -71,18 +72,25 @@ def number(*, gt: float | None = None, ge: float | None = None, le: float | None
     return Annotated[float, BeforeValidator(check)]
 
 
+FIRST_DATE, LAST_DATE = dt.date(1678, 1, 1), dt.date(2261, 12, 31)
+"""The dates a pack or a parameter may hold: the whole years pandas' timestamps (and so every table and
+plot) can represent; outside them a notebook would fail after the checks passed."""
+
+
 def _date(value: Any) -> Any:
     """A calendar date: YAML's own ``2020-01-31`` or the same text quoted; never a number
     (pydantic would read 0 as 1970-01-01) and never a time of day."""
     if isinstance(value, dt.datetime):
         raise ValueError(f"must be a date (YYYY-MM-DD) without a time of day (got {shown(value)})")
-    if isinstance(value, dt.date):
-        return value
     if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError as exc:
             raise ValueError(f"must be a real calendar date written YYYY-MM-DD ({exc}; got {shown(value)})") from None
+    if isinstance(value, dt.date):
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(f"must be a date from {FIRST_DATE} to {LAST_DATE} (got {value})")
+        return value
     raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(value)})")
 
 
@@ -864,3 +872,63 @@ OPTIONAL_RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
     "external_forecasts.yaml": ("external_forecasts", ExternalForecast),
 }
 """Files a pack may leave out (absent = no records), in the same form as :data:`RECORD_FILES`."""
+
+
+def _pack_path(value: Any) -> Any:
+    problem = static_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+PackPath = Annotated[str, BeforeValidator(_pack_path)]
+"""A path relative to the pack folder that stays inside it (see :mod:`foresight.pack.inside`)."""
+
+Count = Annotated[int, Field(ge=0, le=10**9, strict=True)]
+
+
+class ProposalRecord(Record):
+    """One candidate evidence item in ``proposals/<document>.yaml`` (written by `foresight ingest`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+    id: Annotated[str, StringConstraints(pattern=r"^p[0-9]{2,4}$")]
+    indicator: Id
+    state: Literal["present", "absent"]
+    score: Probability
+    cue: str = Field(max_length=1000)
+    paragraph: Annotated[int, Field(ge=1, strict=True)]
+    sentence: Annotated[int, Field(ge=1, strict=True)]
+    start: Count
+    end: Count
+    status: Literal["proposed", "accepted", "rejected"] = "proposed"
+    impact: number() = 0.0
+    shifts: dict[Id, number()] = Field(default_factory=dict)
+    confidence: Probability = 0.0
+    context: str = Field(default="reported", max_length=200)
+    direction: Literal["certain", "uncertain"] = "certain"
+    counts_from: dict[Id, Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _span(self) -> ProposalRecord:
+        if self.end < self.start:
+            raise field_rule("end", f"must be at least start ({self.start}); got {self.end}")
+        return self
+
+
+class ProposalsFile(Record):
+    """``proposals/<document>.yaml``: a document's candidate evidence; ``file`` is the text ingest read,
+    kept inside the pack (``proposals/<document>.txt``) so reviewing it reads nothing outside the pack."""
+
+    document: Id
+    file: PackPath
+    published: Date
+    source: Text | None = None
+    how: str | None = None
+    proposals: list[ProposalRecord]
+
+
+PROPOSALS_DIR = "proposals"
+"""Where `foresight ingest` keeps each document's proposals and text (checked by `validate` like the rest)."""

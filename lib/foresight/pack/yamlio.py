@@ -7,7 +7,8 @@ PyYAML's safe loader, tightened for hand-written data files (parsed by libyaml w
 it, a few times faster; anything it refuses or might parse differently goes through the pure-Python
 parser, so errors and results are the pure parser's):
 
-* no Python tags (``!!python/object`` and friends) - nothing can construct code;
+* no tags at all (``!!python/object``, but also ``!!binary`` and ``!!str``) - nothing can construct
+  code, and a value is always what it looks like;
 * no aliases (``*name``) - they allow self-referencing and exponentially large
   values ("billion laughs"), and a pack never needs them;
 * no duplicate keys - YAML would silently keep the last, hiding a typo;
@@ -27,6 +28,7 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
+from foresight.base.reading import FileRefused, read_regular
 from foresight.pack.problems import shown
 
 PathKey = tuple[str | int, ...]
@@ -113,6 +115,16 @@ class PackLoader(_Strict, yaml.SafeLoader):
                 f"alias '*{event.anchor}' is not allowed in a scenario pack; write the value out in full",
                 event.start_mark,
             )
+        event = self.peek_event()
+        tag = getattr(event, "tag", None)
+        if tag is not None:  # written in the file: even !!str and !!binary, which the safe loader would build
+            raise ComposerError(
+                None,
+                None,
+                f"tag '{tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed: pack files hold plain data only "
+                "(text, numbers, dates, yes/no, lists and mappings); put text in quotes instead",
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
 
@@ -182,12 +194,14 @@ FAST_MAX_NESTING = 1000
 deeper than this (counting every bracket and every indent or dash at a line's start) goes to the
 pure-Python parser, which refuses it cleanly."""
 _LINE_START = re.compile(r"^[ \t-]*", re.MULTILINE)
+_TAG = re.compile(r"(?:^|[\s\[{,:-])!")
+"""Where a tag may start: such text goes to the pure parser, whose composer refuses every tag."""
 
 
 def _parse_fast(text: str) -> tuple[Any, dict[PathKey, int]] | None:
     """(data, lines) from libyaml, or None whenever the pure-Python parser must decide (any error,
     an alias, text that might nest deeply): the answer is then exactly the pure parser's."""
-    if len(LOADERS) < 2 or text.count("[") + text.count("{") > FAST_MAX_NESTING:
+    if len(LOADERS) < 2 or text.count("[") + text.count("{") > FAST_MAX_NESTING or _TAG.search(text):
         return None
     if max(map(len, _LINE_START.findall(text)), default=0) > FAST_MAX_NESTING:
         return None
@@ -244,6 +258,12 @@ def _parse(path: Path, text: str) -> tuple[Any, dict[PathKey, int]]:
             loader.dispose()
 
 
+MAX_FILE_BYTES = 4_000_000
+"""Largest YAML file read (4 MB): the seed pack's largest file is 60 kB, a 400-question pack about 1 MB."""
+MAX_LINE = 100_000
+"""Longest line read: a hand-written value on one line is far shorter, and a 20 MB key took 28 s to refuse."""
+_LONG_LINE = re.compile(f"[^\n]{{{MAX_LINE + 1}}}")
+
 _LINES: dict[tuple[Path, int, int], dict[PathKey, int]] = {}
 """Field lines of the files read so far, by (resolved path, mtime_ns, size): warnings look lines up
 after the loader read the pack, and parsing a file again would cost as much as loading it."""
@@ -277,7 +297,11 @@ def read_yaml(path: Path) -> YamlDoc:
     """Parse ``path`` safely; raise :class:`YamlSyntaxError` with a line on bad YAML."""
     key = _stamp(path)  # before reading: a change while reading gets a newer stamp, so a stale entry is never found
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        raise YamlSyntaxError(
+            path, 1, f"{exc.reason}; a pack file is a regular YAML file of at most {MAX_FILE_BYTES / 1e6:g} MB"
+        ) from None
     except OSError as exc:
         raise YamlSyntaxError(path, 1, f"cannot read the file: {exc.strerror or exc}") from exc
     try:
@@ -286,6 +310,10 @@ def read_yaml(path: Path) -> YamlDoc:
         line = raw.count(b"\n", 0, exc.start) + 1
         message = f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x}: {exc.reason}); save it as UTF-8"
         raise YamlSyntaxError(path, line, message) from exc
+    long_line = _LONG_LINE.search(text)
+    if long_line is not None:  # refused before parsing: the pure parser takes about 1 s per MB of one key
+        line = text.count("\n", 0, long_line.start()) + 1
+        raise YamlSyntaxError(path, line, f"a line longer than {MAX_LINE:,} characters; break long text over lines")
     data, lines = _parse(path, text)
     if key is not None:
         if len(_LINES) >= _LINES_KEPT:

@@ -3,3 +3,5 @@ result rows notebooks leave for the runner. Pack text is escaped here, once, bef
 
 May import: every layer below (base, pack, model, evaluate); never foresight.run.
 """
+
+from foresight.report import escape as _escape  # noqa: E402,F401  (tables are marked for MathJax to skip, see escape)

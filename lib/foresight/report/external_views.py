@@ -16,7 +16,7 @@ from IPython.display import Markdown
 
 from foresight.evaluate import backtest as bt
 from foresight.evaluate import external as ex
-from foresight.report import style
+from foresight.report import escape, style
 from foresight.report.plots import ReportFigure
 from foresight.report.results import json_rows
 
@@ -136,7 +136,7 @@ def external_figure(paired: pd.DataFrame) -> Any:
             color=COLORS[method],
             label=ex.PAIRED_LABELS[method],
         )
-    labels = [f"{q} · {s}" for q, s in zip(pairs["question_id"], pairs["source"])]
+    labels = escape.plot_labels(f"{q} · {s}" for q, s in zip(pairs["question_id"], pairs["source"]))
     ax.set_yticks(y, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("time-averaged Brier score (lower is better)")

@@ -60,7 +60,7 @@ def _mark_documents(ax: Axes, history: pd.DataFrame, span: tuple[pd.Timestamp, p
             groups[-1] = (first, names + ids, TICK_EVIDENCE if TICK_EVIDENCE in (shade, color) else shade)
         else:
             groups.append((when, list(ids), color))
-    labels = [names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") for _, names, _ in groups]
+    labels = escape.plot_labels(names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "") for _, names, _ in groups)
     top = ax.secondary_xaxis("top")
     top.set_xticks([g[0] for g in groups], labels, rotation=40, ha="left", rotation_mode="anchor", fontsize=7)
     for tick, (_, _, color) in zip(top.get_xticklabels(), groups):
@@ -134,9 +134,18 @@ def plot_history(
         when = resolved_on
         y = outcome_number(resolution)
         colour = outcome_colour(resolution)
-        ax.plot([when], [y], marker="D", ms=9, color=colour, ls="none", zorder=5, label=f"resolved {resolution}")
+        ax.plot(
+            [when],
+            [y],
+            marker="D",
+            ms=9,
+            color=colour,
+            ls="none",
+            zorder=5,
+            label=escape.plot_text(f"resolved {resolution}"),
+        )
         ax.annotate(
-            f"resolved {resolution}\n{when.date()}",
+            escape.plot_text(f"resolved {resolution}\n{when.date()}"),
             (when, y),
             textcoords="offset points",
             xytext=(-6, -22 if y else 10),
@@ -153,7 +162,7 @@ def plot_history(
         if x[0] <= when <= x_right:
             ax.plot([when], [-0.015], marker="^", ms=6, color=TIMELINE, ls="none", zorder=4)
             ax.annotate(
-                entry.id,
+                escape.plot_text(entry.id),
                 (when, -0.015),
                 textcoords="offset points",
                 xytext=(2, 6),
@@ -248,7 +257,7 @@ def plot_baselines(comparison: pd.DataFrame, title: str = "Model against baselin
             values = comparison[f"{score}_{suffix}"].astype(float).to_numpy()
             bars = ax.barh(y + offset, values, height=height, color=BAND, alpha=alpha, label=what)
             ax.bar_label(bars, fmt="%.3f", fontsize=7, padding=2)
-        ax.set_yticks(y, labels)
+        ax.set_yticks(y, escape.plot_labels(labels))
         ax.invert_yaxis()
         ax.axvline(0, color="black", lw=0.8)
         ax.set_title(name, fontsize=10)

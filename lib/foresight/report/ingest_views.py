@@ -17,6 +17,7 @@ import pandas as pd
 from foresight.evaluate.impact import accepted_effect
 from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, DocumentText, read_document
+from foresight.pack.inside import OutsidePack, pack_file
 from foresight.pack.loader import Pack
 from foresight.pack.proposals import PROPOSALS_DIR, IngestError, Proposal, read_proposals
 from foresight.report import style
@@ -44,12 +45,11 @@ def load_review(pack: Pack, document_id: str | None = None) -> Review:
         document_id = files[-1].stem
     data, proposals = read_proposals(pack.dir, document_id)
     text, note = None, None
-    try:
-        text = read_document(pack.dir / str(data["file"]))
-    except DocumentReadError as exc:
+    try:  # only a regular file inside the pack: a shared pack must not show a local file
+        text = read_document(pack_file(pack.dir, data.file, f"proposals/{document_id}.yaml: file"))
+    except (DocumentReadError, OutsidePack, FileNotFoundError) as exc:
         note = f"the document's text is not available here ({exc}); sentences are not shown"
-    published = dt.date.fromisoformat(str(data["published"]))
-    return Review(pack, document_id, published, proposals, text, note)
+    return Review(pack, document_id, data.published, proposals, text, note)
 
 
 def _signed(value: float) -> str:

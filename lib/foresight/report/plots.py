@@ -279,7 +279,7 @@ def waterfall(f: Forecast, top: int = 12) -> Figure:
         )
     ax.set_ylim(lo, hi)
     _probability_axis(ax, lo, hi)
-    ax.set_xticks(range(len(labels)), labels, rotation=35, ha="right", fontsize=8)
+    ax.set_xticks(range(len(labels)), escape.plot_labels(labels), rotation=35, ha="right", fontsize=8)
     if not moved:
         ax.text(
             0.5,
@@ -382,7 +382,7 @@ def _axis_values(values: pd.Series) -> tuple[pd.Series, bool]:
     dates = pd.to_datetime(values, errors="coerce", format="mixed")
     if dates.notna().all():
         return dates, True
-    return values.astype(str), False
+    return pd.Series(escape.plot_labels(values.astype(str)), index=values.index), False
 
 
 def sweep_plot(frame: pd.DataFrame, swept: Sequence[str], title: str | None = None) -> Figure:
@@ -400,11 +400,13 @@ def sweep_plot(frame: pd.DataFrame, swept: Sequence[str], title: str | None = No
             order = np.argsort(x.to_numpy()) if real else np.arange(len(group))
             xs = x.to_numpy()[order]
             label = ", ".join(f"{k}={v}" for k, v in zip(keys, key if isinstance(key, tuple) else (key,))) or None
-            line = ax.plot(xs, group["mean"].to_numpy()[order], "o-", label=label)[0]
+            line = ax.plot(xs, group["mean"].to_numpy()[order], "o-", label=escape.plot_text(label) if label else None)[
+                0
+            ]
             ax.fill_between(
                 xs, group["p05"].to_numpy()[order], group["p95"].to_numpy()[order], color=line.get_color(), alpha=0.12
             )
-        ax.set_xlabel(name)
+        ax.set_xlabel(escape.plot_text(name))
         ax.set_ylabel("forecast probability (mean, 90% band)")
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
@@ -446,7 +448,7 @@ def scenario_bars(table: pd.DataFrame) -> Figure:
     for y in ys[~ok]:
         ax.text(0.01, y, "not forecast: a question in it closed before as_of", va="center", fontsize=8, color=NEUTRAL)
     if len(table):
-        ax.set_yticks(ys, table["scenario"], fontsize=8)
+        ax.set_yticks(ys, escape.plot_labels(table["scenario"]), fontsize=8)
         ax.invert_yaxis()
         fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=2)
     else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from IPython.display import HTML
 
+from foresight.report.escape import NO_MATH_CLASS
+
 YES = "#2e8b57"
 """Resolved or evidence for yes."""
 NO = "#c0392b"
@@ -53,4 +55,4 @@ def box(kind: str, body: str, title: str | None = None) -> HTML:
     head = ""
     if title:
         head = f"<b>{title}</b><br>" if kind == "warning" else f"<b>{title}</b> "
-    return HTML(f'<div style="{_BOXES[kind]}">{head}{body}</div>')
+    return HTML(f'<div class="{NO_MATH_CLASS}" style="{_BOXES[kind]}">{head}{body}</div>')

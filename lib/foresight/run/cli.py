@@ -3,17 +3,19 @@ show or clear the posterior cache, compare runs, start a pack, ingest documents.
 
 One function per subcommand (``_validate``, ``_run``, ...) and one ``add_parser`` block each in
 :func:`build_parser`. Exit codes: 0 done, 1 a notebook failed, 2 invalid pack or option (nothing
-started), 128 + N stopped by signal N (130 for Ctrl-C).
+started), 128 + N stopped by signal N (130 for Ctrl-C, 141 when the reader of the output went away).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from pathlib import Path
 
+from foresight.base.terminal import safe_terminal
 from foresight.pack.loader import load_pack
 from foresight.pack.problems import PackError
 
@@ -212,15 +214,15 @@ def _run(args: argparse.Namespace) -> int:
     try:
         for q in args.question or []:
             P.check_question(pack, q)
-        as_of = P.check_date("as_of", args.as_of).isoformat() if args.as_of is not None else None
+        as_of = P.check_as_of_in_pack(pack, args.question, args.as_of).isoformat() if args.as_of is not None else None
         draws = (
             P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws")
             if args.draws is not None
             else None
         )
         seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed") if args.seed is not None else None
-    except P.ParameterError as exc:
-        print(f"foresight run: {exc}", file=sys.stderr)
+    except P.ParameterError as exc:  # named by the option that gave it, as argparse would
+        print(f"foresight run: --{exc.name.replace('_', '-')}: {exc}", file=sys.stderr)
         return EXIT_INVALID
     from foresight.run.notebooks import discover
 
@@ -283,6 +285,9 @@ def _runs(args: argparse.Namespace) -> int:
         what = "is a file, not a folder" if runs_dir.exists() else "no such folder"
         print(f"foresight runs: --runs-dir {runs_dir}: {what}", file=sys.stderr)
         return EXIT_INVALID
+    if args.yes and not args.prune:
+        print("foresight runs: --yes only goes with --prune (it answers the question --prune asks)", file=sys.stderr)
+        return EXIT_INVALID
     if args.prune:
         return _prune(runs_dir, args.yes)
     frame = folders.list_runs(runs_dir)
@@ -291,6 +296,19 @@ def _runs(args: argparse.Namespace) -> int:
     else:
         print(frame.to_string(index=False))
     return 0
+
+
+def _threshold(text: str) -> float:
+    """A change of a probability: a number from 0 to 1 (nan, inf and negatives are refused)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a change of probability from 0 to 1, e.g. 0.01; got {text!r}")
+    return value
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -374,6 +392,9 @@ def _cache(args: argparse.Namespace) -> int:
     from foresight.model import cache
 
     found = cache.info()
+    if found.problem:
+        print(f"foresight cache: {found.problem}", file=sys.stderr)
+        return EXIT_INVALID
     if args.action == "info":
         print("\n".join(found.lines()))
         return 0
@@ -465,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_b", help="the later run")
     p.add_argument("--runs-dir", metavar="DIR", help="where run ids are looked up (default: runs/ in the project)")
     p.add_argument(
-        "--threshold", type=float, default=0.005, metavar="P", help="smallest change of a mean that counts (0.005)"
+        "--threshold", type=_threshold, default=0.005, metavar="P", help="smallest change of a mean that counts (0.005)"
     )
     p.set_defaults(func=_diff)
 
@@ -500,20 +521,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_PIPE = 128 + 13
+"""The reader of stdout went away (SIGPIPE is 13): what a shell reports for a command it cut off."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        code = args.func(args)
-        sys.stdout.flush()
-        return code
-    except BrokenPipeError:
-        # The reader went away (`foresight validate PACK | head -1`): stop quietly. Point stdout at
-        # /dev/null so the interpreter's last flush cannot complain either (Python docs, "Note on SIGPIPE").
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    except KeyboardInterrupt:  # Ctrl-C before a run started (a started run records itself and returns)
-        print(f"foresight {args.command}: interrupted", file=sys.stderr)
-        return 130
+    """Parse ``argv`` and run the subcommand; everything printed passes the terminal rule
+    (:func:`foresight.base.terminal.terminal_text`), so pack text cannot drive the reader's terminal."""
+    with safe_terminal():
+        args = build_parser().parse_args(argv)
+        try:
+            code = args.func(args)
+            sys.stdout.flush()
+            return code
+        except BrokenPipeError:
+            # The reader went away (`foresight validate PACK | head -1`): stop quietly. Point stdout at
+            # /dev/null so the interpreter's last flush cannot complain either (Python docs, "Note on SIGPIPE").
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_PIPE
+        except KeyboardInterrupt:  # Ctrl-C before a run started (a started run records itself and returns)
+            print(f"foresight {args.command}: interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 EXIT_INVALID = 2
 
@@ -27,10 +28,32 @@ def _score(text: str) -> float:
     return value
 
 
-def _refuse(command: str, exc: Exception) -> int:
+def _int_option(name: str, what: str):
+    """An argparse type for a whole number in the range the notebooks allow for ``name`` (run.params, imported
+    only when the option is given: `validate` must not pay for the model stack)."""
+
+    def parse(text: str) -> int:
+        from foresight.run import params
+
+        lo, hi = {"draws": (params.MIN_DRAWS, params.MAX_DRAWS), "seed": (0, 2**32 - 1)}[name]
+        try:
+            return params.check_int(name, int(text), lo, hi, what)
+        except ValueError:  # int() or ParameterError: say what is allowed
+            raise argparse.ArgumentTypeError(
+                f"expected {what}, a whole number from {lo} to {hi}; got {text!r}"
+            ) from None
+
+    return parse
+
+
+def _refuse(command: str, exc: Exception, pack: str = ".") -> int:
     from foresight.pack.problems import PackError
 
-    if isinstance(exc, PackError):
+    if isinstance(exc, OSError):  # a write that failed (a full disk): atomic writes left the old files whole
+        from foresight.base.atomic import write_problem
+
+        print(f"foresight {command}: {write_problem(exc, Path(pack))}", file=sys.stderr)
+    elif isinstance(exc, PackError):
         for problem in exc.problems:
             print(f"{exc.pack_dir / problem.file}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
         print(f"foresight {command}: the pack would not be valid; nothing was written", file=sys.stderr)
@@ -59,8 +82,8 @@ def _ingest(args: argparse.Namespace) -> int:
             update=args.update,
             offer_rejected=args.offer_rejected,
         )
-    except (IngestError, PackError) as exc:
-        return _refuse("ingest", exc)
+    except (IngestError, PackError, OSError) as exc:
+        return _refuse("ingest", exc, args.pack)
     what = "read document" if done.updated else "added document"
     print(f"{what} {done.document_id}; {len(done.proposals)} new proposal(s) in {done.proposals_file}")
     print("  by expected impact (confidence x largest shift, in points, from the day the sign would count):")
@@ -85,8 +108,8 @@ def _accept(args: argparse.Namespace) -> int:
         records = accept(
             args.pack, args.document, args.ids, args.all_above, event_date=args.event_date, valid_until=args.valid_until
         )
-    except (IngestError, PackError) as exc:
-        return _refuse("accept", exc)
+    except (IngestError, PackError, OSError) as exc:
+        return _refuse("accept", exc, args.pack)
     print(f"added {len(records)} evidence item(s) to evidence.yaml; edit each note into your own paraphrase:")
     for r in records:
         until = f", counts until {r['valid_until']}" if "valid_until" in r else ""
@@ -105,8 +128,8 @@ def _reject(args: argparse.Namespace) -> int:
 
     try:
         ids = reject(args.pack, args.document, args.ids)
-    except IngestError as exc:
-        return _refuse("reject", exc)
+    except (IngestError, OSError) as exc:
+        return _refuse("reject", exc, args.pack)
     print(f"rejected {', '.join(ids)}")
     return 0
 
@@ -132,8 +155,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--update", action="store_true", help="read an ingested document again (same id)")
     p.add_argument("--offer-rejected", action="store_true", help="with --update: offer rejected proposals again")
-    p.add_argument("--draws", type=int, metavar="N", help="posterior draws for the impact (default: the library's)")
-    p.add_argument("--seed", type=int, metavar="N", help="random seed")
+    p.add_argument(
+        "--draws",
+        type=_int_option("draws", "posterior draws"),
+        metavar="N",
+        help="posterior draws for the impact (default: the library's)",
+    )
+    p.add_argument("--seed", type=_int_option("seed", "a random seed"), metavar="N", help="random seed")
     p.set_defaults(func=_ingest)
 
     p = sub.add_parser("accept", help="turn proposals of a document into evidence items")

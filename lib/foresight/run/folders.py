@@ -34,6 +34,11 @@ class RunsDirError(ValueError):
     """A runs folder that cannot hold runs (a file, under a file, not writable); the message says which."""
 
 
+class RunWriteError(RunsDirError):
+    """Writing a run failed (a full disk, say); the message names the path, the free space and what
+    became of the run folder (closed as failed, or removed)."""
+
+
 def runs_dir_problem(path: Path) -> str | None:
     """Why ``path`` cannot take new run folders, or None when it can (created later if missing)."""
     path = Path(path).expanduser()

@@ -28,16 +28,17 @@ import yaml
 from foresight.base import paths
 from foresight.base.processes import guard_forked_children
 from foresight.model import batch
-from foresight.model.evidence import observations_as_of
+from foresight.model.evidence import check_overrides
 from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_of, parse_date
 from foresight.model.options import INFERENCE, ModelOptions
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
-from foresight.pack.schema import Question
+from foresight.pack.schema import FIRST_DATE, LAST_DATE, Question
 
 MIN_DRAWS = 100
 MAX_DRAWS = 1_000_000
 MAX_WIDTH_SCALE = 100.0
+
 RAW_HINT = (
     "papermill converts -p values that look like numbers; pass text with -r NAME VALUE "
     "(raw) or quote it in a YAML parameters file"
@@ -214,9 +215,29 @@ def check_date(name: str, value: Any) -> dt.date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ParameterError(name, value, allowed, RAW_HINT)
     try:
-        return parse_date(value, name)
+        when = parse_date(value, name)
     except ValueError:
         raise ParameterError(name, value, allowed) from None
+    if not FIRST_DATE <= when <= LAST_DATE:
+        raise ParameterError(
+            name, value, f"expected a date from {FIRST_DATE} to {LAST_DATE} (what the tables and plots can show)"
+        )
+    return when
+
+
+def check_as_of_in_pack(pack: Pack, question_ids: list[str] | None, value: Any) -> dt.date:
+    """``value`` as a date within at least one question's window (of ``question_ids``, default all): one
+    ``--as-of`` is moved into each question's window, but a date after (or before) every window would
+    forecast nothing anyone asked for."""
+    when = check_date("as_of", value)
+    questions = [pack.questions[q] for q in question_ids] if question_ids else list(pack.questions.values())
+    first, last = min(q.opens for q in questions), max(q.closes for q in questions)
+    if not first <= when <= last:
+        side = "after" if when > last else "before"
+        raise ParameterError(
+            "as_of", value, f"expected a date from {first} to {last}: {when} is {side} every question's window"
+        )
+    return when
 
 
 def check_inference(value: Any) -> str:
@@ -411,7 +432,7 @@ def check_params(
         parsed = parse_overrides(overrides)
         if parsed and loaded is not None:
             try:
-                observations_as_of(loaded, values.get("as_of") or dt.date.max, parsed)
+                check_overrides(loaded, parsed)
             except ValueError as exc:
                 raise ParameterError("overrides", overrides, f"{exc}") from None
         values["overrides"] = parsed

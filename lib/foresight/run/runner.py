@@ -34,6 +34,7 @@ import json
 import os
 import platform
 import queue
+import shutil
 import signal
 import threading
 import time
@@ -47,12 +48,20 @@ from typing import Any
 import pandas as pd
 
 from foresight.base import paths
-from foresight.base.atomic import write_json_atomic
+from foresight.base.atomic import write_json_atomic, write_problem
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
 from foresight.report import results, rundiff, style
 from foresight.report.run_index import forecasts_html
-from foresight.run.folders import INCOMPLETE, RUN_FILE, finish_run_folder, new_run_folder, owner, read_record
+from foresight.run.folders import (
+    INCOMPLETE,
+    RUN_FILE,
+    RunWriteError,
+    finish_run_folder,
+    new_run_folder,
+    owner,
+    read_record,
+)
 from foresight.run.notebooks import Job, JobResult, describe_error, discover, execute, jobs_for
 
 __all__ = ["INCOMPLETE", "RUN_FILE", "RunOptions", "RunOutcome", "RunPlan", "check_values", "execute_run", "run"]
@@ -394,8 +403,39 @@ def _pending(job: Job) -> dict[str, Any]:
 
 
 def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
-    """The one lifecycle of a run or sweep; see the module docstring. RunsDirError when ``runs_dir`` is unusable."""
+    """The one lifecycle of a run or sweep; see the module docstring. RunsDirError when ``runs_dir`` is unusable;
+    its subclass RunWriteError when a write fails on the way (a full disk), after closing the folder."""
     run_id, work = new_run_folder(runs_dir, plan.label)
+    state: dict[str, Any] = {}
+    try:
+        return _execute_in(plan, runs_dir, run_id, work, state)
+    except OSError as exc:
+        raise close_after_write_failure(exc, work, runs_dir, run_id, state) from None
+
+
+def close_after_write_failure(
+    exc: OSError, work: Path, runs_dir: Path, run_id: str, state: Mapping[str, Any]
+) -> RunWriteError:
+    """Give the half-written run folder a true status: ``failed`` (with the reason) when a notebook in it
+    finished ``ok``, else remove it, as nothing in it is worth keeping (or the record cannot be written)."""
+    problem = write_problem(exc, work)
+    record, done = state.get("record"), state.get("done") or {}
+    if record is not None and any(r.status == "ok" for r in done.values()):
+        try:
+            for i, entry in enumerate(record["notebooks"]):
+                if i not in done:
+                    entry["status"] = "not run"
+            record.update(status="failed", finished=_now(), error={"ename": type(exc).__name__, "evalue": problem})
+            write_json_atomic(work / RUN_FILE, record)
+            folder = finish_run_folder(work, runs_dir, run_id)
+            return RunWriteError(f"{problem}; the run is recorded as failed in {folder}")
+        except OSError:
+            pass
+    shutil.rmtree(work, ignore_errors=True)
+    return RunWriteError(f"{problem}; the unfinished run folder was removed")
+
+
+def _execute_in(plan: RunPlan, runs_dir: Path, run_id: str, work: Path, state: dict[str, Any]) -> RunOutcome:
     jobs = plan.jobs(work)
     started = time.perf_counter()
     record: dict[str, Any] = {
@@ -412,13 +452,20 @@ def execute_run(plan: RunPlan, runs_dir: Path) -> RunOutcome:
         "notebooks": [_pending(j) for j in jobs],
         "error": None,
     }
-    write_json_atomic(work / RUN_FILE, record)
     done: dict[int, JobResult] = {}
+    state.update(record=record, done=done)
+    write_json_atomic(work / RUN_FILE, record)
+    write_failed: list[OSError] = []
 
     def on_done(i: int, result: JobResult) -> None:
         done[i] = result
         record["notebooks"][i] = result.as_dict()
-        write_json_atomic(work / RUN_FILE, record)
+        if not write_failed:  # after a failed write the run stops; the others' results are only kept
+            try:
+                write_json_atomic(work / RUN_FILE, record)
+            except OSError as exc:
+                write_failed.append(exc)
+                raise
 
     order = run_order(jobs, previous_seconds(runs_dir, plan.kind))
     stopped: KeyboardInterrupt | None = None

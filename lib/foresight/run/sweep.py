@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from foresight.base import paths
+from foresight.pack.yamlio import YamlSyntaxError, read_yaml
 from foresight.report import results
 from foresight.run.notebooks import Job, JobResult, NotebookInfo, find
 from foresight.run.params import ParameterError, check_params
@@ -119,12 +119,10 @@ def load_grid(path: str | Path) -> Grid:
                 "YAML grid file (see scenarios/sweep-example.yaml)"
             ],
         )
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise GridError(file, [f"{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from None
+    try:  # the pack's strict reader: UTF-8 only, no duplicate keys, no aliases or tags, impossible dates as text
+        data = read_yaml(file).data
+    except YamlSyntaxError as exc:
+        raise GridError(file, [f"line {exc.line}: {exc.message}"]) from None
     if not isinstance(data, dict):
         raise GridError(file, [f"(file): must be a mapping with the keys {', '.join(KEYS)}; got {type(data).__name__}"])
     problems: list[str] = []

@@ -664,7 +664,7 @@ def test_misspelt_field_in_a_case_names_the_case_fields(pack):
     assert typo.line == line_of(pack, "reference_classes.yaml", "Case A")
     assert (
         typo.message
-        == "unknown field 'sorce'; allowed fields: name, date, outcome, source, indicators, tags, outcome_known"
+        == "unknown field 'sorce'; allowed fields: name, date, outcome, source, indicators, tags, outcome_known, option"
     )
 
 

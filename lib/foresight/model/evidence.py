@@ -147,7 +147,7 @@ def resolution_observation(pack: Pack, indicator: Indicator, order: int) -> Obse
     source = indicator.resolution_of
     if source is None:
         return None
-    q = pack.questions[source.question]
+    q = pack.any_question(source.question)  # a yes/no or a date question (resolved yes = happened)
     if q.resolution is None or q.resolved_on is None:
         return None
     state = "present" if q.resolution == source.present_when else "absent"

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from foresight.model.curve import accrued_share, base_by
 from foresight.model.evidence import Observation, group_discount, observations_as_of, raw_features
 from foresight.model.hinges import branch_draws, known_outcome, scaled_to_window, yes_branch_at
 from foresight.model.options import ModelOptions
@@ -196,7 +197,17 @@ class Forecast:
 
     def base_draws_at(self, when: dt.date, known: dt.date | None = None) -> np.ndarray:
         """The outside view for the window left at ``when``, from the same draws (the hazard decides how
-        it moves); an event log's rate is the one known at ``known`` (default ``when``)."""
+        it moves); an event log's rate is the one known at ``known`` (default ``when``). A question declared
+        ``point_of`` a date question is that question's curve at its own ``closes`` (:mod:`foresight.model.curve`)."""
+        if self.question.point_of is not None:
+            curve_of = self.pack.typed_questions[self.question.point_of]
+            share = accrued_share(curve_of, when, self.question.closes, self.pack.questions, known)
+            return base_by(self.outside_view_of(curve_of, when, known), share)
+        return self.outside_view_of(self.question, when, known)
+
+    def outside_view_of(self, question: Question, when: dt.date, known: dt.date | None = None) -> np.ndarray:
+        """The outside view of ``question`` (this forecast's own, or the date question it is a point of)
+        for the window left at ``when``, from this forecast's draws."""
         if self.spec.is_mixture:
             assert self.posterior.component is not None
             return mixture_base_draws(
@@ -204,12 +215,12 @@ class Forecast:
                 self.posterior.theta,
                 self.posterior.component,
                 self.pack,
-                self.question,
+                question,
                 when,
                 known,
             )
         rc = self.pack.reference_classes[self.spec.reference_class]
-        return base_probability(self.posterior.theta, self.question, rc, when, self.pack.questions, known)
+        return base_probability(self.posterior.theta, question, rc, when, self.pack.questions, known)
 
     @cached_property
     def shift_draws(self) -> np.ndarray:

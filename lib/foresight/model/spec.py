@@ -108,6 +108,8 @@ class ModelSpec:
 def model_spec(pack: Pack, question: Question, options: ModelOptions | None = None) -> ModelSpec:
     """Collect the priors and case data for ``question`` from the pack (sampler options play no part)."""
     opts = options or ModelOptions()
+    if question.point_of is not None:  # a point of a date question's curve shares that question's model
+        question = pack.typed_questions[question.point_of]
     learn_from_cases, discount_groups, lr_width_scale = opts.learn_from_cases, opts.discount_groups, opts.lr_width_scale
     comps = components(pack, question)
     one = single_class(comps)

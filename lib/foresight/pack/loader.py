@@ -12,7 +12,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from foresight.pack import crossref
+from foresight.pack import crossref, outcome_checks
 from foresight.pack.crossref import Table, lr_key
 from foresight.pack.inside import OutsidePack, pack_file
 from foresight.pack.links import Links, check_links
@@ -62,6 +62,17 @@ class Pack:
     event_logs: dict[str, EventLog] = dataclass_field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # things `validate` points out that do not stop a forecast
     freeze: Freeze | None = None  # freeze.yaml (foresight.pack.freeze), None when the pack was never frozen
+    # Options and date questions (foresight.model.outcomes): kept apart from ``questions``, which holds the
+    # yes/no questions every binary view (joint model, backtest, per-question notebooks) iterates.
+    typed_questions: dict[str, Question] = dataclass_field(default_factory=dict)
+
+    def any_question(self, question_id: str) -> Question:
+        """A question of any outcome type; a KeyError listing every id otherwise."""
+        found = self.questions.get(question_id) or self.typed_questions.get(question_id)
+        if found is None:
+            ids = ", ".join([*self.questions, *self.typed_questions])
+            raise KeyError(f"unknown question {question_id!r} in pack {self.meta.id}; questions: {ids}")
+        return found
 
     def question(self, question_id: str) -> Question:
         """The question ``question_id``; a KeyError that lists the valid ids otherwise."""
@@ -122,7 +133,7 @@ class Pack:
         """
         timeline = self.timeline or {}
         counts = {
-            "questions": len(self.questions),
+            "questions": len(self.questions) + len(self.typed_questions),
             "reference_classes": len(self.reference_classes),
             "cases": sum(len(rc.cases) for rc in self.reference_classes.values()),
             "indicators": len(self.indicators),
@@ -510,13 +521,18 @@ def load_pack(path: str | Path) -> Pack:
     evidence = tables["evidence.yaml"]
     families = _declared(docs[PACK_FILE], meta, "families")
     groups = _declared(docs[PACK_FILE], meta, "correlation_groups")
+    # yes/no-shaped questions (binary and date) go through the binary checks; options questions and
+    # point_of questions (whose outside view is their date question's) through outcome_checks only.
+    yes_no = _subtable(questions, lambda q: q.type != "options")
+    own_class = _subtable(questions, lambda q: q.type != "options" and q.point_of is None)
 
     findings = []
     for file, (key, _) in RECORD_FILES.items():
         findings += crossref.duplicate_ids(file, key, tables[file])
     findings += crossref.check_questions(families, questions, documents, classes, timeline)
     findings += crossref.check_reference_classes(classes, questions, families, indicators)
-    findings += crossref.check_question_has_one_class(questions, classes, families)
+    findings += crossref.check_question_has_one_class(own_class, classes, families)
+    findings += outcome_checks.check_outcome_types(questions, classes, indicators)
     findings += crossref.check_indicators(indicators, groups, questions, families)
     findings += crossref.check_evidence(evidence, documents, indicators, questions, timeline)
     if "timeline.yaml" in tables:
@@ -528,13 +544,22 @@ def load_pack(path: str | Path) -> Pack:
     if docs[EVENT_LOGS_FILE] is not None:
         findings += crossref.duplicate_ids(EVENT_LOGS_FILE, "event_logs", logs)
     findings += crossref.check_outside_view(questions, classes, logs, families)
-    findings += crossref.check_evidence_over_time(indicators, questions)
+    findings += crossref.check_evidence_over_time(indicators, yes_no)
     for file, loc, message in findings:
         problems.append(Problem(file, docs[file].line_of(loc) if docs.get(file) else 1, format_loc(loc), message))
     unsure = questions.broken if questions.readable else None  # no false "unknown question" (see Table)
     links = _load_links(pack_dir, questions.by_id, set(families or ()), problems, unsure)
     _load_proposals(pack_dir, problems)
     freeze = _load_freeze(pack_dir, problems)
+    for index, q in questions.items:  # a point of a date curve is forecast from the curve alone
+        hinge = links.hinge_for(q.id) if q.point_of is not None else None
+        if hinge is not None:
+            loc = ("questions", index, "point_of")
+            message = (
+                f"a point of date question '{q.point_of}' cannot also hinge on '{hinge.on}' (links.yaml): "
+                "its forecast is the curve's; drop one of the two"
+            )
+            problems.append(Problem("questions.yaml", docs["questions.yaml"].line_of(loc), format_loc(loc), message))
 
     if problems or meta is None:
         raise PackError(pack_dir, problems)
@@ -546,7 +571,7 @@ def load_pack(path: str | Path) -> Pack:
             **documents.by_id,
             **{t.id: timeline_document(t) for t in timeline.by_id.values() if t.id in cited},
         },
-        questions=questions.by_id,
+        questions={q.id: q for _, q in questions.items if q.type == "binary"},
         reference_classes=classes.by_id,
         indicators=indicators.by_id,
         evidence=tuple(ev for _, ev in evidence.items),
@@ -558,6 +583,17 @@ def load_pack(path: str | Path) -> Pack:
         freeze=freeze,
         warnings=tuple(
             Problem(file, docs[file].line_of(loc), format_loc(loc), message)
-            for file, loc, message in crossref.lr_kind_warnings(indicators, questions)
+            for file, loc, message in crossref.lr_kind_warnings(indicators, yes_no)
         ),
+        typed_questions={q.id: q for _, q in questions.items if q.type != "binary"},
+    )
+
+
+def _subtable(table: Table, keep) -> Table:
+    """The records of ``table`` that ``keep`` accepts, at their own indexes (so problems keep their lines)."""
+    return Table(
+        items=[(i, rec) for i, rec in table.items if keep(rec)],
+        broken=table.broken,
+        failed=table.failed,
+        readable=table.readable,
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from foresight.pack.crossref import lr_key
 from foresight.pack.loader import LINKS_FILE, PACK_FILE, Pack
+from foresight.pack.outcome_checks import option_ratios_for
 from foresight.pack.yamlio import PathKey, YamlDoc, format_loc, lines_of
 
 
@@ -92,8 +93,11 @@ def cross_reference_warnings(pack: Pack) -> Iterable[PackWarning]:
 def orphans(pack: Pack) -> Iterable[PackWarning]:
     """Indicators, evidence, families, classes and groups that no question uses, and driver loadings on
     families without questions: harmless to the numbers, but usually a typo or a forgotten question."""
-    questions = list(pack.questions.values())
+    questions = [*pack.questions.values(), *pack.typed_questions.values()]
     used_indicators = {ind.id for q in questions for ind in pack.indicators_for(q)}
+    used_indicators |= {  # ratios per option bear on options questions (foresight.model.choice)
+        ind.id for q in questions for ind in pack.indicators.values() if option_ratios_for(ind, q) is not None
+    }
     for index, ind in enumerate(pack.indicators.values()):
         if ind.id not in used_indicators:
             yield warning_at(

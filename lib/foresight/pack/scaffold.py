@@ -146,7 +146,7 @@ documents:
 """
 
 _QUESTIONS = """\
-# questions.yaml: binary questions a third party can resolve from public sources.
+# questions.yaml: questions a third party can resolve from public sources (yes/no unless they say `type:`).
 questions:
   - id: treaty-signed-by-2025-06-30        # the id says what and the deadline
     title: Will Aland and Beland sign a water-sharing treaty on or before 30 June 2025?
@@ -205,6 +205,48 @@ questions:
       decision_points:       # dated moments holding a share of the window's chance
         - {date: 2025-06-15, share: 0.2, note: The summit day - both sides send their dam crews.}
       starts: {date: 2025-03-01}   # or {question: ID}: the clock starts when that question resolves yes
+  # --- beyond yes/no: `type: options` (one of several outcomes) and `type: date` (when, or not by closes).
+  # Put them after the yes/no questions; the model's README section "Outcome types" says how each is forecast.
+  - id: summit-ending
+    title: How will the June 2025 Aland-Beland summit end?
+    family: summit
+    kind: one_shot           # an options question is one_shot: its outcome is read once, at closes
+    type: options            # binary (the default) | options | date
+    options:                 # exclusive and exhaustive, in order
+      - {id: treaty, label: A water treaty signed at the summit}
+      - {id: communique, label: "A joint communique, nothing signed"}
+      - {id: no-text, label: No joint text}
+    # ordered: true          # optional: the options are ranked (scored by RPS), e.g. bins of a quantity
+    # bins: [0, 10, 25, 100] # optional, with ordered: numeric edges, option k is [edge k, edge k+1)
+    opens: 2025-02-01
+    closes: 2025-06-15
+    criteria: >
+      treaty: both leaders sign a water treaty during the summit of 14-15 June 2025; communique:
+      no signature, but both governments publish one joint text; no-text: neither.
+    raised_by: [beland-review-2025-02-01]
+    reference_class: summit-endings   # a class whose cases record option: (see reference_classes.yaml)
+    options_prior:           # optional: your own view over the options, one more source of the outside view
+      probabilities: {treaty: 0.2, communique: 0.5, no-text: 0.3}   # add up to 1 (or, with bins, quantiles: {0.05: x, 0.5: y, 0.95: z})
+      strength: 10           # how many cases it is worth (a Dirichlet with these means)
+      weight: 0.3            # its share of the outside view
+      rationale: A treaty text is not ready; both leaders want to be seen agreeing on something.
+    # resolved_option: communique   # once resolved, with resolved_on and resolution_source
+  - id: treaty-signing-date
+    title: When will Aland and Beland sign a water-sharing treaty (before 31 December 2025)?
+    family: treaty
+    kind: by_deadline        # a date question is by_deadline: hazard, decision points and triggers work as for yes/no
+    type: date
+    opens: 2025-01-20
+    closes: 2025-12-31
+    criteria: >
+      The date both foreign ministries publish a treaty text signed by both governments; 'no'
+      if that does not happen on or before 31 December 2025.
+    raised_by: [aland-herald-2025-01-20]
+    reference_class: river-treaty-talks
+    # A yes/no by_deadline question inside this window may say `point_of: treaty-signing-date`: its
+    # forecast is then this curve at its own closes (same draws and evidence), so a ladder of deadlines
+    # can never disagree with itself.
+    # point_of: treaty-signing-date
 """
 
 _CLASSES = """\
@@ -253,6 +295,14 @@ reference_classes:
       - {name: EXAMPLE summit A, date: 2003-06-01, outcome: "yes", source: Joint statement archive (made up), tags: [water]}
       - {name: EXAMPLE summit B, date: 2010-04-12, outcome: "no", source: Joint statement archive (made up), tags: [water]}
       - {name: EXAMPLE summit C, date: 2016-10-03, outcome: "yes", source: Joint statement archive (made up), tags: [borders]}
+  - id: summit-endings       # a class for an options question: each case records option: (not outcome:)
+    title: Leaders' summits between neighbours in a dispute - how did they end?
+    serves: [summit-ending]
+    relevance: 0.7
+    cases:
+      - {name: EXAMPLE summit A, date: 2003-06-01, option: communique, source: Joint statement archive (made up)}
+      - {name: EXAMPLE summit B, date: 2010-04-12, option: no-text, source: Joint statement archive (made up)}
+      - {name: EXAMPLE summit C, date: 2016-10-03, option: treaty, source: Joint statement archive (made up)}
 """
 
 _INDICATORS = """\
@@ -294,6 +344,14 @@ indicators:
     likelihood_ratios:
       treaty: [1.5, 5.0]
     resolution_of: {question: summit-communique, present_when: "yes"}   # observed from its resolved_on on
+  - id: leaders-call
+    description: The two leaders speak by phone in the weeks before the summit.
+    group: negotiation
+    rationale: A call settles what the leaders will put their names to; without one, a walkout is likelier.
+    option_ratios:           # for options questions: 90% interval of P(seen | option) / P(seen | reference)
+      summit-ending:
+        reference: no-text   # options not listed have ratio 1 against it
+        ratios: {treaty: [1.5, 4.0], communique: [1.2, 2.5]}
 """
 
 _EVIDENCE = """\

@@ -211,7 +211,8 @@ class Document(Record):
 
 
 class Question(Record):
-    """A binary question a third party can resolve from public sources."""
+    """A question a third party can resolve from public sources: yes/no (``type: binary``, the default),
+    one of several options, or the date of an event (see :mod:`foresight.model.outcomes`)."""
 
     id: Id
     title: Text
@@ -232,13 +233,40 @@ class Question(Record):
     notes: Text | None = None
     criterion_kind: Id | None = None  # what the criteria ask (meet, sign, declare, ...): picks `kind:` ratios
     sponsor: Id | None = None  # who acts (a government, a bloc): one ratio serving several sponsors is flagged
+    # --- outcome types (issue 25); every field below is absent on a yes/no question written before them
+    type: OutcomeTypeName = "binary"
+    options: list[OptionSpec] | None = None  # options questions: the exclusive, exhaustive outcomes in order
+    ordered: Annotated[bool, Field(strict=True)] = False  # options that are ranked (scored by RPS, copula thresholds)
+    bins: list[number()] | None = None  # numeric edges: option k is [e_k, e_k+1)
+    options_prior: OptionsPrior | None = None  # the analyst's outside view over the options
+    resolved_option: Id | None = None  # an options question's outcome (with resolved_on and resolution_source)
+    point_of: Id | None = None  # a yes/no by_deadline question that is the point at `closes` of a date question
+
+    @model_validator(mode="after")
+    def _outcome_type_fields(self) -> Question:
+        """Which outcome-type fields each type takes, checked on the record alone (ids are cross-checked later)."""
+        if self.type != "options":
+            for name in ("options", "bins", "options_prior", "resolved_option"):
+                if getattr(self, name) is not None:
+                    raise field_rule(name, f"only an options question has {name} (this question is type {self.type})")
+            if self.ordered:
+                raise field_rule("ordered", f"only an options question is ordered (this question is type {self.type})")
+        if self.point_of is not None and (self.type != "binary" or self.kind != "by_deadline"):
+            raise field_rule("point_of", "only a yes/no by_deadline question can be a point of a date question")
+        if self.type == "date" and self.kind != "by_deadline":
+            raise field_rule("kind", "a date question is by_deadline: it asks when, between opens and closes")
+        if self.type == "options":
+            _check_options(self)
+        return self
 
     @model_validator(mode="after")
     def _dates_and_resolution(self) -> Question:
         if self.closes <= self.opens:
             raise field_rule("closes", f"closes ({self.closes}) must be after opens ({self.opens})")
         given = {
-            "resolution": self.resolution,
+            ("resolved_option" if self.type == "options" else "resolution"): (
+                self.resolved_option if self.type == "options" else self.resolution
+            ),
             "resolved_on": self.resolved_on,
             "resolution_source": self.resolution_source,
         }
@@ -247,7 +275,11 @@ class Question(Record):
             raise field_rule(
                 missing[0],
                 "required once the question is resolved: a resolution needs all three of "
-                "resolution (yes/no), resolved_on and resolution_source",
+                + (
+                    "resolved_option (an option id), resolved_on and resolution_source"
+                    if self.type == "options"
+                    else "resolution (yes/no), resolved_on and resolution_source"
+                ),
             )
         if self.resolved_on is not None:
             if self.resolved_on < self.opens:
@@ -321,13 +353,14 @@ class Case(Record):
 
     name: Text
     date: Date
-    outcome: YesNo
+    outcome: YesNo | None = None
     source: Text
     indicators: dict[Id, State] = Field(default_factory=dict)
     tags: list[Id] = Field(default_factory=list)
     outcome_known: Date | None = None
     """When the case's outcome was known (default: its ``date``): a case teaches a question only if it
     was known before the question opened, so a case begun before ``opens`` but settled after cannot leak."""
+    option: Id | None = None  # for a class serving options questions: which option happened
 
     @model_validator(mode="after")
     def _known_after_date(self) -> Case:
@@ -348,6 +381,17 @@ class Case(Record):
         """True when the case (and its outcome) was known before ``day``: the one rule for which cases a
         question opening on ``day`` may learn from (model, validation and lint all use it)."""
         return self.date < day and self.known_on < day
+
+    @model_validator(mode="after")
+    def _outcome_or_option(self) -> Case:
+        if self.outcome is None and self.option is None:
+            raise field_rule(
+                "outcome",
+                "required field is missing: outcome (yes/no), or option (an option id) in a class of options questions",
+            )
+        if self.outcome is not None and self.option is not None:
+            raise field_rule("option", "give outcome (yes/no) or option (for options questions), not both")
+        return self
 
 
 class MissingCases(Record):
@@ -541,6 +585,112 @@ class Hazard(Record):
         return self
 
 
+# --- outcome types: options questions (issue 25) ---------------------------------------------
+
+OutcomeTypeName = Literal["binary", "options", "date"]
+"""What a question forecasts: yes/no, one of several options, or the date of an event in the window."""
+
+OPTIONS_SUM_TOLERANCE = 1e-6
+
+
+class OptionSpec(Record):
+    """One of an options question's exclusive outcomes."""
+
+    id: Id
+    label: Text
+
+
+class OptionsPrior(Record):
+    """The analyst's outside view over an options question: ``probabilities`` per option (summing to 1),
+    or for ordered options with numeric ``bins`` the ``quantiles`` of the quantity (level: value).
+
+    It is read as a Dirichlet with those means and ``strength`` pseudo-cases (how many cases of a
+    class it is worth); ``weight`` is its share of the outside view next to the question's classes,
+    as an analyst prior's is for a yes/no question."""
+
+    probabilities: dict[Id, number(gt=0.0, le=1.0)] | None = None
+    quantiles: dict[number(gt=0.0, le=1.0), number()] | None = None
+    strength: Positive = 10.0
+    rationale: Text
+    weight: Weight = 0.5
+
+    @model_validator(mode="after")
+    def _one_form(self) -> OptionsPrior:
+        if (self.probabilities is None) == (self.quantiles is None):
+            raise field_rule("probabilities", "give exactly one of probabilities (per option) or quantiles")
+        if self.probabilities is not None:
+            total = sum(self.probabilities.values())
+            if abs(total - 1.0) > OPTIONS_SUM_TOLERANCE:
+                raise field_rule("probabilities", f"the probabilities add up to {total:g}; they must add up to 1")
+        if self.quantiles is not None:
+            levels = sorted(self.quantiles)
+            values = [self.quantiles[q] for q in levels]
+            if len(levels) < 2 or any(lv >= 1.0 for lv in levels):
+                raise field_rule("quantiles", "give at least two quantile levels strictly between 0 and 1")
+            if any(b <= a for a, b in zip(values, values[1:])):
+                raise field_rule("quantiles", "the values must increase with the quantile level")
+        return self
+
+
+def _check_options(q: Question) -> None:
+    """An options question's own rules: two or more distinct options, edges that fit them, a prior
+    and a resolution naming known options, and no yes/no-only field."""
+    opts = q.options or []
+    ids = [o.id for o in opts]
+    if len(opts) < 2:
+        raise field_rule("options", "an options question needs at least two options ({id, label} each)")
+    if len(set(ids)) != len(ids):
+        raise field_rule("options", "two options share an id; option ids must be unique within a question")
+    if q.kind != "one_shot":
+        raise field_rule("kind", "an options question is one_shot: its outcome is read once, at closes")
+    if q.resolution is not None:
+        raise field_rule("resolution", "an options question resolves with resolved_option (an option id)")
+    for name in ("analyst_prior", "hazard", "event_log"):
+        if getattr(q, name) is not None:
+            raise field_rule(name, f"an options question has no {name} (use options_prior for the analyst's view)")
+    if q.bins is not None:
+        if not q.ordered:
+            raise field_rule("bins", "numeric bins need ordered: true (the options are then the bins, in order)")
+        if len(q.bins) != len(opts) + 1:
+            raise field_rule("bins", f"{len(opts)} options need {len(opts) + 1} edges; got {len(q.bins)}")
+        if any(b <= a for a, b in zip(q.bins, q.bins[1:])):
+            raise field_rule("bins", f"the edges must increase strictly; got {q.bins}")
+    if q.resolved_option is not None and q.resolved_option not in ids:
+        raise field_rule("resolved_option", f"unknown option '{q.resolved_option}'; options: {', '.join(ids)}")
+    prior = q.options_prior
+    if prior is not None:
+        if prior.probabilities is not None and set(prior.probabilities) != set(ids):
+            raise field_rule(
+                "options_prior",
+                f"the prior must give a probability for each option ({', '.join(ids)}); "
+                f"got {', '.join(prior.probabilities)}",
+            )
+        if prior.quantiles is not None and q.bins is None:
+            raise field_rule("options_prior", "quantiles need numeric bins on the question; give probabilities")
+        if prior.quantiles is not None and q.bins is not None:
+            inside = [v for v in prior.quantiles.values() if not q.bins[0] <= v <= q.bins[-1]]
+            if inside:
+                raise field_rule(
+                    "options_prior",
+                    f"quantile value {inside[0]:g} is outside the bins ({q.bins[0]:g} to {q.bins[-1]:g})",
+                )
+
+
+class OptionRatios(Record):
+    """An indicator's likelihood ratios for an options question: for each listed option, the 90% interval
+    of P(seen | that option) / P(seen | ``reference``). An option not listed has ratio 1 (the sign says
+    nothing about it against the reference). A yes/no ratio is the case of options yes and no, reference no."""
+
+    reference: Id
+    ratios: dict[Id, Interval] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _not_reference(self) -> OptionRatios:
+        if self.reference in self.ratios:
+            raise field_rule("ratios", f"the reference option '{self.reference}' has ratio 1 by definition")
+        return self
+
+
 def _log_use(value: Any) -> Any:
     """``event_log: LOG-ID`` is short for ``event_log: {id: LOG-ID}``."""
     return {"id": value} if isinstance(value, str) else value
@@ -599,7 +749,7 @@ class Indicator(Record):
     description: Text
     group: Id
     rationale: Text
-    likelihood_ratios: dict[LRKey, Interval] = Field(min_length=1)
+    likelihood_ratios: dict[LRKey, Interval] = Field(default_factory=dict)
     absence_weight: Probability = 1.0
     unobserved_reason: Text | None = None
     cues: list[Text] = Field(default_factory=list)
@@ -608,6 +758,16 @@ class Indicator(Record):
     """Phrases that signal its absence (ingest then suggests state 'absent'); optional."""
     shelf_life_days: Annotated[int, Field(gt=0, strict=True)] | None = None  # default validity of its observations
     resolution_of: ResolutionOf | None = None
+    option_ratios: dict[LRKey, OptionRatios] = Field(default_factory=dict)
+    """Ratios per option for options questions (keyed like likelihood_ratios: question id, kind:, family)."""
+
+    @model_validator(mode="after")
+    def _some_ratio(self) -> Indicator:
+        if not self.likelihood_ratios and not self.option_ratios:
+            raise field_rule(
+                "likelihood_ratios", "required: the 90% interval of the ratio per family or question (or option_ratios)"
+            )
+        return self
 
 
 def last_valid_day(valid_until: dt.date | None, observed: dt.date, indicator: Indicator) -> dt.date | None:

@@ -36,11 +36,11 @@ def pack_records(pack: Pack) -> dict[str, Any]:
     records: dict[str, Any] = {"pack": pack.meta.model_dump(mode="json")}
     for key, items in (
         ("documents", pack.documents),
-        ("questions", pack.questions),
+        ("questions", {**pack.questions, **pack.typed_questions}),
         ("reference_classes", pack.reference_classes),
         ("indicators", pack.indicators),
     ):
-        records[key] = {rid: rec.model_dump(mode="json") for rid, rec in items.items()}
+        records[key] = {rid: _without_unused_outcome_fields(rec.model_dump(mode="json")) for rid, rec in items.items()}
     records["evidence"] = {ev.id: ev.model_dump(mode="json") for ev in pack.evidence}
     records["event_logs"] = {lid: log.model_dump(mode="json") for lid, log in pack.event_logs.items()}
     records["timeline"] = {tid: t.model_dump(mode="json") for tid, t in (pack.timeline or {}).items()}
@@ -50,6 +50,28 @@ def pack_records(pack: Pack) -> dict[str, Any]:
     links = pack.links.model_dump(mode="json")
     records["links"] = {kind: {_link_key(item): item for item in items} for kind, items in links.items()}
     return records
+
+
+OUTCOME_DEFAULTS = {
+    "type": "binary",
+    "options": None,
+    "ordered": False,
+    "bins": None,
+    "options_prior": None,
+    "resolved_option": None,
+    "point_of": None,
+    "option": None,
+    "option_ratios": {},
+}
+"""Fields of the outcome types (issue 25) at the values a record written before them has: left out of the
+snapshot, so a run's snapshot of an older pack compares equal to one taken before the fields existed."""
+
+
+def _without_unused_outcome_fields(data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in data.items() if not (k in OUTCOME_DEFAULTS and v == OUTCOME_DEFAULTS[k])}
+    if isinstance(out.get("cases"), list):
+        out["cases"] = [_without_unused_outcome_fields(c) if isinstance(c, dict) else c for c in out["cases"]]
+    return out
 
 
 def _link_key(item: dict[str, Any]) -> str:

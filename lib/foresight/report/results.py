@@ -143,6 +143,8 @@ def tables(folder: Path) -> dict[str, pd.DataFrame]:
             known = columns[table]
             frame = frame.reindex(columns=known + [c for c in frame.columns if c not in known])
         if table == "forecasts":
+            if "type" in frame.columns:  # options and date rows say their type; the yes/no rows are binary
+                frame["type"] = frame["type"].fillna("binary")
             first = [c for c in FORECAST_COLUMNS if c in frame.columns]
             frame = frame[first + [c for c in frame.columns if c not in first]]
         out[table] = frame

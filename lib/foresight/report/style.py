@@ -32,6 +32,8 @@ EXTERNAL = "#dd8452"
 """Forecasts from elsewhere (crowds, markets) beside the model."""
 TIMELINE = "#7d3c98"
 """Background timeline entries (dated public facts) on a history."""
+OPTIONS = ("#1f4e79", "#dd8452", "#55a868", "#8172b2", "#c44e52", "#937860", "#da8bc3")
+"""The options of an options question, in their order (stacked bars and areas), repeating after seven."""
 YES_RGB, NO_RGB = (46, 139, 87), (192, 57, 43)
 """``YES`` and ``NO`` as RGB, for shading table cells by strength."""
 

@@ -1,0 +1,166 @@
+"""Figures and tables of options and date questions (:mod:`foresight.model.outcomes`) for the outcomes report.
+
+- options: stacked bars of the option probabilities, outside view beside the forecast, with each
+  option's 90% interval, and what moved them (the mean log-odds shift of each option against the
+  reference, per indicator); over time, a stacked area;
+- dates: the cumulative probability F(d) over the window with its 90% band, the outside view's
+  curve and the resolution; over time, a fan of the date quantiles.
+Pack text reaches figures through :func:`foresight.report.escape.plot_text` (a '$' never starts mathtext).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from foresight.model.when import AFTER_CLOSES
+from foresight.report.escape import plot_text
+from foresight.report.plots import _figure, date_axis, title
+from foresight.report.style import BAND, BASE, FORECAST, NO, OPTIONS, YES
+
+OPTION_COLOURS = OPTIONS
+
+
+def options_bars(f: Any) -> Figure:
+    """Outside view and forecast as stacked bars of the option probabilities (90% intervals in the labels)."""
+    q = f.question
+    labels = [plot_text(o.label) for o in q.options or []]
+    fig = _figure(9, 2.8)
+    ax = fig.subplots()
+    rows = [("outside view", f.base_mean), (f"forecast, {f.as_of}", f.mean)]
+    intervals = f.interval(0.9)
+    for y, (_, probs) in enumerate(rows):
+        left = 0.0
+        for k, p in enumerate(probs):
+            ax.barh(y, p, left=left, color=OPTION_COLOURS[k % len(OPTION_COLOURS)], edgecolor="white")
+            if p > 0.06:
+                ax.text(left + p / 2, y, f"{p:.0%}", ha="center", va="center", color="white", fontsize=8)
+            left += p
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability")
+    for k, label in enumerate(labels):
+        lo, hi = intervals[k]
+        resolved = " (happened)" if q.resolved_option == q.options[k].id else ""
+        ax.barh(
+            [], [], color=OPTION_COLOURS[k % len(OPTION_COLOURS)], label=f"{label}: 90% {lo:.0%}-{hi:.0%}{resolved}"
+        )
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=2)
+    title(ax, q.title)
+    return fig
+
+
+def date_cdf(f: Any) -> Figure:
+    """F(d) over the window with its 90% band, the outside view's curve, the forecast's day and the event."""
+    q = f.question
+    days = f.days()
+    step = max(1, len(days) // 120)
+    shown = days[::step] + ([days[-1]] if (len(days) - 1) % step else [])
+    bands = np.array([f.cdf_interval(d) for d in shown])
+    index = [days.index(d) for d in shown]
+    fig = _figure(9, 3.4)
+    ax = fig.subplots()
+    ax.fill_between(shown, bands[:, 0], bands[:, 1], color=BAND, alpha=0.2, label="90% interval")
+    ax.plot(shown, f.mean_cdf[index], color=FORECAST, lw=2, label="forecast P(by date)")
+    ax.plot(shown, f.base_mean_cdf[index], color=BASE, ls="--", label="outside view")
+    ax.axvline(f.as_of, color=BASE, lw=0.8, ls=":", label=f"as of {f.as_of}")
+    if q.resolution == "yes" and q.resolved_on is not None:
+        ax.axvline(q.resolved_on, color=YES, lw=3, label=f"happened {q.resolved_on}")
+    elif q.resolution == "no":
+        ax.plot([], [], color=NO, lw=3, label="did not happen by closes")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("P(event by date)")
+    date_axis(ax, q.opens, q.closes)
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=3)
+    title(ax, q.title)
+    return fig
+
+
+def options_shifts(f: Any) -> pd.DataFrame:
+    """What moved an options forecast: each observed indicator's mean log-odds shift per option against
+    the reference option (0 for the reference)."""
+    frame = f.contributions
+    frame = frame[frame["x"] != 0]
+    if frame.empty:
+        return pd.DataFrame(columns=["indicator", "x"])
+    wide = frame.pivot_table(index=["indicator", "x"], columns="option", values="shift_mean", sort=False)
+    return wide[list(f.options)].reset_index()
+
+
+def history_dates(question, step_days: int = 14, most: int = 24) -> list[dt.date]:
+    """``opens``, every ``step_days`` (longer for a long window, so at most about ``most`` dates), and
+    ``closes`` (or the day before it resolved)."""
+    end = question.closes
+    if question.resolved_on is not None:
+        end = min(end, max(question.opens, question.resolved_on - dt.timedelta(days=1)))
+    step_days = max(step_days, -(-(end - question.opens).days // most))
+    out = [question.opens + dt.timedelta(days=k) for k in range(0, (end - question.opens).days + 1, step_days)]
+    return out if out[-1] == end else [*out, end]
+
+
+def options_history(f: Any, dates: Sequence[dt.date]) -> Figure:
+    """The option probabilities over time as a stacked area (from the same draws, evidence as known each day)."""
+    probs = np.array([f.what_if(as_of=d).mean for d in dates])
+    fig = _figure(9, 3.2)
+    ax = fig.subplots()
+    labels = [plot_text(o.label) for o in f.question.options or []]
+    colours = [OPTION_COLOURS[k % len(OPTION_COLOURS)] for k in range(len(labels))]
+    ax.stackplot(dates, probs.T, labels=labels, colors=colours, alpha=0.85)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability")
+    date_axis(ax, dates[0], dates[-1])
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=3)
+    title(ax, "Forecast over time: " + f.question.title)
+    return fig
+
+
+def date_history(f: Any, dates: Sequence[dt.date]) -> Figure:
+    """A fan of the date quantiles (25-75% and 5-95%) forecast on each day; a quantile beyond closes is drawn
+    at closes."""
+    q = f.question
+    levels = ("0.05", "0.25", "0.5", "0.75", "0.95")
+    rows = []
+    for d in dates:
+        quantiles = f.what_if(as_of=d).date_quantiles()
+        rows.append([q.closes if quantiles[k] == AFTER_CLOSES else dt.date.fromisoformat(quantiles[k]) for k in levels])
+    arr = np.array(rows, dtype="datetime64[D]")
+    fig = _figure(9, 3.2)
+    ax = fig.subplots()
+    ax.fill_between(dates, arr[:, 0], arr[:, 4], color=BAND, alpha=0.15, label="5-95% of the date")
+    ax.fill_between(dates, arr[:, 1], arr[:, 3], color=BAND, alpha=0.3, label="25-75%")
+    ax.plot(dates, arr[:, 2], color=FORECAST, lw=2, label="median date (closes: not by then)")
+    if q.resolution == "yes" and q.resolved_on is not None:
+        ax.axhline(np.datetime64(q.resolved_on), color=YES, lw=2, label=f"happened {q.resolved_on}")
+    ax.set_xlabel("forecast made on")
+    ax.set_ylabel("date of the event")
+    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=4)
+    title(ax, "Date forecast over time: " + q.title)
+    return fig
+
+
+def rows_table(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """The forecasts.csv rows of typed questions, readable: per option mean, or the date quantiles."""
+    out = []
+    for r in rows:
+        if r["type"] == "options":
+            said = ", ".join(f"{k} {v['mean']:.0%}" for k, v in json.loads(r["options_json"]).items())
+        else:
+            quantiles = json.loads(r["quantiles"])
+            said = f"P(by closes) {r['mean']:.0%}; median {quantiles['0.5']}"
+        out.append(
+            {
+                "question": r["question_id"],
+                "title": r["title"],
+                "type": r["type"],
+                "as of": r["as_of"],
+                "forecast": said,
+                "resolution": r["resolution"],
+            }
+        )
+    return pd.DataFrame(out, columns=["question", "title", "type", "as of", "forecast", "resolution"])

@@ -77,7 +77,12 @@ def test_the_dask_executor_loads_no_dask_until_a_scheduler_is_asked_for():
 # --- the arithmetic validate uses instead of SciPy and PreliZ --------------------------------------
 
 
-@pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "pack",
+    # the seed pack in `make test`; every other shipped pack in the slow set (each takes seconds)
+    [pytest.param(p, marks=() if p.name == "us-china-korea-2017-2019" else pytest.mark.slow) for p in PACKS],
+    ids=lambda p: p.name,
+)
 def test_validate_warnings_are_those_of_preliz_and_scipy(pack):
     loaded = load_pack(pack)
     assert outside_view_warnings(loaded) == outside_view_warnings(loaded, quick=False)

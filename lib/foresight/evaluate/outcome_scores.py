@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scoringrules as sr
 
 from foresight.evaluate.scoring import LOG_CLIP, brier_score, log_score
 from foresight.model.options import ModelOptions
@@ -37,7 +36,15 @@ STEP_DAYS = 30
 """Days between the forecasts a typed backtest scores (the first on ``opens``)."""
 
 
+def _scoringrules():
+    """scoringrules, imported when a typed forecast is first scored (it compiles Numba functions on import)."""
+    import scoringrules
+
+    return scoringrules
+
+
 def _ln(p: float) -> float:
+    sr = _scoringrules()
     return float(-sr.log_score(1, float(np.clip(p, LOG_CLIP, 1 - LOG_CLIP))))
 
 
@@ -47,6 +54,7 @@ def options_scores(probs: np.ndarray, outcome: int, ordered: bool) -> dict[str, 
     probs = np.asarray(probs, dtype=float)
     onehot = np.zeros(len(probs))
     onehot[outcome] = 1.0
+    sr = _scoringrules()
     out = {"log": _ln(probs[outcome]), "brier": float(np.sum(sr.brier_score(onehot, probs)))}
     if ordered:
         out["rps"] = float(sr.rps_score(onehot, probs, onehot=True))
@@ -79,7 +87,7 @@ def date_scores(cdf: np.ndarray, question: Question) -> dict[str, float]:
     masses = np.diff(np.concatenate([[0.0], cdf, [1.0]]))  # each day, then "not by closes"
     masses = np.clip(masses, 0.0, None)
     members = np.arange(n + 1, dtype=float)
-    crps = float(sr.crps_ensemble(float(day), members, ens_w=masses, estimator="nrg"))
+    crps = float(_scoringrules().crps_ensemble(float(day), members, ens_w=masses, estimator="nrg"))
     if day > n - 1:
         p_bin = 1.0 - cdf[-1]
     else:

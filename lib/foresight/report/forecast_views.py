@@ -81,6 +81,31 @@ def forecast_rows(f: Forecast, calibration: Calibration | None = None, why: str 
     return pd.DataFrame(rows)
 
 
+def forecast_rows_view(f: Forecast, calibration: Calibration | None = None, why: str = ""):
+    """:func:`forecast_rows` for reading: the numbers that matter, rounded, in a table that fits the page
+    (the full rows are in ``forecasts.csv``)."""
+    from foresight.report import layout
+
+    full = forecast_rows(f, calibration, why)
+    pct = lambda v: "" if pd.isna(v) else f"{float(v):.1%}"  # noqa: E731
+    view = pd.DataFrame(
+        {
+            "step": full["step"],
+            "as of": full["as_of"],
+            "forecast": full["mean"].map(pct),
+            "90% interval": [f"{pct(lo)} to {pct(hi)}" for lo, hi in zip(full["p05"], full["p95"], strict=True)],
+            "base rate": full["base_rate_mean"].map(pct),
+        }
+    )
+    if "calibrated_mean" in full and full["calibrated_mean"].notna().any():
+        view["calibrated"] = full["calibrated_mean"].map(pct)
+        view["calibrated 90%"] = [
+            f"{pct(lo)} to {pct(hi)}" for lo, hi in zip(full["calibrated_p05"], full["calibrated_p95"], strict=True)
+        ]
+        view["why they differ"] = full.get("calibration_why", "")
+    return layout.scrolling(view)
+
+
 def write_results(
     out_dir: Path | None,
     f: Forecast,

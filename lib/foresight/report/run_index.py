@@ -20,7 +20,7 @@ from foresight.report import results, rundiff, style
 from foresight.report.forecast_views import LAST_STEP_TABLE
 from foresight.report.rundiff import RUN_FILE
 
-FORECAST_COLUMNS = [c for c in results.FORECAST_COLUMNS if c not in ("p50", "diagnostics")]
+FORECAST_COLUMNS = [*(c for c in results.FORECAST_COLUMNS if c not in ("p50", "diagnostics")), "options_json"]
 """The columns of ``forecasts.csv`` the index reads."""
 LAST_STEP_COLUMNS = ["as_of", "mean", "p05", "p95", "calibrated_mean"]
 LAST_STEP_PREFIX = "before resolution: "

@@ -64,6 +64,19 @@ def change_cell(row: pd.Series, before: pd.DataFrame | None) -> str:
     return f"{probe['change'] * 100:+.1f} pts (was {_pct(mean_a)}{date})"
 
 
+def _options_cells(row: pd.Series) -> tuple[str, str] | None:
+    """(forecast, interval) cells of an options question: its most likely option; None for other rows."""
+    raw = row.get("options_json")
+    if not isinstance(raw, str) or not raw.strip() or pd.notna(row.get("mean")):
+        return None
+    import json
+
+    options = json.loads(raw)
+    best, value = max(options.items(), key=lambda kv: kv[1]["mean"])
+    forecast = f"<b>{escape.html(best)}</b> {_pct(value['mean'])}<br><small>most likely of {len(options)}</small>"
+    return forecast, f"{_pct(value['p05'])} to {_pct(value['p95'])}"
+
+
 def _question_cell(row: pd.Series) -> str:
     title = escape.html(row["title"]) if "title" in row and pd.notna(row["title"]) else ""
     qid = escape.html(row["question_id"])
@@ -109,12 +122,21 @@ def forecasts_section(folder: Path, previous: Path | None = None) -> str:
         body = []
         for _, row in rows.iterrows():
             flag = "" if bool(row.get("converged", True)) else " <b style='color:#c0392b'>NOT CONVERGED</b>"
-            change = f"<td>{change_cell(row, before)}</td>" if before is not None else ""
+            options = _options_cells(row)
+            if before is None:
+                change = ""
+            elif options is not None:
+                change = "<td>see the outcomes report</td>"
+            else:
+                change = f"<td>{change_cell(row, before)}</td>"
+            forecast, interval = options or (
+                f"<b>{_pct(row['mean'])}</b>{flag}{_calibrated(row)}",
+                f"{_pct(row['p05'])} to {_pct(row['p95'])}",
+            )
             body.append(
                 f"<tr><td>{_question_cell(row)}</td>"
-                f"<td><b>{_pct(row['mean'])}</b>{flag}{_calibrated(row)}"
-                f"<br><small class='date'>as of {escape.html(row['as_of'])}</small></td>"
-                f"<td>{_pct(row['p05'])} to {_pct(row['p95'])}</td>{change}"
+                f"<td>{forecast}<br><small class='date'>as of {escape.html(row['as_of'])}</small></td>"
+                f"<td>{interval}</td>{change}"
                 f"<td>{_pct(row.get('base_rate_mean'))}</td>"
                 f"<td>{_resolution_cell(row)}</td></tr>"
             )

@@ -186,8 +186,10 @@ def _today(value: Any, seen: Seen) -> dt.date:
 def _document(value: Any, seen: Seen) -> str | None:
     from foresight.run.params import RAW_HINT, ParameterError
 
-    if value is None or isinstance(value, str) and value.strip():
-        return value.strip() if value is not None else None
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
     hint = RAW_HINT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     raise ParameterError("document", value, "expected a document id (text), or None for the latest proposals", hint)
 
@@ -473,3 +475,9 @@ def parameters_for(notebook: str) -> list[Parameter]:
     if notebook not in NOTEBOOKS:
         raise ValueError(f"no notebook {notebook!r} in the parameter table; notebooks: {', '.join(NOTEBOOKS)}")
     return [p for p in _TABLE if notebook in p.notebooks]
+
+
+def check_value(name: str, value: Any) -> Any:
+    """One parameter's value through the table's check, on its own: for a command-line option that sets a
+    notebook parameter (``--draws``, ``--seed``), so the option and the notebooks allow the same values."""
+    return PARAMETERS[name].check(value, Seen({name: value}))

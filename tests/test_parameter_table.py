@@ -134,3 +134,10 @@ def test_a_command_line_option_that_sets_a_parameter_gets_the_tables_check():
     assert check_value("seed", "3") == 3 and check_value("today", "2020-07-01").isoformat() == "2020-07-01"
     with pytest.raises(ParameterError, match=r"parameter 'draws': got 50 \(int\); expected the number of posterior"):
         check_value("draws", 50)
+
+
+def test_tune_reaches_the_model_options_and_a_bad_value_names_it():
+    assert check_params(tune="2500").options.tune == 2500
+    assert check_params(tune=None).options == ModelOptions()
+    with pytest.raises(ParameterError, match=r"parameter 'tune': got -5 \(int\); expected NUTS tuning steps per chain"):
+        check_params(tune=-5)

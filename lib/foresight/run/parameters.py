@@ -214,6 +214,12 @@ def _draws(value: Any, seen: Seen) -> int:
     return check_int("draws", value, MIN_DRAWS, MAX_DRAWS, "the number of posterior draws")
 
 
+def _tune(value: Any, seen: Seen) -> int:
+    from foresight.run.params import check_int
+
+    return _MODEL.tune if value is None else check_int("tune", value, 0, 100_000, "NUTS tuning steps per chain")
+
+
 def _lr_width_scale(value: Any, seen: Seen) -> float:
     from foresight.run.params import MAX_WIDTH_SCALE, check_float
 
@@ -360,6 +366,16 @@ _TABLE = (
         _MODELLED,
         model_option=True,
         run_sets=True,
+    ),
+    Parameter(
+        "tune",
+        "Optional[int]",
+        None,
+        _tune,
+        "NUTS tuning steps per chain before the kept draws (more when it reports divergences or r_hat above "
+        "1.01); None means the library's default",
+        ("backtest", "forecast", "history", "scenarios"),
+        model_option=True,
     ),
     Parameter(
         "learn_from_cases",

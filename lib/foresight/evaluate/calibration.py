@@ -227,13 +227,47 @@ def past_only(steps: pd.DataFrame, seed: int = 1) -> np.ndarray:
     return out
 
 
-# --- extra terms, tried held out before any is shipped ---------------------------------------
+# --- structures, chosen by nested leave-one-pack-out before any is shipped -------------------
 
 EXTRA_TERMS: dict[str, str] = {
     "discount": "the evidence's shift without the correlation discount minus the shift with it (its strength)",
     "downward": "the evidence's shift where it points down, 0 elsewhere (a separate weight for downward shifts)",
+    "weak_class": "the outside view's log-odds times 1/sqrt(1 + the class's cases): a pull toward 50% for weak "
+    "classes when its weight is negative",
+    "elapsed": "the share of the question's window gone by at the step: a drift as the deadline nears",
+    "one_shot": "1 for a one-shot question, 0 for a by-deadline one: its own intercept",
 }
-"""Terms tried beside (a, b_out, b_ev), each with a Normal(0, 0.5) prior (0: the base map)."""
+"""Terms tried beside (a, b_out, b_ev), each with a Normal(0, 0.5) prior (0: the base map). ``weak_class``,
+``elapsed`` and ``one_shot`` read the ``opens``, ``kind`` and ``class_cases`` columns that
+:func:`foresight.evaluate.library.pack_steps` adds."""
+
+EXTRA_SD = 0.5
+"""Prior sd of every extra term."""
+
+
+@dataclass(frozen=True)
+class Structure:
+    """One calibration map tried held out: no map at all (``raw``), or (a, b_out, b_ev) with these extra
+    terms and this prior sd on the three base terms."""
+
+    name: str
+    extra: tuple[str, ...] = ()
+    prior_sd: float = float(PRIOR_SD[0])
+    raw: bool = False
+
+
+STRUCTURES: tuple[Structure, ...] = (
+    Structure("raw (no calibration)", raw=True),
+    Structure("base map"),
+    Structure("base map, tight prior (sd 0.25)", prior_sd=0.25),
+    Structure("base map, wide prior (sd 1)", prior_sd=1.0),
+    *(Structure(f"+ {term}", (term,)) for term in EXTRA_TERMS),
+    Structure("+ downward + weak_class", ("downward", "weak_class")),
+)
+"""The candidates, simplest first: on a tie the earlier one is chosen. ``base map`` is the shipped one."""
+
+SHIPPED = "base map"
+"""The structure :func:`fit_nuts` samples and the artefact holds."""
 
 
 def extra_column(steps: pd.DataFrame, term: str) -> np.ndarray:
@@ -243,27 +277,123 @@ def extra_column(steps: pd.DataFrame, term: str) -> np.ndarray:
         return parts(steps["naive_forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float))[1] - shift
     if term == "downward":
         return np.minimum(shift, 0.0)
+    if term == "weak_class":
+        return outside / np.sqrt(1.0 + steps["class_cases"].to_numpy(float))
+    if term == "elapsed":
+        opens, closes = pd.to_datetime(steps["opens"]), pd.to_datetime(steps["closes"])
+        window = (closes - opens).dt.days.clip(lower=1).to_numpy(float)
+        return np.clip((pd.to_datetime(steps["as_of"]) - opens).dt.days.to_numpy(float) / window, 0.0, 1.0)
+    if term == "one_shot":
+        return (steps["kind"] == "one_shot").to_numpy(float)
     raise ValueError(f"unknown extra term {term!r}; known: {', '.join(EXTRA_TERMS)}")
+
+
+def design(steps: pd.DataFrame, structure: Structure) -> tuple[Data, np.ndarray, np.ndarray]:
+    """The fit data of ``steps`` with the structure's extra columns (after 1, L, S), its prior means and sds."""
+    base = fit_data(steps)
+    X = np.column_stack([base.X, *[extra_column(steps, t) for t in structure.extra]])
+    mean = np.concatenate([PRIOR_MEAN, np.zeros(len(structure.extra))])
+    sd = np.concatenate([np.full(3, structure.prior_sd), np.full(len(structure.extra), EXTRA_SD)])
+    return Data(X, base.y, base.w, base.n_questions), mean, sd
+
+
+def _fitted_mean(data: Data, mean, sd, train: np.ndarray, apply: np.ndarray, seed: int) -> np.ndarray:
+    """Calibrated probability of the rows ``apply``, averaged over Laplace draws of a fit on the rows ``train``."""
+    mode, cov = laplace(Data(data.X[train], data.y[train], data.w[train], 0), mean, sd)
+    theta = np.random.default_rng(seed).multivariate_normal(mode, cov, size=DRAWS)
+    return expit(data.X[apply] @ theta.T).mean(axis=1)
+
+
+def lopo_structure(
+    steps: pd.DataFrame, structure: Structure, seed: int = 1, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Leave one pack out among ``rows`` (default: all): each pack's steps calibrated by ``structure`` fitted on
+    the other packs' rows only; raw where the structure is raw or no other pack is there. Seeded per pack as
+    :func:`leave_one_pack_out`, so the base map gives its numbers exactly."""
+    steps = steps.reset_index(drop=True)
+    rows = np.ones(len(steps), bool) if rows is None else np.asarray(rows, bool)
+    out = steps["forecast"].to_numpy(float).copy()
+    if structure.raw:
+        return out
+    data, mean, sd = design(steps, structure)
+    pack = steps["pack"].to_numpy()
+    for held in pd.unique(pack[rows]):
+        test, train = rows & (pack == held), rows & (pack != held)
+        if train.any():
+            out[test] = _fitted_mean(data, mean, sd, train, test, seed)
+    return out
 
 
 def leave_one_pack_out_with(steps: pd.DataFrame, extra: Sequence[str], seed: int = 1) -> np.ndarray:
     """:func:`leave_one_pack_out` with extra terms in the map (Laplace draws), for comparing held out."""
+    return lopo_structure(steps, Structure("+ " + " + ".join(extra), tuple(extra)), seed)
+
+
+def past_only_structure(steps: pd.DataFrame, structure: Structure, seed: int = 1) -> np.ndarray:
+    """:func:`past_only` for any structure: a step dated t calibrated by a fit on the questions resolved
+    strictly before t (raw before anything resolved)."""
     steps = steps.reset_index(drop=True)
-    base = fit_data(steps)
-    X = np.column_stack([base.X, *[extra_column(steps, t) for t in extra]])
-    mean = np.concatenate([PRIOR_MEAN, np.zeros(len(extra))])
-    sd = np.concatenate([PRIOR_SD, np.full(len(extra), 0.5)])
     out = steps["forecast"].to_numpy(float).copy()
-    for pack in steps["pack"].unique():
-        mine = (steps["pack"] == pack).to_numpy()
-        if mine.all():
-            continue
-        train = Data(X[~mine], base.y[~mine], base.w[~mine], 0)
-        mode, cov = laplace(train, mean, sd)
-        # seeded per pack as in leave_one_pack_out, so the base map (no extra term) gives its numbers exactly
-        theta = np.random.default_rng(seed).multivariate_normal(mode, cov, size=DRAWS)
-        out[mine] = expit(X[mine] @ theta.T).mean(axis=1)
+    if structure.raw or not len(steps):
+        return out
+    data, mean, sd = design(steps, structure)
+    as_of = pd.to_datetime(steps["as_of"]).to_numpy()
+    resolved = pd.to_datetime(steps["resolved_on"]).to_numpy()
+    ends = np.unique(resolved)
+    known = np.searchsorted(ends, as_of, side="left")
+    for k in np.unique(known):
+        if k:
+            out[known == k] = _fitted_mean(data, mean, sd, resolved <= ends[k - 1], known == k, seed)
     return out
+
+
+def question_brier(steps: pd.DataFrame, forecast: np.ndarray, rows: np.ndarray | None = None) -> float:
+    """Time-averaged Brier over the questions among ``rows``, each question counting once (the library
+    table's figure): the question-weighted mean of the squared errors."""
+    steps = steps.reset_index(drop=True)
+    rows = np.ones(len(steps), bool) if rows is None else np.asarray(rows, bool)
+    sub = steps[rows]
+    w = question_weights(sub)
+    n_q = sub.groupby(["pack", "question_id"]).ngroups
+    if not n_q:
+        return float("nan")
+    return float((w * (np.asarray(forecast, float)[rows] - sub["outcome"].to_numpy(float)) ** 2).sum() / n_q)
+
+
+def select_structure(
+    steps: pd.DataFrame,
+    structures: Sequence[Structure] = STRUCTURES,
+    seed: int = 1,
+    rows: np.ndarray | None = None,
+) -> tuple[Structure, dict[str, float]]:
+    """The structure with the lowest leave-one-pack-out Brier among ``rows`` (the earlier one on a tie), and
+    every candidate's figure."""
+    scores = {s.name: question_brier(steps, lopo_structure(steps, s, seed, rows), rows) for s in structures}
+    if not all(np.isfinite(list(scores.values()))):
+        return structures[0], scores  # nothing to choose from: the simplest
+    best = min(structures, key=lambda s: (round(scores[s.name], 12), structures.index(s)))
+    return best, scores
+
+
+def nested_leave_one_pack_out(
+    steps: pd.DataFrame, structures: Sequence[Structure] = STRUCTURES, seed: int = 1
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Leave one pack out with the structure itself chosen held out: for each outer pack P, the structure is
+    chosen by leave-one-pack-out over the other packs alone (:func:`select_structure`), fitted on them and
+    applied to P. P's outcomes enter neither the choice nor the fit. Returns the forecasts and, per outer
+    pack, the chosen structure with every candidate's inner Brier."""
+    steps = steps.reset_index(drop=True)
+    out = steps["forecast"].to_numpy(float).copy()
+    pack = steps["pack"].to_numpy()
+    rows = []
+    for held in pd.unique(pack):
+        others = pack != held
+        best, scores = select_structure(steps, structures, seed, others)
+        if not best.raw and others.any():
+            data, mean, sd = design(steps, best)
+            out[pack == held] = _fitted_mean(data, mean, sd, others, pack == held, seed)
+        rows.append({"held_out": held, "chosen": best.name, **{f"inner {k}": v for k, v in scores.items()}})
+    return out, pd.DataFrame(rows)
 
 
 # --- the shipped artefact ---------------------------------------------------------------

@@ -277,7 +277,15 @@ def term_steps(term: str, coefficient: float, n: int = 1500, seed: int = 0) -> p
 
 @pytest.mark.parametrize(
     ("term", "coefficient"),
-    [("discount", -0.8), ("downward", 0.8), ("weak_class", -1.5), ("elapsed", -1.2), ("one_shot", 0.8)],
+    [
+        ("discount", -0.8),
+        ("downward", 0.8),
+        ("weak_class", -1.5),
+        ("elapsed", -1.2),
+        ("one_shot", 0.8),
+        ("bend_low", 0.8),
+        ("bend_high", -0.8),
+    ],
 )
 def test_each_extra_term_recovers_a_known_coefficient(term, coefficient):
     steps = term_steps(term, coefficient)
@@ -321,7 +329,9 @@ def test_nested_leave_one_pack_out_never_learns_from_the_held_out_pack():
     assert not np.allclose(after[~mine], before[~mine])  # the other packs do learn from p0
 
 
-@pytest.mark.parametrize("name", ["+ elapsed", "+ weak_class", "+ downward + weak_class"])
+@pytest.mark.parametrize(
+    "name", ["+ elapsed", "+ weak_class", "+ downward + weak_class", "isotonic (monotone map, no prior)"]
+)
 def test_past_only_structures_learn_nothing_before_a_question_resolved(name):
     steps = with_question_columns(synthetic_steps(60, packs=2))
     structure = next(s for s in C.STRUCTURES if s.name == name)

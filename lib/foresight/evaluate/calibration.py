@@ -236,6 +236,8 @@ EXTRA_TERMS: dict[str, str] = {
     "classes when its weight is negative",
     "elapsed": "the share of the question's window gone by at the step: a drift as the deadline nears",
     "one_shot": "1 for a one-shot question, 0 for a by-deadline one: its own intercept",
+    "bend_low": "max(0, z + 1), z the raw forecast's log-odds: the map may bend above 27%",
+    "bend_high": "max(0, z - 1): the map may bend again above 73%",
 }
 """Terms tried beside (a, b_out, b_ev), each with a Normal(0, 0.5) prior (0: the base map). ``weak_class``,
 ``elapsed`` and ``one_shot`` read the ``opens``, ``kind`` and ``class_cases`` columns that
@@ -254,6 +256,9 @@ class Structure:
     extra: tuple[str, ...] = ()
     prior_sd: float = float(PRIOR_SD[0])
     raw: bool = False
+    isotonic: bool = False
+    """A monotone step map of the raw forecast (SciPy's weighted isotonic regression), no prior, no draws:
+    evaluated held out only; it could not be shipped as the artefact's draws."""
 
 
 STRUCTURES: tuple[Structure, ...] = (
@@ -263,6 +268,8 @@ STRUCTURES: tuple[Structure, ...] = (
     Structure("base map, wide prior (sd 1)", prior_sd=1.0),
     *(Structure(f"+ {term}", (term,)) for term in EXTRA_TERMS),
     Structure("+ downward + weak_class", ("downward", "weak_class")),
+    Structure("+ bend (hinges at log-odds -1 and +1)", ("bend_low", "bend_high")),
+    Structure("isotonic (monotone map, no prior)", isotonic=True),
 )
 """The candidates, simplest first: on a tie the earlier one is chosen. ``base map`` is the shipped one."""
 
@@ -285,23 +292,88 @@ def extra_column(steps: pd.DataFrame, term: str) -> np.ndarray:
         return np.clip((pd.to_datetime(steps["as_of"]) - opens).dt.days.to_numpy(float) / window, 0.0, 1.0)
     if term == "one_shot":
         return (steps["kind"] == "one_shot").to_numpy(float)
+    if term in ("bend_low", "bend_high"):
+        return np.maximum(outside + shift + (1.0 if term == "bend_low" else -1.0), 0.0)
     raise ValueError(f"unknown extra term {term!r}; known: {', '.join(EXTRA_TERMS)}")
 
 
-def design(steps: pd.DataFrame, structure: Structure) -> tuple[Data, np.ndarray, np.ndarray]:
-    """The fit data of ``steps`` with the structure's extra columns (after 1, L, S), its prior means and sds."""
-    base = fit_data(steps)
+def design(steps: pd.DataFrame, structure: Structure, base: Data | None = None) -> tuple[Data, np.ndarray, np.ndarray]:
+    """The fit data of ``steps`` with the structure's extra columns (after 1, L, S), its prior means and sds
+    (``base``: :func:`fit_data` of ``steps`` when already computed)."""
+    base = fit_data(steps) if base is None else base
     X = np.column_stack([base.X, *[extra_column(steps, t) for t in structure.extra]])
     mean = np.concatenate([PRIOR_MEAN, np.zeros(len(structure.extra))])
     sd = np.concatenate([np.full(3, structure.prior_sd), np.full(len(structure.extra), EXTRA_SD)])
     return Data(X, base.y, base.w, base.n_questions), mean, sd
 
 
-def _fitted_mean(data: Data, mean, sd, train: np.ndarray, apply: np.ndarray, seed: int) -> np.ndarray:
-    """Calibrated probability of the rows ``apply``, averaged over Laplace draws of a fit on the rows ``train``."""
+def _draws(data: Data, mean: np.ndarray, sd: np.ndarray, train: np.ndarray, seed: int) -> np.ndarray:
+    """Laplace draws (:data:`DRAWS` x terms) of a fit on the rows ``train``."""
     mode, cov = laplace(Data(data.X[train], data.y[train], data.w[train], 0), mean, sd)
-    theta = np.random.default_rng(seed).multivariate_normal(mode, cov, size=DRAWS)
-    return expit(data.X[apply] @ theta.T).mean(axis=1)
+    return np.random.default_rng(seed).multivariate_normal(mode, cov, size=DRAWS)
+
+
+def _isotonic(forecast: np.ndarray, y: np.ndarray, w: np.ndarray, train: np.ndarray, apply: np.ndarray) -> np.ndarray:
+    """The weighted isotonic regression of outcome on raw forecast over ``train`` (SciPy), read off at the rows
+    ``apply`` by linear interpolation (flat beyond the ends)."""
+    from scipy.optimize import isotonic_regression
+
+    x = forecast[train]
+    order = np.argsort(x, kind="stable")
+    fitted = isotonic_regression(y[train][order], weights=w[train][order]).x
+    return np.interp(forecast[apply], x[order], fitted)
+
+
+class HeldOut:
+    """Held-out forecasts of any structure for any set of excluded packs, each fit computed once (the nested
+    leave-one-pack-out fits the same pair of left-out packs from both sides)."""
+
+    def __init__(self, steps: pd.DataFrame, structures: Sequence[Structure], seed: int = 1):
+        self.steps = steps.reset_index(drop=True)
+        self.pack = self.steps["pack"].to_numpy()
+        self.raw = self.steps["forecast"].to_numpy(float)
+        self.base = fit_data(self.steps)
+        self.keys = (self.steps["pack"] + "\x00" + self.steps["question_id"].astype(str)).to_numpy()
+        self.seed = seed
+        self.designs = {s.name: design(self.steps, s, self.base) for s in structures if not (s.raw or s.isotonic)}
+        self.fits: dict[tuple[str, frozenset], np.ndarray] = {}
+
+    def forecast(self, structure: Structure, excluded: frozenset, apply: np.ndarray) -> np.ndarray:
+        """The rows ``apply`` calibrated by ``structure`` fitted on every pack not in ``excluded`` (raw when the
+        structure is raw or nothing is left to fit on)."""
+        train = ~np.isin(self.pack, list(excluded))
+        if structure.raw or not train.any():
+            return self.raw[apply]
+        if structure.isotonic:
+            return _isotonic(self.raw, self.base.y, self.base.w, train, apply)
+        data, mean, sd = self.designs[structure.name]
+        key = (structure.name, excluded)
+        if key not in self.fits:
+            self.fits[key] = _draws(data, mean, sd, train, self.seed)
+        return expit(data.X[apply] @ self.fits[key].T).mean(axis=1)
+
+    def lopo(self, structure: Structure, among: np.ndarray, excluded: frozenset = frozenset()) -> np.ndarray:
+        """Leave one pack out among the rows ``among`` (the packs in ``excluded`` left out of every fit too)."""
+        out = self.raw.copy()
+        for held in pd.unique(self.pack[among]):
+            rows = among & (self.pack == held)
+            out[rows] = self.forecast(structure, excluded | {held}, rows)
+        return out
+
+    def brier(self, forecast: np.ndarray, rows: np.ndarray) -> float:
+        """Time-averaged Brier over the questions among ``rows``, each counting once (NaN when none)."""
+        n_q = len(np.unique(self.keys[rows]))
+        err = self.base.w[rows] * (forecast[rows] - self.base.y[rows]) ** 2
+        return float(err.sum() / n_q) if n_q else float("nan")
+
+    def select(self, structures: Sequence[Structure], among: np.ndarray, excluded: frozenset = frozenset()):
+        """The structure with the lowest leave-one-pack-out Brier among ``among`` (the simpler on a tie; the
+        simplest when there is nothing to compare on), and every candidate's figure."""
+        scores = {s.name: self.brier(self.lopo(s, among, excluded), among) for s in structures}
+        if not all(np.isfinite(list(scores.values()))):
+            return structures[0], scores
+        best = min(structures, key=lambda s: (round(scores[s.name], 12), structures.index(s)))
+        return best, scores
 
 
 def lopo_structure(
@@ -310,18 +382,10 @@ def lopo_structure(
     """Leave one pack out among ``rows`` (default: all): each pack's steps calibrated by ``structure`` fitted on
     the other packs' rows only; raw where the structure is raw or no other pack is there. Seeded per pack as
     :func:`leave_one_pack_out`, so the base map gives its numbers exactly."""
-    steps = steps.reset_index(drop=True)
-    rows = np.ones(len(steps), bool) if rows is None else np.asarray(rows, bool)
-    out = steps["forecast"].to_numpy(float).copy()
-    if structure.raw:
-        return out
-    data, mean, sd = design(steps, structure)
-    pack = steps["pack"].to_numpy()
-    for held in pd.unique(pack[rows]):
-        test, train = rows & (pack == held), rows & (pack != held)
-        if train.any():
-            out[test] = _fitted_mean(data, mean, sd, train, test, seed)
-    return out
+    held = HeldOut(steps, [structure], seed)
+    among = np.ones(len(held.raw), bool) if rows is None else np.asarray(rows, bool)
+    outside = frozenset(pd.unique(held.pack[~among]))
+    return held.lopo(structure, among, outside)
 
 
 def leave_one_pack_out_with(steps: pd.DataFrame, extra: Sequence[str], seed: int = 1) -> np.ndarray:
@@ -336,28 +400,30 @@ def past_only_structure(steps: pd.DataFrame, structure: Structure, seed: int = 1
     out = steps["forecast"].to_numpy(float).copy()
     if structure.raw or not len(steps):
         return out
-    data, mean, sd = design(steps, structure)
+    base = fit_data(steps)
     as_of = pd.to_datetime(steps["as_of"]).to_numpy()
     resolved = pd.to_datetime(steps["resolved_on"]).to_numpy()
     ends = np.unique(resolved)
     known = np.searchsorted(ends, as_of, side="left")
+    data, mean, sd = (None, None, None) if structure.isotonic else design(steps, structure, base)
     for k in np.unique(known):
-        if k:
-            out[known == k] = _fitted_mean(data, mean, sd, resolved <= ends[k - 1], known == k, seed)
+        if not k:
+            continue
+        train, rows = resolved <= ends[k - 1], known == k
+        if structure.isotonic:
+            out[rows] = _isotonic(out, base.y, base.w, train, rows)
+        else:
+            out[rows] = expit(data.X[rows] @ _draws(data, mean, sd, train, seed).T).mean(axis=1)
     return out
 
 
 def question_brier(steps: pd.DataFrame, forecast: np.ndarray, rows: np.ndarray | None = None) -> float:
     """Time-averaged Brier over the questions among ``rows``, each question counting once (the library
     table's figure): the question-weighted mean of the squared errors."""
-    steps = steps.reset_index(drop=True)
-    rows = np.ones(len(steps), bool) if rows is None else np.asarray(rows, bool)
-    sub = steps[rows]
-    w = question_weights(sub)
-    n_q = sub.groupby(["pack", "question_id"]).ngroups
-    if not n_q:
-        return float("nan")
-    return float((w * (np.asarray(forecast, float)[rows] - sub["outcome"].to_numpy(float)) ** 2).sum() / n_q)
+    held = HeldOut(steps, [])
+    return held.brier(
+        np.asarray(forecast, float), np.ones(len(held.raw), bool) if rows is None else np.asarray(rows, bool)
+    )
 
 
 def select_structure(
@@ -368,11 +434,9 @@ def select_structure(
 ) -> tuple[Structure, dict[str, float]]:
     """The structure with the lowest leave-one-pack-out Brier among ``rows`` (the earlier one on a tie), and
     every candidate's figure."""
-    scores = {s.name: question_brier(steps, lopo_structure(steps, s, seed, rows), rows) for s in structures}
-    if not all(np.isfinite(list(scores.values()))):
-        return structures[0], scores  # nothing to choose from: the simplest
-    best = min(structures, key=lambda s: (round(scores[s.name], 12), structures.index(s)))
-    return best, scores
+    held = HeldOut(steps, structures, seed)
+    among = np.ones(len(held.raw), bool) if rows is None else np.asarray(rows, bool)
+    return held.select(structures, among, frozenset(pd.unique(held.pack[~among])))
 
 
 def nested_leave_one_pack_out(
@@ -382,17 +446,14 @@ def nested_leave_one_pack_out(
     chosen by leave-one-pack-out over the other packs alone (:func:`select_structure`), fitted on them and
     applied to P. P's outcomes enter neither the choice nor the fit. Returns the forecasts and, per outer
     pack, the chosen structure with every candidate's inner Brier."""
-    steps = steps.reset_index(drop=True)
-    out = steps["forecast"].to_numpy(float).copy()
-    pack = steps["pack"].to_numpy()
+    held = HeldOut(steps, structures, seed)
+    out = held.raw.copy()
     rows = []
-    for held in pd.unique(pack):
-        others = pack != held
-        best, scores = select_structure(steps, structures, seed, others)
-        if not best.raw and others.any():
-            data, mean, sd = design(steps, best)
-            out[pack == held] = _fitted_mean(data, mean, sd, others, pack == held, seed)
-        rows.append({"held_out": held, "chosen": best.name, **{f"inner {k}": v for k, v in scores.items()}})
+    for outer in pd.unique(held.pack):
+        mine = held.pack == outer
+        best, scores = held.select(structures, ~mine, frozenset({outer}))
+        out[mine] = held.forecast(best, frozenset({outer}), mine)
+        rows.append({"held_out": outer, "chosen": best.name, **{f"inner {k}": v for k, v in scores.items()}})
     return out, pd.DataFrame(rows)
 
 

@@ -271,7 +271,12 @@ STRUCTURES: tuple[Structure, ...] = (
     Structure("+ bend (hinges at log-odds -1 and +1)", ("bend_low", "bend_high")),
     Structure("isotonic (monotone map, no prior)", isotonic=True),
 )
-"""The candidates, simplest first: on a tie the earlier one is chosen. ``base map`` is the shipped one."""
+"""Every structure scored held out, simplest first: on a tie the earlier one is chosen. ``base map`` is the
+shipped one."""
+
+CANDIDATES: tuple[Structure, ...] = tuple(s for s in STRUCTURES if not s.isotonic)
+"""The structures the nested leave-one-pack-out may choose: those the artefact's draws can carry. The
+isotonic map is scored for comparison only (a step function, it also forecasts 0 and 1 outright)."""
 
 SHIPPED = "base map"
 """The structure :func:`fit_nuts` samples and the artefact holds."""
@@ -428,7 +433,7 @@ def question_brier(steps: pd.DataFrame, forecast: np.ndarray, rows: np.ndarray |
 
 def select_structure(
     steps: pd.DataFrame,
-    structures: Sequence[Structure] = STRUCTURES,
+    structures: Sequence[Structure] = CANDIDATES,
     seed: int = 1,
     rows: np.ndarray | None = None,
 ) -> tuple[Structure, dict[str, float]]:
@@ -440,7 +445,7 @@ def select_structure(
 
 
 def nested_leave_one_pack_out(
-    steps: pd.DataFrame, structures: Sequence[Structure] = STRUCTURES, seed: int = 1
+    steps: pd.DataFrame, structures: Sequence[Structure] = CANDIDATES, seed: int = 1
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Leave one pack out with the structure itself chosen held out: for each outer pack P, the structure is
     chosen by leave-one-pack-out over the other packs alone (:func:`select_structure`), fitted on them and

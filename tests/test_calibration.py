@@ -354,3 +354,16 @@ def test_selection_finds_a_term_that_pays_and_keeps_raw_when_nothing_is_wrong():
     best, scores = C.select_structure(right)
     # a calibrated raw forecast: nothing beats it by more than noise
     assert scores[best.name] > scores["raw (no calibration)"] - 0.002, scores
+
+
+def test_between_pack_spread_finds_packs_that_disagree():
+    same = synthetic_steps(600, k=1.0, a0=0.0, packs=6, steps=1)
+    assert (C.between_pack_spread(same)["tau"] < 0.3).all()
+    apart = same.copy()
+    shifted = apart["pack"].map({f"p{i}": (-1.5, 1.5)[i % 2] for i in range(6)}).to_numpy()
+    # the packs' outcomes follow intercepts of -1.5 and +1.5: the intercept's spread must show
+    rng = np.random.default_rng(3)
+    truth = M.logit(apart["forecast"]) + shifted
+    apart["outcome"] = (rng.random(len(apart)) < expit(truth)).astype(int)
+    spread = C.between_pack_spread(apart).set_index("term")
+    assert spread.loc["a", "Q"] > 3 * spread.loc["a", "df"] and spread.loc["a", "tau"] > 0.8

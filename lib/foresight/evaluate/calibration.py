@@ -462,6 +462,34 @@ def nested_leave_one_pack_out(
     return out, pd.DataFrame(rows)
 
 
+def between_pack_spread(steps: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
+    """Whether the packs disagree about the map, the question partial pooling by pack would answer. Each
+    pack's own fit of (a, b_out, b_ev) (nearly flat Normal(·, 5) priors, so each pack speaks for itself), then
+    per term Cochran's Q against its degrees of freedom and the DerSimonian-Laird between-pack sd tau. Q not
+    above its df (tau 0) means the packs' differences are what their sizes explain: a hierarchical map would
+    give a new pack the pooled map, as the base map does. One row per term."""
+    steps = steps.reset_index(drop=True)
+    data = fit_data(steps)
+    pack = steps["pack"].to_numpy()
+    modes, spreads = [], []
+    for held in pd.unique(pack):
+        mine = pack == held
+        mode, cov = laplace(Data(data.X[mine], data.y[mine], data.w[mine], 0), PRIOR_MEAN, np.full(3, 5.0))
+        modes.append(mode)
+        spreads.append(np.sqrt(np.diag(cov)))
+    modes, spreads = np.array(modes), np.array(spreads)
+    rows = []
+    for j, term in enumerate(TERMS):
+        weights = 1.0 / spreads[:, j] ** 2
+        pooled = (weights * modes[:, j]).sum() / weights.sum()
+        q = float((weights * (modes[:, j] - pooled) ** 2).sum())
+        df = len(modes) - 1
+        scale = weights.sum() - (weights**2).sum() / weights.sum()
+        tau = float(np.sqrt(max(0.0, (q - df) / scale))) if df > 0 else float("nan")
+        rows.append({"term": term, "n_packs": len(modes), "pooled": float(pooled), "Q": q, "df": df, "tau": tau})
+    return pd.DataFrame(rows)
+
+
 # --- the shipped artefact ---------------------------------------------------------------
 
 

@@ -510,6 +510,12 @@ def text_report(library: Library, past_only: bool = False) -> str:
     for row in library.selection.itertuples(index=False):
         lines.append(f"  {row.held_out}: {row.chosen}")
     lines.append("  (isotonic: scored for comparison only, never chosen: the artefact's draws cannot carry it)")
+    spread = calibration.between_pack_spread(_backtest_columns(library.steps), seed=library.seed)
+    lines += [
+        "",
+        "Do the packs disagree about the map? (each pack's own fit; Q above df would call for pooling by pack)",
+    ]
+    lines += [f"  {r.term}: Q {r.Q:.1f} on {r.df} df, between-pack sd {r.tau:.2f}" for r in spread.itertuples()]
     lines += ["", target_verdict(scores), shipping_verdict(library)]
     lines += ["", discount_comparison(scores)[1]]
     return "\n".join(lines).rstrip() + "\n"

@@ -367,3 +367,13 @@ def test_between_pack_spread_finds_packs_that_disagree():
     apart["outcome"] = (rng.random(len(apart)) < expit(truth)).astype(int)
     spread = C.between_pack_spread(apart).set_index("term")
     assert spread.loc["a", "Q"] > 3 * spread.loc["a", "df"] and spread.loc["a", "tau"] > 0.8
+
+
+def test_probit_mean_is_close_to_the_draws_average():
+    steps = with_question_columns(synthetic_steps(90, packs=3))
+    held = C.HeldOut(steps, C.CANDIDATES)
+    rows = np.ones(len(steps), bool)
+    for structure in C.CANDIDATES[1:4]:
+        exact, approx = held.lopo(structure, rows), held.lopo(structure, rows, exact=False)
+        assert np.abs(exact - approx).max() < 0.02
+        assert abs(held.brier(exact, rows) - held.brier(approx, rows)) < 0.001

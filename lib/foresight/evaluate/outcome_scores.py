@@ -21,6 +21,7 @@ resolved or closed, as the yes/no backtest does) and averaged per question.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -145,11 +146,15 @@ def steps(question: Question, step_days: int = STEP_DAYS) -> list[dt.date]:
     return out
 
 
-def typed_backtest(pack: Pack, options: ModelOptions | None = None, step_days: int = STEP_DAYS) -> pd.DataFrame:
-    """Every resolved options and date question of ``pack`` scored at each step against its baselines."""
+def typed_backtest(
+    pack: Pack, options: ModelOptions | None = None, step_days: int = STEP_DAYS, questions: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Every resolved options and date question of ``pack`` (or of ``questions``) scored at each step against
+    its baselines."""
     rows = []
+    chosen = None if questions is None else set(questions)
     for q in pack.typed_questions.values():
-        if not is_resolved(q):
+        if not is_resolved(q) or (chosen is not None and q.id not in chosen):
             continue
         first = forecast_any(pack, q.id, as_of=q.opens, options=options)
         for day in steps(q, step_days):

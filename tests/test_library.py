@@ -118,3 +118,7 @@ def test_library_reports_the_nested_choice_and_the_target(two_packs):
     # identical packs: nothing learned, every figure the raw one, so the shipped map is kept
     assert library.shipping_verdict(lib).startswith("Default: keep base map")
     assert not any("isotonic" in c for c in lib.selection.columns)  # a comparison, never a candidate
+    gap, se = library.paired_gap(lib, "base_rate", "p50")
+    per_q = library.per_question(lib.steps)
+    assert gap == pytest.approx((per_q["base_rate_brier"] - 0.25).mean()) and se > 0
+    assert library.paired_gap(lib, "model", "model") == (0.0, 0.0)

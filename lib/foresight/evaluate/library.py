@@ -157,16 +157,31 @@ def library_backtest(
     return Library(by_id, steps, pairs, freezes, fits, poolings, seed, selection)
 
 
+def paired_gap(library: Library, method: str, other: str) -> tuple[float, float]:
+    """Mean over questions of ``method``'s time-averaged Brier minus ``other``'s, and its standard error (the
+    questions paired): how far apart two columns of the table are against the noise of which questions
+    happen to be in the library."""
+    per_q = per_question(library.steps)
+    gap = per_q[f"{STEP_METHODS[method]}brier"] - per_q[f"{STEP_METHODS[other]}brier"]
+    return float(gap.mean()), float(gap.std(ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else float("nan")
+
+
 def shipping_verdict(library: Library) -> str:
     """What the default should be, in one sentence. Another structure is worth shipping only when choosing
     one held out (nested leave one pack out) beats both the raw forecast and the shipped structure fixed in
-    advance (the ``calibrated`` column): otherwise the choice costs more than it finds."""
+    advance (the ``calibrated`` column) by more than twice the paired standard error over questions:
+    otherwise the choice costs more than it finds, or finds only noise."""
     pooled = summary(library)
     pooled = pooled[(pooled["pack"] == ALL_PACKS) & (pooled["outcome"] == "all") & (pooled["set"] == "steps")]
     brier = pooled.set_index("method")["brier"]
     nested, raw, shipped = brier["calibrated_nested"], brier["model"], brier["calibrated"]
-    figures = f"nested {nested:.4f}, {calibration.SHIPPED} {shipped:.4f}, raw {raw:.4f}"
-    if nested < min(raw, shipped):
+    rival = "calibrated" if shipped <= raw else "model"
+    gap, se = paired_gap(library, "calibrated_nested", rival)
+    figures = (
+        f"nested {nested:.4f}, {calibration.SHIPPED} {shipped:.4f}, raw {raw:.4f}; nested minus "
+        f"{'the ' + calibration.SHIPPED if rival == 'calibrated' else 'raw'} {gap:+.4f} (paired se {se:.4f})"
+    )
+    if gap < -2 * se:
         best, _ = calibration.select_structure(_backtest_columns(library.steps), seed=library.seed)
         return f"Default: choosing a structure held out pays ({figures}); chosen on every pack: {best.name}."
     if shipped <= raw:

@@ -120,5 +120,6 @@ def test_library_reports_the_nested_choice_and_the_target(two_packs):
     assert not any("isotonic" in c for c in lib.selection.columns)  # a comparison, never a candidate
     gap, se = library.paired_gap(lib, "base_rate", "p50")
     per_q = library.per_question(lib.steps)
-    assert gap == pytest.approx((per_q["base_rate_brier"] - 0.25).mean()) and se > 0
+    diff = per_q["base_rate_brier"] - 0.25
+    assert gap == pytest.approx(diff.mean()) and se == pytest.approx(diff.std() / np.sqrt(len(diff)))
     assert library.paired_gap(lib, "model", "model") == (0.0, 0.0)

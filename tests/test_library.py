@@ -84,8 +84,16 @@ def test_cli_calibrate_writes_an_artefact_with_provenance(two_packs, tmp_path, c
     assert data["provenance"]["packs"] == ["mini-alpha", "mini-beta"] and data["provenance"]["method"] == "nuts"
     assert data["provenance"]["pack_freezes"]["mini-alpha"]["intact"] is True
     assert data["provenance"]["pack_freezes"]["mini-beta"]["frozen_on"] is None
-    assert len(data["draws"]["b_ev"]) == 1000
+    assert len(data["draws"]["b_ev"]) == 1000 and data["provenance"]["structure"] == "base map"
     assert "calibration from 2 questions" in capsys.readouterr().out
+    # the same fit from a library backtest's steps file: the same draws, and the file named
+    out = tmp_path / "lib"
+    assert main(["backtest", *map(str, two_packs), "--out", str(out), "--today", TODAY]) == 0
+    again = tmp_path / "again.json"
+    steps = str(out / "library_steps.csv")
+    assert main(["calibrate", *map(str, two_packs), "--steps", steps, "--out", str(again)]) == 0
+    refit = json.loads(again.read_text())
+    assert refit["draws"] == data["draws"] and refit["provenance"]["steps_from"].endswith("library_steps.csv")
 
 
 def test_cli_calibrate_refuses_bad_saved_steps(two_packs, tmp_path, capsys):

@@ -160,7 +160,7 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Profile:
-    """What the matcher looks for of one indicator: weighted key terms and its cue phrases."""
+    """What the matcher looks for of one indicator: its key terms, weighted."""
 
     weights: dict[str, float]  # key term -> weight (rarer among the pack's indicators weighs more)
     norm: float  # the weight that scores 1.0: the sum of the TOP_TERMS heaviest key terms
@@ -249,9 +249,9 @@ def find_proposals(
     skipped = set(skip)
     texts = [doc.sentence_text(s) for s in doc.sentences]
     sentence_terms = [terms(t) for t in texts]
-    indicators = {i.id: i for i in pack.indicators.values() if getattr(i, "resolution_of", None) is None}
+    indicators = pack.indicators
     found: list[tuple[float, str, int, str | None, str | None, set[str]]] = []
-    table = profiles(indicators.values())
+    table = profiles(indicators.values())  # the indicators read from documents
     for ind_id, profile in table.items():
         indicator = indicators[ind_id]
         scored = []

@@ -15,25 +15,12 @@ import sys
 import pandas as pd
 import pytest
 
+from foresight.report import results
 from foresight.run import executor, folders, runner
 from nbhelpers import BIN, DRAWS, MINI, foresight_cli, notebook_env, read_json, snapshot
 from packtools import replace
 
 __all__ = ["notebook_env"]
-
-FORECAST_COLUMNS = [
-    "question_id",
-    "title",
-    "family",
-    "as_of",
-    "mean",
-    "p05",
-    "p50",
-    "p95",
-    "base_rate_mean",
-    "resolution",
-    "converged",
-]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +65,7 @@ def test_forecasts_csv_has_one_row_per_question_in_pack_order_with_the_clipped_d
     with open(folder / "forecasts.csv", newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         rows = list(reader)
-        assert reader.fieldnames[: len(FORECAST_COLUMNS)] == FORECAST_COLUMNS
+        assert reader.fieldnames[: len(results.FORECAST_COLUMNS)] == results.FORECAST_COLUMNS  # the one list
     assert [r["question_id"] for r in rows] == ["deal-by-june", "clash-by-december"]
     assert [r["as_of"] for r in rows] == ["2020-02-01", "2020-03-01"]  # clash opens 2020-03-01
     assert rows[0]["resolution"] == "no" and rows[1]["resolution"] == ""

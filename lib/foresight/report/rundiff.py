@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from foresight.base.run_files import FORECASTS_FILE, RUN_FILE
 from foresight.pack.snapshot import SNAPSHOT_FILE
 
-RUN_FILE = "run.json"
 MOVE_THRESHOLD = 0.005
 """A forecast moved when its mean changed by at least half a percentage point (or its date changed)."""
 IGNORED_NOTEBOOK_PARAMETERS = {"out_dir", "pack"}
@@ -73,7 +73,7 @@ def _record(folder: Path) -> dict[str, Any]:
 
 
 def _forecasts(folder: Path) -> pd.DataFrame:
-    path = folder / "forecasts.csv"
+    path = folder / FORECASTS_FILE
     if not path.is_file() or path.stat().st_size == 0:
         return pd.DataFrame(columns=["question_id", "as_of", "mean"])
     return pd.read_csv(path, dtype={"question_id": str, "as_of": str})

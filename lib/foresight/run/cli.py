@@ -15,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from foresight.base.run_files import INDEX_FILE, SWEEP_FILE
 from foresight.base.terminal import safe_terminal
 from foresight.pack.loader import load_pack
 from foresight.pack.problems import PackError
@@ -331,7 +332,7 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"  warning: {len(bad)} forecast(s) did not converge (see forecasts.csv): {', '.join(bad)}", file=sys.stderr
         )
-    print(f"  open {outcome.folder / 'index.html'}")
+    print(f"  open {outcome.folder / INDEX_FILE}")
     return outcome.exit_code
 
 
@@ -448,7 +449,7 @@ def _sweep(args: argparse.Namespace) -> int:
         err = rec["error"]
         where = f"{err['notebook']}: " if err.get("notebook") else ""
         print(f"  FAILED {where}{err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
-    print(f"  table: {folder / 'sweep.csv'}" + (f"  plot: {folder / rec['plot']}" if rec.get("plot") else ""))
+    print(f"  table: {folder / SWEEP_FILE}" + (f"  plot: {folder / rec['plot']}" if rec.get("plot") else ""))
     return outcome.exit_code
 
 

@@ -101,6 +101,7 @@ def _backtest(args: argparse.Namespace) -> int:
 
     from foresight.base import paths
     from foresight.base.atomic import write_json_atomic
+    from foresight.base.run_files import RUN_FILE
     from foresight.evaluate import library
 
     packs = _load_all("backtest", args.packs)
@@ -120,7 +121,7 @@ def _backtest(args: argparse.Namespace) -> int:
     written = library.write_outputs(lib, out)
     # a run.json like a run's, so `foresight runs` lists the folder and it records what was scored
     write_json_atomic(
-        out / "run.json",
+        out / RUN_FILE,
         {
             "kind": "backtest",
             "status": "complete",

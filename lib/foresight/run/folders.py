@@ -23,10 +23,9 @@ from typing import Any
 import pandas as pd
 
 from foresight.base import paths
+from foresight.base.run_files import INCOMPLETE, RUN_FILE
 from foresight.base.processes import is_alive, start_time
 
-RUN_FILE = "run.json"
-INCOMPLETE = ".incomplete"
 COLUMNS = ["run", "kind", "status", "started", "seconds", "pack", "notebooks", "forecasts", "not converged"]
 
 

@@ -8,6 +8,8 @@ renamed here is renamed for writer and readers at once.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 RUN_FILE = "run.json"
 """A run's record: parameters, versions, timings, convergence and each notebook's status."""
 
@@ -37,3 +39,13 @@ def table_file(table: str) -> str:
 
 FORECASTS_FILE = table_file(FORECASTS_TABLE)
 """``forecasts.csv``: the forecasts table as a run folder keeps it."""
+
+
+def find_run(value: str | Path, runs_dir: Path | None = None) -> Path:
+    """A run folder from its path or its id under ``runs_dir``; FileNotFoundError saying where it looked."""
+    path = Path(value)
+    places = [path] + ([Path(runs_dir) / str(value)] if runs_dir is not None else [])
+    for place in places:
+        if (place / RUN_FILE).is_file():
+            return place
+    raise FileNotFoundError(f"no run folder (with {RUN_FILE}) at {', '.join(map(str, places))}")

@@ -58,16 +58,6 @@ class RunDiff:
 # --- reading runs -----------------------------------------------------------------------------
 
 
-def find_run(value: str | Path, runs_dir: Path | None = None) -> Path:
-    """A run folder from its path or its id under ``runs_dir``; FileNotFoundError saying where it looked."""
-    path = Path(value)
-    places = [path] + ([Path(runs_dir) / str(value)] if runs_dir is not None else [])
-    for place in places:
-        if (place / RUN_FILE).is_file():
-            return place
-    raise FileNotFoundError(f"no run folder (with {RUN_FILE}) at {', '.join(map(str, places))}")
-
-
 def _record(folder: Path) -> dict[str, Any]:
     return json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
 

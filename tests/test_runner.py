@@ -355,20 +355,14 @@ def test_an_unfinished_folder_is_running_while_its_owner_lives_and_abandoned_aft
     frame = folders.list_runs(tmp_path)
     assert frame["status"].tolist() == ["running", "abandoned", "abandoned", "incomplete"]
 
-    declined = subprocess.run(
-        [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"],
-        input="n\n",
-        capture_output=True,
-        text=True,
-    )
+    def prune(answer: str) -> subprocess.CompletedProcess:
+        command = [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"]
+        return subprocess.run(command, input=answer, capture_output=True, text=True)
+
+    declined = prune("n\n")
     assert declined.returncode == 0 and "nothing removed" in declined.stdout
     assert len(list(tmp_path.iterdir())) == 4
-    agreed = subprocess.run(
-        [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"],
-        input="y\n",
-        capture_output=True,
-        text=True,
-    )
+    agreed = prune("y\n")
     assert agreed.returncode == 0 and "removed 2 abandoned run folder(s)" in agreed.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".20260101-000001-live.incomplete",

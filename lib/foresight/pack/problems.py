@@ -34,6 +34,15 @@ class PackError(Exception):
         lines = "\n".join(str(p) for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in scenario pack {pack_dir}:\n{lines}")
 
+    def lines(self, pack_arg: str | Path | None = None) -> list[str]:
+        """Each problem as ``FILE:LINE: field: message`` for a reader: files under the pack as the user named it
+        (``pack_arg``, default the pack folder), the folder problem naming the folder itself."""
+        base = Path(self.pack_dir if pack_arg is None else pack_arg)
+        return [
+            f"{p.file if p.field == '(folder)' else base / p.file}:{p.line}: {p.field}: {p.message}"
+            for p in self.problems
+        ]
+
 
 PACK_FILE = "pack.yaml"
 """The file that makes a folder a scenario pack."""

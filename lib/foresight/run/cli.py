@@ -28,10 +28,8 @@ EXIT_INVALID = 2
 
 def _pack_problems(exc: PackError, pack_arg: str | Path) -> int:
     """Print a pack's problems as ``FILE:LINE: field: message`` and the count; the exit code for them."""
-    for problem in exc.problems:
-        # Problems name files relative to the pack; the folder problem names the folder itself.
-        where = problem.file if problem.field == "(folder)" else Path(pack_arg) / problem.file
-        print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
+    for line in exc.lines(pack_arg):
+        print(line, file=sys.stderr)
     print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
     return EXIT_INVALID
 

@@ -23,7 +23,7 @@ EXIT_INVALID = 2
 
 # Heavy modules (the pack schema, pandas, the model, papermill) are imported inside the commands, after
 # the options and paths they are given have been checked: a command that stops at a wrong path or value
-# answers at once (tests/test_cli_errors.py holds it to that).
+# answers at once (tests/test_import_weight.py holds it to that; bench/cli_error_speed.py times it).
 
 
 def _pack_problems(exc: PackError, pack_arg: str | Path) -> int:

@@ -237,7 +237,7 @@ def typed_external(pack: Pack, options: ModelOptions | None = None) -> pd.DataFr
             continue
         if q.id not in firsts:
             firsts[q.id] = forecast_any(pack, q.id, as_of=q.opens, options=options)
-        f = firsts[q.id].what_if(as_of=min(max(ef.date, q.opens), q.closes))
+        f = firsts[q.id].what_if(as_of=into_window(q, ef.date))
         common = {"question_id": q.id, "type": q.type, "source": ef.source, "match": ef.match, "date": ef.date}
         if q.type == "options":
             assert ef.probabilities is not None  # validated: one per option

@@ -19,6 +19,7 @@ CASES = {
     "runs folder is a file": ["run", SEED_PACK, "--runs-dir", f"{SEED_PACK}/pack.yaml"],
     "bad --jobs": ["run", SEED_PACK, "--jobs", "0"],
     "bad --draws (not a number)": ["run", SEED_PACK, "--draws", "many"],
+    "bad --draws (out of range)": ["run", SEED_PACK, "--draws", "5"],
     "missing run in diff": ["diff", "no-such-run", "nor-this-one"],
 }
 

@@ -76,13 +76,15 @@ NOT_FOR_AN_ERROR = (*HEAVY, "pydantic", "papermill", "nbformat", "IPython")
         ["run", "no/such/pack"],
         ["run", str(SEED), "--runs-dir", str(SEED / "pack.yaml")],
         ["run", str(SEED), "--jobs", "0"],
+        ["run", str(SEED), "--draws", "5"],
+        ["run", str(SEED), "--seed", "-1"],
         ["sweep", "grid.yaml", "--runs-dir", str(SEED / "pack.yaml")],
         ["validate", "no/such/pack"],
         ["lint", "no/such/pack"],
         ["runs", "--runs-dir", "no/such/folder"],
         ["diff", "no-such-run", "nor-this-one"],
     ],
-    ids=lambda a: " ".join(a[:2]),
+    ids=lambda a: " ".join(x for x in a if not x.startswith("/")),
 )
 def test_an_error_exit_imports_nothing_heavy(args):
     """The options and paths are checked before the heavy imports (bench/cli_error_speed.py prints the seconds)."""

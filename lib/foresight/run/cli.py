@@ -267,24 +267,24 @@ def _lost(command: str, outcome) -> bool:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from foresight.run import params as P
+
     runs_dir = _checked_runs_dir("run", args)
     if runs_dir is None:
         return EXIT_INVALID
-    pack = _load_for_run(args.pack)
-    if pack is None:
-        return EXIT_INVALID
-    from foresight.run import params as P
-
-    try:
-        for q in args.question or []:
-            P.check_question(pack, q)
-        as_of = P.check_as_of_in_pack(pack, args.question, args.as_of).isoformat() if args.as_of is not None else None
+    try:  # the options that need no pack first: a bad one answers before the pack is read
         draws = (
             P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws")
             if args.draws is not None
             else None
         )
         seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed") if args.seed is not None else None
+        pack = _load_for_run(args.pack)
+        if pack is None:
+            return EXIT_INVALID
+        for q in args.question or []:
+            P.check_question(pack, q)
+        as_of = P.check_as_of_in_pack(pack, args.question, args.as_of).isoformat() if args.as_of is not None else None
     except P.ParameterError as exc:  # named by the option that gave it, as argparse would
         print(f"foresight run: --{exc.name.replace('_', '-')}: {exc}", file=sys.stderr)
         return EXIT_INVALID

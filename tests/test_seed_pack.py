@@ -117,7 +117,7 @@ def test_every_question_resolves_to_a_class_with_enough_cases(seed_pack):
         assert len(rc.cases) >= MIN_CASES, f"{q.id}: class {rc.id} has {len(rc.cases)} cases"
 
 
-def test_every_class_has_enough_cases_of_one_outcome_kind(seed_pack):
+def test_every_class_has_enough_cases_all_yes_no_or_all_options(seed_pack):
     for rc in seed_pack.reference_classes.values():
         assert len(rc.cases) >= MIN_CASES, f"class {rc.id} has {len(rc.cases)} cases; need {MIN_CASES}"
         outcomes = {case.outcome if case.option is None else "option" for case in rc.cases}

@@ -21,19 +21,21 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from foresight.base import paths
 from foresight.base.processes import guard_forked_children
-from foresight.model import batch
-from foresight.model.evidence import check_overrides
-from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_of, parse_date
 from foresight.model.options import INFERENCE, ModelOptions
-from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
-from foresight.pack.schema import FIRST_DATE, LAST_DATE, Question
+
+if TYPE_CHECKING:
+    from foresight.pack.loader import Pack
+    from foresight.pack.schema import Question
+
+# The pack schema and the model are imported where a check needs them, not here: `foresight run` checks
+# --draws and --seed with this module before it loads anything heavy (an error exit answers at once).
 
 MIN_DRAWS = 100
 MAX_DRAWS = 1_000_000
@@ -229,6 +231,9 @@ def check_date(name: str, value: Any) -> dt.date:
     allowed = "expected a date written YYYY-MM-DD"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ParameterError(name, value, allowed, RAW_HINT)
+    from foresight.model.forecasting import parse_date
+    from foresight.pack.schema import FIRST_DATE, LAST_DATE
+
     try:
         when = parse_date(value, name)
     except ValueError:
@@ -268,6 +273,8 @@ def check_pack(value: Any) -> tuple[Pack, Path]:
 
     An already loaded :class:`Pack` is taken as it is (the runner checks every
     notebook's values against the pack it loaded once)."""
+    from foresight.pack.loader import Pack, load_pack
+
     if isinstance(value, Pack):
         return value, Path(value.dir)
     if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip()):
@@ -354,6 +361,8 @@ def library_default(name: str) -> Any:
 def report_as_of(question: Question, today: dt.date | None = None) -> dt.date:
     """The date a report forecasts a question as of when none is given: the library's own default,
     :func:`foresight.model.forecasting.natural_as_of` (today while open, else the day it opened)."""
+    from foresight.model.forecasting import natural_as_of
+
     return natural_as_of(question, today)
 
 
@@ -405,6 +414,10 @@ def check_params(
     ``--as-of`` serves every question); without it such a date stops here.
     """
     given = {k: v for k, v in locals().items() if v is not UNSET}
+    from foresight.model import batch
+    from foresight.model.evidence import check_overrides
+    from foresight.model.forecasting import check_in_window, pack_as_of
+
     # Every notebook calls this first: from here on, the sampler's chain workers forked in this kernel die
     # with it, however the kernel was started (foresight run, plain papermill, JupyterLab).
     guard_forked_children()
@@ -516,6 +529,8 @@ def check_extra_dates(question: Question | None, value: Any) -> tuple[dt.date, .
         raise ParameterError(name, value, allowed)
     if question is None and items:
         raise ParameterError(name, value, "cannot be checked without a 'question' parameter")
+    from foresight.model.forecasting import parse_date
+
     out = set()
     for item in items:
         if isinstance(item, (int, float)) and not isinstance(item, bool):

@@ -1,6 +1,7 @@
 """Commands that only read packs or run folders stay light (issue 16): `foresight validate`, `lint` and
 `runs` never import the model stack, and the SciPy- and PreliZ-free arithmetic validate uses for its
-outside-view warnings gives the same answers as SciPy and PreliZ.
+outside-view warnings gives the same answers as SciPy and PreliZ. A command that stops at a wrong path
+or option (issue 30) imports none of the heavy libraries, not even pydantic's pack schema or papermill.
 
 Which modules a command loads is checked in a fresh interpreter (never timed: bench/validate_speed.py
 prints the seconds).
@@ -64,6 +65,34 @@ def test_runs_imports_no_model_stack(tmp_path):
     code, modules = loaded_by("runs", "--runs-dir", str(tmp_path))
     assert code == 0
     assert not modules & set(MODEL_STACK), f"runs imported {sorted(modules & set(MODEL_STACK))}"
+
+
+NOT_FOR_AN_ERROR = (*HEAVY, "pydantic", "papermill", "nbformat", "IPython")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "no/such/pack"],
+        ["run", str(SEED), "--runs-dir", str(SEED / "pack.yaml")],
+        ["run", str(SEED), "--jobs", "0"],
+        ["run", str(SEED), "--draws", "5"],
+        ["run", str(SEED), "--seed", "-1"],
+        ["sweep", "grid.yaml", "--runs-dir", str(SEED / "pack.yaml")],
+        ["validate", "no/such/pack"],
+        ["lint", "no/such/pack"],
+        ["runs", "--runs-dir", "no/such/folder"],
+        ["diff", "no-such-run", "nor-this-one"],
+    ],
+    ids=lambda a: " ".join(x for x in a if not x.startswith("/")),
+)
+def test_an_error_exit_imports_nothing_heavy(args):
+    """The options and paths are checked before the heavy imports (bench/cli_error_speed.py prints the seconds)."""
+    code, modules = loaded_by(*args)
+    assert code == 2
+    assert not modules & set(NOT_FOR_AN_ERROR), (
+        f"foresight {' '.join(args)} imported {sorted(modules & set(NOT_FOR_AN_ERROR))}"
+    )
 
 
 def test_the_dask_executor_loads_no_dask_until_a_scheduler_is_asked_for():

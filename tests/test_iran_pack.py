@@ -3,13 +3,12 @@
 The held-out pack of issue 15: another theatre, written as of each question's opening
 day. These tests pin its size (12+ resolved questions in 3+ families, 3+ classes with
 sourced cases, 15+ indicators, 6+ documents), that every closed question is resolved
-with a source, that dates agree, and that no rationale cites a year after the
-questions it serves opened.
+and that every indicator and document is used. The rules every pack meets (dates that
+agree, rationales written without hindsight) are checked for all packs in test_packs.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +17,6 @@ import pytest
 from foresight import load_pack
 
 PACK_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "iran-nuclear-talks-2013-2015"
-YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 
 @pytest.fixture(scope="module")
@@ -35,32 +33,22 @@ def test_size(pack):
     assert len(pack.documents) >= 6
 
 
-def test_every_question_is_resolved_with_a_date_and_source(pack):
+def test_every_question_is_resolved(pack):
     for q in pack.questions.values():
         assert q.resolution in ("yes", "no"), q.id
-        assert q.resolved_on is not None and q.resolution_source.strip(), q.id
-        if q.resolution == "yes":
-            assert q.opens <= q.resolved_on <= q.closes, q.id
-        else:
-            assert q.resolved_on >= q.closes, q.id
     assert {q.resolution for q in pack.questions.values()} == {"yes", "no"}
 
 
-def test_classes_have_sourced_cases_of_both_outcomes_known_at_opens(pack):
+def test_classes_have_eight_cases_known_at_opens(pack):
     for q in pack.questions.values():
         rc = pack.reference_class_for(q)
         known = [c for c in rc.cases if c.date < q.opens]
         assert len(known) >= 8, f"{q.id}: {rc.id} has {len(known)} cases known at opens"
-        assert {c.outcome for c in known} == {"yes", "no"}, f"{q.id}: {rc.id}"
-    for rc in pack.reference_classes.values():
-        assert all(c.source.strip() for c in rc.cases), rc.id
 
 
-def test_questions_open_after_the_documents_that_raise_them(pack):
+def test_every_question_names_the_documents_that_raise_it(pack):
     for q in pack.questions.values():
         assert q.raised_by, q.id
-        for doc_id in q.raised_by:
-            assert q.opens >= pack.documents[doc_id].published, q.id
 
 
 def test_every_indicator_is_observed_or_coded_in_a_class(pack):
@@ -82,23 +70,6 @@ def test_every_document_is_cited_by_evidence_or_raises_a_question(pack):
     cited = {ev.document for ev in pack.evidence}
     assert set(pack.documents) - cited == {"gjp-1431"}
     assert all(doc in cited or any(doc in (q.raised_by or []) for q in questions) for doc in pack.documents)
-
-
-def test_rationales_cite_no_year_after_the_questions_they_serve_opened(pack):
-    for ind in pack.indicators.values():
-        reached = []
-        for key in ind.likelihood_ratios:
-            if key in pack.questions:
-                reached.append(pack.questions[key])
-            else:
-                reached += [q for q in pack.questions.values() if q.family == key]
-        assert reached, f"{ind.id}: ratios reach no question"
-        first = min(q.opens for q in reached)
-        if ind.resolution_of is not None:
-            # observed from that resolution and never before: written as of that day
-            first = max(first, pack.questions[ind.resolution_of.question].resolved_on)
-        later = [y for y in YEAR.findall(ind.rationale) if int(y) > first.year]
-        assert not later, f"{ind.id}: rationale cites {later} but serves a question opening {first}"
 
 
 def test_pack_keeps_no_document_text():

@@ -81,6 +81,26 @@ def test_conditional_forecast_equals_the_joint_ratio(tmp_path):
     assert result["lift_mean"] < 1
 
 
+def test_picked_pair_conditionals_agree_with_the_combinations_of_all_picked_questions(tmp_path):
+    """Each pair's P(A | B) (integrated over A and B alone) equals the ratio read off the combinations of all
+    three picked questions, where the third is summed out: one joint model, whatever is asked of it."""
+    from foresight.report.scenario_views import pair_conditionals
+
+    pack = write_linked_pack(tmp_path, loadings={"fa": 0.8, "fb": 0.8, "fc": -0.6})
+    jf = joint_forecast(pack, AS_OF, draws=800)
+    rows = pair_conditionals(jf, ["a", "b", "c"])
+    assert len(rows) == 3 * 2 * 2  # ordered pairs, each given yes and given no
+    combos, draws = jf.combination_draws(["a", "b", "c"])
+    mask = np.array(combos)
+    for row in rows.itertuples():
+        a, b = "abc".index(row.question), "abc".index(row.given.removeprefix("not "))
+        given = mask[:, b] == (not row.given.startswith("not "))
+        per_draw = draws[:, given & mask[:, a]].sum(axis=1) / draws[:, given].sum(axis=1)
+        assert row.p_given_mean == pytest.approx(per_draw.mean(), rel=1e-9), row.conditional
+    ab = rows.set_index("conditional").loc["a|b=yes"]
+    assert ab.title == "a, given b resolves yes" and ab.p_given_mean > ab.p_marginal  # a positive link
+
+
 def test_named_scenarios_and_conditionals_from_the_pack(tmp_path):
     pack = write_linked_pack(
         tmp_path,

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from foresight import forecast, load_pack
+from foresight.base.run_files import find_run
 from foresight.pack.snapshot import SNAPSHOT_FILE, write_snapshot
 from foresight.report.rundiff import (
     counts,
     diff_html,
     diff_runs,
     diff_text,
-    find_run,
     index_section,
     previous_run,
 )

@@ -15,25 +15,12 @@ import sys
 import pandas as pd
 import pytest
 
+from foresight.report import results
 from foresight.run import executor, folders, runner
 from nbhelpers import BIN, DRAWS, MINI, foresight_cli, notebook_env, read_json, snapshot
 from packtools import replace
 
 __all__ = ["notebook_env"]
-
-FORECAST_COLUMNS = [
-    "question_id",
-    "title",
-    "family",
-    "as_of",
-    "mean",
-    "p05",
-    "p50",
-    "p95",
-    "base_rate_mean",
-    "resolution",
-    "converged",
-]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +65,7 @@ def test_forecasts_csv_has_one_row_per_question_in_pack_order_with_the_clipped_d
     with open(folder / "forecasts.csv", newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         rows = list(reader)
-        assert reader.fieldnames[: len(FORECAST_COLUMNS)] == FORECAST_COLUMNS
+        assert reader.fieldnames[: len(results.FORECAST_COLUMNS)] == results.FORECAST_COLUMNS  # the one list
     assert [r["question_id"] for r in rows] == ["deal-by-june", "clash-by-december"]
     assert [r["as_of"] for r in rows] == ["2020-02-01", "2020-03-01"]  # clash opens 2020-03-01
     assert rows[0]["resolution"] == "no" and rows[1]["resolution"] == ""
@@ -189,9 +176,9 @@ def test_runs_lists_every_run_with_its_status(first_run, runs_dir):
     assert first_run[1].name in result.stdout and " complete " in result.stdout
 
 
-def test_invalid_pack_exits_2_with_the_validate_problems_and_makes_no_run(pack, tmp_path, notebook_env):
+def test_invalid_pack_exits_2_with_the_validate_problems_and_makes_no_run(pack, tmp_path):
     replace(pack, "evidence.yaml", "credibility: 0.9", "credibility: 2")
-    result = foresight_cli("run", str(pack), "--runs-dir", str(tmp_path / "runs"))
+    result = foresight_cli("run", str(pack), "--runs-dir", str(tmp_path / "runs"))  # the console script itself
     assert result.returncode == 2
     assert f"{pack}/evidence.yaml:7: evidence[0].credibility: must be a number" in result.stderr
     assert "1 problem(s); the pack is not valid." in result.stderr
@@ -204,21 +191,10 @@ def test_invalid_pack_exits_2_with_the_validate_problems_and_makes_no_run(pack, 
         (["--question", "nope"], "parameter 'question': got 'nope'"),
         (["--as-of", "2020-02-30"], "parameter 'as_of'"),
         (["--draws", "10"], "parameter 'draws': got 10"),
+        (["--draws", "0"], "parameter 'draws': got 0"),
         (["--param", "lr_width=2"], "--param lr_width: no notebook has this parameter"),
         (["--param", "question=x"], "--param question: is set by `foresight run` itself (use --question"),
-        (["--draws", "0"], "parameter 'draws': got 0"),
         (["--param", "lr_width_scale=-1"], "--param lr_width_scale: parameter 'lr_width_scale': got -1 (int)"),
-    ],
-)
-def test_bad_options_exit_2_before_any_notebook(args, words, tmp_path, notebook_env):
-    result = foresight_cli("run", str(MINI), *args, "--runs-dir", str(tmp_path / "runs"))
-    assert result.returncode == 2 and words in result.stderr
-    assert not (tmp_path / "runs").exists()
-
-
-@pytest.mark.parametrize(
-    "args, words",
-    [
         (["--jobs", "0"], "--jobs: got 0; expected at least 1"),
         (["--jobs", "-3"], "--jobs: got -3; expected at least 1"),
         (["--param", "lr_width_scale=abc"], "--param lr_width_scale: parameter 'lr_width_scale': got 'abc'"),
@@ -233,7 +209,8 @@ def test_bad_options_exit_2_before_any_notebook(args, words, tmp_path, notebook_
     ],
 )
 def test_bad_values_exit_2_before_any_kernel(args, words, tmp_path, capsys):
-    """The same checks in-process (each a subprocess would cost seconds of start-up)."""
+    """In-process: what the console script does is main() (tests/test_import_weight.py checks that an error
+    exit imports nothing heavy; a subprocess each would cost seconds of start-up)."""
     from foresight.run import cli
 
     assert cli.main(["run", str(MINI), *args, "--runs-dir", str(tmp_path / "runs")]) == 2
@@ -258,22 +235,26 @@ def test_a_param_that_is_not_name_equals_value_is_a_usage_error(capsys):
     ],
     ids=["a file", "under a file"],
 )
-def test_a_runs_dir_that_cannot_hold_runs_exits_2_in_one_line(make, words, tmp_path):
+def test_a_runs_dir_that_cannot_hold_runs_exits_2_in_one_line(make, words, tmp_path, capsys):
+    from foresight.run import cli
+
     runs = make(tmp_path)
     for command in ("run", "sweep"):
         target = str(MINI) if command == "run" else str(tmp_path / "grid.yaml")
-        result = foresight_cli(command, target, "--runs-dir", str(runs))
-        assert result.returncode == 2, result.stderr
-        assert result.stderr.startswith(f"foresight {command}: --runs-dir: {runs}")
-        assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+        assert cli.main([command, target, "--runs-dir", str(runs)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"foresight {command}: --runs-dir: {runs}")
+        assert len(err.strip().splitlines()) == 1 and words in err
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
-def test_an_unwritable_runs_dir_exits_2(tmp_path):
+def test_an_unwritable_runs_dir_exits_2(tmp_path, capsys):
+    from foresight.run import cli
+
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    result = foresight_cli("run", str(MINI), "--runs-dir", str(locked / "runs"))
-    assert result.returncode == 2 and "is not writable" in result.stderr
+    assert cli.main(["run", str(MINI), "--runs-dir", str(locked / "runs")]) == 2
+    assert "is not writable" in capsys.readouterr().err
 
 
 def test_jobs_beyond_the_machine_are_capped_saying_why():
@@ -353,11 +334,13 @@ def test_a_bad_run_json_shows_as_unreadable_and_hides_no_other_run(data, reason,
     assert result.returncode == 0 and reason in result.stdout and "Traceback" not in result.stderr
 
 
-def test_runs_dir_missing_or_a_file_says_so(tmp_path):
+def test_runs_dir_missing_or_a_file_says_so(tmp_path, capsys):
+    from foresight.run import cli
+
     (tmp_path / "f").write_text("x")
     for path, words in ((tmp_path / "nope", "no such folder"), (tmp_path / "f", "is a file, not a folder")):
-        result = foresight_cli("runs", "--runs-dir", str(path))
-        assert result.returncode == 2 and result.stderr == f"foresight runs: --runs-dir {path}: {words}\n"
+        assert cli.main(["runs", "--runs-dir", str(path)]) == 2
+        assert capsys.readouterr().err == f"foresight runs: --runs-dir {path}: {words}\n"
 
 
 def test_an_unfinished_folder_is_running_while_its_owner_lives_and_abandoned_after(tmp_path):
@@ -372,20 +355,14 @@ def test_an_unfinished_folder_is_running_while_its_owner_lives_and_abandoned_aft
     frame = folders.list_runs(tmp_path)
     assert frame["status"].tolist() == ["running", "abandoned", "abandoned", "incomplete"]
 
-    declined = subprocess.run(
-        [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"],
-        input="n\n",
-        capture_output=True,
-        text=True,
-    )
+    def prune(answer: str) -> subprocess.CompletedProcess:
+        command = [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"]
+        return subprocess.run(command, input=answer, capture_output=True, text=True)
+
+    declined = prune("n\n")
     assert declined.returncode == 0 and "nothing removed" in declined.stdout
     assert len(list(tmp_path.iterdir())) == 4
-    agreed = subprocess.run(
-        [str(BIN / "foresight"), "runs", "--runs-dir", str(tmp_path), "--prune"],
-        input="y\n",
-        capture_output=True,
-        text=True,
-    )
+    agreed = prune("y\n")
     assert agreed.returncode == 0 and "removed 2 abandoned run folder(s)" in agreed.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".20260101-000001-live.incomplete",

@@ -95,11 +95,12 @@ def test_grid_file_level_problems(tmp_path):
     assert found == ["grid: give a grid (parameter: [values]) or rows (a list of combinations) to sweep"]
 
 
-def test_cli_reports_every_grid_problem_and_exits_2(tmp_path):
+def test_cli_reports_every_grid_problem_and_exits_2(tmp_path, capsys):
+    from foresight.run import cli
+
     path = write(tmp_path, GOOD.replace("notebook: forecast", "notebook: forcast").replace("workers: 2", "workers: x"))
-    result = foresight_cli("sweep", str(path), "--runs-dir", str(tmp_path / "runs"))
-    assert result.returncode == 2
-    lines = result.stderr.splitlines()
+    assert cli.main(["sweep", str(path), "--runs-dir", str(tmp_path / "runs")]) == 2  # in-process: no start-up
+    lines = capsys.readouterr().err.splitlines()
     assert lines[-1] == "2 problem(s); the grid was not run."
     assert all(line.startswith(f"{path}: ") for line in lines[:-1])
     assert not (tmp_path / "runs").exists()

@@ -6,9 +6,10 @@ on. Everything else is reached through its layer (``foresight.report`` for
 tables, figures and texts; ``foresight.run`` for parameters, notebooks and
 runs), whose modules may change more freely than the names below.
 
-The model's names are imported on first use (PEP 562): PyMC and pandas take seconds to
-import, and commands that only read packs (``foresight validate``, ``lint``, ``runs``) need
-neither.
+Every name but the problem types is imported on first use (PEP 562): PyMC and pandas take
+seconds to import, and commands that only read packs (``foresight validate``, ``lint``,
+``runs``) need neither; pydantic's pack schema alone takes a noticeable part of a second, which
+a command that stops at a wrong path or option should not pay.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, Problem
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "Pack": "foresight.pack.loader",
+    "load_pack": "foresight.pack.loader",
     "Forecast": "foresight.model.forecasting",
     "forecast": "foresight.model.forecasting",
     "ModelOptions": "foresight.model.options",
@@ -40,6 +42,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time these load on fi
     from foresight.model.forecasting import Forecast, forecast
     from foresight.model.joint import JointForecast, joint_forecast
     from foresight.model.options import ModelOptions
+    from foresight.pack.loader import Pack, load_pack
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from foresight.evaluate.scoring import LOG_CLIP, brier_score, log_score
+from foresight.model.forecasting import into_window
 from foresight.model.options import ModelOptions
 from foresight.model.outcomes import forecast_any
 from foresight.pack.loader import Pack
@@ -189,7 +190,7 @@ def ladder_before_after(
         outcome = 1.0 if q.resolution == "yes" else 0.0
         for day in steps(q, step_days):
             p_own = own.what_if(as_of=day).mean
-            p_curve = float(curve.what_if(as_of=min(max(day, date_q.opens), date_q.closes)).cdf_draws(q.closes).mean())
+            p_curve = float(curve.what_if(as_of=into_window(date_q, day)).cdf_draws(q.closes).mean())
             for name, p in (("before", p_own), ("after", p_curve)):
                 rows.append(
                     {
@@ -236,7 +237,7 @@ def typed_external(pack: Pack, options: ModelOptions | None = None) -> pd.DataFr
             continue
         if q.id not in firsts:
             firsts[q.id] = forecast_any(pack, q.id, as_of=q.opens, options=options)
-        f = firsts[q.id].what_if(as_of=min(max(ef.date, q.opens), q.closes))
+        f = firsts[q.id].what_if(as_of=into_window(q, ef.date))
         common = {"question_id": q.id, "type": q.type, "source": ef.source, "match": ef.match, "date": ef.date}
         if q.type == "options":
             assert ef.probabilities is not None  # validated: one per option

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from foresight.model.forecasting import Forecast, forecast, natural_as_of
+from foresight.model.forecasting import Forecast, forecast, into_window, natural_as_of
 from foresight.pack.loader import Pack
 
 
@@ -28,12 +28,12 @@ class Dated:
 def clip_to_window(question: Any, as_of: dt.date | None) -> tuple[dt.date, str | None]:
     """``as_of`` moved into the question's window (None: the report default), with a note when it moved.
 
-    The one rule (and the one note text) for every place a date is moved into a
-    window: notebook parameters, side-by-side scenarios and sweeps.
+    The one note text for every place a date is moved into a window (notebook
+    parameters, side-by-side scenarios and sweeps); the rule is :func:`into_window`.
     """
     if as_of is None:
         return natural_as_of(question), None
-    clipped = min(max(as_of, question.opens), question.closes)
+    clipped = into_window(question, as_of)
     if clipped == as_of:
         return as_of, None
     return clipped, (

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -62,10 +62,15 @@ def check_in_window(question: Question, as_of: dt.date) -> None:
         )
 
 
+def into_window(question: Any, day: dt.date) -> dt.date:
+    """``day`` moved into ``question``'s window (its ``opens`` to its ``closes``): the one clipping rule, for
+    every kind of question (a forecast is only made while its question is open)."""
+    return min(max(day, question.opens), question.closes)
+
+
 def default_as_of(question: Question, today: dt.date | None = None) -> dt.date:
     """Today, clipped into the question's window (a closed question is seen as of its closing date)."""
-    today = today or dt.date.today()
-    return min(max(today, question.opens), question.closes)
+    return into_window(question, today or dt.date.today())
 
 
 def natural_as_of(question: Question, today: dt.date | None = None) -> dt.date:
@@ -87,6 +92,31 @@ def pack_as_of(pack: Pack) -> dt.date:
         return pack.meta.default_as_of
     published = [doc.published for doc in pack.documents.values()]
     return max(published) if published else dt.date.today()
+
+
+class SummaryRow(TypedDict):
+    """A forecast's row in ``forecasts.csv`` and in the notebooks' tables (:meth:`Forecast.summary_row`).
+
+    The one list of those columns: the run's tables, the run index and the sweep
+    table take their column names from :data:`SUMMARY_COLUMNS`, so a column added
+    here reaches them all."""
+
+    question_id: str
+    title: str
+    family: str
+    as_of: str
+    mean: float
+    p05: float
+    p50: float
+    p95: float
+    base_rate_mean: float
+    resolution: str | None
+    converged: bool
+    diagnostics: str
+
+
+SUMMARY_COLUMNS: tuple[str, ...] = tuple(SummaryRow.__annotations__)
+"""The columns of :class:`SummaryRow`, in order."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +236,7 @@ class Forecast:
         return Forecast(
             self.pack,
             self.question,
-            min(max(when, self.question.opens), self.question.closes),
+            into_window(self.question, when),
             self.posterior,
             observations_as_of(self.pack, when, overrides),
             dict(overrides),
@@ -356,24 +386,24 @@ class Forecast:
         )
 
     # --- one line for tables -----------------------------------------------
-    def summary_row(self) -> dict[str, Any]:
+    def summary_row(self) -> SummaryRow:
         """The row `forecasts.csv` and the notebooks show for this forecast."""
         lo, hi = self.interval(0.9)
         q = self.question
-        return {
-            "question_id": q.id,
-            "title": q.title,
-            "family": q.family,
-            "as_of": self.as_of.isoformat(),
-            "mean": self.mean,
-            "p05": lo,
-            "p50": self.quantile(0.5),
-            "p95": hi,
-            "base_rate_mean": self.base_rate_mean,
-            "resolution": q.resolution,
-            "converged": self.diagnostics.converged,
-            "diagnostics": self.diagnostics.plain_words(),
-        }
+        return SummaryRow(
+            question_id=q.id,
+            title=q.title,
+            family=q.family,
+            as_of=self.as_of.isoformat(),
+            mean=self.mean,
+            p05=lo,
+            p50=self.quantile(0.5),
+            p95=hi,
+            base_rate_mean=self.base_rate_mean,
+            resolution=q.resolution,
+            converged=self.diagnostics.converged,
+            diagnostics=self.diagnostics.plain_words(),
+        )
 
 
 def forecast(
@@ -416,5 +446,5 @@ def _forecast_seen_at(
         if hinge is None
         else _forecast_seen_at(pack, pack.question(hinge.on), when, opts, overrides, cache, cache_dir)
     )
-    as_of = min(max(when, question.opens), question.closes)
+    as_of = into_window(question, when)
     return Forecast(pack, question, as_of, posterior, observations_as_of(pack, when, overrides), overrides, parent)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from foresight.model.forecasting import into_window
 from foresight.model.hinges import beta_from_interval
 from foresight.model.options import ModelOptions
 from foresight.model.outcomes import forecast_any
@@ -91,7 +92,7 @@ def outcome_scenarios(
     forecasts = {}
     for qid in question_ids:
         q = pack.any_question(qid)
-        forecasts[qid] = forecast_any(pack, qid, as_of=min(max(when, q.opens), q.closes), options=opts)
+        forecasts[qid] = forecast_any(pack, qid, as_of=into_window(q, when), options=opts)
     n = min(_n_draws(f) for f in forecasts.values())
     rng = np.random.default_rng([opts.seed, 25])
     drivers = list(pack.links.drivers)

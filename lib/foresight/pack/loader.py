@@ -16,7 +16,7 @@ from foresight.pack import crossref, outcome_checks
 from foresight.pack.crossref import Table, lr_key
 from foresight.pack.inside import OutsidePack, pack_file
 from foresight.pack.links import Hinge, Links, check_links
-from foresight.pack.problems import PackError, Problem, shown
+from foresight.pack.problems import PACK_FILE, PackError, Problem, check_pack_folder, shown
 from foresight.pack.schema import (
     EVENT_LOGS_FILE,
     FREEZE_FILE,
@@ -40,7 +40,6 @@ from foresight.pack.schema import (
 )
 from foresight.pack.yamlio import YamlDoc, YamlSyntaxError, format_loc, read_yaml
 
-PACK_FILE = "pack.yaml"
 LINKS_FILE = "links.yaml"  # optional: latent drivers, conditional questions, named scenarios
 
 
@@ -506,11 +505,7 @@ def timeline_document(entry: TimelineEntry) -> Document:
 
 def load_pack(path: str | Path) -> Pack:
     """Read and validate the pack in folder ``path``; raise :class:`PackError` listing every problem."""
-    pack_dir = Path(path)
-    if not pack_dir.is_dir():
-        what = "is a file, not a folder" if pack_dir.exists() else "no such folder"
-        message = f"{what}: give the path of a scenario pack folder (one holding {PACK_FILE})"
-        raise PackError(pack_dir, [Problem(str(pack_dir), 1, "(folder)", message)])
+    pack_dir = check_pack_folder(path)
     problems: list[Problem] = []
     docs = {file: _read(pack_dir, file, problems) for file in [PACK_FILE, *RECORD_FILES]}
     present = [file for file in OPTIONAL_RECORD_FILES if (pack_dir / file).exists()]

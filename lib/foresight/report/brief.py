@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from foresight.base.run_files import FORECASTS_FILE
 from foresight.evaluate.sensitivity import without_evidence
 from foresight.model.forecasting import Forecast
 from foresight.pack.loader import Pack
@@ -105,9 +106,9 @@ def brief_html(
     """The brief of run ``folder`` (its questions open on their forecast's date; see :func:`_open` for ``pack``),
     with changes against run folder ``previous``; ``run_id`` names the run (default: the folder's name)."""
     folder = Path(folder)
-    forecasts = _open(_read(folder / "forecasts.csv"), pack)
+    forecasts = _open(_read(folder / FORECASTS_FILE), pack)
     reasons = _read(folder / f"{REASONS_TABLE}.csv")
-    before = _read(Path(previous) / "forecasts.csv") if previous is not None else pd.DataFrame()
+    before = _read(Path(previous) / FORECASTS_FILE) if previous is not None else pd.DataFrame()
     before_mean = dict(zip(before["question_id"], before["mean"])) if "mean" in before else {}
     sections = []
     for row in forecasts.itertuples():

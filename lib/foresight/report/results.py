@@ -23,26 +23,10 @@ from IPython.display import Markdown
 
 from foresight.base.atomic import write_json_atomic
 from foresight.evaluate.history import SEP
+from foresight.model.forecasting import SUMMARY_COLUMNS
+from foresight.report.calibration_views import CALIBRATED_COLUMNS
 
-FORECAST_COLUMNS = [
-    "question_id",
-    "title",
-    "family",
-    "as_of",
-    "mean",
-    "p05",
-    "p50",
-    "p95",
-    "base_rate_mean",
-    "resolution",
-    "converged",
-    "diagnostics",
-    "calibrated_mean",
-    "calibrated_p05",
-    "calibrated_p95",
-    "calibration",
-    "calibration_why",
-]
+FORECAST_COLUMNS = [*SUMMARY_COLUMNS, *CALIBRATED_COLUMNS]
 """Columns of ``forecasts.csv``, in order (a forecast's :meth:`~foresight.Forecast.summary_row`, then the calibrated
 columns of :func:`foresight.report.calibration_views.calibrated_row`)."""
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+from foresight.base.run_files import FORECASTS_FILE, INDEX_FILE, RUN_FILE, table_file
 from foresight.report import results, rundiff, style
 from foresight.report.forecast_views import LAST_STEP_TABLE
-from foresight.report.rundiff import RUN_FILE
 
 FORECAST_COLUMNS = [*(c for c in results.FORECAST_COLUMNS if c not in ("p50", "diagnostics")), "options_json"]
 """The columns of ``forecasts.csv`` the index reads."""
@@ -30,14 +30,14 @@ def forecasts_table(folder: Path) -> pd.DataFrame:
     """One row per question: its forecast (the columns of ``forecasts.csv`` the index shows) and, when the
     question resolved, the forecast at its last step before resolution (columns prefixed
     ``before resolution: ``, empty for open questions). Empty when the run has no ``forecasts.csv``."""
-    path = Path(folder) / "forecasts.csv"
+    path = Path(folder) / FORECASTS_FILE
     if not path.is_file():
         return pd.DataFrame()
     frame = pd.read_csv(path)
     if frame.empty:
         return frame
     frame = frame[[c for c in FORECAST_COLUMNS if c in frame]]
-    last_path = Path(folder) / f"{LAST_STEP_TABLE}.csv"
+    last_path = Path(folder) / table_file(LAST_STEP_TABLE)
     last = pd.read_csv(last_path) if last_path.is_file() else pd.DataFrame()
     if not last.empty and "question_id" in last:
         last = last[["question_id", *[c for c in LAST_STEP_COLUMNS if c in last]]].drop_duplicates("question_id")
@@ -99,4 +99,4 @@ def write_index(folder: Path, record: Mapping[str, Any], comparison: str = "") -
 <h2>Reports</h2>{brief_link(folder)}<ul>{"".join(items)}</ul>
 {comparison}
 <p>Parameters, versions and timings: <a href="{RUN_FILE}">{RUN_FILE}</a>.</p></body></html>"""
-    (folder / "index.html").write_text(body, encoding="utf-8")
+    (folder / INDEX_FILE).write_text(body, encoding="utf-8")

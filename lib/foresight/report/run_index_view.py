@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from foresight.base.run_files import FORECASTS_FILE
 from foresight.report import escape
 from foresight.report.brief import BRIEF_FILE
 from foresight.report.glossary import term
@@ -110,8 +111,8 @@ def forecasts_section(folder: Path, previous: Path | None = None) -> str:
     if frame.empty:
         return ""
     before = None
-    if previous is not None and (Path(previous) / "forecasts.csv").is_file():
-        before = pd.read_csv(Path(previous) / "forecasts.csv", dtype={"question_id": str, "as_of": str})
+    if previous is not None and (Path(previous) / FORECASTS_FILE).is_file():
+        before = pd.read_csv(Path(previous) / FORECASTS_FILE, dtype={"question_id": str, "as_of": str})
     family = frame["family"] if "family" in frame else pd.Series([""] * len(frame), index=frame.index)
     columns = HEADERS if before is not None else {k: v for k, v in HEADERS.items() if not k.startswith("change")}
     cols = "".join(f"<col style='width:{w}%'>" for w in columns.values())

@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
+from foresight.base.run_files import FORECASTS_FILE, RUN_FILE
 from foresight.pack.snapshot import SNAPSHOT_FILE
 
-RUN_FILE = "run.json"
 MOVE_THRESHOLD = 0.005
 """A forecast moved when its mean changed by at least half a percentage point (or its date changed)."""
 IGNORED_NOTEBOOK_PARAMETERS = {"out_dir", "pack"}
@@ -58,22 +58,12 @@ class RunDiff:
 # --- reading runs -----------------------------------------------------------------------------
 
 
-def find_run(value: str | Path, runs_dir: Path | None = None) -> Path:
-    """A run folder from its path or its id under ``runs_dir``; FileNotFoundError saying where it looked."""
-    path = Path(value)
-    places = [path] + ([Path(runs_dir) / str(value)] if runs_dir is not None else [])
-    for place in places:
-        if (place / RUN_FILE).is_file():
-            return place
-    raise FileNotFoundError(f"no run folder (with {RUN_FILE}) at {', '.join(map(str, places))}")
-
-
 def _record(folder: Path) -> dict[str, Any]:
     return json.loads((folder / RUN_FILE).read_text(encoding="utf-8"))
 
 
 def _forecasts(folder: Path) -> pd.DataFrame:
-    path = folder / "forecasts.csv"
+    path = folder / FORECASTS_FILE
     if not path.is_file() or path.stat().st_size == 0:
         return pd.DataFrame(columns=["question_id", "as_of", "mean"])
     return pd.read_csv(path, dtype={"question_id": str, "as_of": str})

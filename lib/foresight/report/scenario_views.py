@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from foresight.evaluate.sensitivity import CHANGE_MY_MIND_COLUMNS, change_my_mind, tornado
@@ -108,43 +107,21 @@ def scenario_table(jf: JointForecast) -> pd.DataFrame:
 
 
 def pair_conditionals(jf: JointForecast, qids: Sequence[str]) -> pd.DataFrame:
-    """P(A | B = yes) and P(A | B = no) for every ordered pair of the picked questions, with the lift over P(A).
-
-    All from one integration over the picked questions' combinations (the same
-    numbers :meth:`JointForecast.conditional` gives pair by pair).
-    """
+    """P(A | B = yes) and P(A | B = no) for every ordered pair of the picked questions, with the lift over P(A):
+    :meth:`JointForecast.conditional` pair by pair, labelled for the table."""
     qids = list(dict.fromkeys(qids))
-    if len(qids) < 2:
-        return pd.DataFrame(columns=CONDITIONAL_COLUMNS)
-    combos, draws = jf.combination_draws(qids)
-    mask = np.array(combos)  # (C, Q)
     rows = []
-    for i, a in enumerate(qids):
-        p_a = jf.forecasts[a].draws
-        for j, b in enumerate(qids):
-            if i == j:
+    for a in qids:
+        for b in qids:
+            if a == b:
                 continue
-            for outcome in (True, False):
-                given = mask[:, j] == outcome
-                p_b = draws[:, given].sum(axis=1)
-                p_ab = draws[:, given & mask[:, i]].sum(axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    cond = np.where(p_b > 0, p_ab / p_b, np.nan)
-                    lift = cond / p_a
-                word = "yes" if outcome else "no"
+            for word in ("yes", "no"):
                 rows.append(
                     {
                         "source": "picked pair",
                         "conditional": f"{a}|{b}={word}",
                         "title": f"{a}, given {b} resolves {word}",
-                        "question": a,
-                        "given": b if outcome else f"not {b}",
-                        "p_given_mean": float(np.nanmean(cond)),
-                        "p05": float(np.nanquantile(cond, 0.05)),
-                        "p95": float(np.nanquantile(cond, 0.95)),
-                        "p_marginal": float(p_a.mean()),
-                        "lift_mean": float(np.nanmean(lift)),
-                        "joint_ratio": float(p_ab.mean() / p_b.mean()),
+                        **jf.conditional(a, {b: word}),
                     }
                 )
     return pd.DataFrame(rows, columns=CONDITIONAL_COLUMNS)

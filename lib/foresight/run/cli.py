@@ -15,22 +15,40 @@ import os
 import sys
 from pathlib import Path
 
+from foresight.base.run_files import INDEX_FILE, SWEEP_FILE
 from foresight.base.terminal import safe_terminal
-from foresight.pack.loader import load_pack
-from foresight.pack.problems import PackError
+from foresight.pack.problems import PackError, check_pack_folder
 
 EXIT_INVALID = 2
 
+# Heavy modules (the pack schema, pandas, the model, papermill) are imported inside the commands, after
+# the options and paths they are given have been checked: a command that stops at a wrong path or value
+# answers at once (tests/test_import_weight.py holds it to that; bench/cli_error_speed.py times it).
+
+
+def _pack_problems(exc: PackError, pack_arg: str | Path) -> int:
+    """Print a pack's problems as ``FILE:LINE: field: message`` and the count; the exit code for them."""
+    for line in exc.lines(pack_arg):
+        print(line, file=sys.stderr)
+    print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _loaded(pack_arg: str | Path):
+    """The pack at ``pack_arg``, or None after printing its problems; the schema is imported only for a folder."""
+    try:
+        check_pack_folder(pack_arg)
+        from foresight.pack.loader import load_pack
+
+        return load_pack(pack_arg)
+    except PackError as exc:
+        _pack_problems(exc, pack_arg)
+        return None
+
 
 def _validate(args: argparse.Namespace) -> int:
-    try:
-        pack = load_pack(args.pack)
-    except PackError as exc:
-        for problem in exc.problems:
-            # Problems name files relative to the pack; the folder problem names the folder itself.
-            where = problem.file if problem.field == "(folder)" else Path(args.pack) / problem.file
-            print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s); the pack is not valid.", file=sys.stderr)
+    pack = _loaded(args.pack)
+    if pack is None:
         return EXIT_INVALID
     counts = pack.counts()
     warnings = _report(pack).warnings
@@ -88,10 +106,9 @@ def _new(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     """`foresight lint PACK`: 0 when clean, 1 when it warns, 2 when the pack is not valid."""
-    try:
-        pack = load_pack(args.pack)
-    except PackError:
-        return _validate(argparse.Namespace(pack=args.pack, json=False))
+    pack = _loaded(args.pack)
+    if pack is None:
+        return EXIT_INVALID
     report = _report(pack)
     if args.acknowledged:
         for w, answer in report.acknowledged:
@@ -113,12 +130,8 @@ def _load_for_run(pack_arg: str | None):
         try:
             pack_path = paths.resolve_existing(pack_path)
         except FileNotFoundError:
-            pass  # load_pack reports the missing folder in the usual format
-    try:
-        return load_pack(pack_path)
-    except PackError:
-        _validate(argparse.Namespace(pack=str(pack_path), json=False))
-        return None
+            pass  # the missing folder is reported in the usual format
+    return _loaded(pack_path)
 
 
 def _parse_param(text: str) -> tuple[str | None, str, object]:
@@ -251,33 +264,34 @@ def _lost(command: str, outcome) -> bool:
 
 def _run(args: argparse.Namespace) -> int:
     from foresight.run import params as P
-    from foresight.run.executor import worker_cap
-    from foresight.run.folders import RunsDirError
     from foresight.run.parameters import check_value
-    from foresight.run.runner import RunOptions, check_values, run
 
     runs_dir = _checked_runs_dir("run", args)
     if runs_dir is None:
         return EXIT_INVALID
-    pack = _load_for_run(args.pack)
-    if pack is None:
-        return EXIT_INVALID
-    try:
+    try:  # the options that need no pack first: a bad one answers before the pack is read
+        draws = check_value("draws", args.draws) if args.draws is not None else None
+        seed = check_value("seed", args.seed) if args.seed is not None else None
+        pack = _load_for_run(args.pack)
+        if pack is None:
+            return EXIT_INVALID
         for q in args.question or []:
             P.check_question(pack, q)
         as_of = P.check_as_of_in_pack(pack, args.question, args.as_of).isoformat() if args.as_of is not None else None
-        draws = check_value("draws", args.draws) if args.draws is not None else None
-        seed = check_value("seed", args.seed) if args.seed is not None else None
     except P.ParameterError as exc:  # named by the option that gave it, as argparse would
         print(f"foresight run: --{exc.name.replace('_', '-')}: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    from foresight.run.notebooks import discover
+    from foresight.run.notebooks import discover  # papermill: seconds to import, so after the cheap checks
 
     notebooks = discover()
     common, own, problem = _split_params(args.param or [], notebooks)
     if problem:
         print(f"foresight run: {problem}", file=sys.stderr)
         return EXIT_INVALID
+    from foresight.run.executor import worker_cap
+    from foresight.run.folders import RunsDirError
+    from foresight.run.runner import RunOptions, check_values, run
+
     workers, note = worker_cap(args.jobs if args.jobs is not None else min(os.cpu_count() or 1, 4))
     options = RunOptions(
         pack=pack,
@@ -324,7 +338,7 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"  warning: {len(bad)} forecast(s) did not converge (see forecasts.csv): {', '.join(bad)}", file=sys.stderr
         )
-    print(f"  open {outcome.folder / 'index.html'}")
+    print(f"  open {outcome.folder / INDEX_FILE}")
     return outcome.exit_code
 
 
@@ -366,11 +380,13 @@ def _threshold(text: str) -> float:
 def _diff(args: argparse.Namespace) -> int:
     """Compare two runs: forecasts that moved and the changes that explain them."""
     from foresight.base import paths
-    from foresight.report import rundiff
+    from foresight.base.run_files import find_run
 
     runs_dir = Path(args.runs_dir) if args.runs_dir else paths.runs_dir()
     try:
-        a, b = (rundiff.find_run(value, runs_dir) for value in (args.run_a, args.run_b))
+        a, b = (find_run(value, runs_dir) for value in (args.run_a, args.run_b))
+        from foresight.report import rundiff  # pandas: only once both runs are found
+
         d = rundiff.diff_runs(a, b, threshold=args.threshold)
     except (FileNotFoundError, ValueError, KeyError) as exc:
         print(f"foresight diff: {exc}", file=sys.stderr)
@@ -402,13 +418,13 @@ def _prune(runs_dir: Path, yes: bool) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    runs_dir = _checked_runs_dir("sweep", args)
+    if runs_dir is None:
+        return EXIT_INVALID
     from foresight.run.executor import worker_cap
     from foresight.run.folders import RunsDirError
     from foresight.run.sweep import GridError, load_grid, run_sweep
 
-    runs_dir = _checked_runs_dir("sweep", args)
-    if runs_dir is None:
-        return EXIT_INVALID
     try:
         grid = load_grid(args.grid)
     except GridError as exc:
@@ -441,7 +457,7 @@ def _sweep(args: argparse.Namespace) -> int:
         err = rec["error"]
         where = f"{err['notebook']}: " if err.get("notebook") else ""
         print(f"  FAILED {where}{err.get('ename')}: {err.get('evalue')}", file=sys.stderr)
-    print(f"  table: {folder / 'sweep.csv'}" + (f"  plot: {folder / rec['plot']}" if rec.get("plot") else ""))
+    print(f"  table: {folder / SWEEP_FILE}" + (f"  plot: {folder / rec['plot']}" if rec.get("plot") else ""))
     return outcome.exit_code
 
 

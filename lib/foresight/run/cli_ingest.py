@@ -54,8 +54,8 @@ def _refuse(command: str, exc: Exception, pack: str = ".") -> int:
 
         print(f"foresight {command}: {write_problem(exc, Path(pack))}", file=sys.stderr)
     elif isinstance(exc, PackError):
-        for problem in exc.problems:
-            print(f"{exc.pack_dir / problem.file}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
+        for line in exc.lines():
+            print(line, file=sys.stderr)
         print(f"foresight {command}: the pack would not be valid; nothing was written", file=sys.stderr)
     else:
         print(f"foresight {command}: {exc}; nothing was written", file=sys.stderr)
@@ -100,7 +100,12 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _accept(args: argparse.Namespace) -> int:
-    from foresight.pack.problems import PackError
+    from foresight.pack.problems import PackError, check_pack_folder
+
+    try:
+        check_pack_folder(args.pack)  # before the model is loaded: a wrong path answers at once
+    except PackError as exc:
+        return _refuse("accept", exc, args.pack)
     from foresight.pack.proposals import IngestError
     from foresight.run.ingest import accept
 

@@ -20,23 +20,31 @@ EXIT_INVALID = 2
 
 
 def _print_problems(exc) -> None:
-    for problem in exc.problems:
-        where = problem.file if problem.field == "(folder)" else Path(exc.pack_dir) / problem.file
-        print(f"{where}:{problem.line}: {problem.field}: {problem.message}", file=sys.stderr)
+    for line in exc.lines():
+        print(line, file=sys.stderr)
+
+
+def _not_frozen(exc) -> int:
+    _print_problems(exc)
+    print("foresight freeze: the pack is not valid; nothing was written", file=sys.stderr)
+    return EXIT_INVALID
 
 
 def _freeze(args: argparse.Namespace) -> int:
+    from foresight.pack.problems import PackError, check_pack_folder
+
+    try:
+        check_pack_folder(args.pack)  # before the schema is loaded: a wrong path answers at once
+    except PackError as exc:
+        return _not_frozen(exc)
     from foresight.pack.freeze import FreezeError, freeze
     from foresight.pack.loader import load_pack
-    from foresight.pack.problems import PackError
 
     try:
         pack = load_pack(args.pack)
         record = freeze(pack, args.reason)
     except PackError as exc:
-        _print_problems(exc)
-        print("foresight freeze: the pack is not valid; nothing was written", file=sys.stderr)
-        return EXIT_INVALID
+        return _not_frozen(exc)
     except FreezeError as exc:
         print(f"foresight freeze: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -65,12 +73,16 @@ def pack_folders(values: list[str]) -> tuple[list[Path], list[str]]:
 def _load_all(command: str, values: list[str]):
     """The packs among ``values`` (skipping folders without pack.yaml, one line each), or None after printing
     every problem of an invalid one."""
-    from foresight.pack.loader import load_pack
     from foresight.pack.problems import PackError
 
     folders, skipped = pack_folders(values)
     for line in skipped:
         print(f"foresight {command}: {line}", file=sys.stderr)
+    if not folders:
+        print(f"foresight {command}: no pack folder (one holding pack.yaml) among the arguments", file=sys.stderr)
+        return None
+    from foresight.pack.loader import load_pack
+
     packs = []
     for folder in folders:
         try:
@@ -79,9 +91,6 @@ def _load_all(command: str, values: list[str]):
             _print_problems(exc)
             print(f"foresight {command}: {folder} is not a valid pack; nothing was scored", file=sys.stderr)
             return None
-    if not packs:
-        print(f"foresight {command}: no pack folder (one holding pack.yaml) among the arguments", file=sys.stderr)
-        return None
     return packs
 
 
@@ -106,7 +115,7 @@ def _backtest(args: argparse.Namespace) -> int:
 
     from foresight.base import paths
     from foresight.base.atomic import write_json_atomic
-    from foresight.evaluate import library
+    from foresight.base.run_files import RUN_FILE
 
     packs = _load_all("backtest", args.packs)
     if packs is None:
@@ -115,6 +124,8 @@ def _backtest(args: argparse.Namespace) -> int:
     if checked is None:
         return EXIT_INVALID
     options, today = checked
+    from foresight.evaluate import library  # the model stack: only once the packs and options are good
+
     started = dt.datetime.now()
     try:
         lib = library.library_backtest(packs, options, today=today, seed=options.seed)
@@ -125,7 +136,7 @@ def _backtest(args: argparse.Namespace) -> int:
     written = library.write_outputs(lib, out)
     # a run.json like a run's, so `foresight runs` lists the folder and it records what was scored
     write_json_atomic(
-        out / "run.json",
+        out / RUN_FILE,
         {
             "kind": "backtest",
             "status": "complete",

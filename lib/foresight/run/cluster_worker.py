@@ -24,6 +24,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from foresight.base import paths
 from foresight.base.atomic import atomic_path
+from foresight.base.run_files import RESULTS_DIR
 from foresight.run.cluster import STARTED, WORKER_DIR_ENV
 from foresight.run.notebooks import Job, JobResult
 
@@ -194,7 +195,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
     folder = Path(tempfile.mkdtemp(prefix=f"{task.name}-", dir=work / "jobs"))
     try:
         if "out_dir" in parameters:
-            parameters["out_dir"] = str(folder / "results")
+            parameters["out_dir"] = str(folder / RESULTS_DIR)
         cache = paths.cache_dir()
         before = set(cache.rglob("*")) if cache.is_dir() else set()
         session = _session(task.token)
@@ -209,7 +210,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
             output.notebook = (folder / result.output).read_bytes()
         if result.html:
             output.html = (folder / result.html).read_bytes()
-        output.results = _read_files(folder / "results")
+        output.results = _read_files(folder / RESULTS_DIR)
         new = sorted(p for p in cache.rglob("*") if p.is_file() and p not in before) if cache.is_dir() else []
         output.cache = _read_files(cache, new)
         return output

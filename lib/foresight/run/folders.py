@@ -18,15 +18,15 @@ import os
 import shutil
 import socket
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from foresight.base import paths
 from foresight.base.processes import is_alive, start_time
+from foresight.base.run_files import INCOMPLETE, RUN_FILE
 
-RUN_FILE = "run.json"
-INCOMPLETE = ".incomplete"
+if TYPE_CHECKING:
+    import pandas as pd
+
 COLUMNS = ["run", "kind", "status", "started", "seconds", "pack", "notebooks", "forecasts", "not converged"]
 
 
@@ -179,6 +179,8 @@ def _row(folder: Path) -> dict[str, Any]:
 
 def list_runs(runs_dir: Path | None = None) -> pd.DataFrame:
     """Past runs (and sweeps) under ``runs_dir``, oldest first, with unfinished ones (running, abandoned)."""
+    import pandas as pd  # here, not at the top: the checks above serve commands that must exit fast
+
     runs_dir = Path(runs_dir) if runs_dir is not None else paths.runs_dir()
     rows = []
     if runs_dir.is_dir():

@@ -25,18 +25,22 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from foresight.base import paths
 from foresight.base.processes import guard_forked_children
-from foresight.model.forecasting import natural_as_of, parse_date
 from foresight.model.options import INFERENCE, ModelOptions
-from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
-from foresight.pack.schema import FIRST_DATE, LAST_DATE, Question
 from foresight.run.parameters import OPTION_PARAMS, PARAMETERS, Seen, parameters_for
+
+if TYPE_CHECKING:
+    from foresight.pack.loader import Pack
+    from foresight.pack.schema import Question
+
+# The pack schema and the model are imported where a check needs them, not here: `foresight run` checks
+# --draws and --seed with this module before it loads anything heavy (an error exit answers at once).
 
 MIN_DRAWS = 100
 MAX_DRAWS = 1_000_000
@@ -85,7 +89,7 @@ class Params:
 
     @property
     def question_id(self) -> str | None:
-        return self.question.id if isinstance(self.question, Question) else None
+        return self.question.id if self.question is not None and not isinstance(self.question, tuple) else None
 
     @property
     def typed_questions(self) -> tuple[Question, ...] | None:
@@ -143,6 +147,9 @@ class Params:
 def _plain(value: Any) -> Any:
     """A checked value as JSON keeps it: a pack as its folder (relative to the project), a question as its
     id, dates as YYYY-MM-DD, tuples as lists."""
+    from foresight.pack.loader import Pack
+    from foresight.pack.schema import Question
+
     if isinstance(value, Pack):
         return paths.relative_to_root(Path(value.dir))
     if isinstance(value, Question):
@@ -209,6 +216,9 @@ def check_date(name: str, value: Any) -> dt.date:
     allowed = "expected a date written YYYY-MM-DD"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ParameterError(name, value, allowed, RAW_HINT)
+    from foresight.model.forecasting import parse_date
+    from foresight.pack.schema import FIRST_DATE, LAST_DATE
+
     try:
         when = parse_date(value, name)
     except ValueError:
@@ -248,6 +258,8 @@ def check_pack(value: Any) -> tuple[Pack, Path]:
 
     An already loaded :class:`Pack` is taken as it is (the runner checks every
     notebook's values against the pack it loaded once)."""
+    from foresight.pack.loader import Pack, load_pack
+
     if isinstance(value, Pack):
         return value, Path(value.dir)
     if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip()):
@@ -329,6 +341,8 @@ def parse_overrides(value: Any) -> dict[str, Any]:
 def report_as_of(question: Question, today: dt.date | None = None) -> dt.date:
     """The date a report forecasts a question as of when none is given: the library's own default,
     :func:`foresight.model.forecasting.natural_as_of` (today while open, else the day it opened)."""
+    from foresight.model.forecasting import natural_as_of
+
     return natural_as_of(question, today)
 
 
@@ -408,6 +422,8 @@ def check_extra_dates(question: Question | None, value: Any) -> tuple[dt.date, .
         raise ParameterError(name, value, allowed)
     if question is None and items:
         raise ParameterError(name, value, "cannot be checked without a 'question' parameter")
+    from foresight.model.forecasting import parse_date
+
     out = set()
     for item in items:
         if isinstance(item, (int, float)) and not isinstance(item, bool):

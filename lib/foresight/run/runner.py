@@ -50,14 +50,13 @@ import pandas as pd
 
 from foresight.base import paths
 from foresight.base.atomic import write_json_atomic, write_problem
+from foresight.base.run_files import FORECASTS_FILE, FORECASTS_TABLE, INCOMPLETE, RESULTS_DIR, RUN_FILE, table_file
 from foresight.pack.loader import Pack
 from foresight.pack.snapshot import write_snapshot
 from foresight.report import brief, results, rundiff
 from foresight.report.run_index import comparison_section, write_index
 from foresight.run.executor import Executor, ExecutorError, LocalExecutor
 from foresight.run.folders import (
-    INCOMPLETE,
-    RUN_FILE,
     RunWriteError,
     finish_run_folder,
     new_run_folder,
@@ -66,9 +65,18 @@ from foresight.run.folders import (
 )
 from foresight.run.notebooks import Job, JobResult, discover, jobs_for
 
-__all__ = ["INCOMPLETE", "RUN_FILE", "RunOptions", "RunOutcome", "RunPlan", "check_values", "execute_run", "run"]
+__all__ = [
+    "INCOMPLETE",
+    "RESULTS_DIR",
+    "RUN_FILE",
+    "RunOptions",
+    "RunOutcome",
+    "RunPlan",
+    "check_values",
+    "execute_run",
+    "run",
+]
 
-RESULTS_DIR = "results"
 VERSIONED = (
     "foresight",
     "pymc",
@@ -556,19 +564,19 @@ def write_tables(folder: Path, names: Sequence[str] | None = None, pack: Pack | 
             continue
         for table, frame in results.tables(source).items():
             found[table] = frame if table not in found else pd.concat([found[table], frame], ignore_index=True)
-    forecasts = found.get("forecasts", pd.DataFrame(columns=results.FORECAST_COLUMNS))
+    forecasts = found.get(FORECASTS_TABLE, pd.DataFrame(columns=results.FORECAST_COLUMNS))
     if pack is not None and not forecasts.empty:
         order = {q: i for i, q in enumerate(pack.questions)}
         forecasts = forecasts.sort_values("question_id", key=lambda s: s.map(order), kind="stable")
-    found["forecasts"] = forecasts.reset_index(drop=True)
+    found[FORECASTS_TABLE] = forecasts.reset_index(drop=True)
     for table, frame in found.items():
-        frame.to_csv(folder / f"{table}.csv", index=False)
+        frame.to_csv(folder / table_file(table), index=False)
     return {table: len(frame) for table, frame in found.items()}
 
 
 def convergence(folder: Path) -> dict[str, Any]:
     """Which forecasts in ``forecasts.csv`` did not meet the sampler's bar."""
-    path = folder / "forecasts.csv"
+    path = folder / FORECASTS_FILE
     frame = pd.read_csv(path) if path.is_file() else pd.DataFrame()
     if frame.empty or "converged" not in frame:
         return {"all_converged": None, "not_converged": []}

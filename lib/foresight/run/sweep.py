@@ -38,17 +38,20 @@ from typing import Any
 import pandas as pd
 
 from foresight.base import paths
+from foresight.base.run_files import RESULTS_DIR, SWEEP_FILE, SWEEP_PLOT
+from foresight.model.forecasting import SUMMARY_COLUMNS
 from foresight.pack.yamlio import YamlSyntaxError, read_yaml
 from foresight.report import results
 from foresight.run.executor import Executor
 from foresight.run.notebooks import Job, JobResult, NotebookInfo, find
 from foresight.run.parameters import PARAMETERS
 from foresight.run.params import ParameterError, check_params
-from foresight.run.runner import RESULTS_DIR, RunOutcome, RunPlan, execute_run, parameter_hash
+from foresight.run.runner import RunOutcome, RunPlan, execute_run, parameter_hash
 
 KEYS = ("notebook", "parameters", "grid", "rows", "workers", "title")
 MAX_COMBINATIONS = 500
-RESULT_COLUMNS = ["question_id", "as_of", "mean", "p05", "p50", "p95", "base_rate_mean", "resolution", "converged"]
+RESULT_COLUMNS = [c for c in SUMMARY_COLUMNS if c not in ("title", "family", "diagnostics")]
+"""The forecast columns a sweep table keeps from each result row (the texts stay in the runs' own tables)."""
 
 
 class GridError(Exception):
@@ -249,13 +252,13 @@ def run_sweep(
     def finish(work: Path, jobs: list[Job], ok: list[JobResult], record: dict[str, Any]) -> None:
         statuses = {nb["name"]: nb for nb in record["notebooks"]}
         frame = sweep_table(work, jobs, statuses, {r.name for r in ok}, grid.swept)
-        frame.to_csv(work / "sweep.csv", index=False)
+        frame.to_csv(work / SWEEP_FILE, index=False)
         record["tables"] = {"sweep": len(frame)}
         if frame["mean"].notna().any():
             from foresight.report.plots import sweep_plot
 
-            sweep_plot(frame, grid.swept, grid.title).savefig(work / "sweep.png", dpi=100)
-            record["plot"] = "sweep.png"
+            sweep_plot(frame, grid.swept, grid.title).savefig(work / SWEEP_PLOT, dpi=100)
+            record["plot"] = SWEEP_PLOT
 
     plan = RunPlan(
         kind="sweep",

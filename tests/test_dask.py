@@ -164,6 +164,18 @@ def test_a_bad_scheduler_address_gives_one_line_and_exit_2_within_seconds(tmp_pa
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # nothing was started
 
 
+@pytest.mark.parametrize("command", ["backtest", "calibrate"])
+def test_a_library_command_with_a_bad_scheduler_gives_one_line_and_exit_2(tmp_path, command):
+    address = f"tcp://127.0.0.1:{free_port()}"
+    result = foresight_cli(
+        command, str(MINI), "--today", "2021-01-01", "--out", str(tmp_path / "out"), "--scheduler", address
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"foresight {command}: --scheduler: cannot reach a Dask scheduler")
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_scheduler_can_come_from_the_environment(tmp_path):
     address = f"tcp://127.0.0.1:{free_port()}"
     env = {**os.environ, cluster.SCHEDULER_ENV: address}
@@ -236,6 +248,38 @@ def test_a_run_on_the_cluster_writes_the_tables_of_a_local_run(tmp_path, dask_cl
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert a.name.rsplit("-", 1)[1] == b.name.rsplit("-", 1)[1]  # the same parameters: the same hash
     assert sorted(p.name for p in a.glob("*.html")) == sorted(p.name for p in b.glob("*.html"))
+
+
+@pytest.mark.slow  # two library backtests, one on the cluster
+def test_a_backtest_on_the_cluster_writes_the_tables_of_a_local_backtest(tmp_path, dask_cluster):
+    """One pack per task, the packs' files carried to the workers: the same rows and scores as in one process,
+    and the draws the workers sampled land in the client's posterior cache."""
+    from packtools import copy_pack, replace
+
+    packs = []
+    for name in ("alpha", "beta"):
+        folder = copy_pack(tmp_path / name)
+        replace(folder, "pack.yaml", "id: mini", f"id: mini-{name}")
+        packs.append(str(folder))
+    common = ["backtest", *packs, "--today", "2021-01-01", "--draws", str(DRAWS), "--seed", "3"]
+    cache = tmp_path / "client-cache"
+    env = {**os.environ, "FORESIGHT_CACHE_DIR": str(cache)}
+    on_dask = subprocess.run(
+        [str(BIN / "foresight"), *common, "--out", str(tmp_path / "dask"), "--scheduler", dask_cluster.address],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert on_dask.returncode == 0, on_dask.stderr[-3000:]
+    assert f"running on the Dask scheduler at {dask_cluster.address}" in on_dask.stderr
+    assert any(p.is_file() for p in cache.rglob("*")), "the workers' draws reach the client's cache"
+    local = foresight_cli(*common, "--out", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr[-3000:]
+    tables = sorted(p.name for p in (tmp_path / "local").glob("library_*.csv"))
+    assert "library_steps.csv" in tables and sorted(p.name for p in (tmp_path / "dask").glob("*.csv")) == tables
+    for name in tables:
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert on_dask.stdout == local.stdout.replace(str(tmp_path / "local"), str(tmp_path / "dask"))
 
 
 @pytest.mark.slow  # a sweep with a worker killed mid-way

@@ -200,13 +200,15 @@ def _checked_runs_dir(command: str, args: argparse.Namespace) -> Path | None:
     return runs_dir
 
 
-def add_scheduler_option(p: argparse.ArgumentParser) -> None:
-    """``--scheduler`` for a command whose work can go to a Dask cluster (read it with :func:`scheduler_of`)."""
+def add_scheduler_option(p: argparse.ArgumentParser, what: str | None = None) -> None:
+    """``--scheduler`` for a command whose work can go to a Dask cluster (read it with :func:`scheduler_of`);
+    ``what`` says what goes there when it is not the notebooks."""
+    local = "of --jobs single-threaded worker processes" if what is None else "of one worker process per CPU"
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' for a local cluster "
-        "of --jobs single-threaded worker processes (default: $FORESIGHT_SCHEDULER, else on this machine)",
+        help=f"run {what or 'the notebooks'} on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' "
+        f"for a local cluster {local} (default: $FORESIGHT_SCHEDULER, else on this machine)",
     )
 
 

@@ -36,7 +36,6 @@ only when a scheduler is asked for.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -179,6 +178,18 @@ class DaskExecutor:
             self._release(token)
         return out
 
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any], *, retries: int = RETRIES):
+        """``fn(item)`` for every item on the cluster; yields ``(index, result)`` as each finishes, in any order.
+
+        For work that is not a notebook (e.g. one backtest per pack): ``fn`` must be
+        importable on the workers (a module-level function of foresight) and
+        ``items`` and results picklable; read files here and pass their contents,
+        as workers share no file system. A task that raises re-raises here (after
+        ``retries``); ExecutorError when the scheduler is lost; leaving the loop
+        early (or Ctrl-C) cancels what is left.
+        """
+        return _mapped(self, fn, list(items), retries)
+
     def _land(self, future: Any, job: Job, folder: Path, token: str) -> JobResult:
         """A finished future's result: its files written into the run folder and the posterior cache."""
         starts = self._starts(token, job.name)
@@ -270,6 +281,7 @@ def connect(
             raise ExecutorError(f"could not start a local Dask cluster of {n} workers: {exc}") from None
         return DaskExecutor(client, LOCAL, cluster, html=html, progress=progress)
     try:
+        _reachable(scheduler)
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except Exception as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -278,6 +290,19 @@ def connect(
             "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local"
         ) from None
     return DaskExecutor(client, scheduler, html=html, progress=progress)
+
+
+def _reachable(scheduler: str) -> None:
+    """OSError at once when nothing listens at a TCP scheduler address. Dask's client retries a refused
+    connection until its timeout and then takes seconds more to give up; a typo'd port needs no wait."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(scheduler)
+    if scheme == "tcp":
+        with socket.create_connection(parse_host_port(location, 8786), timeout=CONNECT_TIMEOUT):
+            pass
 
 
 def map_tasks(
@@ -289,38 +314,65 @@ def map_tasks(
     retries: int = RETRIES,
 ) -> Iterator[tuple[int, Any]]:
     """``fn(item)`` for every item on the cluster at ``scheduler`` (or ``local``: ``workers`` processes here);
-    yields ``(index, result)`` as each finishes, in any order.
-
-    For work that is not a notebook (e.g. one backtest per pack): ``fn`` must be
-    importable on the workers (a module-level function of foresight) and
-    ``items`` and results picklable; read files on the client and pass their
-    contents, as workers share no file system. Connects at once (ExecutorError,
-    one line, when it cannot); a task that raises re-raises here (after
-    ``retries``); ExecutorError when the scheduler is lost; leaving the loop
-    early (or Ctrl-C) cancels what is left and closes the connection.
-    """
+    yields ``(index, result)`` as each finishes, in any order (:meth:`DaskExecutor.map` on a connection of its
+    own, closed at the end). Connects at once: ExecutorError (one line) when it cannot."""
     executor = connect(scheduler, workers)
-    return _mapped(executor, fn, list(items), retries)
+    return _closing(executor, executor.map(fn, items, retries=retries))
+
+
+def _closing(executor: DaskExecutor, results: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    with executor:
+        yield from results
 
 
 def _mapped(executor: DaskExecutor, fn: Callable[[Any], Any], items: list[Any], retries: int):
+    client = executor.client
+    futures = {client.submit(fn, item, retries=retries, pure=False, priority=-i): i for i, item in enumerate(items)}
     try:
-        client = executor.client
-        futures = {client.submit(fn, item, retries=retries, pure=False, priority=-i): i for i, item in enumerate(items)}
-        try:
-            for i, future in as_done(client, futures, executor.address):
-                yield i, future.result()
-        finally:
-            with suppress(Exception):
-                client.cancel(list(futures))
+        for i, future in as_done(client, futures, executor.address):
+            yield i, future.result()
     finally:
-        executor.close()
+        with suppress(Exception):
+            client.cancel(list(futures))
+
+
+def backtest_on(executor: DaskExecutor, progress: bool | None = None):
+    """A :data:`foresight.evaluate.library.StepsOf` that backtests each pack on a worker of ``executor``.
+
+    Each task carries the pack's files (workers share no file system), the
+    options and the day (``today`` fixed here, so a worker in another time zone
+    scores the same questions); the worker sends back the rows and the
+    posterior draws it sampled, which go into this machine's posterior cache.
+    The rows are the ones a local backtest gives for the same seed.
+    """
+
+    def steps_of(packs, options, today):
+        import datetime as dt
+
+        from foresight.pack.snapshot import pack_files
+        from foresight.run.cluster_worker import PackStepsTask, run_pack_steps, write_cache
+
+        day = today if today is not None else dt.date.today()
+        tasks = [PackStepsTask(p.meta.id, pack_files(Path(p.dir)), options, day) for p in packs]
+        out: list[Any] = [None] * len(tasks)
+        bar = progress_bar(len(tasks), "packs", progress)
+        try:
+            for i, output in executor.map(run_pack_steps, tasks):
+                write_cache(output.cache)
+                out[i] = output.steps
+                bar.set_postfix_str(f"{tasks[i].pack_id}: {len(output.steps)} steps", refresh=False)
+                bar.update()
+        finally:
+            bar.close()
+        return out
+
+    return steps_of
 
 
 def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]]) -> Any:
     """The job as a task a worker can run on its own (a :class:`~foresight.run.cluster_worker.NotebookTask`):
     notebook and pack travel with it."""
-    from foresight.pack.snapshot import pack_files
+    from foresight.pack.snapshot import files_key, pack_files
     from foresight.run.cluster_worker import NotebookTask
 
     pack_key, files = None, None
@@ -328,10 +380,7 @@ def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[st
     if folder is not None:
         if folder not in packs:
             found = pack_files(folder)
-            digest = hashlib.sha256()
-            for name, data in sorted(found.items()):
-                digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-            packs[folder] = (digest.hexdigest()[:16], found)
+            packs[folder] = (files_key(found), found)
         pack_key, files = packs[folder]
     return NotebookTask(
         token=token,

@@ -64,12 +64,35 @@ class TaskOutput:
         out_dir = job.parameters.get("out_dir")
         if out_dir is not None:
             _write_files(Path(out_dir), self.results)
-        cache = paths.cache_dir()
-        for name, data in self.cache.items():
-            target = cache / name
-            if not target.exists():
-                with suppress(OSError):  # the cache is an optimisation: a full disk must not fail the run
-                    _write_files(cache, {name: data})
+        write_cache(self.cache)
+
+
+@dataclass
+class PackStepsTask:
+    """One pack's backtest as sent to a worker (:func:`run_pack_steps`): the pack's files, options and day."""
+
+    pack_id: str
+    pack_files: dict[str, bytes]
+    options: Any  # a foresight.model.options.ModelOptions (or None: the defaults)
+    today: Any  # a datetime.date
+
+
+@dataclass
+class PackStepsOutput:
+    """What a worker sends back for a pack: its backtest rows and the posterior-cache entries it wrote."""
+
+    steps: Any  # a pandas DataFrame
+    cache: dict[str, bytes] = field(default_factory=dict)
+
+
+def write_cache(files: dict[str, bytes]) -> None:
+    """Posterior-cache entries a worker sampled, into this machine's cache (an entry already there is kept:
+    same key, same draws)."""
+    cache = paths.cache_dir()
+    for name, data in files.items():
+        if not (cache / name).exists():
+            with suppress(OSError):  # the cache is an optimisation: a full disk must not fail the run
+                _write_files(cache, {name: data})
 
 
 def _write_files(root: Path, files: dict[str, bytes]) -> None:
@@ -157,19 +180,56 @@ def _forget(token: str, session: Any) -> None:
                 del _sessions[token]
 
 
-def _unpack(task: NotebookTask, work: Path) -> Path | None:
+def _unpack(key: str | None, files: dict[str, bytes] | None, work: Path) -> Path | None:
+    """The pack with these files, written once per slot under its content key."""
     from foresight.pack.snapshot import write_pack_files
 
-    if task.pack_files is None or task.pack_key is None:
+    if files is None or key is None:
         return None
-    folder = work / "packs" / task.pack_key
+    folder = work / "packs" / key
     with _lock:  # threads of one worker share the slot
         if not folder.is_dir():
+            work.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".pack-", dir=work))
-            write_pack_files(task.pack_files, tmp)
+            write_pack_files(files, tmp)
             folder.parent.mkdir(parents=True, exist_ok=True)
             tmp.rename(folder)
     return folder
+
+
+def _cache_listing() -> tuple[Path, set[Path]]:
+    cache = paths.cache_dir()
+    return cache, set(cache.rglob("*")) if cache.is_dir() else set()
+
+
+def _new_cache_files(cache: Path, before: set[Path]) -> dict[str, bytes]:
+    new = sorted(p for p in cache.rglob("*") if p.is_file() and p not in before) if cache.is_dir() else []
+    return _read_files(cache, new)
+
+
+def run_pack_steps(task: PackStepsTask) -> PackStepsOutput:
+    """One pack's backtest rows (:func:`foresight.evaluate.library.pack_steps`) on this worker.
+
+    The pack is rebuilt from its files in the slot (content-addressed, so a
+    pack is written once per worker); the slot's compile directory and
+    posterior cache are set before PyTensor loads in this process. The chains
+    run one after another (``cores=1``: a worker is one thread, and a daemonic
+    worker process may not start processes); ``cores`` changes only the speed,
+    never the draws (:meth:`foresight.model.sampling.SamplerSettings.key`).
+    """
+    import dataclasses
+
+    from foresight.evaluate.library import pack_steps
+    from foresight.model.options import ModelOptions
+    from foresight.pack.loader import load_pack
+    from foresight.pack.snapshot import files_key
+
+    slot = worker_slot()
+    folder = _unpack(files_key(task.pack_files), task.pack_files, slot / "work")
+    options = dataclasses.replace(task.options or ModelOptions(), cores=1)
+    cache, before = _cache_listing()
+    steps = pack_steps(load_pack(folder), options, task.today)
+    return PackStepsOutput(steps, _new_cache_files(cache, before))
 
 
 def run_task(task: NotebookTask) -> TaskOutput:
@@ -187,7 +247,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
     if not notebook.is_file():
         _write_files(notebook.parent, {notebook.name: task.notebook})
     parameters = dict(task.parameters)
-    pack = _unpack(task, work)
+    pack = _unpack(task.pack_key, task.pack_files, work)
     if pack is not None:
         parameters["pack"] = str(pack)
     (work / "jobs").mkdir(parents=True, exist_ok=True)
@@ -195,8 +255,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
     try:
         if "out_dir" in parameters:
             parameters["out_dir"] = str(folder / "results")
-        cache = paths.cache_dir()
-        before = set(cache.rglob("*")) if cache.is_dir() else set()
+        cache, before = _cache_listing()
         session = _session(task.token)
         job = Job(NotebookInfo(notebook, {}, {}), task.name, parameters)
         result = execute(job, folder, html=task.html, cwd=notebook.parent, stop=stop, session=session)
@@ -210,8 +269,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
         if result.html:
             output.html = (folder / result.html).read_bytes()
         output.results = _read_files(folder / "results")
-        new = sorted(p for p in cache.rglob("*") if p.is_file() and p not in before) if cache.is_dir() else []
-        output.cache = _read_files(cache, new)
+        output.cache = _new_cache_files(cache, before)
         return output
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -220,9 +220,10 @@ def scheduler_of(args: argparse.Namespace) -> str | None:
     return value.strip() or None
 
 
-def _connect(command: str, args: argparse.Namespace, workers: int, progress: bool | None, html: bool = True):
+def _connect(command: str, args: argparse.Namespace, workers: int, progress: bool | None, html: bool = True, warm=None):
     """The Dask executor --scheduler (or $FORESIGHT_SCHEDULER) asks for, None for local kernels; raises SystemExit
-    after the one-line reason when the scheduler cannot be reached (or a local cluster cannot start)."""
+    after the one-line reason when the scheduler cannot be reached (or a local cluster cannot start). ``warm``:
+    what the workers import as they join (:func:`foresight.run.cluster.connect`)."""
     scheduler = scheduler_of(args)
     if scheduler is None:
         return None
@@ -230,7 +231,7 @@ def _connect(command: str, args: argparse.Namespace, workers: int, progress: boo
     from foresight.run.executor import ExecutorError
 
     try:
-        executor = connect(scheduler, workers, html=html, progress=progress)
+        executor = connect(scheduler, workers, html=html, progress=progress, warm=warm)
     except ExecutorError as exc:
         print(f"foresight {command}: --scheduler: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None

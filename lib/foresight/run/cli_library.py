@@ -105,12 +105,12 @@ def _steps_of(command: str, args: argparse.Namespace, packs: list):
     reached) and closed at the end."""
     from foresight.evaluate.library import each_pack_steps
     from foresight.run.cli import _connect
+    from foresight.run.cluster import BACKTEST_MODULES, backtest_on
 
-    executor = _connect(command, args, min(os.cpu_count() or 1, len(packs)), None, html=False)
+    executor = _connect(command, args, min(os.cpu_count() or 1, len(packs)), None, warm=BACKTEST_MODULES)
     if executor is None:
         yield each_pack_steps
         return
-    from foresight.run.cluster import backtest_on
 
     with executor:
         yield backtest_on(executor)

@@ -67,6 +67,9 @@ RELEASE_WAIT = 15.0
 """Seconds to wait, after a run, until no kernel of it is left on any worker."""
 STARTED = "foresight-task-started"
 """Dask event topic: one event per task start (job, run token, worker), to record retries."""
+WARM_UP = "foresight-warm-up"
+"""Name of the worker plugin (:class:`~foresight.run.cluster_worker.WarmUp`) that imports a task's modules as a
+worker joins."""
 WORKER_DIR_ENV = "FORESIGHT_WORKER_DIR"
 """Where a worker keeps its slots (compile directory, posterior cache, packs); default: the temp folder."""
 
@@ -151,6 +154,16 @@ class DaskExecutor:
         token = uuid.uuid4().hex
         order = list(order) if order is not None else list(range(len(jobs)))
         packs: dict[Path, tuple[str, dict[str, bytes]]] = {}
+        starts: dict[str, list[str]] = {}
+
+        def started(event: tuple[float, dict[str, Any]]) -> None:  # on the client's event-loop thread
+            message = event[1]
+            if message.get("token") == token:
+                starts.setdefault(message.get("job"), []).append(message.get("worker"))
+
+        # pushed by the scheduler as tasks start (asking for the topic's events after each task would
+        # fetch every start the scheduler has logged since it began, once per task)
+        self.client.subscribe_topic(STARTED, started)
         futures = {}
         for rank, i in enumerate(order):  # earlier in the order: higher priority
             task = _task(jobs[i], token, self.html, packs)
@@ -163,7 +176,7 @@ class DaskExecutor:
         bar = progress_bar(len(jobs), desc, self.progress)
         try:
             for i, future in as_done(self.client, futures, self.address):
-                result = self._land(future, jobs[i], Path(folder), token)
+                result = self._land(future, jobs[i], Path(folder), list(starts.get(jobs[i].name, ())))
                 out[i] = result
                 tick(bar, result)
                 if on_done is not None:
@@ -175,6 +188,8 @@ class DaskExecutor:
             raise
         finally:
             bar.close()
+            with suppress(Exception):
+                self.client.unsubscribe_topic(STARTED)
             self._release(token)
         return out
 
@@ -190,9 +205,9 @@ class DaskExecutor:
         """
         return _mapped(self, fn, list(items), retries)
 
-    def _land(self, future: Any, job: Job, folder: Path, token: str) -> JobResult:
-        """A finished future's result: its files written into the run folder and the posterior cache."""
-        starts = self._starts(token, job.name)
+    def _land(self, future: Any, job: Job, folder: Path, starts: list[str]) -> JobResult:
+        """A finished future's result: its files written into the run folder and the posterior cache;
+        ``starts``: the workers that started it, in order (more than one: it was retried)."""
         if future.status == "error":
             result = JobResult(job.name, job.notebook.path.name, dict(job.parameters), status="failed")
             result.error = describe_error(future.exception())
@@ -204,13 +219,6 @@ class DaskExecutor:
             result.extra["attempts"] = len(starts)
             result.extra["workers"] = starts
         return result
-
-    def _starts(self, token: str, name: str) -> list[str]:
-        """The workers that started job ``name`` of run ``token``, in order (more than one: it was retried)."""
-        with suppress(Exception):
-            events = self.client.get_events(STARTED)
-            return [m["worker"] for _, m in events if m.get("token") == token and m.get("job") == name]
-        return []
 
     def _release(self, token: str) -> None:
         """Kill this run's kernels on every worker (idle or busy) and wait until none is left."""
@@ -253,17 +261,26 @@ def as_done(client: Any, futures: dict[Any, int], address: str) -> Iterator[tupl
 
 
 def connect(
-    scheduler: str, workers: int | None = None, *, html: bool = True, progress: bool | None = None
+    scheduler: str,
+    workers: int | None = None,
+    *,
+    html: bool = True,
+    progress: bool | None = None,
+    warm: Sequence[str] | None = None,
 ) -> DaskExecutor:
     """A :class:`DaskExecutor` on the scheduler at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
-    single-threaded processes (default: the CPUs) for ``local``. ExecutorError (one line) when it cannot."""
+    single-threaded processes (default: the CPUs) for ``local``. ExecutorError (one line) when it cannot.
+
+    ``warm``: the modules the workers import as they join (default: what a notebook task needs,
+    :func:`notebook_modules`)."""
     _quiet_dask()
+    warm = notebook_modules(html) if warm is None else warm
     from distributed import Client
 
     if scheduler == LOCAL:
         from distributed import LocalCluster
 
-        from foresight.run.cluster_worker import IgnoreInterrupts
+        from foresight.run.cluster_worker import IgnoreInterrupts, WarmUp
 
         n = workers or os.cpu_count() or 1
         dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
@@ -277,6 +294,7 @@ def connect(
             )
             client = Client(cluster, timeout=CONNECT_TIMEOUT * 6)
             client.register_plugin(IgnoreInterrupts(), name="foresight-ignore-interrupts")
+            client.register_plugin(WarmUp(warm), name=WARM_UP)
         except Exception as exc:
             raise ExecutorError(f"could not start a local Dask cluster of {n} workers: {exc}") from None
         return DaskExecutor(client, LOCAL, cluster, html=html, progress=progress)
@@ -289,7 +307,21 @@ def connect(
             f"cannot reach a Dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT} s ({why}); start one with "
             "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local"
         ) from None
+    from foresight.run.cluster_worker import WarmUp
+
+    with suppress(Exception):  # an optimisation; workers without it import on their first task
+        client.register_plugin(WarmUp(warm), name=WARM_UP)
     return DaskExecutor(client, scheduler, html=html, progress=progress)
+
+
+def notebook_modules(html: bool) -> tuple[str, ...]:
+    """The modules a worker needs to run a notebook task (and export it as HTML)."""
+    modules = ("foresight.pack.snapshot", "foresight.run.notebooks", "foresight.run.shared_kernel")
+    return (*modules, "nbconvert") if html else modules
+
+
+BACKTEST_MODULES = ("foresight.pack.snapshot", "foresight.evaluate.library")
+"""The modules a worker needs for a pack's backtest (:func:`backtest_on`): the model stack, seconds to import."""
 
 
 def _reachable(scheduler: str) -> None:
@@ -316,7 +348,7 @@ def map_tasks(
     """``fn(item)`` for every item on the cluster at ``scheduler`` (or ``local``: ``workers`` processes here);
     yields ``(index, result)`` as each finishes, in any order (:meth:`DaskExecutor.map` on a connection of its
     own, closed at the end). Connects at once: ExecutorError (one line) when it cannot."""
-    executor = connect(scheduler, workers)
+    executor = connect(scheduler, workers, warm=())
     return _closing(executor, executor.map(fn, items, retries=retries))
 
 

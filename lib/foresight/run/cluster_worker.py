@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import itertools
 import os
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,12 @@ def _read_files(root: Path, names: Iterable[Path] | None = None) -> dict[str, by
 
 # --- the worker side ---------------------------------------------------------------------------------
 
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""The kernels' numerical libraries run one thread each, as Dask's nanny sets for its workers
+(``distributed.nanny.pre-spawn-environ``): a worker thread runs one notebook, the cluster's parallelism is its
+workers, and a kernel's BLAS threads beside another worker's kernel only make both wait (2 cores, 2 workers,
+2 threads each). A value already set (e.g. by the worker's own environment) is kept."""
+
 _lock = threading.Lock()
 _slot: dict[str, Any] = {}
 _local = threading.local()
@@ -124,7 +131,8 @@ _stops: dict[str, threading.Event] = {}
 def worker_slot() -> Path:
     """This worker process's own folder, locked for its lifetime: ``pytensor/`` (the compile directory, set in
     PYTENSOR_FLAGS for the kernels) and ``posterior/`` (the posterior cache, $FORESIGHT_CACHE_DIR). A slot
-    outlives its process, so a restarted worker finds the compiled code and draws of the last one."""
+    outlives its process, so a restarted worker finds the compiled code and draws of the last one. Also sets
+    :data:`ONE_THREAD` for the kernels."""
     with _lock:
         if "dir" in _slot:
             return _slot["dir"]
@@ -141,6 +149,8 @@ def worker_slot() -> Path:
             break
         flags = os.environ.get("PYTENSOR_FLAGS", "")
         os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"compiledir={folder / 'pytensor'}"]))
+        for name, value in ONE_THREAD.items():  # what Dask's nanny sets; a `--no-nanny` worker needs it too
+            os.environ.setdefault(name, value)
         os.environ[paths.CACHE_ENV] = str(folder / "posterior")
         _slot.update(dir=folder, lock=handle)
         return folder
@@ -273,6 +283,26 @@ def run_task(task: NotebookTask) -> TaskOutput:
         return output
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class WarmUp(WorkerPlugin):
+    """A Dask worker plugin: as a worker joins, it takes its slot and imports ``modules`` (what the coming tasks
+    need: papermill, nbclient and jupyter_client for notebooks, about 2 s of CPU) in a background thread while
+    the client prepares the run, instead of on the run's first task. A task that arrives first waits only for
+    the module being imported (Python's import lock)."""
+
+    def __init__(self, modules: Sequence[str]):
+        self.modules = tuple(modules)
+
+    def setup(self, worker: Any) -> None:
+        threading.Thread(target=_warm_up, args=(self.modules,), name="foresight-warm-up", daemon=True).start()
+
+
+def _warm_up(modules: Sequence[str]) -> None:
+    with suppress(Exception):  # an optimisation: a task imports whatever this missed, and reports its errors
+        worker_slot()  # first: it sets the compile directory before PyTensor may load
+        for name in modules:
+            importlib.import_module(name)
 
 
 class IgnoreInterrupts(WorkerPlugin):

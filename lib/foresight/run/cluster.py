@@ -1,4 +1,5 @@
-"""Running notebooks on a Dask cluster: ``--scheduler local`` or ``--scheduler ADDRESS`` (or $FORESIGHT_SCHEDULER).
+"""Running notebooks, and a library's backtests, on a Dask cluster: ``--scheduler local`` or ``--scheduler ADDRESS``
+(or $FORESIGHT_SCHEDULER).
 
 Why Dask: papermill has no parallelism of its own, and the same code then runs
 on an in-process ``LocalCluster`` and on any cluster a Dask deployment package
@@ -22,8 +23,15 @@ is :mod:`foresight.run.cluster_worker`, which imports Dask at once):
   the run lifecycle (:func:`foresight.run.runner.execute_run`) does the rest as
   for a local run.
 
+A library backtest (``foresight backtest``/``calibrate``) sends one task per pack
+(:func:`backtest_on`): the pack's files, the options and the day; the worker
+sends back the pack's rows and its new posterior-cache entries.
+
+As a worker joins, the :class:`~foresight.run.cluster_worker.WarmUp` plugin
+imports what the coming tasks need, while the client still prepares the run.
+
 Faults: a worker that dies mid-task makes the scheduler run the task elsewhere
-(each start is logged as a Dask event; a job that needed more than one start
+(each start is logged as a Dask event, which the client subscribes to; a job that needed more than one start
 records ``attempts`` and ``workers`` in run.json); a task that raises is retried
 :data:`RETRIES` times. A scheduler gone for :data:`LOST_AFTER` seconds raises
 :class:`~foresight.run.executor.ExecutorError` (the run keeps what finished and
@@ -235,11 +243,14 @@ class DaskExecutor:
             time.sleep(0.2)
 
 
-def as_done(client: Any, futures: dict[Any, int], address: str) -> Iterator[tuple[int, Any]]:
+def as_done(
+    client: Any, futures: dict[Any, int], address: str, kept: str = "finished notebooks are kept"
+) -> Iterator[tuple[int, Any]]:
     """(index, future) for each future as it finishes (ok, error or cancelled by the cluster).
 
     Polls rather than blocks, so Ctrl-C is seen at once, and raises
-    :class:`ExecutorError` when the scheduler has been unreachable for :data:`LOST_AFTER` s.
+    :class:`ExecutorError` when the scheduler has been unreachable for :data:`LOST_AFTER` s (its one line
+    ends with ``kept``: what becomes of the work done so far).
     """
     pending = dict(futures)
     gone_since: float | None = None
@@ -247,14 +258,14 @@ def as_done(client: Any, futures: dict[Any, int], address: str) -> Iterator[tupl
         finished = [f for f in pending if f.done()]
         for future in finished:
             if future.status == "cancelled":  # nobody here cancelled it: the scheduler dropped us
-                raise ExecutorError(f"lost the Dask scheduler at {address}; finished notebooks are kept")
+                raise ExecutorError(f"lost the Dask scheduler at {address}; {kept}")
             yield pending.pop(future), future
         if finished:
             continue
         if client.status != "running":
             gone_since = gone_since if gone_since is not None else time.monotonic()
             if time.monotonic() - gone_since > LOST_AFTER:
-                raise ExecutorError(f"lost the Dask scheduler at {address}; finished notebooks are kept")
+                raise ExecutorError(f"lost the Dask scheduler at {address}; {kept}")
         else:
             gone_since = None
         time.sleep(0.05)
@@ -361,7 +372,7 @@ def _mapped(executor: DaskExecutor, fn: Callable[[Any], Any], items: list[Any], 
     client = executor.client
     futures = {client.submit(fn, item, retries=retries, pure=False, priority=-i): i for i, item in enumerate(items)}
     try:
-        for i, future in as_done(client, futures, executor.address):
+        for i, future in as_done(client, futures, executor.address, "what finished is not written"):
             yield i, future.result()
     finally:
         with suppress(Exception):

@@ -374,6 +374,31 @@ def test_a_lost_scheduler_ends_the_run_with_one_line_and_exit_2_keeping_finished
     assert {nb["status"] for nb in record["notebooks"]} <= {"ok", "not run"}
 
 
+@pytest.mark.slow  # its own scheduler, killed while a pack's backtest runs
+def test_a_backtest_that_loses_its_scheduler_says_so_in_one_line_and_exits_2(tmp_path, notebook_env):
+    (tmp_path / "own").mkdir()
+    own = Cluster(tmp_path / "own", workers=1)
+    out = tmp_path / "out"
+    try:
+        proc = subprocess.Popen(
+            [str(BIN / "foresight"), "backtest", str(MINI), "--today", "2021-01-01", "--draws", "600", "--seed", "5"]
+            + ["--out", str(out), "--scheduler", own.address],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        wait_for(lambda: any((tmp_path / "own" / "slots").glob("slot-*/work/packs/*")), 300, "a pack on the worker")
+        with_group_killed(own.scheduler)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        own.close()
+    assert proc.returncode == 2, err[-3000:]
+    lines = err.strip().splitlines()
+    assert lines[-1] == f"foresight backtest: lost the Dask scheduler at {own.address}; what finished is not written"
+    assert len(lines) == 2 and "Traceback" not in err  # "running on ..." and the reason
+    assert not out.exists()
+
+
 @pytest.mark.slow  # a local cluster started by the command, stopped as a terminal's Ctrl-C stops it
 def test_ctrl_c_stops_a_local_cluster_run_cleanly(tmp_path, notebook_env):
     """A terminal sends Ctrl-C to every process of the command, the local cluster's workers too: the command

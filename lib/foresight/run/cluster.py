@@ -163,6 +163,7 @@ class DaskExecutor:
         order = list(order) if order is not None else list(range(len(jobs)))
         packs: dict[Path, tuple[str, dict[str, bytes]]] = {}
         starts: dict[str, list[str]] = {}
+        threads = blas_threads()
 
         def started(event: tuple[float, dict[str, Any]]) -> None:  # on the client's event-loop thread
             message = event[1]
@@ -174,7 +175,7 @@ class DaskExecutor:
         self.client.subscribe_topic(STARTED, started)
         futures = {}
         for rank, i in enumerate(order):  # earlier in the order: higher priority
-            task = _task(jobs[i], token, self.html, packs)
+            task = _task(jobs[i], token, self.html, packs, threads)
             key = f"foresight-{jobs[i].name}-{token}"
             future = self.client.submit(
                 run_task, task, key=key, retries=self.retries, pure=False, priority=len(order) - rank
@@ -335,6 +336,17 @@ BACKTEST_MODULES = ("foresight.pack.snapshot", "foresight.evaluate.library")
 """The modules a worker needs for a pack's backtest (:func:`backtest_on`): the model stack, seconds to import."""
 
 
+def blas_threads() -> int | None:
+    """The BLAS threads a notebook or backtest would use on this machine (the client's), which the tasks carry
+    so that the workers compute the same numbers (:data:`foresight.run.cluster_worker.THREAD_VARIABLES`);
+    None when no BLAS library can be found."""
+    import numpy  # noqa: F401 - loads its BLAS library, as any notebook does
+    from threadpoolctl import threadpool_info
+
+    counts = [int(lib["num_threads"]) for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return max(counts) if counts else None
+
+
 def _reachable(scheduler: str) -> None:
     """OSError at once when nothing listens at a TCP scheduler address. Dask's client retries a refused
     connection until its timeout and then takes seconds more to give up; a typo'd port needs no wait."""
@@ -396,7 +408,8 @@ def backtest_on(executor: DaskExecutor, progress: bool | None = None):
         from foresight.run.cluster_worker import PackStepsTask, run_pack_steps, write_cache
 
         day = today if today is not None else dt.date.today()
-        tasks = [PackStepsTask(p.meta.id, pack_files(Path(p.dir)), options, day) for p in packs]
+        threads = blas_threads()
+        tasks = [PackStepsTask(p.meta.id, pack_files(Path(p.dir)), options, day, threads) for p in packs]
         out: list[Any] = [None] * len(tasks)
         bar = progress_bar(len(tasks), "packs", progress)
         try:
@@ -412,7 +425,9 @@ def backtest_on(executor: DaskExecutor, progress: bool | None = None):
     return steps_of
 
 
-def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]]) -> Any:
+def _task(
+    job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]], threads: int | None
+) -> Any:
     """The job as a task a worker can run on its own (a :class:`~foresight.run.cluster_worker.NotebookTask`):
     notebook and pack travel with it."""
     from foresight.pack.snapshot import files_key, pack_files
@@ -434,6 +449,7 @@ def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[st
         pack_key=pack_key,
         pack_files=files,
         html=html,
+        threads=threads,
     )
 
 

@@ -15,8 +15,8 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
-from contextlib import suppress
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ class NotebookTask:
     pack_key: str | None
     pack_files: dict[str, bytes] | None
     html: bool
+    threads: int | None = None
+    """The client's BLAS threads, for the kernel (:data:`THREAD_VARIABLES`)."""
 
 
 @dataclass
@@ -76,6 +78,8 @@ class PackStepsTask:
     pack_files: dict[str, bytes]
     options: Any  # a foresight.model.options.ModelOptions (or None: the defaults)
     today: Any  # a datetime.date
+    threads: int | None = None
+    """The client's BLAS threads, set in this process for the backtest (:data:`THREAD_VARIABLES`)."""
 
 
 @dataclass
@@ -114,13 +118,24 @@ def _read_files(root: Path, names: Iterable[Path] | None = None) -> dict[str, by
 
 # --- the worker side ---------------------------------------------------------------------------------
 
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-"""The kernels' numerical libraries run one thread each, as Dask's nanny sets for its workers
-(``distributed.nanny.pre-spawn-environ``): a worker thread runs one notebook, the cluster's parallelism is its
-workers, and a kernel's BLAS threads beside another worker's kernel only make both wait (2 cores, 2 workers,
-2 threads each). A value already set (e.g. by the worker's own environment) is kept."""
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""The numerical libraries' thread counts, which Dask's nanny sets to 1 for its workers
+(``distributed.nanny.pre-spawn-environ``). A task sets them back to the client's BLAS thread count
+(:func:`foresight.run.cluster.blas_threads`): OpenBLAS splits some sums by thread, so 1 thread and 2 give
+forecasts apart in the 7th digit (measured on the library's packs), and a cluster run must give the local
+run's numbers."""
+
+
+def thread_env(threads: int | None) -> dict[str, str] | None:
+    """The environment for a task's kernels: this worker's, with :data:`THREAD_VARIABLES` at ``threads``."""
+    if threads is None:
+        return None
+    return {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))}
+
 
 _lock = threading.Lock()
+_blas_lock = threading.Lock()
+"""Held by a backtest for its whole length (never taken by Dask's event loop, unlike :data:`_lock`)."""
 _slot: dict[str, Any] = {}
 _local = threading.local()
 _sessions: dict[str, set[Any]] = {}
@@ -131,8 +146,7 @@ _stops: dict[str, threading.Event] = {}
 def worker_slot() -> Path:
     """This worker process's own folder, locked for its lifetime: ``pytensor/`` (the compile directory, set in
     PYTENSOR_FLAGS for the kernels) and ``posterior/`` (the posterior cache, $FORESIGHT_CACHE_DIR). A slot
-    outlives its process, so a restarted worker finds the compiled code and draws of the last one. Also sets
-    :data:`ONE_THREAD` for the kernels."""
+    outlives its process, so a restarted worker finds the compiled code and draws of the last one."""
     with _lock:
         if "dir" in _slot:
             return _slot["dir"]
@@ -149,8 +163,6 @@ def worker_slot() -> Path:
             break
         flags = os.environ.get("PYTENSOR_FLAGS", "")
         os.environ["PYTENSOR_FLAGS"] = ",".join(filter(None, [flags, f"compiledir={folder / 'pytensor'}"]))
-        for name, value in ONE_THREAD.items():  # what Dask's nanny sets; a `--no-nanny` worker needs it too
-            os.environ.setdefault(name, value)
         os.environ[paths.CACHE_ENV] = str(folder / "posterior")
         _slot.update(dir=folder, lock=handle)
         return folder
@@ -161,8 +173,9 @@ def _stop_event(token: str) -> threading.Event:
         return _stops.setdefault(token, threading.Event())
 
 
-def _session(token: str) -> Any:
-    """This thread's live kernel session for run ``token`` (one of another run is closed first)."""
+def _session(token: str, threads: int | None = None) -> Any:
+    """This thread's live kernel session for run ``token`` (one of another run is closed first), its kernels
+    running ``threads`` BLAS threads."""
     from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
     from foresight.run.shared_kernel import KernelSession
 
@@ -174,7 +187,7 @@ def _session(token: str) -> Any:
             held[1].close()
         held = None
     if held is None:
-        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS))
+        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS, env=thread_env(threads)))
         _local.held = held
         with _lock:
             _sessions.setdefault(token, set()).add(held[1])
@@ -238,8 +251,20 @@ def run_pack_steps(task: PackStepsTask) -> PackStepsOutput:
     folder = _unpack(files_key(task.pack_files), task.pack_files, slot / "work")
     options = dataclasses.replace(task.options or ModelOptions(), cores=1)
     cache, before = _cache_listing()
-    steps = pack_steps(load_pack(folder), options, task.today)
+    with _blas_threads(task.threads):  # after the model's imports, so every BLAS library loaded is reached
+        steps = pack_steps(load_pack(folder), options, task.today)
     return PackStepsOutput(steps, _new_cache_files(cache, before))
+
+
+@contextmanager
+def _blas_threads(threads: int | None) -> Iterator[None]:
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with _blas_lock, threadpool_limits(limits=threads, user_api="blas"):  # the limit is process-wide
+        yield
 
 
 def run_task(task: NotebookTask) -> TaskOutput:
@@ -266,7 +291,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
         if "out_dir" in parameters:
             parameters["out_dir"] = str(folder / "results")
         cache, before = _cache_listing()
-        session = _session(task.token)
+        session = _session(task.token, task.threads)
         job = Job(NotebookInfo(notebook, {}, {}), task.name, parameters)
         result = execute(job, folder, html=task.html, cwd=notebook.parent, stop=stop, session=session)
         if stop.is_set():

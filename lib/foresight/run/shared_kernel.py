@@ -63,8 +63,10 @@ class KernelSession:
     Use it from one thread only: its kernel manager and clients live on that thread's event loop.
     """
 
-    def __init__(self, kernel_name: str, extra_arguments: list[str] | None = None):
+    def __init__(self, kernel_name: str, extra_arguments: list[str] | None = None, env: dict[str, str] | None = None):
         self.kernel_name = kernel_name
+        self.env = env
+        """The kernels' whole environment (None: this process's)."""
         self.extra_arguments = list(extra_arguments or [])
         if not any(arg.startswith("--HistoryManager.hist_file") for arg in self.extra_arguments):
             self.extra_arguments.append(HISTORY)
@@ -92,7 +94,8 @@ class KernelSession:
 
     async def _start(self, cwd: Path) -> None:
         assert self.km is not None
-        await self.km.start_kernel(extra_arguments=self.extra_arguments, cwd=str(cwd))
+        env = {} if self.env is None else {"env": self.env}
+        await self.km.start_kernel(extra_arguments=self.extra_arguments, cwd=str(cwd), **env)
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=STARTUP_TIMEOUT)

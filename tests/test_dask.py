@@ -155,18 +155,19 @@ def the_run(runs: Path) -> Path:
 
 def test_a_bad_scheduler_address_gives_one_line_and_exit_2_within_seconds(tmp_path):
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
-    started = time.monotonic()
     result = foresight_cli("run", str(MINI), "--runs-dir", str(tmp_path / "runs"), "--scheduler", address)
-    took = time.monotonic() - started
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(
         f"foresight run: --scheduler: cannot reach a Dask scheduler at '{address}'"
     )
-    assert took < 30  # the connection gives up after cluster.CONNECT_TIMEOUT s (the rest is the CLI's own start)
+    # "within seconds", without timing a test: the refused connection itself is the reason, so the command
+    # did not wait out Dask's connection retries (an address that does not answer waits CONNECT_TIMEOUT s)
+    assert "Connection refused" in lines[0]
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())  # nothing was started
 
 
+@pytest.mark.slow  # two commands, each importing Dask
 @pytest.mark.parametrize("command", ["backtest", "calibrate"])
 def test_a_library_command_with_a_bad_scheduler_gives_one_line_and_exit_2(tmp_path, command):
     address = f"tcp://127.0.0.1:{free_port()}"

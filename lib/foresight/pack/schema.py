@@ -843,17 +843,32 @@ class ExternalForecast(Record):
 
     ``match`` grades how closely the source's question is the pack's: ``same``
     and ``close`` enter the headline comparison, ``broader``/``narrower`` are
-    only listed.
+    only listed. For an options question the source gives ``probabilities`` (one per
+    option, summing to 1) instead of ``probability``; for a date question ``probability``
+    is of the event by the end of day ``by`` (default ``closes``): one point of its curve.
     """
 
     question: Id
     source: Text
     date: Date
-    probability: Probability
+    probability: Probability | None = None
+    probabilities: dict[Id, Probability] | None = None
+    by: Date | None = None
     match: Literal["same", "close", "broader", "narrower"]
     source_question: Text | None = None
     url: Text | None = None
     note: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> ExternalForecast:
+        if (self.probability is None) == (self.probabilities is None):
+            raise field_rule(
+                "probability",
+                "give probability (a yes/no or date question) or probabilities (an options question), one of the two",
+            )
+        if self.by is not None and self.probabilities is not None:
+            raise field_rule("by", "by (the day of a date question's point) goes with probability, not probabilities")
+        return self
 
 
 RECORD_FILES: dict[str, tuple[str, type[Record]]] = {

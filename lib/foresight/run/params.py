@@ -97,6 +97,8 @@ class Params:
     today: dt.date | None = None
     # scenarios notebook
     scenario_questions: tuple[str, ...] | None = None
+    # outcomes notebook: the options and date questions it shows (one, or every one)
+    typed_questions: tuple[Question, ...] | None = None
     interactive: bool | None = None
     # forecast notebook: apply the shipped calibration beside the raw forecast (None: not a parameter)
     calibration: bool | None = None
@@ -139,6 +141,8 @@ class Params:
             out["today"] = self.today.isoformat()
         if self.scenario_questions is not None:
             out["scenario_questions"] = list(self.scenario_questions)
+        if self.typed_questions is not None:
+            out["typed_questions"] = [q.id for q in self.typed_questions]
         if self.interactive is not None:
             out["interactive"] = self.interactive
         if self.calibration is not None:
@@ -294,9 +298,31 @@ def check_question(pack: Pack, value: Any) -> Question:
     if not isinstance(value, str):
         hint = RAW_HINT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
         raise ParameterError("question", value, f"expected a question id (text) of pack {pack.meta.id}: {ids}", hint)
+    typed = pack.typed_questions.get(value.strip())
+    if typed is not None:
+        raise ParameterError(
+            "question",
+            value,
+            f"'{typed.id}' is {'an' if typed.type == 'options' else 'a'} {typed.type} question; this notebook shows yes/no questions ({ids})",
+            f"notebooks/outcomes.ipynb shows it: -p question {typed.id}",
+        )
     if value.strip() not in pack.questions:
         raise ParameterError("question", value, f"expected a question id of pack {pack.meta.id}: {ids}")
     return pack.questions[value.strip()]
+
+
+def check_typed_question(pack: Pack, value: Any) -> tuple[Question, ...]:
+    """The options or date question ``value`` of ``pack`` (the outcomes notebook's ``question``); None means
+    every one, in file order."""
+    ids = ", ".join(pack.typed_questions) or "(none in this pack)"
+    if value is None:
+        return tuple(pack.typed_questions.values())
+    if not isinstance(value, str) or value.strip() not in pack.typed_questions:
+        hint = RAW_HINT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        raise ParameterError(
+            "question", value, f"expected an options or date question id of pack {pack.meta.id}: {ids}", hint
+        )
+    return (pack.typed_questions[value.strip()],)
 
 
 def parse_overrides(value: Any) -> dict[str, Any]:
@@ -366,6 +392,7 @@ def check_params(
     extra_dates: Any = UNSET,
     today: Any = UNSET,
     scenario_questions: Any = UNSET,
+    typed_question: Any = UNSET,
     interactive: Any = UNSET,
     calibration: Any = UNSET,
 ) -> Params:
@@ -458,6 +485,11 @@ def check_params(
     # --- scenarios notebook ---
     if scenario_questions is not UNSET:
         values["scenario_questions"] = check_scenario_questions(loaded, scenario_questions, values.get("as_of"))
+    # --- outcomes notebook ---
+    if typed_question is not UNSET:
+        if loaded is None:
+            raise ParameterError("question", typed_question, "cannot be checked without a 'pack' parameter")
+        values["typed_questions"] = check_typed_question(loaded, typed_question)
     if interactive is not UNSET:
         values["interactive"] = check_bool("interactive", interactive)
     if calibration is not UNSET:

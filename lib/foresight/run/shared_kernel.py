@@ -45,6 +45,10 @@ HISTORY = "--HistoryManager.hist_file=:memory:"
 """As nbclient starts the kernels it owns: executed code goes to no history file on disk."""
 SHUTDOWN_WAIT = 5.0
 """Seconds a kernel may take to stop after a shutdown request before it is killed."""
+START_ATTEMPTS = 2
+"""Tries to start a kernel: a kernel's ports are picked free in one process and bound in another, so two
+processes starting kernels at once (two Dask workers on one machine) can clash ("Address already in use",
+papermill #511); a second start picks other ports."""
 STARTUP_TIMEOUT = 60
 """Seconds a new kernel may take to answer (papermill's default start timeout)."""
 SAVE_EVERY = 2.0
@@ -82,11 +86,17 @@ class KernelSession:
         else a new one started in ``cwd``."""
         if self.km is not None and not _wait(self.km.is_alive()):
             self.discard()
-        if self.km is None:
+        for attempt in range(START_ATTEMPTS):
+            if self.km is not None:
+                break
             self.km = GuardedKernelManager(kernel_name=self.kernel_name, shutdown_wait_time=SHUTDOWN_WAIT)
             self.started += 1
             try:
                 _wait(self._start(cwd))
+            except Exception:
+                self.discard()
+                if attempt + 1 == START_ATTEMPTS:
+                    raise
             except BaseException:
                 self.discard()
                 raise

@@ -97,7 +97,8 @@ def test_an_error_exit_imports_nothing_heavy(args):
 
 def test_the_dask_executor_loads_no_dask_until_a_scheduler_is_asked_for():
     """Importing the cluster executor, the runner and the CLI costs nothing; Dask loads in `connect` only."""
-    code = "import sys, foresight.run.cluster, foresight.run.cli, foresight.run.runner, foresight.run.sweep; "
+    code = "import sys, foresight.run.cluster, foresight.run.cli, foresight.run.cli_library, foresight.run.runner, "
+    code += "foresight.run.sweep; "
     code += "print(sorted(m for m in ('dask', 'distributed', 'tornado') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"

@@ -28,7 +28,7 @@ the default can follow the data (:func:`discount_comparison`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,21 +128,35 @@ def pack_steps(pack: Pack, options: ModelOptions | None = None, today: Any = Non
     return scores
 
 
+StepsOf = Callable[[Sequence[Pack], ModelOptions | None, Any], list[pd.DataFrame]]
+"""How a library's packs get backtested: ``(packs, options, today)`` -> each pack's :func:`pack_steps`, in order.
+The default runs them here one after another; ``foresight backtest --scheduler`` passes one that spreads them
+over a Dask cluster (:func:`foresight.run.cluster.backtest_on`), which this layer cannot import."""
+
+
+def each_pack_steps(
+    packs: Sequence[Pack], options: ModelOptions | None = None, today: Any = None
+) -> list[pd.DataFrame]:
+    """Every pack's backtest rows, in this process, one pack after another (the default :data:`StepsOf`)."""
+    return [pack_steps(p, options, today) for p in packs]
+
+
 def library_backtest(
     packs: Iterable[Pack],
     options: ModelOptions | None = None,
     today: Any = None,
     seed: int = 1,
     steps: pd.DataFrame | None = None,
+    steps_of: StepsOf = each_pack_steps,
 ) -> Library:
-    """Backtest every pack and add the held-out methods (module docstring). ``steps`` (the packs' backtest
-    rows, e.g. read back from ``library_steps.csv``) skips the backtests themselves."""
+    """Backtest every pack (with ``steps_of``) and add the held-out methods (module docstring). ``steps`` (the
+    packs' backtest rows, e.g. read back from ``library_steps.csv``) skips the backtests themselves."""
     packs = list(packs)
     by_id = {p.meta.id: p for p in packs}
     if len(by_id) < len(packs):
         raise ValueError("two packs share one id: each pack of a library needs its own id in pack.yaml")
     if steps is None:
-        parts = [pack_steps(p, options, today) for p in by_id.values()]
+        parts = steps_of(list(by_id.values()), options, today)
         steps = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else None
     if steps is None or not len(steps):
         raise ValueError("no pack has a resolved question to score")

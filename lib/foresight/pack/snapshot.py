@@ -119,6 +119,15 @@ def pack_files(folder: Path) -> dict[str, bytes]:
     return out
 
 
+def files_key(files: dict[str, bytes]) -> str:
+    """A short content key of :func:`pack_files`' output: the same files, the same key (a worker writes a pack
+    once under it)."""
+    digest = hashlib.sha256()
+    for name, data in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()[:16]
+
+
 def write_pack_files(files: dict[str, bytes], folder: Path) -> Path:
     """Write :func:`pack_files`' output under ``folder`` (a pack again, loadable as the original)."""
     root = Path(folder)

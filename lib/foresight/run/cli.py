@@ -209,13 +209,15 @@ def _checked_runs_dir(command: str, args: argparse.Namespace) -> Path | None:
     return runs_dir
 
 
-def add_scheduler_option(p: argparse.ArgumentParser) -> None:
-    """``--scheduler`` for a command whose work can go to a Dask cluster (read it with :func:`scheduler_of`)."""
+def add_scheduler_option(p: argparse.ArgumentParser, what: str | None = None) -> None:
+    """``--scheduler`` for a command whose work can go to a Dask cluster (read it with :func:`scheduler_of`);
+    ``what`` says what goes there when it is not the notebooks."""
+    local = "of --jobs single-threaded worker processes" if what is None else "of one worker process per CPU"
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' for a local cluster "
-        "of --jobs single-threaded worker processes (default: $FORESIGHT_SCHEDULER, else on this machine)",
+        help=f"run {what or 'the notebooks'} on a Dask cluster: a scheduler address (tcp://HOST:8786), or 'local' "
+        f"for a local cluster {local} (default: $FORESIGHT_SCHEDULER, else on this machine)",
     )
 
 
@@ -227,9 +229,10 @@ def scheduler_of(args: argparse.Namespace) -> str | None:
     return value.strip() or None
 
 
-def _connect(command: str, args: argparse.Namespace, workers: int, progress: bool | None, html: bool = True):
+def _connect(command: str, args: argparse.Namespace, workers: int, progress: bool | None, html: bool = True, warm=None):
     """The Dask executor --scheduler (or $FORESIGHT_SCHEDULER) asks for, None for local kernels; raises SystemExit
-    after the one-line reason when the scheduler cannot be reached (or a local cluster cannot start)."""
+    after the one-line reason when the scheduler cannot be reached (or a local cluster cannot start). ``warm``:
+    what the workers import as they join (:func:`foresight.run.cluster.connect`)."""
     scheduler = scheduler_of(args)
     if scheduler is None:
         return None
@@ -237,7 +240,7 @@ def _connect(command: str, args: argparse.Namespace, workers: int, progress: boo
     from foresight.run.executor import ExecutorError
 
     try:
-        executor = connect(scheduler, workers, html=html, progress=progress)
+        executor = connect(scheduler, workers, html=html, progress=progress, warm=warm)
     except ExecutorError as exc:
         print(f"foresight {command}: --scheduler: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None

@@ -9,6 +9,8 @@ calibration (:mod:`foresight.evaluate.calibration`).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,6 +112,29 @@ def _options(command: str, args: argparse.Namespace):
     return ModelOptions.of(None, draws=draws, seed=seed), today
 
 
+@contextlib.contextmanager
+def _steps_of(command: str, args: argparse.Namespace, packs: list):
+    """How to backtest the packs: here one after another, or one per task on the Dask cluster --scheduler (or
+    $FORESIGHT_SCHEDULER) names, connected before any work (SystemExit 2 after one line when it cannot be
+    reached) and closed at the end."""
+    from foresight.evaluate.library import each_pack_steps
+    from foresight.run.cli import _connect
+    from foresight.run.cluster import BACKTEST_MODULES, backtest_on
+
+    executor = _connect(command, args, min(os.cpu_count() or 1, len(packs)), None, warm=BACKTEST_MODULES)
+    if executor is None:
+        yield each_pack_steps
+        return
+
+    with executor:
+        yield backtest_on(executor)
+
+
+def _lost_cluster(command: str, exc: Exception) -> int:
+    print(f"foresight {command}: {exc}", file=sys.stderr)
+    return EXIT_INVALID
+
+
 def _backtest(args: argparse.Namespace) -> int:
     import datetime as dt
 
@@ -125,10 +150,14 @@ def _backtest(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     options, today = checked
     from foresight.evaluate import library  # the model stack: only once the packs and options are good
+    from foresight.run.executor import ExecutorError
 
     started = dt.datetime.now()
     try:
-        lib = library.library_backtest(packs, options, today=today, seed=options.seed)
+        with _steps_of("backtest", args, packs) as steps_of:
+            lib = library.library_backtest(packs, options, today=today, seed=options.seed, steps_of=steps_of)
+    except ExecutorError as exc:
+        return _lost_cluster("backtest", exc)
     except ValueError as exc:
         print(f"foresight backtest: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -201,7 +230,7 @@ def _saved_steps(path: str, packs: list) -> pd.DataFrame | None:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from foresight.base import paths
-    from foresight.evaluate import calibration, library
+    from foresight.evaluate import calibration
     from foresight.model.calibration import artefact_path
     from foresight.pack.freeze import freeze_status, git_commit
 
@@ -232,7 +261,13 @@ def _calibrate(args: argparse.Namespace) -> int:
         if table is None:
             return EXIT_INVALID
     else:
-        steps = [library.pack_steps(p, options, today) for p in packs]
+        from foresight.run.executor import ExecutorError
+
+        try:
+            with _steps_of("calibrate", args, packs) as steps_of:
+                steps = steps_of(packs, options, today)
+        except ExecutorError as exc:
+            return _lost_cluster("calibrate", exc)
         steps = [s for s in steps if len(s)]
         table = pd.concat(steps, ignore_index=True) if steps else None
     if table is None or not len(table):
@@ -255,6 +290,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """Add the library subcommands to the `foresight` parser."""
+    from foresight.run.cli import add_scheduler_option
+
     p = sub.add_parser(
         "freeze",
         help="record a pack's content (hashes, date, commit) before its first scored backtest",
@@ -285,6 +322,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--today", metavar="DATE", help="score only questions resolved by this day (default: today)")
     p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
     p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    add_scheduler_option(p, "the backtests (one task per pack)")
     p.set_defaults(func=_backtest)
 
     p = sub.add_parser(
@@ -303,4 +341,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--today", metavar="DATE", help="learn only from questions resolved by this day")
     p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
     p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    add_scheduler_option(p, "the backtests (one task per pack)")
     p.set_defaults(func=_calibrate)

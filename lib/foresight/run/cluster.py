@@ -1,4 +1,5 @@
-"""Running notebooks on a Dask cluster: ``--scheduler local`` or ``--scheduler ADDRESS`` (or $FORESIGHT_SCHEDULER).
+"""Running notebooks, and a library's backtests, on a Dask cluster: ``--scheduler local`` or ``--scheduler ADDRESS``
+(or $FORESIGHT_SCHEDULER).
 
 Why Dask: papermill has no parallelism of its own, and the same code then runs
 on an in-process ``LocalCluster`` and on any cluster a Dask deployment package
@@ -22,8 +23,15 @@ is :mod:`foresight.run.cluster_worker`, which imports Dask at once):
   the run lifecycle (:func:`foresight.run.runner.execute_run`) does the rest as
   for a local run.
 
+A library backtest (``foresight backtest``/``calibrate``) sends one task per pack
+(:func:`backtest_on`): the pack's files, the options and the day; the worker
+sends back the pack's rows and its new posterior-cache entries.
+
+As a worker joins, the :class:`~foresight.run.cluster_worker.WarmUp` plugin
+imports what the coming tasks need, while the client still prepares the run.
+
 Faults: a worker that dies mid-task makes the scheduler run the task elsewhere
-(each start is logged as a Dask event; a job that needed more than one start
+(each start is logged as a Dask event, which the client subscribes to; a job that needed more than one start
 records ``attempts`` and ``workers`` in run.json); a task that raises is retried
 :data:`RETRIES` times. A scheduler gone for :data:`LOST_AFTER` seconds raises
 :class:`~foresight.run.executor.ExecutorError` (the run keeps what finished and
@@ -36,7 +44,6 @@ only when a scheduler is asked for.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -68,6 +75,9 @@ RELEASE_WAIT = 15.0
 """Seconds to wait, after a run, until no kernel of it is left on any worker."""
 STARTED = "foresight-task-started"
 """Dask event topic: one event per task start (job, run token, worker), to record retries."""
+WARM_UP = "foresight-warm-up"
+"""Name of the worker plugin (:class:`~foresight.run.cluster_worker.WarmUp`) that imports a task's modules as a
+worker joins."""
 WORKER_DIR_ENV = "FORESIGHT_WORKER_DIR"
 """Where a worker keeps its slots (compile directory, posterior cache, packs); default: the temp folder."""
 
@@ -152,9 +162,20 @@ class DaskExecutor:
         token = uuid.uuid4().hex
         order = list(order) if order is not None else list(range(len(jobs)))
         packs: dict[Path, tuple[str, dict[str, bytes]]] = {}
+        starts: dict[str, list[str]] = {}
+        threads = blas_threads()
+
+        def started(event: tuple[float, dict[str, Any]]) -> None:  # on the client's event-loop thread
+            message = event[1]
+            if message.get("token") == token:
+                starts.setdefault(message.get("job"), []).append(message.get("worker"))
+
+        # pushed by the scheduler as tasks start (asking for the topic's events after each task would
+        # fetch every start the scheduler has logged since it began, once per task)
+        self.client.subscribe_topic(STARTED, started)
         futures = {}
         for rank, i in enumerate(order):  # earlier in the order: higher priority
-            task = _task(jobs[i], token, self.html, packs)
+            task = _task(jobs[i], token, self.html, packs, threads)
             key = f"foresight-{jobs[i].name}-{token}"
             future = self.client.submit(
                 run_task, task, key=key, retries=self.retries, pure=False, priority=len(order) - rank
@@ -164,7 +185,7 @@ class DaskExecutor:
         bar = progress_bar(len(jobs), desc, self.progress)
         try:
             for i, future in as_done(self.client, futures, self.address):
-                result = self._land(future, jobs[i], Path(folder), token)
+                result = self._land(future, jobs[i], Path(folder), list(starts.get(jobs[i].name, ())))
                 out[i] = result
                 tick(bar, result)
                 if on_done is not None:
@@ -176,12 +197,26 @@ class DaskExecutor:
             raise
         finally:
             bar.close()
+            with suppress(Exception):
+                self.client.unsubscribe_topic(STARTED)
             self._release(token)
         return out
 
-    def _land(self, future: Any, job: Job, folder: Path, token: str) -> JobResult:
-        """A finished future's result: its files written into the run folder and the posterior cache."""
-        starts = self._starts(token, job.name)
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any], *, retries: int = RETRIES):
+        """``fn(item)`` for every item on the cluster; yields ``(index, result)`` as each finishes, in any order.
+
+        For work that is not a notebook (e.g. one backtest per pack): ``fn`` must be
+        importable on the workers (a module-level function of foresight) and
+        ``items`` and results picklable; read files here and pass their contents,
+        as workers share no file system. A task that raises re-raises here (after
+        ``retries``); ExecutorError when the scheduler is lost; leaving the loop
+        early (or Ctrl-C) cancels what is left.
+        """
+        return _mapped(self, fn, list(items), retries)
+
+    def _land(self, future: Any, job: Job, folder: Path, starts: list[str]) -> JobResult:
+        """A finished future's result: its files written into the run folder and the posterior cache;
+        ``starts``: the workers that started it, in order (more than one: it was retried)."""
         if future.status == "error":
             result = JobResult(job.name, job.notebook.path.name, dict(job.parameters), status="failed")
             result.error = describe_error(future.exception())
@@ -193,13 +228,6 @@ class DaskExecutor:
             result.extra["attempts"] = len(starts)
             result.extra["workers"] = starts
         return result
-
-    def _starts(self, token: str, name: str) -> list[str]:
-        """The workers that started job ``name`` of run ``token``, in order (more than one: it was retried)."""
-        with suppress(Exception):
-            events = self.client.get_events(STARTED)
-            return [m["worker"] for _, m in events if m.get("token") == token and m.get("job") == name]
-        return []
 
     def _release(self, token: str) -> None:
         """Kill this run's kernels on every worker (idle or busy) and wait until none is left."""
@@ -216,11 +244,14 @@ class DaskExecutor:
             time.sleep(0.2)
 
 
-def as_done(client: Any, futures: dict[Any, int], address: str) -> Iterator[tuple[int, Any]]:
+def as_done(
+    client: Any, futures: dict[Any, int], address: str, kept: str = "finished notebooks are kept"
+) -> Iterator[tuple[int, Any]]:
     """(index, future) for each future as it finishes (ok, error or cancelled by the cluster).
 
     Polls rather than blocks, so Ctrl-C is seen at once, and raises
-    :class:`ExecutorError` when the scheduler has been unreachable for :data:`LOST_AFTER` s.
+    :class:`ExecutorError` when the scheduler has been unreachable for :data:`LOST_AFTER` s (its one line
+    ends with ``kept``: what becomes of the work done so far).
     """
     pending = dict(futures)
     gone_since: float | None = None
@@ -228,31 +259,40 @@ def as_done(client: Any, futures: dict[Any, int], address: str) -> Iterator[tupl
         finished = [f for f in pending if f.done()]
         for future in finished:
             if future.status == "cancelled":  # nobody here cancelled it: the scheduler dropped us
-                raise ExecutorError(f"lost the Dask scheduler at {address}; finished notebooks are kept")
+                raise ExecutorError(f"lost the Dask scheduler at {address}; {kept}")
             yield pending.pop(future), future
         if finished:
             continue
         if client.status != "running":
             gone_since = gone_since if gone_since is not None else time.monotonic()
             if time.monotonic() - gone_since > LOST_AFTER:
-                raise ExecutorError(f"lost the Dask scheduler at {address}; finished notebooks are kept")
+                raise ExecutorError(f"lost the Dask scheduler at {address}; {kept}")
         else:
             gone_since = None
         time.sleep(0.05)
 
 
 def connect(
-    scheduler: str, workers: int | None = None, *, html: bool = True, progress: bool | None = None
+    scheduler: str,
+    workers: int | None = None,
+    *,
+    html: bool = True,
+    progress: bool | None = None,
+    warm: Sequence[str] | None = None,
 ) -> DaskExecutor:
     """A :class:`DaskExecutor` on the scheduler at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
-    single-threaded processes (default: the CPUs) for ``local``. ExecutorError (one line) when it cannot."""
+    single-threaded processes (default: the CPUs) for ``local``. ExecutorError (one line) when it cannot.
+
+    ``warm``: the modules the workers import as they join (default: what a notebook task needs,
+    :func:`notebook_modules`)."""
     _quiet_dask()
+    warm = notebook_modules(html) if warm is None else warm
     from distributed import Client
 
     if scheduler == LOCAL:
         from distributed import LocalCluster
 
-        from foresight.run.cluster_worker import IgnoreInterrupts
+        from foresight.run.cluster_worker import IgnoreInterrupts, WarmUp
 
         n = workers or os.cpu_count() or 1
         dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
@@ -266,10 +306,12 @@ def connect(
             )
             client = Client(cluster, timeout=CONNECT_TIMEOUT * 6)
             client.register_plugin(IgnoreInterrupts(), name="foresight-ignore-interrupts")
+            client.register_plugin(WarmUp(warm), name=WARM_UP)
         except Exception as exc:
             raise ExecutorError(f"could not start a local Dask cluster of {n} workers: {exc}") from None
         return DaskExecutor(client, LOCAL, cluster, html=html, progress=progress)
     try:
+        _reachable(scheduler)
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except Exception as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -277,7 +319,45 @@ def connect(
             f"cannot reach a Dask scheduler at {scheduler!r} within {CONNECT_TIMEOUT} s ({why}); start one with "
             "`dask scheduler` and workers with `dask worker ADDRESS`, or use --scheduler local"
         ) from None
+    from foresight.run.cluster_worker import WarmUp
+
+    with suppress(Exception):  # an optimisation; workers without it import on their first task
+        client.register_plugin(WarmUp(warm), name=WARM_UP)
     return DaskExecutor(client, scheduler, html=html, progress=progress)
+
+
+def notebook_modules(html: bool) -> tuple[str, ...]:
+    """The modules a worker needs to run a notebook task (and export it as HTML)."""
+    modules = ("foresight.pack.snapshot", "foresight.run.notebooks", "foresight.run.shared_kernel")
+    return (*modules, "nbconvert") if html else modules
+
+
+BACKTEST_MODULES = ("foresight.pack.snapshot", "foresight.evaluate.library")
+"""The modules a worker needs for a pack's backtest (:func:`backtest_on`): the model stack, seconds to import."""
+
+
+def blas_threads() -> int | None:
+    """The BLAS threads a notebook or backtest would use on this machine (the client's), which the tasks carry
+    so that the workers compute the same numbers (:data:`foresight.run.cluster_worker.THREAD_VARIABLES`);
+    None when no BLAS library can be found."""
+    import numpy  # noqa: F401 - loads its BLAS library, as any notebook does
+    from threadpoolctl import threadpool_info
+
+    counts = [int(lib["num_threads"]) for lib in threadpool_info() if lib.get("user_api") == "blas"]
+    return max(counts) if counts else None
+
+
+def _reachable(scheduler: str) -> None:
+    """OSError at once when nothing listens at a TCP scheduler address. Dask's client retries a refused
+    connection until its timeout and then takes seconds more to give up; a typo'd port needs no wait."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(scheduler)
+    if scheme == "tcp":
+        with socket.create_connection(parse_host_port(location, 8786), timeout=CONNECT_TIMEOUT):
+            pass
 
 
 def map_tasks(
@@ -289,38 +369,68 @@ def map_tasks(
     retries: int = RETRIES,
 ) -> Iterator[tuple[int, Any]]:
     """``fn(item)`` for every item on the cluster at ``scheduler`` (or ``local``: ``workers`` processes here);
-    yields ``(index, result)`` as each finishes, in any order.
+    yields ``(index, result)`` as each finishes, in any order (:meth:`DaskExecutor.map` on a connection of its
+    own, closed at the end). Connects at once: ExecutorError (one line) when it cannot."""
+    executor = connect(scheduler, workers, warm=())
+    return _closing(executor, executor.map(fn, items, retries=retries))
 
-    For work that is not a notebook (e.g. one backtest per pack): ``fn`` must be
-    importable on the workers (a module-level function of foresight) and
-    ``items`` and results picklable; read files on the client and pass their
-    contents, as workers share no file system. Connects at once (ExecutorError,
-    one line, when it cannot); a task that raises re-raises here (after
-    ``retries``); ExecutorError when the scheduler is lost; leaving the loop
-    early (or Ctrl-C) cancels what is left and closes the connection.
-    """
-    executor = connect(scheduler, workers)
-    return _mapped(executor, fn, list(items), retries)
+
+def _closing(executor: DaskExecutor, results: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    with executor:
+        yield from results
 
 
 def _mapped(executor: DaskExecutor, fn: Callable[[Any], Any], items: list[Any], retries: int):
+    client = executor.client
+    futures = {client.submit(fn, item, retries=retries, pure=False, priority=-i): i for i, item in enumerate(items)}
     try:
-        client = executor.client
-        futures = {client.submit(fn, item, retries=retries, pure=False, priority=-i): i for i, item in enumerate(items)}
-        try:
-            for i, future in as_done(client, futures, executor.address):
-                yield i, future.result()
-        finally:
-            with suppress(Exception):
-                client.cancel(list(futures))
+        for i, future in as_done(client, futures, executor.address, "what finished is not written"):
+            yield i, future.result()
     finally:
-        executor.close()
+        with suppress(Exception):
+            client.cancel(list(futures))
 
 
-def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]]) -> Any:
+def backtest_on(executor: DaskExecutor, progress: bool | None = None):
+    """A :data:`foresight.evaluate.library.StepsOf` that backtests each pack on a worker of ``executor``.
+
+    Each task carries the pack's files (workers share no file system), the
+    options and the day (``today`` fixed here, so a worker in another time zone
+    scores the same questions); the worker sends back the rows and the
+    posterior draws it sampled, which go into this machine's posterior cache.
+    The rows are the ones a local backtest gives for the same seed.
+    """
+
+    def steps_of(packs, options, today):
+        import datetime as dt
+
+        from foresight.pack.snapshot import pack_files
+        from foresight.run.cluster_worker import PackStepsTask, run_pack_steps, write_cache
+
+        day = today if today is not None else dt.date.today()
+        threads = blas_threads()
+        tasks = [PackStepsTask(p.meta.id, pack_files(Path(p.dir)), options, day, threads) for p in packs]
+        out: list[Any] = [None] * len(tasks)
+        bar = progress_bar(len(tasks), "packs", progress)
+        try:
+            for i, output in executor.map(run_pack_steps, tasks):
+                write_cache(output.cache)
+                out[i] = output.steps
+                bar.set_postfix_str(f"{tasks[i].pack_id}: {len(output.steps)} steps", refresh=False)
+                bar.update()
+        finally:
+            bar.close()
+        return out
+
+    return steps_of
+
+
+def _task(
+    job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]], threads: int | None
+) -> Any:
     """The job as a task a worker can run on its own (a :class:`~foresight.run.cluster_worker.NotebookTask`):
     notebook and pack travel with it."""
-    from foresight.pack.snapshot import pack_files
+    from foresight.pack.snapshot import files_key, pack_files
     from foresight.run.cluster_worker import NotebookTask
 
     pack_key, files = None, None
@@ -328,10 +438,7 @@ def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[st
     if folder is not None:
         if folder not in packs:
             found = pack_files(folder)
-            digest = hashlib.sha256()
-            for name, data in sorted(found.items()):
-                digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-            packs[folder] = (digest.hexdigest()[:16], found)
+            packs[folder] = (files_key(found), found)
         pack_key, files = packs[folder]
     return NotebookTask(
         token=token,
@@ -342,6 +449,7 @@ def _task(job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[st
         pack_key=pack_key,
         pack_files=files,
         html=html,
+        threads=threads,
     )
 
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import itertools
 import os
 import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ class NotebookTask:
     pack_key: str | None
     pack_files: dict[str, bytes] | None
     html: bool
+    threads: int | None = None
+    """The client's BLAS threads, for the kernel (:data:`THREAD_VARIABLES`)."""
 
 
 @dataclass
@@ -65,12 +68,37 @@ class TaskOutput:
         out_dir = job.parameters.get("out_dir")
         if out_dir is not None:
             _write_files(Path(out_dir), self.results)
-        cache = paths.cache_dir()
-        for name, data in self.cache.items():
-            target = cache / name
-            if not target.exists():
-                with suppress(OSError):  # the cache is an optimisation: a full disk must not fail the run
-                    _write_files(cache, {name: data})
+        write_cache(self.cache)
+
+
+@dataclass
+class PackStepsTask:
+    """One pack's backtest as sent to a worker (:func:`run_pack_steps`): the pack's files, options and day."""
+
+    pack_id: str
+    pack_files: dict[str, bytes]
+    options: Any  # a foresight.model.options.ModelOptions (or None: the defaults)
+    today: Any  # a datetime.date
+    threads: int | None = None
+    """The client's BLAS threads, set in this process for the backtest (:data:`THREAD_VARIABLES`)."""
+
+
+@dataclass
+class PackStepsOutput:
+    """What a worker sends back for a pack: its backtest rows and the posterior-cache entries it wrote."""
+
+    steps: Any  # a pandas DataFrame
+    cache: dict[str, bytes] = field(default_factory=dict)
+
+
+def write_cache(files: dict[str, bytes]) -> None:
+    """Posterior-cache entries a worker sampled, into this machine's cache (an entry already there is kept:
+    same key, same draws)."""
+    cache = paths.cache_dir()
+    for name, data in files.items():
+        if not (cache / name).exists():
+            with suppress(OSError):  # the cache is an optimisation: a full disk must not fail the run
+                _write_files(cache, {name: data})
 
 
 def _write_files(root: Path, files: dict[str, bytes]) -> None:
@@ -91,7 +119,24 @@ def _read_files(root: Path, names: Iterable[Path] | None = None) -> dict[str, by
 
 # --- the worker side ---------------------------------------------------------------------------------
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+"""The numerical libraries' thread counts, which Dask's nanny sets to 1 for its workers
+(``distributed.nanny.pre-spawn-environ``). A task sets them back to the client's BLAS thread count
+(:func:`foresight.run.cluster.blas_threads`): OpenBLAS splits some sums by thread, so 1 thread and 2 give
+forecasts apart in the 7th digit (measured on the library's packs), and a cluster run must give the local
+run's numbers."""
+
+
+def thread_env(threads: int | None) -> dict[str, str] | None:
+    """The environment for a task's kernels: this worker's, with :data:`THREAD_VARIABLES` at ``threads``."""
+    if threads is None:
+        return None
+    return {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))}
+
+
 _lock = threading.Lock()
+_blas_lock = threading.Lock()
+"""Held by a backtest for its whole length (never taken by Dask's event loop, unlike :data:`_lock`)."""
 _slot: dict[str, Any] = {}
 _local = threading.local()
 _sessions: dict[str, set[Any]] = {}
@@ -129,8 +174,9 @@ def _stop_event(token: str) -> threading.Event:
         return _stops.setdefault(token, threading.Event())
 
 
-def _session(token: str) -> Any:
-    """This thread's live kernel session for run ``token`` (one of another run is closed first)."""
+def _session(token: str, threads: int | None = None) -> Any:
+    """This thread's live kernel session for run ``token`` (one of another run is closed first), its kernels
+    running ``threads`` BLAS threads."""
     from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
     from foresight.run.shared_kernel import KernelSession
 
@@ -142,7 +188,7 @@ def _session(token: str) -> Any:
             held[1].close()
         held = None
     if held is None:
-        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS))
+        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS, env=thread_env(threads)))
         _local.held = held
         with _lock:
             _sessions.setdefault(token, set()).add(held[1])
@@ -158,19 +204,68 @@ def _forget(token: str, session: Any) -> None:
                 del _sessions[token]
 
 
-def _unpack(task: NotebookTask, work: Path) -> Path | None:
+def _unpack(key: str | None, files: dict[str, bytes] | None, work: Path) -> Path | None:
+    """The pack with these files, written once per slot under its content key."""
     from foresight.pack.snapshot import write_pack_files
 
-    if task.pack_files is None or task.pack_key is None:
+    if files is None or key is None:
         return None
-    folder = work / "packs" / task.pack_key
+    folder = work / "packs" / key
     with _lock:  # threads of one worker share the slot
         if not folder.is_dir():
+            work.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".pack-", dir=work))
-            write_pack_files(task.pack_files, tmp)
+            write_pack_files(files, tmp)
             folder.parent.mkdir(parents=True, exist_ok=True)
             tmp.rename(folder)
     return folder
+
+
+def _cache_listing() -> tuple[Path, set[Path]]:
+    cache = paths.cache_dir()
+    return cache, set(cache.rglob("*")) if cache.is_dir() else set()
+
+
+def _new_cache_files(cache: Path, before: set[Path]) -> dict[str, bytes]:
+    new = sorted(p for p in cache.rglob("*") if p.is_file() and p not in before) if cache.is_dir() else []
+    return _read_files(cache, new)
+
+
+def run_pack_steps(task: PackStepsTask) -> PackStepsOutput:
+    """One pack's backtest rows (:func:`foresight.evaluate.library.pack_steps`) on this worker.
+
+    The pack is rebuilt from its files in the slot (content-addressed, so a
+    pack is written once per worker); the slot's compile directory and
+    posterior cache are set before PyTensor loads in this process. The chains
+    run one after another (``cores=1``: a worker is one thread, and a daemonic
+    worker process may not start processes); ``cores`` changes only the speed,
+    never the draws (:meth:`foresight.model.sampling.SamplerSettings.key`).
+    """
+    import dataclasses
+
+    from foresight.evaluate.library import pack_steps
+    from foresight.model.options import ModelOptions
+    from foresight.pack.loader import load_pack
+    from foresight.pack.snapshot import files_key
+
+    slot = worker_slot()
+    folder = _unpack(files_key(task.pack_files), task.pack_files, slot / "work")
+    options = dataclasses.replace(task.options or ModelOptions(), cores=1)
+    cache, before = _cache_listing()
+    with _blas_threads(task.threads):  # after the model's imports, so every BLAS library loaded is reached
+        steps = pack_steps(load_pack(folder), options, task.today)
+    return PackStepsOutput(steps, _new_cache_files(cache, before))
+
+
+@contextmanager
+def _blas_threads(threads: int | None) -> Iterator[None]:
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with _blas_lock, threadpool_limits(limits=threads, user_api="blas"):  # the limit is process-wide
+        yield
 
 
 def run_task(task: NotebookTask) -> TaskOutput:
@@ -188,7 +283,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
     if not notebook.is_file():
         _write_files(notebook.parent, {notebook.name: task.notebook})
     parameters = dict(task.parameters)
-    pack = _unpack(task, work)
+    pack = _unpack(task.pack_key, task.pack_files, work)
     if pack is not None:
         parameters["pack"] = str(pack)
     (work / "jobs").mkdir(parents=True, exist_ok=True)
@@ -196,9 +291,8 @@ def run_task(task: NotebookTask) -> TaskOutput:
     try:
         if "out_dir" in parameters:
             parameters["out_dir"] = str(folder / RESULTS_DIR)
-        cache = paths.cache_dir()
-        before = set(cache.rglob("*")) if cache.is_dir() else set()
-        session = _session(task.token)
+        cache, before = _cache_listing()
+        session = _session(task.token, task.threads)
         job = Job(NotebookInfo(notebook, {}, {}), task.name, parameters)
         result = execute(job, folder, html=task.html, cwd=notebook.parent, stop=stop, session=session)
         if stop.is_set():
@@ -211,11 +305,30 @@ def run_task(task: NotebookTask) -> TaskOutput:
         if result.html:
             output.html = (folder / result.html).read_bytes()
         output.results = _read_files(folder / RESULTS_DIR)
-        new = sorted(p for p in cache.rglob("*") if p.is_file() and p not in before) if cache.is_dir() else []
-        output.cache = _read_files(cache, new)
+        output.cache = _new_cache_files(cache, before)
         return output
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class WarmUp(WorkerPlugin):
+    """A Dask worker plugin: as a worker joins, it takes its slot and imports ``modules`` (what the coming tasks
+    need: papermill, nbclient and jupyter_client for notebooks, about 2 s of CPU) in a background thread while
+    the client prepares the run, instead of on the run's first task. A task that arrives first waits only for
+    the module being imported (Python's import lock)."""
+
+    def __init__(self, modules: Sequence[str]):
+        self.modules = tuple(modules)
+
+    def setup(self, worker: Any) -> None:
+        threading.Thread(target=_warm_up, args=(self.modules,), name="foresight-warm-up", daemon=True).start()
+
+
+def _warm_up(modules: Sequence[str]) -> None:
+    with suppress(Exception):  # an optimisation: a task imports whatever this missed, and reports its errors
+        worker_slot()  # first: it sets the compile directory before PyTensor may load
+        for name in modules:
+            importlib.import_module(name)
 
 
 class IgnoreInterrupts(WorkerPlugin):

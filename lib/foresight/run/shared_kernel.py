@@ -45,6 +45,10 @@ HISTORY = "--HistoryManager.hist_file=:memory:"
 """As nbclient starts the kernels it owns: executed code goes to no history file on disk."""
 SHUTDOWN_WAIT = 5.0
 """Seconds a kernel may take to stop after a shutdown request before it is killed."""
+START_ATTEMPTS = 2
+"""Tries to start a kernel: a kernel's ports are picked free in one process and bound in another, so two
+processes starting kernels at once (two Dask workers on one machine) can clash ("Address already in use",
+papermill #511); a second start picks other ports."""
 STARTUP_TIMEOUT = 60
 """Seconds a new kernel may take to answer (papermill's default start timeout)."""
 SAVE_EVERY = 2.0
@@ -63,8 +67,10 @@ class KernelSession:
     Use it from one thread only: its kernel manager and clients live on that thread's event loop.
     """
 
-    def __init__(self, kernel_name: str, extra_arguments: list[str] | None = None):
+    def __init__(self, kernel_name: str, extra_arguments: list[str] | None = None, env: dict[str, str] | None = None):
         self.kernel_name = kernel_name
+        self.env = env
+        """The kernels' whole environment (None: this process's)."""
         self.extra_arguments = list(extra_arguments or [])
         if not any(arg.startswith("--HistoryManager.hist_file") for arg in self.extra_arguments):
             self.extra_arguments.append(HISTORY)
@@ -80,11 +86,17 @@ class KernelSession:
         else a new one started in ``cwd``."""
         if self.km is not None and not _wait(self.km.is_alive()):
             self.discard()
-        if self.km is None:
+        for attempt in range(START_ATTEMPTS):
+            if self.km is not None:
+                break
             self.km = GuardedKernelManager(kernel_name=self.kernel_name, shutdown_wait_time=SHUTDOWN_WAIT)
             self.started += 1
             try:
                 _wait(self._start(cwd))
+            except Exception:
+                self.discard()
+                if attempt + 1 == START_ATTEMPTS:
+                    raise
             except BaseException:
                 self.discard()
                 raise
@@ -92,7 +104,8 @@ class KernelSession:
 
     async def _start(self, cwd: Path) -> None:
         assert self.km is not None
-        await self.km.start_kernel(extra_arguments=self.extra_arguments, cwd=str(cwd))
+        env = {} if self.env is None else {"env": self.env}
+        await self.km.start_kernel(extra_arguments=self.extra_arguments, cwd=str(cwd), **env)
         self.kc = self.km.client()
         self.kc.start_channels()
         await self.kc.wait_for_ready(timeout=STARTUP_TIMEOUT)

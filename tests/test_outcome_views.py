@@ -70,14 +70,16 @@ def test_question_report_escapes_every_pack_string(pack, qid):
 
 
 def test_the_outcomes_notebook_chooses_one_typed_question_and_the_yes_no_ones_point_there(pack):
-    assert [q.id for q in check_params(pack=pack.dir, typed_question=None).typed_questions] == list(
-        pack.typed_questions
-    )
-    assert [q.id for q in check_params(pack=pack.dir, typed_question="first-meeting").typed_questions] == [
-        "first-meeting"
-    ]
+    from foresight.run.parameters import parameters_for
+
+    def outcomes(question):
+        values = {p.name: p.default for p in parameters_for("outcomes")}
+        return check_params({**values, "pack": pack.dir, "question": question}, notebook="outcomes")
+
+    assert [q.id for q in outcomes(None).typed_questions] == list(pack.typed_questions)
+    assert [q.id for q in outcomes("first-meeting").typed_questions] == ["first-meeting"]
     with pytest.raises(ParameterError, match="an options or date question id.*summit-outcome"):
-        check_params(pack=pack.dir, typed_question="meet-by-2020-12-31")
+        outcomes("meet-by-2020-12-31")
     with pytest.raises(ParameterError, match="'first-meeting' is a date question.*outcomes.ipynb"):
         check_params(pack=pack.dir, question="first-meeting")
 

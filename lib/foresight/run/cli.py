@@ -159,13 +159,9 @@ def _parse_param(text: str) -> tuple[str | None, str, object]:
     return (notebook or None), name, parsed
 
 
-NOT_PER_NOTEBOOK = ("pack", "question", "clip_to_window", "out_dir", "interactive")
-"""Parameters `foresight run` sets for every notebook itself, even with NOTEBOOK.NAME (as_of, draws, seed may differ)."""
-
-
 def _split_params(given: list[tuple[str | None, str, object]], notebooks: list) -> tuple[dict, dict, str | None]:
     """--param values for all notebooks and per notebook, or a one-line problem naming the option."""
-    from foresight.run.notebooks import RUNNER_PARAMETERS
+    from foresight.run.parameters import NOT_PER_NOTEBOOK, RUNNER_PARAMETERS
 
     by_name = {nb.name: nb for nb in notebooks}
     known = {name for nb in notebooks for name in nb.parameters} - set(RUNNER_PARAMETERS)
@@ -271,17 +267,14 @@ def _lost(command: str, outcome) -> bool:
 
 def _run(args: argparse.Namespace) -> int:
     from foresight.run import params as P
+    from foresight.run.parameters import check_value
 
     runs_dir = _checked_runs_dir("run", args)
     if runs_dir is None:
         return EXIT_INVALID
     try:  # the options that need no pack first: a bad one answers before the pack is read
-        draws = (
-            P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws")
-            if args.draws is not None
-            else None
-        )
-        seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed") if args.seed is not None else None
+        draws = check_value("draws", args.draws) if args.draws is not None else None
+        seed = check_value("seed", args.seed) if args.seed is not None else None
         pack = _load_for_run(args.pack)
         if pack is None:
             return EXIT_INVALID

@@ -134,7 +134,11 @@ def pack_format_markdown() -> str:
     """The pack format reference: one section per record type, one table row per field."""
     out = ["## Files\n", "| file | holds |", "|---|---|"]
     for file, key, model in PACK_FILES:
-        holds = f"a list `{key}:` of [{model.__name__}](#{anchor(model)})" if key else f"one [{model.__name__}](#{anchor(model)})"
+        holds = (
+            f"a list `{key}:` of [{model.__name__}](#{anchor(model)})"
+            if key
+            else f"one [{model.__name__}](#{anchor(model)})"
+        )
         out.append(f"| `{file}` | {holds} |")
     out.append("\n## Records\n")
     for model, where in pack_models():
@@ -173,3 +177,38 @@ def undocumented_options(parser: argparse.ArgumentParser) -> list[str]:
         for command, option, text in cli_options(parser)
         if text is None or text == argparse.SUPPRESS or not text.strip()
     ]
+
+
+def notebook_parameters_markdown() -> str:
+    """The notebook parameters reference: the one table (``foresight.run.parameters``), then per notebook."""
+    from foresight.run.parameters import NOTEBOOKS, PARAMETERS, parameters_for
+
+    def yes(flag: bool) -> str:
+        return "yes" if flag else ""
+
+    out = [
+        "## Every parameter\n",
+        "| parameter | type | default | what it does | notebooks | model option | sweepable | set by `foresight run` |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for p in PARAMETERS.values():
+        out.append(
+            f"| `{p.name}` | `{_cell(p.type)}` | `{_cell(p.default_text)}` | {_cell(p.help)} "
+            f"| {', '.join(p.notebooks)} | {yes(p.model_option)} | {yes(p.sweepable)} | {yes(p.run_sets)} |"
+        )
+    out.append("\n## By notebook\n")
+    for notebook in NOTEBOOKS:
+        out += [f"### `{notebook}.ipynb`\n", "| parameter | default | in this notebook |", "|---|---|---|"]
+        out += [
+            f"| `{p.name}` | `{_cell(p.default_text)}` | {_cell(p.help_for(notebook))} |"
+            for p in parameters_for(notebook)
+        ]
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def undocumented_parameters() -> list[str]:
+    """``notebook: parameter`` for every parameter a notebook has without a help text."""
+    from foresight.run.parameters import NOTEBOOKS, parameters_for
+
+    return [f"{nb}: {p.name}" for nb in NOTEBOOKS for p in parameters_for(nb) if not p.help_for(nb).strip()]

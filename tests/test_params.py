@@ -38,11 +38,11 @@ def test_good_values_come_back_converted():
 
 
 def test_none_question_means_the_first_with_a_note_and_none_draws_means_the_library_default():
-    from foresight.run.params import library_default
+    from foresight.model.options import ModelOptions
 
     p = check_params(pack=str(MINI), question=None, draws=None)
     assert p.question.id == "deal-by-june"
-    assert p.draws == library_default("draws")
+    assert p.draws == ModelOptions().draws
     assert "first question" in p.notes[0]
     assert "first question" in p._repr_markdown_()
 

@@ -168,11 +168,11 @@ def test_a_stopped_run_leaves_no_process_and_a_true_record(signum, tmp_path, not
 
 
 def test_a_worker_forked_after_the_notebook_checks_dies_with_its_parent(tmp_path):
-    """Plain papermill or JupyterLab: the first cell's check_params guards the workers the kernel forks."""
+    """Plain papermill or JupyterLab: the first cell's notebook_setup guards the workers the kernel forks."""
     code = (
         "import multiprocessing as mp, os, sys, time\n"
-        "from foresight.run.params import check_params\n"
-        "check_params(draws=200)\n"
+        "from foresight.run.params import notebook_setup\n"
+        "notebook_setup()\n"
         "p = mp.get_context('fork').Process(target=time.sleep, args=(120,))\n"
         "p.start()\n"
         "print(p.pid, flush=True)\n"

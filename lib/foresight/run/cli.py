@@ -146,13 +146,9 @@ def _parse_param(text: str) -> tuple[str | None, str, object]:
     return (notebook or None), name, parsed
 
 
-NOT_PER_NOTEBOOK = ("pack", "question", "clip_to_window", "out_dir", "interactive")
-"""Parameters `foresight run` sets for every notebook itself, even with NOTEBOOK.NAME (as_of, draws, seed may differ)."""
-
-
 def _split_params(given: list[tuple[str | None, str, object]], notebooks: list) -> tuple[dict, dict, str | None]:
     """--param values for all notebooks and per notebook, or a one-line problem naming the option."""
-    from foresight.run.notebooks import RUNNER_PARAMETERS
+    from foresight.run.parameters import NOT_PER_NOTEBOOK, RUNNER_PARAMETERS
 
     by_name = {nb.name: nb for nb in notebooks}
     known = {name for nb in notebooks for name in nb.parameters} - set(RUNNER_PARAMETERS)

@@ -7,9 +7,9 @@ notebook joins every run without a code change:
   (drafts) and notebooks whose metadata says ``"foresight": {"run": false}``;
 - a notebook whose ``parameters`` cell defines ``question`` runs once per
   question (output ``<name>-<question id>.ipynb``), any other runs once;
-- the runner passes only the parameters a notebook defines, from: ``pack``,
-  ``question``, ``as_of``, ``clip_to_window``, ``seed``, ``draws``, ``out_dir``,
-  ``interactive`` (always False: a papermill run has no live kernel, so a notebook
+- the runner passes only the parameters a notebook defines, from those the
+  parameter table says it sets itself (:data:`foresight.run.parameters.RUNNER_PARAMETERS`;
+  ``interactive`` always False: a papermill run has no live kernel, so a notebook
   shows static tables instead of widgets) and any ``--param NAME=VALUE``;
 - order: metadata ``"foresight": {"order": N}`` (default 50), then name.
 
@@ -42,7 +42,6 @@ CELL_TIMEOUT = 3600
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 """Keep the kernels' own log lines (transport warnings, the interrupt at shutdown) off the run's terminal;
 errors in cells still reach the notebook and run.json."""
-RUNNER_PARAMETERS = ("pack", "question", "as_of", "clip_to_window", "seed", "draws", "out_dir", "interactive")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 

@@ -4,10 +4,14 @@ Papermill writes injected values as Python literals after the ``parameters``
 cell, converting types on the way: ``-p question 007`` arrives as the int 7,
 ``-p as_of 20190213`` as an int, a YAML ``yes`` as True. A notebook that used
 such values would fail many cells later with an unrelated error, or worse, run
-on the wrong thing. So every notebook's first cell after the parameters is one
-call to :func:`check_params`, which returns the values ready to use (the pack
+on the wrong thing. So every notebook's first cell after the parameters calls
+:func:`notebook_setup` and :func:`check_params`, which returns the values ready to use (the pack
 loaded, the date parsed, overrides parsed and checked) or raises a
 :class:`ParameterError` naming the parameter, what came in and what is allowed.
+
+Which parameters exist, their defaults and which check each gets are in the one
+table, :mod:`foresight.run.parameters`; this module holds the single-value checks
+the table's records use, and :class:`Params`, whose fields are the table's.
 
 The same function checks ``foresight run`` options and sweep grids before any
 kernel starts, so a bad value costs milliseconds, not a notebook run.
@@ -27,13 +31,12 @@ import yaml
 
 from foresight.base import paths
 from foresight.base.processes import guard_forked_children
-from foresight.model import batch
-from foresight.model.evidence import check_overrides
-from foresight.model.forecasting import check_in_window, natural_as_of, pack_as_of, parse_date
+from foresight.model.forecasting import natural_as_of, parse_date
 from foresight.model.options import INFERENCE, ModelOptions
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.problems import PackError, shown
 from foresight.pack.schema import FIRST_DATE, LAST_DATE, Question
+from foresight.run.parameters import OPTION_PARAMS, PARAMETERS, Seen, parameters_for
 
 MIN_DRAWS = 100
 MAX_DRAWS = 1_000_000
@@ -43,15 +46,6 @@ RAW_HINT = (
     "papermill converts -p values that look like numbers; pass text with -r NAME VALUE "
     "(raw) or quote it in a YAML parameters file"
 )
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-UNSET: Any = _Unset()
-"""Marks a parameter the notebook does not have, so it is neither checked nor reported."""
 
 
 class ParameterError(ValueError):
@@ -70,36 +64,24 @@ class ParameterError(ValueError):
         return [f"ParameterError: {self}"]
 
 
-OPTION_PARAMS = ("seed", "draws", "learn_from_cases", "discount_groups", "lr_width_scale", "inference")
-"""Notebook parameters that are :class:`~foresight.model.options.ModelOptions` fields."""
-
-
 @dataclass(frozen=True)
 class Params:
-    """Checked parameters, converted for use. Fields a notebook did not pass stay None."""
+    """Checked parameters, converted for use: one attribute per parameter of the table
+    (:data:`~foresight.run.parameters.PARAMETERS`); a parameter the notebook does not have reads as the
+    table's ``unset`` (None, or no overrides)."""
 
-    pack: Pack | None = None
-    pack_dir: Path | None = None
-    question: Question | None = None
-    as_of: dt.date | None = None
-    seed: int | None = None
-    draws: int | None = None
-    learn_from_cases: bool | None = None
-    discount_groups: bool | None = None
-    lr_width_scale: float | None = None
-    inference: str | None = None
-    overrides: dict[str, Any] = field(default_factory=dict)
-    out_dir: Path | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    given: dict[str, Any] = field(default_factory=dict)
-    # history / backtest notebooks
-    extra_dates: tuple[dt.date, ...] | None = None
-    today: dt.date | None = None
-    # scenarios notebook
-    scenario_questions: tuple[str, ...] | None = None
-    interactive: bool | None = None
-    # forecast notebook: apply the shipped calibration beside the raw forecast (None: not a parameter)
-    calibration: bool | None = None
+    given: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in PARAMETERS:
+            return self.values.get(name, PARAMETERS[name].unset)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}; parameters: {', '.join(PARAMETERS)}")
+
+    @property
+    def pack_dir(self) -> Path | None:
+        return Path(self.pack.dir) if self.pack is not None else None
 
     @property
     def question_id(self) -> str | None:
@@ -108,7 +90,7 @@ class Params:
     @property
     def options(self) -> ModelOptions:
         """The model options the notebook passed, on top of the defaults."""
-        return ModelOptions.of(None, **{name: getattr(self, name) for name in OPTION_PARAMS})
+        return ModelOptions.of(None, **{name: self.values.get(name) for name in OPTION_PARAMS})
 
     def forecast_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for :func:`foresight.forecast`: the options, and as_of/overrides when given."""
@@ -120,29 +102,12 @@ class Params:
         return out
 
     def as_dict(self) -> dict[str, Any]:
-        """The parameters in effect, as JSON-friendly values (for result files and run records)."""
+        """The parameters in effect, as JSON-friendly values (for result files and run records), in table
+        order; values that say nothing (None, no overrides) and those the table does not record are left out."""
         out: dict[str, Any] = {}
-        if self.pack_dir is not None:
-            out["pack"] = paths.relative_to_root(self.pack_dir)
-        if self.question is not None:
-            out["question"] = self.question.id
-        if self.as_of is not None:
-            out["as_of"] = self.as_of.isoformat()
-        for name in OPTION_PARAMS:
-            if getattr(self, name) is not None:
-                out[name] = getattr(self, name)
-        if self.overrides:
-            out["overrides"] = self.overrides
-        if self.extra_dates is not None:
-            out["extra_dates"] = [d.isoformat() for d in self.extra_dates]
-        if self.today is not None:
-            out["today"] = self.today.isoformat()
-        if self.scenario_questions is not None:
-            out["scenario_questions"] = list(self.scenario_questions)
-        if self.interactive is not None:
-            out["interactive"] = self.interactive
-        if self.calibration is not None:
-            out["calibration"] = self.calibration
+        for name, value in self.values.items():
+            if PARAMETERS[name].recorded and value is not None and not (isinstance(value, Mapping) and not value):
+                out[name] = _plain(value)
         return out
 
     def calibration_in_use(self):
@@ -168,6 +133,20 @@ class Params:
         such as the pack's whole record or a PosixPath of a run's hidden work folder."""
         lines = [f"{k} = {v}" for k, v in self.as_dict().items()] + [f"note: {n}" for n in self.notes]
         return "Parameters in effect:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _plain(value: Any) -> Any:
+    """A checked value as JSON keeps it: a pack as its folder (relative to the project), a question as its
+    id, dates as YYYY-MM-DD, tuples as lists."""
+    if isinstance(value, Pack):
+        return paths.relative_to_root(Path(value.dir))
+    if isinstance(value, Question):
+        return value.id
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 # --- single values ---------------------------------------------------------------
@@ -320,18 +299,13 @@ def parse_overrides(value: Any) -> dict[str, Any]:
     return dict(parsed)
 
 
-def library_default(name: str) -> Any:
-    """The library's default for option ``name`` (notebooks say None to follow it)."""
-    return getattr(ModelOptions(), name)
-
-
 def report_as_of(question: Question, today: dt.date | None = None) -> dt.date:
     """The date a report forecasts a question as of when none is given: the library's own default,
     :func:`foresight.model.forecasting.natural_as_of` (today while open, else the day it opened)."""
     return natural_as_of(question, today)
 
 
-# --- the notebook's one call ---------------------------------------------------------
+# --- the notebook's calls ---------------------------------------------------------------
 
 
 _imports_frozen = False
@@ -349,120 +323,43 @@ def freeze_imports_once() -> None:
         _imports_frozen = True
 
 
-def check_params(
-    *,
-    pack: Any = UNSET,
-    question: Any = UNSET,
-    as_of: Any = UNSET,
-    clip_to_window: Any = False,
-    seed: Any = UNSET,
-    draws: Any = UNSET,
-    learn_from_cases: Any = UNSET,
-    discount_groups: Any = UNSET,
-    lr_width_scale: Any = UNSET,
-    inference: Any = UNSET,
-    overrides: Any = UNSET,
-    out_dir: Any = UNSET,
-    extra_dates: Any = UNSET,
-    today: Any = UNSET,
-    scenario_questions: Any = UNSET,
-    interactive: Any = UNSET,
-    calibration: Any = UNSET,
-) -> Params:
-    """Check every given parameter and return them converted; raise :class:`ParameterError` on the first bad one.
-
-    ``as_of=None`` means :func:`report_as_of` for one question (today while it is open,
-    else the day it opened), and for the joint model (with ``scenario_questions``) the pack's
-    own date (:func:`pack_as_of`). With ``clip_to_window`` a date outside the question's window
-    moves to the nearest end and a note says so (the runner's choice, so one
-    ``--as-of`` serves every question); without it such a date stops here.
-    """
-    given = {k: v for k, v in locals().items() if v is not UNSET}
-    # Every notebook calls this first: from here on, the sampler's chain workers forked in this kernel die
-    # with it, however the kernel was started (foresight run, plain papermill, JupyterLab).
+def notebook_setup() -> None:
+    """What a notebook's kernel needs before its work, called by each notebook after its imports: the
+    sampler's chain workers forked in this kernel die with it, however the kernel was started (foresight
+    run, plain papermill, JupyterLab), and the imports leave the garbage collector's walks."""
     guard_forked_children()
     freeze_imports_once()
-    notes: list[str] = []
-    values: dict[str, Any] = {"given": given}
-    loaded: Pack | None = None
-    if pack is not UNSET:
-        loaded, values["pack_dir"] = check_pack(pack)
-        values["pack"] = loaded
-    clip = check_bool("clip_to_window", clip_to_window)
-    q: Question | None = None
-    if question is not UNSET:
-        if loaded is None:
-            raise ParameterError("question", question, "cannot be checked without a 'pack' parameter")
-        q = check_question(loaded, question)
-        values["question"] = q
-        if question is None:
-            notes.append(f"no question given: showing the pack's first question, '{q.id}'")
-    if as_of is not UNSET:
-        when = None if as_of is None else check_date("as_of", as_of)
-        if q is not None:
-            if when is None:
-                when = report_as_of(q)
-            elif clip and not q.opens <= when <= q.closes:
-                when, note = batch.clip_to_window(q, when)
-                notes.append(note)
-            else:
-                try:
-                    check_in_window(q, when)
-                except ValueError:
-                    raise ParameterError(
-                        "as_of", as_of, f"expected a date in the window of question '{q.id}': {q.opens} to {q.closes}"
-                    ) from None
-        elif when is None and loaded is not None and scenario_questions is not UNSET:
-            # The joint model (scenarios notebook) needs one date: None there is the pack's own date,
-            # as in joint_forecast. Elsewhere (the evidence overview) None keeps meaning "all evidence".
-            when = pack_as_of(loaded)
-            source = "its default_as_of" if loaded.meta.default_as_of else "the date of its latest document"
-            notes.append(f"no as_of given: the pack's own date, {when} ({source})")
-        values["as_of"] = when
-    if seed is not UNSET:
-        values["seed"] = check_int("seed", seed, 0, 2**32 - 1, "a random seed")
-    if draws is not UNSET:
-        values["draws"] = (
-            library_default("draws")
-            if draws is None
-            else check_int("draws", draws, MIN_DRAWS, MAX_DRAWS, "the number of posterior draws")
-        )
-    for name, value in (("learn_from_cases", learn_from_cases), ("discount_groups", discount_groups)):
-        if value is not UNSET:
-            values[name] = check_bool(name, value)
-    if lr_width_scale is not UNSET:
-        values["lr_width_scale"] = check_float(
-            "lr_width_scale",
-            lr_width_scale,
-            0.0,
-            MAX_WIDTH_SCALE,
-            "a factor on every likelihood-ratio interval's width",
-        )
-    if inference is not UNSET:
-        values["inference"] = library_default("inference") if inference is None else check_inference(inference)
-    if overrides is not UNSET:
-        parsed = parse_overrides(overrides)
-        if parsed and loaded is not None:
-            try:
-                check_overrides(loaded, parsed)
-            except ValueError as exc:
-                raise ParameterError("overrides", overrides, f"{exc}") from None
-        values["overrides"] = parsed
-    if out_dir is not UNSET and out_dir is not None:
-        values["out_dir"] = _check_out_dir(out_dir)
-    # --- history / backtest notebooks ---
-    if extra_dates is not UNSET:
-        values["extra_dates"] = check_extra_dates(q, extra_dates)
-    if today is not UNSET:
-        values["today"] = dt.date.today() if today is None else check_date("today", today)
-    # --- scenarios notebook ---
-    if scenario_questions is not UNSET:
-        values["scenario_questions"] = check_scenario_questions(loaded, scenario_questions, values.get("as_of"))
-    if interactive is not UNSET:
-        values["interactive"] = check_bool("interactive", interactive)
-    if calibration is not UNSET:
-        values["calibration"] = check_bool("calibration", calibration)
-    return Params(notes=tuple(notes), **values)
+
+
+def check_params(
+    values: Mapping[str, Any] | None = None, /, *, notebook: str | None = None, ahead: bool = False, **more: Any
+) -> Params:
+    """Check every given parameter through the table's checks, in table order, and return them converted;
+    raise :class:`ParameterError` on the first bad one.
+
+    A notebook passes its namespace and its name, ``check_params(globals(), notebook="forecast")``: the
+    values of the parameters the table lists for that notebook are taken from it. Otherwise every name in
+    ``values`` and ``more`` must be a parameter of the table, and only those given are checked.
+    ``ahead``: the values are checked before a run starts (``foresight run``, a sweep), so nothing the
+    notebook would make (its ``out_dir``) is made.
+    """
+    given = {**(values or {}), **more}
+    if notebook is not None:
+        wanted = [p.name for p in parameters_for(notebook)]
+        missing = [name for name in wanted if name not in given]
+        if missing:
+            raise TypeError(
+                f"notebook {notebook}: no value for {', '.join(missing)}; its parameters cell must define them"
+            )
+        given = {name: given[name] for name in wanted}
+    unknown = [name for name in given if name not in PARAMETERS]
+    if unknown:
+        raise TypeError(f"unknown parameter(s) {', '.join(unknown)}; parameters: {', '.join(PARAMETERS)}")
+    seen = Seen(given, ahead=ahead)
+    for name, parameter in PARAMETERS.items():
+        if name in given:
+            seen.checked[name] = parameter.check(given[name], seen)
+    return Params(seen.checked, tuple(seen.notes), given)
 
 
 def check_extra_dates(question: Question | None, value: Any) -> tuple[dt.date, ...]:
@@ -551,11 +448,14 @@ def check_scenario_questions(pack: Pack | None, value: Any, as_of: dt.date | Non
     return tuple(ids)
 
 
-def _check_out_dir(value: Any) -> Path:
-    """A folder to write results into, created if missing; relative paths are relative to the working directory."""
+def check_out_dir(value: Any, make: bool = True) -> Path:
+    """A folder to write results into, created if missing (with ``make``); relative paths are relative to the
+    working directory."""
     if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip()):
         raise ParameterError("out_dir", value, "expected a folder path (text) or None")
     path = Path(value).expanduser().resolve()
+    if not make:
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

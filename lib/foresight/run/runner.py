@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import inspect
 import json
 import platform
 import shutil
@@ -461,15 +460,15 @@ class RunOptions:
 def check_values(options: RunOptions, notebooks: Sequence[Any]) -> str | None:
     """Every job's values through :func:`~foresight.run.params.check_params`, as each notebook's first cell
     will check them, before any kernel starts; the first problem names the option that gave the value."""
+    from foresight.run.parameters import PARAMETERS
     from foresight.run.params import ParameterError, check_params
 
-    accepted = set(inspect.signature(check_params).parameters) - {"pack", "out_dir"}
     questions = options.questions or list(options.pack.questions)
     own = options.values_by_notebook()
     for job in jobs_for(list(notebooks), questions, options.notebook_values(), Path(RESULTS_DIR), own):
-        values = {k: v for k, v in job.parameters.items() if k in accepted}
+        values = {k: v for k, v in job.parameters.items() if k in PARAMETERS}
         try:
-            check_params(pack=options.pack, **values)
+            check_params({**values, "pack": options.pack}, ahead=True)
         except ParameterError as exc:
             nb = job.notebook.name
             if exc.name in options.notebook_params.get(nb, {}):

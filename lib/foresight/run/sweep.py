@@ -42,25 +42,12 @@ from foresight.pack.yamlio import YamlSyntaxError, read_yaml
 from foresight.report import results
 from foresight.run.executor import Executor
 from foresight.run.notebooks import Job, JobResult, NotebookInfo, find
+from foresight.run.parameters import PARAMETERS
 from foresight.run.params import ParameterError, check_params
 from foresight.run.runner import RESULTS_DIR, RunOutcome, RunPlan, execute_run, parameter_hash
 
 KEYS = ("notebook", "parameters", "grid", "rows", "workers", "title")
 MAX_COMBINATIONS = 500
-CHECKED = (
-    "pack",
-    "question",
-    "as_of",
-    "clip_to_window",
-    "seed",
-    "draws",
-    "learn_from_cases",
-    "discount_groups",
-    "lr_width_scale",
-    "inference",
-    "overrides",
-)
-"""Parameters :func:`check_params` knows; a grid's values for them are checked before anything runs."""
 RESULT_COLUMNS = ["question_id", "as_of", "mean", "p05", "p50", "p95", "base_rate_mean", "resolution", "converged"]
 
 
@@ -141,7 +128,8 @@ def load_grid(path: str | Path) -> Grid:
         except FileNotFoundError as exc:
             problems.append(f"notebook: {exc}")
     allowed = (
-        f"parameters of {nb.path.name}: {', '.join(p for p in nb.parameters if p != 'out_dir')}"
+        f"parameters of {nb.path.name}: "
+        f"{', '.join(p for p in nb.parameters if p not in PARAMETERS or PARAMETERS[p].sweepable)}"
         if nb is not None
         else ""
     )
@@ -150,8 +138,8 @@ def load_grid(path: str | Path) -> Grid:
         if nb is None:
             return
         for n in names:
-            if n == "out_dir":
-                problems.append(f"{where}.out_dir: set by the sweep itself (each run writes into the sweep folder)")
+            if n in PARAMETERS and not PARAMETERS[n].sweepable:
+                problems.append(f"{where}.{n}: set by the sweep itself (each run writes into the sweep folder)")
             elif n not in nb.parameters:
                 problems.append(f"{where}.{n}: not a parameter of {nb.path.name}; {allowed}")
 
@@ -214,9 +202,9 @@ def _check_values(
     n_grid = len(combos) - len(rows)
     for i, combo in enumerate(combos):
         values = {**defaults, **fixed, **combo}
-        kwargs = {k: v for k, v in values.items() if k in CHECKED and k in nb.parameters}
+        known = {k: v for k, v in values.items() if k in PARAMETERS and k in nb.parameters}
         try:
-            check_params(**kwargs)
+            check_params(known, ahead=True)
         except ParameterError as exc:
             if exc.name in combo:
                 where = f"grid.{exc.name}" if i < n_grid else f"rows[{i - n_grid}].{exc.name}"

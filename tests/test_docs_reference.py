@@ -62,6 +62,18 @@ def test_every_pack_field_has_a_description_and_a_row_in_the_pack_format():
             assert f"| `{name}` |" in section and info.description.split()[0] in section, f"{model.__name__}.{name}"
 
 
+def test_every_notebook_parameter_has_a_help_text_and_a_row_in_the_reference():
+    from foresight.run.parameters import NOTEBOOKS, PARAMETERS, parameters_for
+
+    assert not reference_text.undocumented_parameters(), "notebook parameters without a help text"
+    text = reference_text.notebook_parameters_markdown()
+    everyone = text.split("## By notebook", 1)[0]
+    assert all(f"| `{name}` |" in everyone for name in PARAMETERS)
+    for notebook in NOTEBOOKS:
+        section = text.split(f"### `{notebook}.ipynb`\n", 1)[1].split("\n### ", 1)[0]
+        assert all(f"| `{p.name}` |" in section for p in parameters_for(notebook)), notebook
+
+
 def test_every_record_file_of_a_pack_is_in_the_pack_format():
     files = {file for file, _, _ in reference_text.PACK_FILES}
     assert set(schema.RECORD_FILES) | set(schema.OPTIONAL_RECORD_FILES) <= files

@@ -9,6 +9,7 @@ import reference_text
 
 GENERATED = {
     "pack-format.md": reference_text.pack_format_markdown,
+    "notebook-parameters.md": reference_text.notebook_parameters_markdown,
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -115,6 +116,11 @@ def _default(info) -> str:
     return f"optional, default `{shown}`"
 
 
+def _markdown(text: str) -> str:
+    """A docstring's Sphinx roles (``:mod:`x```) as Markdown code, since the generated pages are Markdown."""
+    return re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", text)
+
+
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
@@ -146,7 +152,7 @@ def pack_format_markdown() -> str:
         out += [
             f"({anchor(model)})=",
             f"### {model.__name__}\n",
-            f"{' '.join(doc.split())}\n" if doc else "",
+            f"{_markdown(' '.join(doc.split()))}\n" if doc else "",
             f"Found as {where}.\n",
             "| field | type | | what it says |",
             "|---|---|---|---|",

@@ -121,3 +121,17 @@ def test_links_between_pages_point_at_existing_pages(page):
     text = (DOCS / page).read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", text):
         assert (DOCS / page).parent.joinpath(target).resolve().exists(), f"{page} links to missing {target}"
+
+
+def test_the_docs_lock_pins_only_packages_the_project_lock_does_not():
+    """`make docs` installs docs/requirements.lock with requirements.lock as constraints: a package in both
+    would either be a no-op or, at another version, make the install fail, so each package is pinned once."""
+
+    def pins(path: Path) -> dict[str, str]:
+        lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+        pairs = (line.split("==") for line in lines if line and not line.startswith("#"))
+        return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in pairs}
+
+    docs, project = pins(DOCS / "requirements.lock"), pins(ROOT / "requirements.lock")
+    assert {"sphinx", "myst-nb", "pydata-sphinx-theme", "sphinx-argparse"} <= set(docs)
+    assert not set(docs) & set(project), f"pinned in both locks: {sorted(set(docs) & set(project))}"

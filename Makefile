@@ -49,7 +49,8 @@ $(STAMP): requirements.lock pyproject.toml
 # Its packages (docs/requirements.lock) go into .venv on the first `make docs` only, constrained by
 # requirements.lock, so `make forecast` and `make test` on a fresh clone install nothing more.
 docs: $(DOCSTAMP)
-	IPYTHONDIR=$(CURDIR)/docs/_build/.ipython $(PY) -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
+	IPYTHONDIR=$(CURDIR)/docs/_build/.ipython JUPYTER_RUNTIME_DIR=$(CURDIR)/docs/_build/.jupyter-runtime \
+	  $(PY) -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
 	@echo "foresight: documentation in docs/_build/html/index.html"
 
 $(DOCSTAMP): $(STAMP) docs/requirements.lock
@@ -60,5 +61,5 @@ clean-venv:
 	rm -rf $(VENV)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lib tests bench
-	$(VENV)/bin/ruff format --check lib tests bench
+	$(VENV)/bin/ruff check lib tests bench docs/conf.py docs/_ext
+	$(VENV)/bin/ruff format --check lib tests bench docs/conf.py docs/_ext

@@ -18,6 +18,7 @@ from foresight.run.parameters import (
     OPTION_PARAMS,
     PARAMETERS,
     RUNNER_PARAMETERS,
+    check_value,
     parameters_for,
 )
 from foresight.run.params import ParameterError, check_params
@@ -127,3 +128,16 @@ def test_the_ingest_notebooks_own_parameters_are_checked_by_the_table():
         check_params(min_score=2)
     with pytest.raises(ParameterError, match="parameter 'document': got 7 .*document id.*-r NAME VALUE"):
         check_params(document=7)
+
+
+def test_a_command_line_option_that_sets_a_parameter_gets_the_tables_check():
+    assert check_value("seed", "3") == 3 and check_value("today", "2020-07-01").isoformat() == "2020-07-01"
+    with pytest.raises(ParameterError, match=r"parameter 'draws': got 50 \(int\); expected the number of posterior"):
+        check_value("draws", 50)
+
+
+def test_tune_reaches_the_model_options_and_a_bad_value_names_it():
+    assert check_params(tune="2500").options.tune == 2500
+    assert check_params(tune=None).options == ModelOptions()
+    with pytest.raises(ParameterError, match=r"parameter 'tune': got -5 \(int\); expected NUTS tuning steps per chain"):
+        check_params(tune=-5)

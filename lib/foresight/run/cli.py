@@ -253,6 +253,7 @@ def _run(args: argparse.Namespace) -> int:
     from foresight.run import params as P
     from foresight.run.executor import worker_cap
     from foresight.run.folders import RunsDirError
+    from foresight.run.parameters import check_value
     from foresight.run.runner import RunOptions, check_values, run
 
     runs_dir = _checked_runs_dir("run", args)
@@ -265,12 +266,8 @@ def _run(args: argparse.Namespace) -> int:
         for q in args.question or []:
             P.check_question(pack, q)
         as_of = P.check_as_of_in_pack(pack, args.question, args.as_of).isoformat() if args.as_of is not None else None
-        draws = (
-            P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws")
-            if args.draws is not None
-            else None
-        )
-        seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed") if args.seed is not None else None
+        draws = check_value("draws", args.draws) if args.draws is not None else None
+        seed = check_value("seed", args.seed) if args.seed is not None else None
     except P.ParameterError as exc:  # named by the option that gave it, as argparse would
         print(f"foresight run: --{exc.name.replace('_', '-')}: {exc}", file=sys.stderr)
         return EXIT_INVALID

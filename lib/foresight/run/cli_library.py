@@ -85,11 +85,12 @@ def _options(command: str, args: argparse.Namespace):
     """(ModelOptions, today) from --draws, --seed and --today, or None after printing the bad one."""
     from foresight.model.options import ModelOptions
     from foresight.run import params as P
+    from foresight.run.parameters import check_value
 
     try:
-        draws = P.check_int("draws", args.draws, P.MIN_DRAWS, P.MAX_DRAWS, "posterior draws") if args.draws else None
-        seed = P.check_int("seed", args.seed, 0, 2**32 - 1, "a random seed")
-        today = P.check_date("today", args.today) if args.today else None
+        draws = check_value("draws", args.draws) if args.draws else None
+        seed = check_value("seed", args.seed)
+        today = check_value("today", args.today) if args.today else None
     except P.ParameterError as exc:
         print(f"foresight {command}: {exc}", file=sys.stderr)
         return None

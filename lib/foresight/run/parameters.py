@@ -186,8 +186,10 @@ def _today(value: Any, seen: Seen) -> dt.date:
 def _document(value: Any, seen: Seen) -> str | None:
     from foresight.run.params import RAW_HINT, ParameterError
 
-    if value is None or isinstance(value, str) and value.strip():
-        return value.strip() if value is not None else None
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
     hint = RAW_HINT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     raise ParameterError("document", value, "expected a document id (text), or None for the latest proposals", hint)
 
@@ -210,6 +212,12 @@ def _draws(value: Any, seen: Seen) -> int:
     if value is None:
         return _MODEL.draws
     return check_int("draws", value, MIN_DRAWS, MAX_DRAWS, "the number of posterior draws")
+
+
+def _tune(value: Any, seen: Seen) -> int:
+    from foresight.run.params import check_int
+
+    return _MODEL.tune if value is None else check_int("tune", value, 0, 100_000, "NUTS tuning steps per chain")
 
 
 def _lr_width_scale(value: Any, seen: Seen) -> float:
@@ -360,6 +368,16 @@ _TABLE = (
         run_sets=True,
     ),
     Parameter(
+        "tune",
+        "Optional[int]",
+        None,
+        _tune,
+        "NUTS tuning steps per chain before the kept draws (more when it reports divergences or r_hat above "
+        "1.01); None means the library's default",
+        ("backtest", "forecast", "history", "scenarios"),
+        model_option=True,
+    ),
+    Parameter(
         "learn_from_cases",
         "bool",
         _MODEL.learn_from_cases,
@@ -473,3 +491,9 @@ def parameters_for(notebook: str) -> list[Parameter]:
     if notebook not in NOTEBOOKS:
         raise ValueError(f"no notebook {notebook!r} in the parameter table; notebooks: {', '.join(NOTEBOOKS)}")
     return [p for p in _TABLE if notebook in p.notebooks]
+
+
+def check_value(name: str, value: Any) -> Any:
+    """One parameter's value through the table's check, on its own: for a command-line option that sets a
+    notebook parameter (``--draws``, ``--seed``), so the option and the notebooks allow the same values."""
+    return PARAMETERS[name].check(value, Seen({name: value}))

@@ -47,7 +47,7 @@ PER_INDICATOR = 2  # an indicator is proposed at its best two sentences at most
 HEADLINE_WEIGHT = 0.5  # a headline, dateline or caption counts half
 # Chosen on the tuning set (the seed pack's documents, bench/ingest_recall.py --tuning): best F1 of 0.15-0.25.
 DEFAULT_MIN_SCORE = 0.2
-DEFAULT_ACCEPT_ABOVE = 0.5  # the ingest guide's suggested `--all-above` (docs/how-to/ingest.md)
+DEFAULT_ACCEPT_ABOVE = 0.5  # the README's suggested `--all-above`
 UNCERTAIN_WEIGHT = 0.5
 # Kept out of the stop-word list so that negations stay visible to the context reader.
 NEGATORS = {

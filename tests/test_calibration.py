@@ -227,3 +227,152 @@ def test_reason_names_what_the_fit_learned():
         M.Calibration(np.zeros(3), np.ones(3), np.full(3, 0.5)), 0.7, 0.6, 0.4
     )
     assert M.reason(None, 0.3, 0.3, 0.2) == "no calibration applied: the forecast is raw"
+
+
+# --- structures and the nested leave-one-pack-out ------------------------------------------
+
+
+def with_question_columns(steps: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """``steps`` with the columns the extra terms read (opens, kind, class_cases, naive_forecast)."""
+    rng = np.random.default_rng(seed)
+    out = steps.copy()
+    first = out.groupby("question_id")["as_of"].transform("min")
+    out["opens"] = first
+    questions = out["question_id"].unique()
+    kinds = dict(zip(questions, rng.choice(["by_deadline", "one_shot"], size=len(questions), p=[0.7, 0.3])))
+    cases = dict(zip(questions, rng.integers(0, 30, size=len(questions)).astype(float)))
+    out["kind"] = out["question_id"].map(kinds)
+    out["class_cases"] = out["question_id"].map(cases)
+    out["naive_forecast"] = expit(M.logit(out["forecast"]) * 1.2)
+    return out
+
+
+def term_steps(term: str, coefficient: float, n: int = 1500, seed: int = 0) -> pd.DataFrame:
+    """One step per question, dated anywhere in its window, whose outcome follows the raw forecast's log-odds
+    plus ``coefficient`` times the extra term: the fit should find that coefficient."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2012-01-01")
+    opens = start + pd.to_timedelta(np.arange(n), unit="D")
+    outside, shift = rng.normal(-0.5, 1.0, n), rng.normal(0.0, 1.0, n)
+    steps = pd.DataFrame(
+        {
+            "pack": [f"p{i % 3}" for i in range(n)],
+            "question_id": [f"q{i}" for i in range(n)],
+            "as_of": opens + pd.to_timedelta(rng.integers(0, 100, n), unit="D"),
+            "opens": opens,
+            "closes": opens + 100 * DAY,
+            "resolved_on": opens + 100 * DAY,
+            "kind": rng.choice(["by_deadline", "one_shot"], size=n),
+            "class_cases": rng.integers(0, 8, n).astype(float),
+            "forecast": expit(outside + shift),
+            "naive_forecast": expit(outside + shift + rng.normal(0.0, 1.0, n)),
+            "base_rate_forecast": expit(outside),
+            "outcome": 0,
+        }
+    )
+    truth = outside + shift + coefficient * C.extra_column(steps, term)
+    steps["outcome"] = (rng.random(n) < expit(truth)).astype(int)
+    return steps
+
+
+@pytest.mark.parametrize(
+    ("term", "coefficient"),
+    [
+        ("discount", -0.8),
+        ("downward", 0.8),
+        ("weak_class", -1.5),
+        ("elapsed", -1.2),
+        ("one_shot", 0.8),
+        ("bend_low", 0.8),
+        ("bend_high", -0.8),
+    ],
+)
+def test_each_extra_term_recovers_a_known_coefficient(term, coefficient):
+    steps = term_steps(term, coefficient)
+    data, mean, sd = C.design(steps, C.Structure(term, (term,)))
+    mode, cov = C.laplace(data, mean, sd)
+    spread = np.sqrt(np.diag(cov))
+    z = 2.33  # a two-sided 98% interval, as RECOVERY_PROB
+    assert abs(mode[3] - coefficient) < z * spread[3], (term, mode, spread)
+    assert abs(mode[3]) > z * spread[3], (term, mode, spread)  # and it is told apart from none
+    np.testing.assert_allclose(mode[1:3], 1.0, atol=z * spread[1:3].max() + 0.05)
+
+
+def test_structures_with_no_data_give_the_raw_forecast_exactly():
+    one_pack = with_question_columns(synthetic_steps(20, packs=1))
+    raw = one_pack["forecast"].to_numpy()
+    for structure in C.STRUCTURES:
+        np.testing.assert_array_equal(C.lopo_structure(one_pack, structure), raw)
+    nested, selection = C.nested_leave_one_pack_out(one_pack)
+    np.testing.assert_array_equal(nested, raw)
+    assert list(selection["chosen"]) == ["raw (no calibration)"]  # a tie is won by the simplest
+
+
+def test_base_map_structure_is_the_shipped_leave_one_pack_out():
+    steps = with_question_columns(synthetic_steps(60, packs=3))
+    base, _ = C.leave_one_pack_out(steps)
+    shipped = next(s for s in C.STRUCTURES if s.name == C.SHIPPED)
+    np.testing.assert_allclose(C.lopo_structure(steps, shipped), base, rtol=1e-9)
+
+
+def test_nested_leave_one_pack_out_never_learns_from_the_held_out_pack():
+    steps = with_question_columns(synthetic_steps(60, packs=3))
+    before, chosen_before = C.nested_leave_one_pack_out(steps)
+    leaked = steps.copy()
+    mine = (leaked["pack"] == "p0").to_numpy()
+    leaked.loc[mine, "outcome"] = 1 - leaked.loc[mine, "outcome"]
+    after, chosen_after = C.nested_leave_one_pack_out(leaked)
+    np.testing.assert_array_equal(after[mine], before[mine])  # neither p0's structure nor its fit moves
+    p0 = chosen_before["held_out"] == "p0"
+    pd.testing.assert_frame_equal(chosen_after[p0], chosen_before[p0])
+    assert not np.allclose(after[~mine], before[~mine])  # the other packs do learn from p0
+
+
+@pytest.mark.parametrize(
+    "name", ["+ elapsed", "+ weak_class", "+ downward + weak_class", "isotonic (monotone map, no prior)"]
+)
+def test_past_only_structures_learn_nothing_before_a_question_resolved(name):
+    steps = with_question_columns(synthetic_steps(60, packs=2))
+    structure = next(s for s in C.STRUCTURES if s.name == name)
+    before = C.past_only_structure(steps, structure)
+    target = steps["question_id"] == "q30"
+    resolved = pd.Timestamp(steps.loc[target, "resolved_on"].iloc[0])
+    leaked = steps.copy()
+    leaked.loc[target, "outcome"] = 1 - leaked.loc[target, "outcome"]
+    after = C.past_only_structure(leaked, structure)
+    on_or_before = (pd.to_datetime(steps["as_of"]) <= resolved).to_numpy()
+    np.testing.assert_array_equal(after[on_or_before], before[on_or_before])
+    assert not np.allclose(after[~on_or_before], before[~on_or_before])
+
+
+def test_selection_finds_a_term_that_pays_and_keeps_raw_when_nothing_is_wrong():
+    wrong = term_steps("downward", 1.5, n=600)
+    best, scores = C.select_structure(wrong)
+    assert "downward" in best.extra, scores
+    right = term_steps("downward", 0.0, n=600)
+    best, scores = C.select_structure(right)
+    # a calibrated raw forecast: nothing beats it by more than noise
+    assert scores[best.name] > scores["raw (no calibration)"] - 0.002, scores
+
+
+def test_between_pack_spread_finds_packs_that_disagree():
+    same = synthetic_steps(600, k=1.0, a0=0.0, packs=6, steps=1)
+    assert (C.between_pack_spread(same)["tau"] < 0.3).all()
+    apart = same.copy()
+    shifted = apart["pack"].map({f"p{i}": (-1.5, 1.5)[i % 2] for i in range(6)}).to_numpy()
+    # the packs' outcomes follow intercepts of -1.5 and +1.5: the intercept's spread must show
+    rng = np.random.default_rng(3)
+    truth = M.logit(apart["forecast"]) + shifted
+    apart["outcome"] = (rng.random(len(apart)) < expit(truth)).astype(int)
+    spread = C.between_pack_spread(apart).set_index("term")
+    assert spread.loc["a", "Q"] > 3 * spread.loc["a", "df"] and spread.loc["a", "tau"] > 0.8
+
+
+def test_probit_mean_is_close_to_the_draws_average():
+    steps = with_question_columns(synthetic_steps(90, packs=3))
+    held = C.HeldOut(steps, C.CANDIDATES)
+    rows = np.ones(len(steps), bool)
+    for structure in C.CANDIDATES[1:4]:
+        exact, approx = held.lopo(structure, rows), held.lopo(structure, rows, exact=False)
+        assert np.abs(exact - approx).max() < 0.02
+        assert abs(held.brier(exact, rows) - held.brier(approx, rows)) < 0.001

@@ -13,7 +13,7 @@ from foresight import load_pack
 from foresight.base.locking import LOCK_FILE
 from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, read_document, segment
-from foresight.pack.proposals import IngestError, find_proposals, read_proposals
+from foresight.pack.proposals import NEGATED_WEIGHT, IngestError, find_proposals, read_proposals
 from foresight.run.cli import main
 from foresight.run.ingest import accept, ingest, reject
 from nbhelpers import SEED, notebook_env  # noqa: F401  (fixture)
@@ -219,9 +219,63 @@ def test_proposals_come_most_confident_first_at_most_two_per_indicator(pack, tmp
     assert [p.confidence for p in found] == sorted((p.confidence for p in found), reverse=True)
 
 
+def _with_indicator(pack: Path, ind_id: str, description: str) -> None:
+    """Add an indicator to the fixture pack (the clash family's ratio, so it validates)."""
+    with (pack / "indicators.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            f"  - id: {ind_id}\n    description: {description}\n    group: threats\n"
+            "    rationale: Added by a test.\n    likelihood_ratios:\n      clash: [1.1, 2.0]\n"
+        )
+
+
+def test_words_meet_by_lemma_and_stem():
+    from foresight.pack.proposals import stem, terms
+
+    assert stem("took") == stem("take") and stem("held") == stem("hold")  # irregular verbs: the lemma table
+    assert stem("negotiations") == stem("negotiate")  # one family: the stemmer
+    assert terms("The talks were not held") == [stem("talks"), "not", stem("held")]  # negators stay visible
+
+
+def test_a_term_many_indicators_share_weighs_less(pack):
+    from foresight.pack.proposals import profiles
+
+    _with_indicator(pack, "border-closed", "The border is closed to trade.")
+    table = profiles(load_pack(pack).indicators.values())
+    weights = table["border-closed"].weights
+    assert weights["border"] < weights["trade"]  # 'border' also describes the drills
+    assert table["drills"].norm == pytest.approx(sum(sorted(table["drills"].weights.values())[-5:]))
+
+
+def test_key_terms_count_only_close_together(pack, tmp_path):
+    near = "The military held drills by the border on Monday."
+    far = (  # the same words as one long sentence's scattered asides
+        "Large crowds gathered on Monday in the old square to hear the mayor speak about pensions, schools and "
+        "roads; a military band then played old songs for hours while children ate ice cream and danced, and "
+        "people who live near the river stayed late to watch fireworks, sing songs, eat cakes and drink tea with "
+        "neighbours and cousins, and few came from the border villages."
+    )
+    assert "drills" in _one(pack, tmp_path, near)
+    assert "drills" not in _one(pack, tmp_path, far)
+
+
+def test_a_negated_description_is_matched_by_a_negated_sentence(pack, tmp_path):
+    _with_indicator(pack, "army-loyal", "The army holds together, with no defection of senior commanders.")
+    loyal = _one(pack, tmp_path, "No senior commanders have defected from the army, officials said.")["army-loyal"]
+    broken = _one(pack, tmp_path, "Two senior commanders defected from the army on Monday.")["army-loyal"]
+    assert (loyal.state, broken.state) == ("present", "absent")
+    assert broken.confidence == pytest.approx(broken.score * NEGATED_WEIGHT)  # a flip by negation counts less
+
+
+def test_a_sentence_proposes_two_indicators_at_most(pack, tmp_path):
+    _with_indicator(pack, "leader-talks", "A leader talks in public about officials' threats of force and drills.")
+    text = "Senior officials met for talks and a leader threatened force in public during large military drills."
+    found = _one(pack, tmp_path, text)
+    assert len(found) == 2
+
+
 def test_seed_documents_recall_the_hand_coded_evidence():
-    """The tuning set's figures (bench/ingest_recall.py --tuning), where the threshold was chosen:
-    state-aware precision 0.51 and recall 0.72 at the default threshold (the old matcher: 0.52 / 0.78)."""
+    """The tuning set's figures (bench/ingest_recall.py --tuning), where the matcher's constants were chosen:
+    state-aware precision 0.65 and recall 0.72 at the default threshold (the BM25 matcher before: 0.51 / 0.72)."""
     import importlib.util
 
     pack = load_pack(SEED)
@@ -235,7 +289,7 @@ def test_seed_documents_recall_the_hand_coded_evidence():
     spec.loader.exec_module(bench)
     total = bench.tuning_set().total()
     assert total["expected"] >= 30
-    assert total["recall"] >= 0.7 and total["precision"] >= 0.45
+    assert total["recall"] >= 0.7 and total["precision"] >= 0.6
 
 
 # --- the loop -------------------------------------------------------------------------

@@ -76,8 +76,12 @@ def test_every_indicator_is_observed_or_coded_in_a_class(pack):
     assert len(observed) >= 15
 
 
-def test_every_document_is_cited_by_evidence(pack):
-    assert set(pack.documents) == {ev.document for ev in pack.evidence}
+def test_every_document_is_cited_by_evidence_or_raises_a_question(pack):
+    """A document is evidence, or the question text itself (GJP question 1431 raises the options question)."""
+    questions = [*pack.questions.values(), *pack.typed_questions.values()]
+    cited = {ev.document for ev in pack.evidence}
+    assert set(pack.documents) - cited == {"gjp-1431"}
+    assert all(doc in cited or any(doc in (q.raised_by or []) for q in questions) for doc in pack.documents)
 
 
 def test_rationales_cite_no_year_after_the_questions_they_serve_opened(pack):

@@ -84,5 +84,50 @@ def test_cli_calibrate_writes_an_artefact_with_provenance(two_packs, tmp_path, c
     assert data["provenance"]["packs"] == ["mini-alpha", "mini-beta"] and data["provenance"]["method"] == "nuts"
     assert data["provenance"]["pack_freezes"]["mini-alpha"]["intact"] is True
     assert data["provenance"]["pack_freezes"]["mini-beta"]["frozen_on"] is None
-    assert len(data["draws"]["b_ev"]) == 1000
+    assert len(data["draws"]["b_ev"]) == 1000 and data["provenance"]["structure"] == "base map"
     assert "calibration from 2 questions" in capsys.readouterr().out
+    # the same fit from a library backtest's steps file: the same draws, and the file named
+    out = tmp_path / "lib"
+    assert main(["backtest", *map(str, two_packs), "--out", str(out), "--today", TODAY]) == 0
+    again = tmp_path / "again.json"
+    steps = str(out / "library_steps.csv")
+    assert main(["calibrate", *map(str, two_packs), "--steps", steps, "--out", str(again)]) == 0
+    refit = json.loads(again.read_text())
+    assert refit["draws"] == data["draws"] and refit["provenance"]["steps_from"].endswith("library_steps.csv")
+
+
+def test_cli_calibrate_refuses_bad_saved_steps(two_packs, tmp_path, capsys):
+    packs = [*map(str, two_packs)]
+    assert main(["calibrate", *packs, "--steps", str(tmp_path / "none.csv"), "--out", str(tmp_path / "c.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    partial = tmp_path / "steps.csv"
+    partial.write_text("pack,question_id\nmini-alpha,q\n")
+    assert main(["calibrate", *packs, "--steps", str(partial), "--out", str(tmp_path / "c.json")]) == 2
+    err = capsys.readouterr().err
+    assert "missing columns as_of" in err and "Traceback" not in err
+    lib = library.library_backtest([load_pack(two_packs[0])], today=TODAY)
+    one = tmp_path / "one.csv"
+    lib.steps.to_csv(one, index=False)
+    assert main(["calibrate", *packs, "--steps", str(one), "--out", str(tmp_path / "c.json")]) == 2
+    assert "no rows of mini-beta" in capsys.readouterr().err
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_library_reports_the_nested_choice_and_the_target(two_packs):
+    lib = library.library_backtest([load_pack(f) for f in two_packs], today=TODAY)
+    assert list(lib.selection["held_out"]) == ["mini-alpha", "mini-beta"]
+    # two packs: each outer fold leaves one pack, with no other to choose on, so the simplest (raw) is kept
+    assert set(lib.selection["chosen"]) == {"raw (no calibration)"}
+    np.testing.assert_array_equal(lib.steps["calibrated_nested_forecast"], lib.steps["forecast"])
+    table = library.structures_table(lib)
+    assert set(table["evaluation"]) == {"leave one pack out", "past only"}
+    assert set(table["outcome"]) == {"all", "yes", "no"}
+    assert library.target_verdict(library.summary(lib)).startswith("Target missed")
+    # identical packs: nothing learned, every figure the raw one, so the shipped map is kept
+    assert library.shipping_verdict(lib).startswith("Default: keep base map")
+    assert not any("isotonic" in c for c in lib.selection.columns)  # a comparison, never a candidate
+    gap, se = library.paired_gap(lib, "base_rate", "p50")
+    per_q = library.per_question(lib.steps)
+    diff = per_q["base_rate_brier"] - 0.25
+    assert gap == pytest.approx(diff.mean()) and se == pytest.approx(diff.std() / np.sqrt(len(diff)))
+    assert library.paired_gap(lib, "model", "model") == (0.0, 0.0)

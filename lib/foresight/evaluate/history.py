@@ -114,10 +114,10 @@ class Step:
 def hinge_chain(pack: Pack, question: Question) -> list[Question]:
     """The questions ``question`` hinges on, nearest first (validated free of cycles)."""
     chain = []
-    hinge = pack.links.hinge_for(question.id)
+    hinge = pack.hinge_of(question)
     while hinge is not None:
         chain.append(pack.question(hinge.on))
-        hinge = pack.links.hinge_for(hinge.on)
+        hinge = pack.hinge_of(chain[-1])
     return chain
 
 

@@ -43,6 +43,7 @@ from foresight.evaluate.external import HEADLINE, pair_external
 from foresight.evaluate.scoring import time_averaged
 from foresight.model.calibration import Calibration
 from foresight.model.options import ModelOptions
+from foresight.model.outside import components
 from foresight.pack.freeze import FreezeStatus, freeze_status
 from foresight.pack.loader import Pack
 
@@ -53,6 +54,7 @@ STEP_METHODS: dict[str, str] = {
     "p50": "p50_",
     "calibrated": "calibrated_",
     "calibrated_past": "calibrated_past_",
+    "calibrated_nested": "calibrated_nested_",
 }
 """Methods scored on every step, and their column prefixes."""
 
@@ -73,6 +75,7 @@ LABELS: dict[str, str] = {
     "p50": "always 50%",
     "calibrated": "calibrated (leave one pack out)",
     "calibrated_past": "calibrated (past only)",
+    "calibrated_nested": "calibrated, its structure chosen held out too (nested leave one pack out)",
     "external": "forecast from elsewhere",
     "pooled": "model pooled with the crowd",
 }
@@ -96,6 +99,8 @@ class Library:
     calibrations: dict[str, Calibration | None] = field(default_factory=dict)
     poolings: dict[str, pooling.Pooling] = field(default_factory=dict)
     seed: int = 1
+    selection: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per outer pack of the nested leave-one-pack-out: the structure chosen without it, every inner Brier."""
     memo: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     """Summary tables computed once (the written tables and the printed report share them)."""
 
@@ -107,9 +112,19 @@ class Library:
 
 
 def pack_steps(pack: Pack, options: ModelOptions | None = None, today: Any = None) -> pd.DataFrame:
-    """One pack's backtest rows with a leading ``pack`` column (its id)."""
+    """One pack's backtest rows with a leading ``pack`` column (its id), and what the calibration's extra
+    terms read of each question (:data:`foresight.evaluate.calibration.EXTRA_TERMS`): ``opens``, ``kind``
+    and ``class_cases`` (the cases behind its outside view, known before it opened, weighted as the view
+    weighs its classes)."""
     scores = backtest(pack, options, today=today)
     scores.insert(0, "pack", pack.meta.id)
+    questions = [pack.questions[q] for q in scores["question_id"]]
+    cases = {
+        q.id: sum(c.weight * c.n_cases for c in components(pack, q, quick=True) if c.kind == "class") for q in questions
+    }
+    scores["opens"] = [q.opens for q in questions]
+    scores["kind"] = [q.kind for q in questions]
+    scores["class_cases"] = [float(cases[q.id]) for q in questions]
     return scores
 
 
@@ -135,8 +150,48 @@ def library_backtest(
     lopo, fits = calibration.leave_one_pack_out(steps, seed=seed)
     add_scores(steps, STEP_METHODS["calibrated"], lopo)
     add_scores(steps, STEP_METHODS["calibrated_past"], calibration.past_only(steps, seed=seed))
+    nested, selection = calibration.nested_leave_one_pack_out(_backtest_columns(steps), seed=seed)
+    add_scores(steps, STEP_METHODS["calibrated_nested"], nested)
     pairs, poolings = matched_pairs(by_id, steps)
-    return Library(by_id, steps, pairs, {k: freeze_status(p) for k, p in by_id.items()}, fits, poolings, seed)
+    freezes = {k: freeze_status(p) for k, p in by_id.items()}
+    return Library(by_id, steps, pairs, freezes, fits, poolings, seed, selection)
+
+
+def paired_gap(library: Library, method: str, other: str) -> tuple[float, float]:
+    """Mean over questions of ``method``'s time-averaged Brier minus ``other``'s, and its standard error (the
+    questions paired): how far apart two columns of the table are against the noise of which questions
+    happen to be in the library."""
+    per_q = per_question(library.steps)
+    gap = per_q[f"{STEP_METHODS[method]}brier"] - per_q[f"{STEP_METHODS[other]}brier"]
+    return float(gap.mean()), float(gap.std(ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else float("nan")
+
+
+def shipping_verdict(library: Library) -> str:
+    """What the default should be, in one sentence. Another structure is worth shipping only when choosing
+    one held out (nested leave one pack out) beats both the raw forecast and the shipped structure fixed in
+    advance (the ``calibrated`` column) by more than twice the paired standard error over questions:
+    otherwise the choice costs more than it finds, or finds only noise."""
+    pooled = summary(library)
+    pooled = pooled[(pooled["pack"] == ALL_PACKS) & (pooled["outcome"] == "all") & (pooled["set"] == "steps")]
+    brier = pooled.set_index("method")["brier"]
+    nested, raw, shipped = brier["calibrated_nested"], brier["model"], brier["calibrated"]
+    rival = "calibrated" if shipped <= raw else "model"
+    gap, se = paired_gap(library, "calibrated_nested", rival)
+    figures = (
+        f"nested {nested:.4f}, {calibration.SHIPPED} {shipped:.4f}, raw {raw:.4f}; nested minus "
+        f"{'the ' + calibration.SHIPPED if rival == 'calibrated' else 'raw'} {gap:+.4f} (paired se {se:.4f})"
+    )
+    if gap < -2 * se:
+        best, _ = calibration.select_structure(_backtest_columns(library.steps), seed=library.seed)
+        return f"Default: choosing a structure held out pays ({figures}); chosen on every pack: {best.name}."
+    if shipped <= raw:
+        return f"Default: keep {calibration.SHIPPED} ({figures}): choosing among structures does not pay."
+    return f"Default: the raw forecast scores best ({figures}): calibration does not pay on this library."
+
+
+def _backtest_columns(steps: pd.DataFrame) -> pd.DataFrame:
+    """The steps without any calibrated column (what a calibration fit may read)."""
+    return steps[[c for c in steps.columns if not c.startswith("calibrated")]].copy()
 
 
 def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pooling.Pooling]]:
@@ -282,38 +337,79 @@ def discount_comparison(scores: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return table, sentence
 
 
-VARIANTS: dict[str, tuple[str, ...]] = {"base map": (), "+ discount": ("discount",), "+ downward": ("downward",)}
-"""Calibration maps compared held out: the shipped one (a, b_out, b_ev) and each with one extra term
-(:data:`foresight.evaluate.calibration.EXTRA_TERMS`). A term earns its place only if it wins here."""
+def structures_table(library: Library) -> pd.DataFrame:
+    """:func:`build_structures`, computed once per library."""
+    return library.table("structures", build_structures)
+
+
+def build_structures(library: Library) -> pd.DataFrame:
+    """Every calibration structure tried (:data:`foresight.evaluate.calibration.STRUCTURES`), each scored
+    leave one pack out with the structure fixed in advance (not nested: the figures a choice among them
+    would be made from) and past only: time-averaged Brier and log score per pack and over all packs,
+    per outcome."""
+    steps = _backtest_columns(library.steps)
+    columns = {}
+    for k, structure in enumerate(calibration.STRUCTURES):
+        for evaluation, fn in (("lopo", calibration.lopo_structure), ("past", calibration.past_only_structure)):
+            prefix = f"s{k}_{evaluation}_"
+            add_scores(steps, prefix, fn(steps, structure, seed=library.seed))
+            columns[(structure.name, evaluation)] = prefix
+    candidates = {c.name for c in calibration.CANDIDATES}
+    per_q = time_averaged(steps, _score_columns(dict(enumerate(columns.values()))), by=["pack"])
+    per_q = per_q.join(steps.groupby(["pack", "question_id"])["outcome"].first(), on=["pack", "question_id"])
+    rows = []
+    for pack in [*sorted(per_q["pack"].unique()), ALL_PACKS]:
+        in_pack = per_q if pack == ALL_PACKS else per_q[per_q["pack"] == pack]
+        for outcome, group in (
+            ("all", in_pack),
+            ("yes", in_pack[in_pack["outcome"] == 1]),
+            ("no", in_pack[in_pack["outcome"] == 0]),
+        ):
+            for (name, evaluation), prefix in columns.items():
+                rows.append(
+                    {
+                        "pack": pack,
+                        "outcome": outcome,
+                        "structure": name,
+                        "candidate": name in candidates,
+                        "evaluation": "leave one pack out" if evaluation == "lopo" else "past only",
+                        "n_questions": len(group),
+                        "brier": float(group[f"{prefix}brier"].mean()) if len(group) else np.nan,
+                        "log_score": float(group[f"{prefix}log_score"].mean()) if len(group) else np.nan,
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["pack", "outcome", "structure", "candidate", "evaluation", "n_questions", "brier", "log_score"]
+    )
 
 
 def variants_table(library: Library) -> pd.DataFrame:
-    """:func:`build_variants`, computed once per library."""
-    return library.table("variants", build_variants)
+    """Each structure's leave-one-pack-out Brier and log score per pack and over all (outcome 'all'):
+    the short form of :func:`structures_table`."""
+    table = structures_table(library)
+    keep = (table["outcome"] == "all") & (table["evaluation"] == "leave one pack out")
+    return table[keep].rename(columns={"structure": "variant"})[["pack", "variant", "brier", "log_score"]]
 
 
-def build_variants(library: Library) -> pd.DataFrame:
-    """Time-averaged Brier and log score of each calibration variant, leave one pack out, per pack and all."""
-    steps = library.steps[[c for c in library.steps.columns if not c.startswith("calibrated")]].copy()
-    columns = {}
-    for name, extra in VARIANTS.items():
-        prefix = f"v{len(columns)}_"
-        add_scores(steps, prefix, calibration.leave_one_pack_out_with(steps, extra, seed=library.seed))
-        columns[name] = prefix
-    per_q = time_averaged(steps, _score_columns(columns), by=["pack"])
-    rows = []
-    for pack in [*sorted(per_q["pack"].unique()), ALL_PACKS]:
-        group = per_q if pack == ALL_PACKS else per_q[per_q["pack"] == pack]
-        for name, prefix in columns.items():
-            rows.append(
-                {
-                    "pack": pack,
-                    "variant": name,
-                    "brier": float(group[f"{prefix}brier"].mean()),
-                    "log_score": float(group[f"{prefix}log_score"].mean()),
-                }
-            )
-    return pd.DataFrame(rows, columns=["pack", "variant", "brier", "log_score"])
+def target_verdict(scores: pd.DataFrame) -> str:
+    """The issue's target in one sentence: the nested calibrated Brier over all packs at least 5% below the
+    best of raw, naive, base rate and always 50%, and on no pack worse than always 50%."""
+    steps = scores[(scores["set"] == "steps") & (scores["outcome"] == "all")]
+    wide = steps.pivot(index="pack", columns="method", values="brier")
+    pooled = wide.loc[ALL_PACKS]
+    rivals = pooled[["model", "naive", "base_rate", "p50"]]
+    best = rivals.idxmin()
+    gain = 1 - pooled["calibrated_nested"] / rivals.min()
+    packs = wide.drop(index=[ALL_PACKS, MEAN_OF_PACKS], errors="ignore")
+    worse = list(packs.index[packs["calibrated_nested"] > packs["p50"]])
+    met = gain >= 0.05 and not worse
+    return (
+        f"Target {'met' if met else 'missed'}: nested leave-one-pack-out calibrated Brier {pooled['calibrated_nested']:.3f} "
+        f"against the best rival, {LABELS[best]} {rivals.min():.3f} ({abs(100 * gain):.1f}% "
+        f"{'better' if gain >= 0 else 'worse'}; 5% better needed)"
+        + (f"; worse than always 50% on {', '.join(worse)}" if worse else "; on no pack worse than always 50%")
+        + "."
+    )
 
 
 def fits_table(library: Library) -> pd.DataFrame:
@@ -340,7 +436,8 @@ def _csv(frame: pd.DataFrame, path: Path) -> Path:
 
 def write_outputs(library: Library, folder: str | Path) -> dict[str, int]:
     """``library_steps.csv``, ``library_pairs.csv``, ``library_scores.csv``, ``library_families.csv``,
-    ``library_discount.csv``, ``library_fits.csv``, ``library_variants.csv`` and ``library_freezes.csv`` in
+    ``library_discount.csv``, ``library_fits.csv``, ``library_variants.csv``, ``library_structures.csv``,
+    ``library_selection.csv`` and ``library_freezes.csv`` in
     ``folder``; returns the rows of each."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -365,6 +462,8 @@ def write_outputs(library: Library, folder: str | Path) -> dict[str, int]:
         "library_discount.csv": discount_comparison(scores)[0],
         "library_fits.csv": fits_table(library),
         "library_variants.csv": variants_table(library),
+        "library_structures.csv": structures_table(library),
+        "library_selection.csv": library.selection,
         "library_freezes.csv": freezes,
     }
     for name, frame in tables.items():
@@ -377,7 +476,8 @@ def text_report(library: Library, past_only: bool = False) -> str:
     matched pairs, the fits held out, and the discount's verdict."""
     scores = summary(library)
     calibrated = "calibrated_past" if past_only else "calibrated"
-    shown = ["model", "naive", "base_rate", "p50", calibrated, "calibrated_past" if not past_only else "calibrated"]
+    shown = ["model", "naive", "base_rate", "p50", "calibrated_nested", calibrated]
+    shown.append("calibrated_past" if not past_only else "calibrated")
     lines = ["Freezes:"] + [f"  {k}: {s.sentence()}" for k, s in library.freezes.items()]
     steps = scores[scores["set"] == "steps"]
     for value, better in (("brier", "lower"), ("log_score", "higher")):
@@ -413,8 +513,24 @@ def text_report(library: Library, past_only: bool = False) -> str:
             lines.append(f"  {pack}: calibration {terms}, from {fit.provenance.get('n_questions')} questions")
         if pack in library.poolings:
             lines.append(f"    pooling: {library.poolings[pack].summary()}")
-    variants = variants_table(library).pivot(index="pack", columns="variant", values="brier")[list(VARIANTS)]
-    lines += ["", "Calibration variants, leave one pack out (time-averaged Brier; a term counts only if it wins):"]
-    lines += [variants.to_string(float_format=lambda v: f"{v:.3f}")]
+    lines += ["", "Calibration structures, each fixed in advance (not nested; time-averaged Brier, all outcomes):"]
+    table = structures_table(library)
+    table = table[table["outcome"] == "all"]
+    lopo = table[table["evaluation"] == "leave one pack out"]
+    wide = lopo.pivot_table(index="pack", columns="structure", values="brier", sort=False)
+    past = table[(table["evaluation"] == "past only")].set_index(["pack", "structure"])["brier"]
+    wide.loc["(all packs), past only"] = past.loc[ALL_PACKS].reindex(wide.columns)
+    lines += [wide.T.to_string(float_format=lambda v: f"{v:.3f}")]
+    lines += ["", "Nested leave one pack out (the structure chosen on the other packs only, then fitted on them):"]
+    for row in library.selection.itertuples(index=False):
+        lines.append(f"  {row.held_out}: {row.chosen}")
+    lines.append("  (isotonic: scored for comparison only, never chosen: the artefact's draws cannot carry it)")
+    spread = calibration.between_pack_spread(_backtest_columns(library.steps), seed=library.seed)
+    lines += [
+        "",
+        "Do the packs disagree about the map? (each pack's own fit; Q above df would call for pooling by pack)",
+    ]
+    lines += [f"  {r.term}: Q {r.Q:.1f} on {r.df} df, between-pack sd {r.tau:.2f}" for r in spread.itertuples()]
+    lines += ["", target_verdict(scores), shipping_verdict(library)]
     lines += ["", discount_comparison(scores)[1]]
     return "\n".join(lines).rstrip() + "\n"

@@ -21,6 +21,7 @@ resolved or closed, as the yes/no backtest does) and averaged per question.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -145,11 +146,15 @@ def steps(question: Question, step_days: int = STEP_DAYS) -> list[dt.date]:
     return out
 
 
-def typed_backtest(pack: Pack, options: ModelOptions | None = None, step_days: int = STEP_DAYS) -> pd.DataFrame:
-    """Every resolved options and date question of ``pack`` scored at each step against its baselines."""
+def typed_backtest(
+    pack: Pack, options: ModelOptions | None = None, step_days: int = STEP_DAYS, questions: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Every resolved options and date question of ``pack`` (or of ``questions``) scored at each step against
+    its baselines."""
     rows = []
+    chosen = None if questions is None else set(questions)
     for q in pack.typed_questions.values():
-        if not is_resolved(q):
+        if not is_resolved(q) or (chosen is not None and q.id not in chosen):
             continue
         first = forecast_any(pack, q.id, as_of=q.opens, options=options)
         for day in steps(q, step_days):
@@ -197,3 +202,71 @@ def ladder_before_after(
                     }
                 )
     return pd.DataFrame(rows)
+
+
+EXTERNAL_COLUMNS = [
+    "question_id",
+    "type",
+    "source",
+    "match",
+    "date",
+    "by",
+    "score",
+    "external",
+    "model",
+    "base_rate",
+    "uniform",
+]
+"""Columns of :func:`typed_external`."""
+
+
+def typed_external(pack: Pack, options: ModelOptions | None = None) -> pd.DataFrame:
+    """Each forecast from elsewhere of a resolved options or date question (``external_forecasts.yaml``) scored
+    beside the model's forecast made on the same day (evidence known that day, the same draws) and the baselines.
+
+    An options forecast is scored as in :func:`typed_backtest` (log, Brier, RPS when ordered); a date question's
+    forecast is one point of its curve, P(the event by the end of day ``by``), scored as a yes/no forecast
+    (Brier, log) beside the model's F(by), the outside view's and the uniform curve's. A forecast dated on or
+    after the resolution is left out (it may know the outcome).
+    """
+    rows, firsts = [], {}
+    for ef in pack.external_forecasts:
+        q = pack.typed_questions.get(ef.question)
+        if q is None or not is_resolved(q) or (q.resolved_on is not None and ef.date >= q.resolved_on):
+            continue
+        if q.id not in firsts:
+            firsts[q.id] = forecast_any(pack, q.id, as_of=q.opens, options=options)
+        f = firsts[q.id].what_if(as_of=min(max(ef.date, q.opens), q.closes))
+        common = {"question_id": q.id, "type": q.type, "source": ef.source, "match": ef.match, "date": ef.date}
+        if q.type == "options":
+            assert ef.probabilities is not None  # validated: one per option
+            k = list(f.options).index(q.resolved_option)
+            theirs = np.array([ef.probabilities[o] for o in f.options])
+            uniform = np.full(len(f.options), 1.0 / len(f.options))
+            each = [options_scores(p / p.sum(), k, q.ordered) for p in (theirs, f.mean, f.base_mean, uniform)]
+            rows += [
+                {**common, "by": None, "score": s, **dict(zip(EXTERNAL_COLUMNS[-4:], (e[s] for e in each)))}
+                for s in each[0]
+            ]
+            continue
+        by = ef.by or q.closes
+        outcome = np.array([float(q.resolution == "yes" and q.resolved_on is not None and q.resolved_on <= by)])
+        probs = (
+            float(ef.probability),  # validated: a date question's forecast gives one
+            float(f.cdf_draws(by).mean()),
+            float(f.base_cdf_draws(by).mean()),
+            float(uniform_date_cdf(q, False)[(by - q.opens).days]),
+        )
+        for name, rule in (("brier", brier_score), ("log", log_score)):
+            values = [float(rule(np.array([p]), outcome)[0]) for p in probs]
+            rows.append({**common, "by": by, "score": name, **dict(zip(EXTERNAL_COLUMNS[-4:], values))})
+    return pd.DataFrame(rows, columns=EXTERNAL_COLUMNS)
+
+
+def typed_external_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """Mean of each score per (source, question): the source beside the model and baselines on the same days."""
+    if scores.empty:
+        return scores
+    keys = ["question_id", "type", "source", "match", "score"]
+    means = scores.groupby(keys, sort=False)[EXTERNAL_COLUMNS[-4:]].mean()
+    return means.join(scores.groupby(keys, sort=False).size().rename("n_forecasts")).reset_index()

@@ -21,6 +21,8 @@ pi * |p_present - p| + (1 - pi) * |p_absent - p|.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,6 +70,16 @@ def removal_key(indicator_id: str, evidence_id: str) -> str:
     return indicator_id if evidence_id.startswith(RESOLUTION_PREFIX) else evidence_id
 
 
+def removals(f: Any, indicators: Sequence[str]) -> Iterator[tuple[str, Any, str, Any]]:
+    """(indicator, observation, key, forecast without it) for each standing observation on one of ``indicators``
+    (a what-if's own are skipped): one rule of "remove one sign" for a forecast of any outcome type."""
+    for ind_id, obs in f.observations.items():
+        if ind_id not in indicators or obs.evidence_id.startswith("what-if:"):
+            continue
+        key = removal_key(ind_id, obs.evidence_id)
+        yield ind_id, obs, key, f.what_if({key: None})
+
+
 def without_evidence(f: Forecast) -> pd.DataFrame:
     """The forecast with each standing piece of evidence removed in turn (``f.what_if({key: None})``), biggest
     change first.
@@ -77,11 +89,7 @@ def without_evidence(f: Forecast) -> pd.DataFrame:
     place (``then_stands``; empty when the indicator is then unobserved).
     """
     rows = []
-    for ind_id, obs in f.observations.items():
-        if ind_id not in f.spec.indicators or obs.evidence_id.startswith("what-if:"):
-            continue
-        key = removal_key(ind_id, obs.evidence_id)
-        g = f.what_if({key: None})
+    for ind_id, obs, key, g in removals(f, f.spec.indicators):
         after = g.observations.get(ind_id)
         rows.append(
             {

@@ -204,6 +204,11 @@ class OptionsForecast:
     def options(self) -> tuple[str, ...]:
         return self.draws_of.model.options
 
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """Ids of the indicators that bear on this question (its ratios' columns)."""
+        return tuple(self.draws_of.model.indicators)
+
     @cached_property
     def x(self) -> np.ndarray:
         """Each indicator's signed strength x credibility after the whole-group correlation discount."""

@@ -131,44 +131,75 @@ class Forecast:
     @property
     def hinge(self) -> Hinge | None:
         """The hinge this question has in the pack's links (None: none, or the forecast was built without it)."""
-        return None if self.parent is None else self.pack.links.hinge_for(self.question.id)
+        return None if self.parent is None else self.pack.hinge_of(self.question)
 
     @property
     def hinge_outcome(self) -> str | None:
         """The hinged-on question's resolution when known at ``as_of`` (then only that branch counts)."""
         return None if self.parent is None else known_outcome(self.parent.question, self.as_of)
 
+    @property
+    def curve_question(self) -> Question:
+        """The question whose window the outside view is for: the date question of a ``point_of`` question, else this one."""
+        point_of = self.question.point_of
+        return self.question if point_of is None else self.pack.typed_questions[point_of]
+
     @cached_property
     def hinge_branches(self) -> tuple[np.ndarray, np.ndarray]:
-        """Draws of the base probability of this question if the other one resolves yes, and if no."""
+        """Draws of the base probability of this question if the other one resolves yes, and if no (for a
+        ``point_of`` question: its date question's branches at this question's ``closes``)."""
         assert self.hinge is not None
         assert self.parent is not None
         c1, c0 = branch_draws(self.hinge, self.posterior.n_draws, self.posterior.settings.seed)
-        return (
-            yes_branch_at(c1, self.hinge, self.question, self.parent.question, self.as_of),
-            scaled_to_window(c0, self.question, self.as_of),
-        )
+        q = self.curve_question
+        c1 = yes_branch_at(c1, self.hinge, q, self.parent.question, self.as_of)
+        c0 = scaled_to_window(c0, q, self.as_of)
+        if q is self.question:
+            return c1, c0
+        share = accrued_share(q, self.as_of, self.question.closes, self.pack.questions)
+        return base_by(c1, share), base_by(c0, share)
 
-    def conditional_draws(self, total_shift: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Draws of P(this | other yes, evidence) and P(this | other no, evidence) for a hinged question."""
+    def conditional_draws(
+        self, total_shift: np.ndarray | None = None, share: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draws of P(this | other yes, evidence) and P(this | other no, evidence) for a hinged question; with
+        ``share`` < 1, of the event by a day holding that share of the hazard ahead (a date question's curve)."""
         shift = self.shift_draws.sum(axis=1) if total_shift is None else total_shift
-        c1, c0 = self.hinge_branches
+        c1, c0 = (base_by(c, share) for c in self.hinge_branches)
         return (
             expit(logit(np.clip(c1, EPS, 1 - EPS)) + shift),
             expit(logit(np.clip(c0, EPS, 1 - EPS)) + shift),
         )
 
-    def probability_given_shift(self, total_shift: np.ndarray) -> np.ndarray:
-        """Draws of P(yes) for a total log-odds shift per draw (the model's one link from evidence to probability)."""
-        if self.parent is None:
-            base = np.clip(self.base_draws, EPS, 1 - EPS)
-            return expit(logit(base) + total_shift)
-        p1, p0 = self.conditional_draws(total_shift)
+    def over_parent(self, if_yes: np.ndarray, if_no: np.ndarray) -> np.ndarray:
+        """Draws of a hinged quantity: the branch of the other question's known outcome, else both mixed
+        over its forecast draw by draw."""
         known = self.hinge_outcome
         if known is not None:
-            return p1 if known == "yes" else p0
+            return if_yes if known == "yes" else if_no
+        assert self.parent is not None
         p_parent = self.parent.draws
-        return p_parent * p1 + (1.0 - p_parent) * p0
+        return p_parent * if_yes + (1.0 - p_parent) * if_no
+
+    def probability_given_shift(self, total_shift: np.ndarray) -> np.ndarray:
+        """Draws of P(yes) for a total log-odds shift per draw (the model's one link from evidence to probability)."""
+        return self.probability_by(1.0, total_shift)
+
+    def probability_by(self, share: float, total_shift: np.ndarray | None = None) -> np.ndarray:
+        """Draws of P(event by a day holding ``share`` of the hazard ahead | evidence): the outside view
+        shrunk to that day (:func:`foresight.model.curve.base_by`), then the evidence's log-odds shift;
+        ``share`` 1 is the forecast itself (a date question's curve reads the other days)."""
+        shift = self.shift_draws.sum(axis=1) if total_shift is None else total_shift
+        if self.parent is None:
+            base = np.clip(base_by(self.base_draws, share), EPS, 1 - EPS)
+            return expit(logit(base) + shift)
+        return self.over_parent(*self.conditional_draws(shift, share))
+
+    def base_draws_by(self, share: float) -> np.ndarray:
+        """The outside view of the event by a day holding ``share`` of the hazard ahead (1: :attr:`base_draws`)."""
+        if self.parent is None:
+            return base_by(self.base_draws, share)
+        return self.over_parent(*(base_by(c, share) for c in self.hinge_branches))
 
     def seen_at(self, when: dt.date, overrides: Mapping[str, Any]) -> Forecast:
         """This question, with the evidence known at ``when`` (its window's date clipped), from the same draws."""
@@ -188,11 +219,7 @@ class Forecast:
         """Outside view: the reference-class rate scaled to this question's window at ``as_of``; for a
         hinged question, the hinge's branches mixed over the other question's forecast (or its known outcome)."""
         if self.parent is not None:
-            c1, c0 = self.hinge_branches
-            known = self.hinge_outcome
-            if known is not None:
-                return c1 if known == "yes" else c0
-            return self.parent.draws * c1 + (1.0 - self.parent.draws) * c0
+            return self.over_parent(*self.hinge_branches)
         return self.base_draws_at(self.as_of)
 
     def base_draws_at(self, when: dt.date, known: dt.date | None = None) -> np.ndarray:
@@ -383,7 +410,7 @@ def _forecast_seen_at(
     questions it hinges on, recursively, seen at the same ``when`` (never later: no leakage)."""
     spec = model_spec(pack, question, opts)
     posterior = sample_posterior(spec, SamplerSettings.from_options(opts), cache=cache, cache_dir=cache_dir)
-    hinge = pack.links.hinge_for(question.id)
+    hinge = pack.hinge_of(question)
     parent = (
         None
         if hinge is None

@@ -26,6 +26,12 @@ history, the backtest and the joint model):
   that B's follow-up window has passed, and c1 shrinks over the rest of B's window as above, from
   the day the follow-up window ended: c1(t) = 1 - (1 - c1)^(w_left / w_end), w_end the window
   left on that day. P(B | not A) shrinks as before.
+
+A date question B (:mod:`foresight.model.when`) may hinge too: the branches are then B's chance by
+``closes``; they shrink with B's hazard ahead rather than with the calendar (its decision points say when
+the chance is spent), and its curve is F(d) = P(A) * expit(logit c1(d) + S) + (1 - P(A)) * expit(logit c0(d) + S)
+with c(d) = 1 - (1 - c)^(share of the hazard ahead accrued by d). A ``point_of`` question of B reads the
+same branches at its own ``closes`` (:meth:`foresight.pack.loader.Pack.hinge_of`), so a ladder keeps its hinge.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import hashlib
 
 import numpy as np
 
-from foresight.model.priors import scale_to_window, window_years
+from foresight.model.priors import remaining_hazard_years, scale_to_window, window_years
 from foresight.pack.links import Hinge
 from foresight.pack.schema import Question
 
@@ -76,12 +82,24 @@ def branch_draws(hinge: Hinge, n: int, seed: int) -> tuple[np.ndarray, np.ndarra
     return c1, c0
 
 
+def _left(question: Question, as_of: dt.date, start: dt.date) -> tuple[float, float]:
+    """(hazard left at ``as_of``, hazard left at ``start``): calendar years for a yes/no B (as hinges always
+    did), the hazard ahead for a date question B, whose hazard also says when in the window it happens."""
+    if question.type == "date":
+        return remaining_hazard_years(question, as_of), remaining_hazard_years(question, start)
+    return window_years(question, as_of), window_years(question, start)
+
+
+def _scaled(c: np.ndarray, left: float, whole: float) -> np.ndarray:
+    return scale_to_window(c, left, whole) if whole > 0.0 else np.zeros_like(np.asarray(c, dtype=float))
+
+
 def scaled_to_window(c: np.ndarray, question: Question, as_of: dt.date) -> np.ndarray:
-    """A whole-window probability of B at ``as_of``: unchanged for one_shot, constant hazard for by_deadline."""
+    """A whole-window probability of B at ``as_of``: unchanged for one_shot, constant hazard for by_deadline
+    (for a date question, constant in its hazard's time: 1 - (1 - c)^(Lambda(as_of) / Lambda(opens)))."""
     if question.kind == "one_shot":
         return np.asarray(c, dtype=float)
-    whole = window_years(question, question.opens)
-    return scale_to_window(c, window_years(question, as_of), whole)
+    return _scaled(c, *_left(question, as_of, question.opens))
 
 
 def yes_branch_at(c1: np.ndarray, hinge: Hinge, question: Question, parent: Question, as_of: dt.date) -> np.ndarray:
@@ -96,7 +114,7 @@ def yes_branch_at(c1: np.ndarray, hinge: Hinge, question: Question, parent: Ques
     follow_end = parent.resolved_on + dt.timedelta(days=days)
     if as_of <= follow_end or follow_end >= question.closes:
         return np.asarray(c1, dtype=float)
-    return scale_to_window(c1, window_years(question, as_of), window_years(question, follow_end))
+    return _scaled(c1, *_left(question, as_of, follow_end))
 
 
 def known_outcome(parent: Question, as_of: dt.date) -> str | None:

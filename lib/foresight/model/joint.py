@@ -387,7 +387,7 @@ def joint_forecast(
         raise ValueError(f"no question of pack {pack.meta.id} is open on or after {when}; choose an earlier as_of")
     qs = [pack.question(q) for q in qids]
     for q in qs:  # the questions they hinge on are sampled with them (and summed out of combinations)
-        hinge = links_of(pack).hinge_for(q.id)
+        hinge = pack.hinge_of(q)
         if hinge is not None and hinge.on not in [x.id for x in qs]:
             qs.append(pack.question(hinge.on))
     opts = ModelOptions.of(options, **option_changes)
@@ -409,7 +409,7 @@ def joint_forecast(
             i = index[specs_by_q[q.id].posterior_digest()]
             post = Posterior(specs_by_q[q.id], settings, jd.theta[:, i], jd.beta[i], jd.diagnostics, jd.component_of(i))
             q_as_of = default_as_of(q, today=when)
-            hinge = links_of(pack).hinge_for(q.id)
+            hinge = pack.hinge_of(q)
             parent = None if hinge is None else build(pack.question(hinge.on))
             built[q.id] = Forecast(
                 pack, q, q_as_of, post, observations_as_of(pack, q_as_of, overrides), dict(overrides or {}), parent

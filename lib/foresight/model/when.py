@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, logit
 
-from foresight.model.curve import accrued_share, base_by
+from foresight.model.curve import accrued_share
 from foresight.model.forecasting import EPS, Forecast
 
 DATE_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -57,6 +57,15 @@ class DateForecast:
     def as_of(self) -> dt.date:
         return self.by_closes.as_of
 
+    @property
+    def observations(self):
+        return self.by_closes.observations
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """Ids of the indicators that bear on this question (the yes/no forecast's)."""
+        return tuple(self.by_closes.spec.indicators)
+
     @cached_property
     def shift(self) -> np.ndarray:
         """S per draw: the evidence's total log-odds shift (the yes/no forecast's)."""
@@ -67,15 +76,14 @@ class DateForecast:
         return accrued_share(f.question, f.as_of, day, f.pack.questions)
 
     def base_cdf_draws(self, day: dt.date) -> np.ndarray:
-        """Draws of the outside view's P(event by the end of ``day``)."""
-        return base_by(self.by_closes.base_draws, self.share(day))
+        """Draws of the outside view's P(event by the end of ``day``) (a hinged question's branches mixed)."""
+        return self.by_closes.base_draws_by(self.share(day))
 
     def cdf_draws(self, day: dt.date) -> np.ndarray:
         """Draws of P(event by the end of ``day`` | evidence at ``as_of``); at ``closes`` the yes/no forecast."""
         if day < self.as_of:
             return np.zeros(self.by_closes.posterior.n_draws)
-        base = np.clip(self.base_cdf_draws(day), EPS, 1 - EPS)
-        return expit(logit(base) + self.shift)
+        return self.by_closes.probability_by(self.share(day), self.shift)
 
     def days(self) -> list[dt.date]:
         q = self.question
@@ -90,6 +98,10 @@ class DateForecast:
     def mean_cdf(self) -> np.ndarray:
         """Mean of F(d) over the draws, for each day of the window (the days of :meth:`cdf_draws` at once)."""
         shares = self._shares
+        if (
+            self.by_closes.parent is not None
+        ):  # a hinged curve: two branches per day, mixed (see foresight.model.hinges)
+            return np.array([float(self.cdf_draws(d).mean()) if s > 0.0 else 0.0 for d, s in zip(self.days(), shares)])
         base = -np.expm1(shares[None, :] * np.log1p(-np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15))[:, None])
         base[:, shares >= 1.0] = self.by_closes.base_draws[:, None]
         cdf = expit(logit(np.clip(base, EPS, 1 - EPS)) + self.shift[:, None]).mean(axis=0)
@@ -98,8 +110,8 @@ class DateForecast:
     @cached_property
     def base_mean_cdf(self) -> np.ndarray:
         """The outside view's mean curve (0 before the forecast's day)."""
-        b = np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15)
-        return np.array([float(base_by(b, s).mean()) if s > 0 else 0.0 for s in self._shares])
+        f = self.by_closes
+        return np.array([float(f.base_draws_by(s).mean()) if s > 0 else 0.0 for s in self._shares])
 
     def cdf_interval(self, day: dt.date, prob: float = 0.9) -> tuple[float, float]:
         lo, hi = np.quantile(self.cdf_draws(day), [(1 - prob) / 2, (1 + prob) / 2])

@@ -336,7 +336,7 @@ def check_external_forecasts(externals: Table[ExternalForecast], questions: Tabl
     for index, ef in externals.items:
         loc = ("external_forecasts", index)
         q = by_id.get(ef.question)
-        key = (ef.question, ef.source, ef.date)
+        key = (ef.question, ef.source, ef.date, ef.by)
         if key in seen:
             yield (
                 "external_forecasts.yaml",
@@ -375,6 +375,41 @@ def check_external_forecasts(externals: Table[ExternalForecast], questions: Tabl
                     "then may know the outcome: keep only forecasts dated before it"
                 ),
             )
+        yield from _external_shape(ef, q, loc)
+
+
+def _external_shape(ef: ExternalForecast, q: Question, loc: tuple) -> Iterator[Finding]:
+    """The answer fits the question's type: probabilities over exactly its options (summing to 1) for an
+    options question, a probability otherwise, and ``by`` a day of a date question's window on or after
+    the forecast's date."""
+    file = "external_forecasts.yaml"
+    if q.type == "options":
+        if ef.probabilities is None:
+            yield file, (*loc, "probability"), f"'{q.id}' is an options question: give probabilities, one per option"
+            return
+        ids = [o.id for o in q.options or []]
+        for option in ef.probabilities:
+            if option not in ids:
+                yield file, (*loc, "probabilities", option), f"unknown option '{option}'; options: {', '.join(ids)}"
+        missing = [o for o in ids if o not in ef.probabilities]
+        total = sum(ef.probabilities.values())
+        if missing:
+            yield file, (*loc, "probabilities"), f"no probability for {', '.join(missing)}: give one per option"
+        elif abs(total - 1.0) > 0.01:
+            yield file, (*loc, "probabilities"), f"the probabilities sum to {total:.3f}; they must sum to 1"
+        return
+    if ef.probabilities is not None:
+        yield file, (*loc, "probabilities"), f"'{q.id}' is a {q.type} question: give one probability"
+    if ef.by is None:
+        return
+    if q.type != "date":
+        yield file, (*loc, "by"), f"'{q.id}' is a yes/no question; by names a day of a date question's curve"
+    elif not max(ef.date, q.opens) <= ef.by <= q.closes:
+        yield (
+            file,
+            (*loc, "by"),
+            f"by ({ef.by}) must be from the forecast's date ({ef.date}) to closes ({q.closes}) of '{q.id}'",
+        )
 
 
 def check_evidence_over_time(indicators: Table[Indicator], questions: Table[Question]) -> Iterator[Finding]:

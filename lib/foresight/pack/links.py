@@ -14,6 +14,8 @@ Three kinds of record:
   analyst's 90% intervals on P(B | A) and P(B | not A); B's own forecast, the
   history, the backtest and the joint model then all integrate over A (see
   :mod:`foresight.model.hinges`). At most one hinge per question, no cycles.
+  B is yes/no or a date question (whose ladder of ``point_of`` questions then
+  carries the hinge); A is yes/no.
 """
 
 from __future__ import annotations
@@ -273,6 +275,18 @@ def check_hinges(links: Links, questions: dict, unknown: Callable[[str], bool] |
             qid = getattr(h, field)
             if unknown(qid):
                 yield ("hinges", index, field), f"unknown question '{qid}'"
+        kinds = {field: getattr(questions.get(getattr(h, field)), "type", "binary") for field in ("question", "on")}
+        if kinds["question"] == "options":
+            yield (
+                ("hinges", index, "question"),
+                f"'{h.question}' is an options question; a hinge gives P(B | A) for a yes/no or date question B",
+            )
+        if kinds["on"] != "binary":
+            yield (
+                ("hinges", index, "on"),
+                f"'{h.on}' is a {kinds['on']} question; a hinge's `on` names a yes/no question "
+                "(a point_of question of a date question will do)",
+            )
         if h.question == h.on:
             yield ("hinges", index, "on"), "a question cannot hinge on itself"
         elif h.question in parent:

@@ -461,8 +461,8 @@ def _late_dates(pack: Pack, users: dict[str, list[Use]], at: _Where) -> Iterator
             path = tuple(int(part) if part.isdigit() else part for part in name.split("."))
             yield from _late(text, q.opens, against, "questions.yaml", (*base, *path), q.id, at, known)
     for i, hinge in enumerate(pack.links.hinges):
-        if hinge.question in pack.questions and hinge.on in pack.questions:
-            b, a = pack.questions[hinge.question], pack.questions[hinge.on]
+        if hinge.question in {**pack.questions, **pack.typed_questions} and hinge.on in pack.questions:
+            b, a = pack.any_question(hinge.question), pack.questions[hinge.on]
             yield from _late(
                 hinge.rationale,
                 b.opens,

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from foresight.pack import crossref, outcome_checks
 from foresight.pack.crossref import Table, lr_key
 from foresight.pack.inside import OutsidePack, pack_file
-from foresight.pack.links import Links, check_links
+from foresight.pack.links import Hinge, Links, check_links
 from foresight.pack.problems import PackError, Problem, shown
 from foresight.pack.schema import (
     EVENT_LOGS_FILE,
@@ -82,6 +82,11 @@ class Pack:
             raise KeyError(
                 f"unknown question {question_id!r} in pack {self.meta.id}; questions: {', '.join(self.questions)}"
             ) from None
+
+    def hinge_of(self, question: Question) -> Hinge | None:
+        """The hinge a question's forecast carries: its own (links.yaml), or for a ``point_of`` question its
+        date question's, so every rung of a ladder sees the branches of the curve it is a point of."""
+        return self.links.hinge_for(question.point_of or question.id)
 
     def implicit_class_for(self, question: Question) -> ReferenceClass | None:
         """The class the old one-class rule gives (named, else serving the id, else the family), or None."""

@@ -1,17 +1,28 @@
 """Candidate evidence found in a new document, kept in ``proposals/<document-id>.yaml`` for review.
 
-Finding: every sentence is scored against every indicator with BM25 (bm25s), the query being the
-indicator's ``cues`` when it declares them, else its description (counted twice) and rationale.
-An indicator is proposed at its best sentences (at most :data:`PER_INDICATOR`) whose ``score``,
-the share of the indicator's key terms found in the sentence (1.0 for a whole cue or counter-cue
-phrase), reaches ``min_score``. Each is then read in its context (:mod:`foresight.pack.context`):
+Finding: each indicator's key terms are its ``cues`` when it declares them, else the words of its
+id and description. Words are matched by lemma (spaCy's lookup table from spacy-lookups-data)
+then Snowball stem, so "took" meets "take" and "negotiations" meets "negotiate". A key term
+weighs by how few of the pack's indicators share it (inverse document frequency over the
+indicators), so a country or "government" tells little and an indicator's own action tells much.
+A sentence's ``score`` for an indicator is the weight of the key terms found within one run of
+:data:`WINDOW` content terms (a sign's actor and action stand together), over the weight of the
+indicator's :data:`TOP_TERMS` heaviest terms, capped at 1; a whole cue or counter-cue phrase
+scores 1. At least :data:`MIN_TERMS` key terms must be found. An indicator is proposed at its
+best :data:`PER_INDICATOR` sentences, a sentence proposes its best :data:`PER_SENTENCE`
+indicators, and only from ``min_score`` up. Each is then read in its context
+(:mod:`foresight.pack.context`):
 
-* a negated mention suggests ``absent``, as does a counter-cue phrase;
+* a negated mention suggests ``absent``, as does a counter-cue phrase, unless the indicator's own
+  description is negated the same way ("no defection of senior commanders");
 * a hypothetical or historical mention is no observation of the day: it is kept for the analyst
   to judge but marked ``direction: uncertain``, as is a negation beside a counter-cue;
 * ``confidence`` that the proposal is right is the score, halved when the direction is
-  uncertain (:data:`UNCERTAIN_WEIGHT`) and halved again for a headline, dateline or caption
-  (:data:`HEADLINE_WEIGHT`).
+  uncertain (:data:`UNCERTAIN_WEIGHT`), times :data:`NEGATED_WEIGHT` when a negation decided the
+  state, and halved again for a headline, dateline or caption (:data:`HEADLINE_WEIGHT`).
+
+The constants were chosen on the tuning set (the seed pack's documents, ``bench/ingest_recall.py
+--tuning``), never on the evaluation sets.
 
 It is a suggestion: the analyst accepts, edits or rejects each one. ``--all-above`` accepts only
 proposals whose direction is certain and whose confidence reaches the threshold.
@@ -25,12 +36,15 @@ nothing.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +58,18 @@ from foresight.pack.problems import PackError
 from foresight.pack.schema import PROPOSALS_DIR, Id, Indicator, ProposalsFile
 
 PER_INDICATOR = 2  # an indicator is proposed at its best two sentences at most
+PER_SENTENCE = 2  # a sentence proposes its best two indicators at most
+MIN_TERMS = 2  # key terms a sentence must share with an indicator (one for a one-term indicator)
+WINDOW = 10  # key terms count together only within ten consecutive content terms
+TOP_TERMS = 5  # matching an indicator's five heaviest key terms scores 1.0
 HEADLINE_WEIGHT = 0.5  # a headline, dateline or caption counts half
-# Chosen on the tuning set (the seed pack's documents, bench/ingest_recall.py --tuning): best F1 of 0.15-0.25.
-DEFAULT_MIN_SCORE = 0.2
+# Chosen on the tuning set (bench/ingest_recall.py --tuning) with WINDOW and TOP_TERMS: the best F1 there.
+DEFAULT_MIN_SCORE = 0.4
 DEFAULT_ACCEPT_ABOVE = 0.5  # the README's suggested `--all-above`
 UNCERTAIN_WEIGHT = 0.5
+# A negation read from matched terms flips the state, and on the tuning set was wrong more often than a
+# plain report: it counts 0.6, so only a near-complete match is accepted by default.
+NEGATED_WEIGHT = 0.6
 # Kept out of the stop-word list so that negations stay visible to the context reader.
 NEGATORS = {
     "no", "not", "never", "without", "nor", "neither", "none", "nothing", "lack", "lacks", "lacking",
@@ -62,18 +83,30 @@ class IngestError(ValueError):
     """Ingestion refused: the message says which input is wrong and what is allowed."""
 
 
+@lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
     return frozenset(STOPWORDS_EN_PLUS) - NEGATORS
 
 
+@lru_cache(maxsize=1)
+def _lemmatiser():
+    """spaCy's English lemma lookup table (spacy-lookups-data) and the Snowball English stemmer:
+    the table undoes inflection ('took' -> 'take'), the stemmer joins a word's family
+    ('negotiation', 'negotiate'). Both are data shipped in packages: nothing is downloaded."""
+    import snowballstemmer
+    from spacy.lookups import load_lookups
+
+    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup"), snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light suffix stripper, so 'talks'/'talking'/'talked' meet (no stemming model is downloaded)."""
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
-    return word
+    """The form under which a word is matched: its dictionary lemma, stemmed."""
+    table, stemmer = _lemmatiser()
+    word = word.lower()
+    return stemmer.stemWord(table.get(word, word))
 
 
 def words(text: str) -> list[str]:
@@ -81,7 +114,7 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Content terms of ``text``: words without stop words, lightly stemmed."""
+    """Content terms of ``text``: words without stop words, lemmatised and stemmed."""
     stop = _stopwords()
     return [stem(w) for w in words(text) if w not in stop and len(w) > 1 and not w.isdigit()]
 
@@ -125,18 +158,66 @@ class Proposal:
         return out
 
 
-def _query(indicator: Indicator) -> tuple[list[str], list[str]]:
-    """(BM25 query terms, key terms the score counts) of an indicator."""
+@dataclass(frozen=True)
+class Profile:
+    """What the matcher looks for of one indicator: its key terms, weighted."""
+
+    weights: dict[str, float]  # key term -> weight (rarer among the pack's indicators weighs more)
+    norm: float  # the weight that scores 1.0: the sum of the TOP_TERMS heaviest key terms
+
+
+def _key_terms(indicator: Indicator) -> list[str]:
+    """An indicator's key terms: its cues' when it declares them, else its id's and description's."""
     if indicator.cues:
-        cue_terms = [t for cue in indicator.cues for t in terms(cue)]
-        counter_terms = [t for cue in indicator.counter_cues for t in terms(cue)]
-        return cue_terms + counter_terms, list(dict.fromkeys(cue_terms))
-    key = terms(indicator.description)
-    return key * 2 + terms(indicator.rationale), list(dict.fromkeys(key))
+        return list(dict.fromkeys(t for cue in indicator.cues for t in terms(cue)))
+    return list(dict.fromkeys(terms(indicator.id.replace("-", " ").replace("_", " ")) + terms(indicator.description)))
 
 
-def _phrase_hit(phrases: Sequence[str], sentence_terms: list[str]) -> str | None:
-    joined = " " + " ".join(sentence_terms) + " "
+def profiles(indicators: Iterable[Indicator]) -> dict[str, Profile]:
+    """Profiles of the indicators read from documents, with inverse-document-frequency weights over them.
+
+    A term that many of the pack's indicators share (a country, "government") tells them apart
+    poorly, so it weighs little; one that names a single indicator's action weighs most.
+    """
+    keys = {i.id: _key_terms(i) for i in indicators if getattr(i, "resolution_of", None) is None}
+    df = Counter(t for key in keys.values() for t in key)
+    n = len(keys)
+    out = {}
+    for ind, key in keys.items():
+        weights = {t: math.log(1.0 + n / df[t]) for t in key}
+        top = sorted(weights.values(), reverse=True)[:TOP_TERMS]
+        out[ind] = Profile(weights, sum(top) or 1.0)
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _negated_description(description: str, matched: frozenset[str], weights: tuple[tuple[str, float], ...]) -> bool:
+    from foresight.pack.context import read_context
+
+    return read_context(description, set(matched), None, stem, dict(weights)).negated
+
+
+def _negated_in(description: str, matched: set[str], weights: dict[str, float]) -> bool:
+    """Whether the indicator's own description negates the matched terms."""
+    return _negated_description(description, frozenset(matched), tuple(sorted(weights.items())))
+
+
+def _best_window(sentence_terms: list[str], weights: dict[str, float]) -> set[str]:
+    """The key terms found in the heaviest run of WINDOW consecutive content terms of a sentence:
+    a sign's actor and action stand close together, words scattered over a long sentence do not."""
+    best: set[str] = set()
+    best_weight = 0.0
+    for start in range(max(1, len(sentence_terms) - WINDOW + 1)):
+        found = set(sentence_terms[start : start + WINDOW]) & weights.keys()
+        weight = sum(weights[t] for t in found)
+        if weight > best_weight:
+            best, best_weight = found, weight
+    return best
+
+
+def _phrase_hit(phrases: Sequence[str], sentence: str) -> str | None:
+    """The first of ``phrases`` whose terms stand together, in order, in ``sentence``."""
+    joined = " " + " ".join(terms(sentence)) + " "
     for phrase in phrases:
         pt = terms(phrase)
         if pt and " " + " ".join(pt) + " " in joined:
@@ -163,56 +244,76 @@ def find_proposals(
     ``skip`` holds (indicator, paragraph, sentence) places already accepted or rejected;
     ``published`` dates the document, so a year before it marks a historical mention.
     """
-    import bm25s
-
     from foresight.pack.context import read_context
 
     skipped = set(skip)
     texts = [doc.sentence_text(s) for s in doc.sentences]
-    corpus = [terms(t) or ["_"] for t in texts]
-    if not doc.sentences:
-        return []
-    retriever = bm25s.BM25()
-    retriever.index(corpus, show_progress=False)
-    found: list[Proposal] = []
-    for indicator in pack.indicators.values():
-        if getattr(indicator, "resolution_of", None) is not None:
-            continue  # observed from a question's resolution, not from documents
-        query, key = _query(indicator)
-        if not query:
-            continue
-        scores = retriever.get_scores(query)
-        order = sorted(range(len(texts)), key=lambda i: (-float(scores[i]), i))
-        kept: list[Proposal] = []
-        for i in order[:PER_INDICATOR]:
-            if scores[i] <= 0:
-                break
+    sentence_terms = [terms(t) for t in texts]
+    indicators = pack.indicators
+    found: list[tuple[float, str, int, str | None, str | None, set[str]]] = []
+    table = profiles(indicators.values())  # the indicators read from documents
+    for ind_id, profile in table.items():
+        indicator = indicators[ind_id]
+        scored = []
+        for i, have in enumerate(sentence_terms):
             s = doc.sentences[i]
-            if (indicator.id, s.paragraph, s.number) in skipped:
+            if (ind_id, s.paragraph, s.number) in skipped:
                 continue
-            sentence_terms = corpus[i]
-            hit = _phrase_hit(indicator.cues, sentence_terms)
-            counter = _phrase_hit(indicator.counter_cues, sentence_terms)
-            matched = set(key) & set(sentence_terms)
-            score = 1.0 if hit or counter else len(matched) / max(len(key), 1)
-            if score < min_score:
+            hit = _phrase_hit(indicator.cues, texts[i])
+            counter = _phrase_hit(indicator.counter_cues, texts[i])
+            matched = _best_window(have, profile.weights)
+            if hit or counter:
+                score = 1.0
+            elif len(matched) < min(MIN_TERMS, len(profile.weights)):
                 continue
-            phrase = hit or counter
-            sign = set(terms(phrase)) if phrase else matched
-            context = read_context(texts[i], sign, published, stem, phrase=bool(phrase))
-            state = "absent" if bool(counter) != context.negated else "present"
-            direction = "uncertain" if (counter and context.negated) or not context.reported else "certain"
-            confidence = score * (UNCERTAIN_WEIGHT if direction == "uncertain" else 1.0)
-            confidence *= HEADLINE_WEIGHT if _is_headline(doc, s) else 1.0
-            cue = hit or counter or " ".join(sorted(matched))
-            candidate = Proposal(
-                "", indicator.id, state, score, cue, s.paragraph, s.number, s.start, s.end,
-                confidence=confidence, context=context.label(), direction=direction,
-            )  # fmt: skip
+            else:
+                score = min(1.0, sum(profile.weights[t] for t in matched) / profile.norm)
+            if score >= min_score:
+                scored.append((score, ind_id, i, hit, counter, matched))
+        scored.sort(key=lambda c: (-c[0], c[2]))
+        found.extend(scored[:PER_INDICATOR])
+    per_sentence: Counter[int] = Counter()
+    kept = []
+    for candidate in sorted(found, key=lambda c: (-c[0], c[2], c[1])):
+        if per_sentence[candidate[2]] < PER_SENTENCE:
+            per_sentence[candidate[2]] += 1
             kept.append(candidate)
-        found.extend(kept)
-    found.sort(key=lambda p: (-p.confidence, p.paragraph, p.sentence, p.indicator))
-    return [replace(p, id=f"p{i + 1:02d}") for i, p in enumerate(found)]
+    proposals = []
+    weights = {ind_id: profile.weights for ind_id, profile in table.items()}
+    for score, ind_id, i, hit, counter, matched in kept:
+        s = doc.sentences[i]
+        phrase = hit or counter
+        sign = set(terms(phrase)) if phrase else matched
+        context = read_context(texts[i], sign, published, stem, weights[ind_id], phrase=bool(phrase))
+        # A description that is itself negated ("no defection of senior commanders") is matched by a
+        # negated sentence: only a difference between the two flips the state.
+        negated = context.negated != (
+            not phrase and _negated_in(indicators[ind_id].description, matched, weights[ind_id])
+        )
+        state = "absent" if bool(counter) != negated else "present"
+        direction = "uncertain" if (counter and context.negated) or not context.reported else "certain"
+        confidence = score * (UNCERTAIN_WEIGHT if direction == "uncertain" else 1.0)
+        confidence *= NEGATED_WEIGHT if negated and not phrase else 1.0
+        confidence *= HEADLINE_WEIGHT if _is_headline(doc, s) else 1.0
+        cue = phrase or " ".join(sorted(w for w in words(texts[i]) if stem(w) in matched))
+        proposals.append(
+            Proposal(
+                "",
+                ind_id,
+                state,
+                score,
+                cue,
+                s.paragraph,
+                s.number,
+                s.start,
+                s.end,
+                confidence=confidence,
+                context=context.label(),
+                direction=direction,
+            )  # fmt: skip
+        )
+    proposals.sort(key=lambda p: (-p.confidence, p.paragraph, p.sentence, p.indicator))
+    return [replace(p, id=f"p{i + 1:02d}") for i, p in enumerate(proposals)]
 
 
 # --- the proposals file -------------------------------------------------------------

@@ -402,6 +402,7 @@ scenarios:                   # named combinations: question ids with and, or, no
     expression: summit-communique and treaty-signed-by-2025-06-30
     description: Both come off; what a reader should take from it (optional).
 hinges:                      # B hinges on A: your 90% intervals on P(B | A yes) and P(B | A no)
+                             # (B may be a date question: its curve, and every point_of rung of it, then carry the hinge)
   - question: treaty-signed-by-2025-06-30
     on: summit-communique
     p_if_yes: [0.3, 0.7]
@@ -433,6 +434,17 @@ external_forecasts:
     source_question: Will the summit end with a joint statement?   # optional: their question as they asked it
     note: Their question asked for any joint statement (optional).
     url: https://example.org/crowd/question-123   # optional
+  - question: summit-ending  # an options question: one probability per option instead of probability
+    source: EXAMPLE crowd forecast
+    date: 2025-03-01
+    probabilities: {treaty: 0.1, communique: 0.6, no-text: 0.3}   # add up to 1
+    match: same
+  - question: treaty-signing-date   # a date question: probability of the event by the end of day `by`
+    source: EXAMPLE market
+    date: 2025-03-01
+    probability: 0.4
+    by: 2025-06-30           # optional (default: closes): one point of the question's curve
+    match: same
 """
 
 _EVENT_LOGS = """\

@@ -989,19 +989,42 @@ class ExternalForecast(Record):
 
     ``match`` grades how closely the source's question is the pack's: ``same``
     and ``close`` enter the headline comparison, ``broader``/``narrower`` are
-    only listed.
+    only listed. For an options question the source gives ``probabilities`` (one per
+    option, summing to 1) instead of ``probability``; for a date question ``probability``
+    is of the event by the end of day ``by`` (default ``closes``): one point of its curve.
     """
 
     question: Id = Field(description="The pack question it forecasts.")
     source: Text = Field(description="Who made it; one series per source and question.")
     date: Date = Field(description="The day it was made: on or after the question opens, before it resolves.")
-    probability: Probability = Field(description="The forecast probability of 'yes'.")
+    probability: Probability | None = Field(
+        None,
+        description="The forecast probability of 'yes' (of a date question's event by the end of `by`); give it or `probabilities`.",
+    )
+    probabilities: dict[Id, Probability] | None = Field(
+        None, description="For an options question: a probability per option, summing to 1 (instead of `probability`)."
+    )
+    by: Date | None = Field(
+        None,
+        description="For a date question: the day by whose end `probability` holds (default: the question's `closes`).",
+    )
     match: Literal["same", "close", "broader", "narrower"] = Field(
         description="How closely the source's question is the pack's: `same`/`close` enter the headline comparison, `broader`/`narrower` are listed."
     )
     source_question: Text | None = Field(None, description="The source's own wording of its question.")
     url: Text | None = Field(None, description="Where it can be checked.")
     note: Text | None = Field(None, description="Why this match grade.")
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> ExternalForecast:
+        if (self.probability is None) == (self.probabilities is None):
+            raise field_rule(
+                "probability",
+                "give probability (a yes/no or date question) or probabilities (an options question), one of the two",
+            )
+        if self.by is not None and self.probabilities is not None:
+            raise field_rule("by", "by (the day of a date question's point) goes with probability, not probabilities")
+        return self
 
 
 RECORD_FILES: dict[str, tuple[str, type[Record]]] = {

@@ -45,12 +45,18 @@ def pack_records(pack: Pack) -> dict[str, Any]:
     records["event_logs"] = {lid: log.model_dump(mode="json") for lid, log in pack.event_logs.items()}
     records["timeline"] = {tid: t.model_dump(mode="json") for tid, t in (pack.timeline or {}).items()}
     records["external_forecasts"] = {
-        f"{ef.question} | {ef.source} | {ef.date}": ef.model_dump(mode="json") for ef in pack.external_forecasts
+        f"{ef.question} | {ef.source} | {ef.date}" + (f" | by {ef.by}" if ef.by else ""): {
+            k: v for k, v in ef.model_dump(mode="json").items() if v is not None or k not in TYPED_EXTERNAL_FIELDS
+        }
+        for ef in pack.external_forecasts
     }
     links = pack.links.model_dump(mode="json")
     records["links"] = {kind: {_link_key(item): item for item in items} for kind, items in links.items()}
     return records
 
+
+TYPED_EXTERNAL_FIELDS = ("probabilities", "by", "probability")
+"""Fields of an external forecast left out of a snapshot while empty (a yes/no one's snapshot stays as it was)."""
 
 OUTCOME_DEFAULTS = {
     "type": "binary",

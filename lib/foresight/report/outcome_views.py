@@ -4,8 +4,13 @@
   option's 90% interval, and what moved them (the mean log-odds shift of each option against the
   reference, per indicator); over time, a stacked area;
 - dates: the cumulative probability F(d) over the window with its 90% band, the outside view's
-  curve and the resolution; over time, a fan of the date quantiles.
-Pack text reaches figures through :func:`foresight.report.escape.plot_text` (a '$' never starts mathtext).
+  curve and the resolution; over time, a fan of the date quantiles; what moved it is the yes/no
+  forecast's waterfall of P(by closes) (the curve moves by that shift at every day);
+- for both: the question's card, the forecast without each standing piece of evidence (the static
+  what-if), and the forecast at each step of its history with the evidence that arrived
+  (:func:`question_report` puts one question's section together for notebooks/outcomes.ipynb).
+Pack text reaches figures through :func:`foresight.report.escape.plot_text` (a '$' never starts mathtext),
+Markdown through :func:`~foresight.report.escape.md` and tables through :func:`~foresight.report.escape.styler`.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 from matplotlib.figure import Figure
 
+from foresight.evaluate.sensitivity import removals
 from foresight.model.when import AFTER_CLOSES
+from foresight.report import escape
 from foresight.report.escape import plot_text
 from foresight.report.plots import _figure, date_axis, title
 from foresight.report.style import BAND, BASE, FORECAST, NO, OPTIONS, YES
@@ -164,3 +172,100 @@ def rows_table(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(out, columns=["question", "title", "type", "as of", "forecast", "resolution"])
+
+
+def question_card(q) -> Markdown:
+    """Title, type, window, criteria, the options (with bins) and, once known, the resolution of a typed question."""
+    what = "ordered options" if q.ordered else "options" if q.type == "options" else "a date in the window"
+    lines = [
+        f"`{escape.md(q.id)}` · family **{escape.md(q.family)}** · {what} · open **{q.opens}** to **{q.closes}**",
+        "",
+        f"**Resolves by:** {escape.md(q.criteria)}",
+    ]
+    if q.type == "options":
+        edges = q.bins or []
+        for k, o in enumerate(q.options or []):
+            span = f" ({edges[k]:g} to {edges[k + 1]:g})" if len(edges) > k + 1 else ""
+            lines.append(f"- `{escape.md(o.id)}`: {escape.md(o.label)}{span}")
+        known = q.resolved_option
+    else:
+        known = None if q.resolution is None else ("happened" if q.resolution == "yes" else "not by closes")
+    said = f"**{escape.md(known)}** on {q.resolved_on}. {escape.md(q.resolution_source)}" if known else "not known yet."
+    return Markdown("\n".join([*lines, "", f"**Resolution:** {said}"]))
+
+
+def headline(f: Any) -> dict[str, Any]:
+    """What a row of a typed forecast shows: each option's probability (by label), or P(by closes) and the
+    median date."""
+    if f.question.type == "options":
+        return {o.label: float(p) for o, p in zip(f.question.options, f.mean)}
+    return {"P(by closes)": float(f.by_closes.mean), "median date": f.date_quantiles()["0.5"]}
+
+
+def _moved(before: dict[str, Any], after: dict[str, Any]) -> float:
+    """The largest change of a probability between two headlines."""
+    return max(abs(after[k] - v) for k, v in before.items() if isinstance(v, float))
+
+
+def without_each(f: Any) -> pd.DataFrame:
+    """The static what-if: the forecast with each standing piece of evidence removed in turn (from the same
+    draws, :func:`foresight.evaluate.sensitivity.removals`), the biggest move first."""
+    now = headline(f)
+    rows = [{"evidence removed": "(none)", "indicator": "", "observed": "", **now, "largest move": 0.0}]
+    for ind_id, obs, _, g in removals(f, f.indicators):
+        then = headline(g)
+        rows.append(
+            {
+                "evidence removed": obs.evidence_id,
+                "indicator": ind_id,
+                "observed": str(obs.observed),
+                **then,
+                "largest move": _moved(now, then),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    return pd.concat([frame.iloc[:1], frame.iloc[1:].sort_values("largest move", ascending=False, kind="stable")])
+
+
+def history_table(f: Any, dates: Sequence[dt.date]) -> pd.DataFrame:
+    """The forecast at each date (evidence as known that day, the same draws) and the evidence that began to
+    count since the date before."""
+    rows, seen = [], set()
+    for d in dates:
+        g = f.what_if(as_of=d)
+        standing = {obs.evidence_id for ind, obs in g.observations.items() if ind in g.indicators}
+        rows.append({"as of": d.isoformat(), **headline(g), "new evidence": ", ".join(sorted(standing - seen))})
+        seen |= standing
+    return pd.DataFrame(rows)
+
+
+def question_report(f: Any, dates: Sequence[dt.date] | None = None) -> list[Any]:
+    """One typed question's section: card, forecast figure, what moved it, what-if table, history figure and table."""
+    from foresight.report import plots
+
+    q = f.question
+    dates = history_dates(q) if dates is None else dates
+    percent = {k: "{:.1%}" for k in headline(f) if k != "median date"} | {"largest move": "{:.1%}"}
+    out: list[Any] = [Markdown(f"### {escape.md(q.title)}"), question_card(q)]
+    if q.type == "options":
+        shifts = options_shifts(f)
+        out += [
+            options_bars(f),
+            Markdown(
+                "**What moved it**: each observed indicator's mean log-odds shift of each option against the reference option."
+            ),
+            escape.styler(shifts, precision=2) if len(shifts) else Markdown("No observed indicator moves it."),
+        ]
+    else:
+        out += [
+            date_cdf(f),
+            Markdown("**What moved it**: the evidence's log-odds shift of P(by closes), which moves the whole curve."),
+            plots.waterfall(f.by_closes),
+        ]
+    out += [
+        Markdown("**What if**: the forecast with each standing piece of evidence removed (from the same draws)."),
+        escape.styler(without_each(f), formatter=percent),
+        options_history(f, dates) if q.type == "options" else date_history(f, dates),
+        escape.styler(history_table(f, dates), formatter={k: v for k, v in percent.items() if k != "largest move"}),
+    ]
+    return out

@@ -11,6 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_INVALID = 2
 
@@ -150,6 +154,40 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_steps(path: str, packs: list) -> pd.DataFrame | None:
+    """The rows of a library backtest's ``library_steps.csv`` for ``packs``, or None after one line saying
+    what is wrong (missing file or column, a pack without rows)."""
+    import pandas as pd
+
+    from foresight.evaluate.calibration import FIT_COLUMNS
+
+    target = Path(path)
+    if not target.is_file():
+        print(
+            f"foresight calibrate: --steps {path}: no such file (write it with `foresight backtest`)", file=sys.stderr
+        )
+        return None
+    try:
+        table = pd.read_csv(target)
+    except (ValueError, pd.errors.ParserError) as exc:
+        print(f"foresight calibrate: --steps {path}: not a readable CSV ({exc})", file=sys.stderr)
+        return None
+    missing = [c for c in FIT_COLUMNS if c not in table.columns]
+    if missing:
+        print(f"foresight calibrate: --steps {path}: missing columns {', '.join(missing)}", file=sys.stderr)
+        return None
+    ids = [p.meta.id for p in packs]
+    absent = [i for i in ids if not (table["pack"] == i).any()]
+    if absent:
+        print(
+            f"foresight calibrate: --steps {path}: no rows of {', '.join(absent)} (rerun `foresight backtest` on "
+            "every pack)",
+            file=sys.stderr,
+        )
+        return None
+    return table[table["pack"].isin(ids)].reset_index(drop=True)
+
+
 def _calibrate(args: argparse.Namespace) -> int:
     from foresight.base import paths
     from foresight.evaluate import calibration, library
@@ -176,15 +214,23 @@ def _calibrate(args: argparse.Namespace) -> int:
     if checked is None:
         return EXIT_INVALID
     options, today = checked
-    steps = [library.pack_steps(p, options, today) for p in packs]
-    steps = [s for s in steps if len(s)]
-    if not steps:
-        print("foresight calibrate: no resolved question to learn from; no artefact written", file=sys.stderr)
-        return EXIT_INVALID
     import pandas as pd
 
-    table = pd.concat(steps, ignore_index=True)
+    if args.steps:
+        table = _saved_steps(args.steps, packs)
+        if table is None:
+            return EXIT_INVALID
+    else:
+        steps = [library.pack_steps(p, options, today) for p in packs]
+        steps = [s for s in steps if len(s)]
+        table = pd.concat(steps, ignore_index=True) if steps else None
+    if table is None or not len(table):
+        print("foresight calibrate: no resolved question to learn from; no artefact written", file=sys.stderr)
+        return EXIT_INVALID
     provenance = calibration.provenance_for(packs, git_commit(paths.project_root()))
+    provenance["structure"] = calibration.SHIPPED
+    if args.steps:
+        provenance["steps_from"] = paths.relative_to_root(Path(args.steps))
     fit = calibration.fit_nuts(table, seed=options.seed, provenance=provenance)
     target = calibration.write_artefact(fit, Path(args.out) if args.out else artefact_path())
     terms = ", ".join(f"{k} {m:.2f} (90% {lo:.2f} to {hi:.2f})" for k, (m, lo, hi) in fit.summary().items())
@@ -213,9 +259,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "backtest",
         help="backtest many packs in one table, leave one pack out (raw, naive, baselines, calibrated, pooled)",
         description="Score every resolved question of each pack (folders without pack.yaml are skipped with a "
-        "line), then calibrate and pool with the crowd leave one pack out. Prints per pack and pooled, per "
-        "outcome, time-averaged Brier and log scores, and writes library_*.csv to --out. Exit 2 on an invalid "
-        "pack or option.",
+        "line), then calibrate and pool with the crowd leave one pack out, the calibration's structure also "
+        "chosen held out (nested). Prints per pack and pooled, per outcome, time-averaged Brier and log scores, "
+        "whether the target is met and what the default should be, and writes library_*.csv to --out. Exit 2 "
+        "on an invalid pack or option.",
     )
     p.add_argument("packs", nargs="+", metavar="PACK", help="pack folders (e.g. `scenarios/*/`)")
     p.add_argument("--out", metavar="DIR", help="folder for the tables (default: runs/backtest-<time>)")
@@ -237,6 +284,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("packs", nargs="*", metavar="PACK", help="pack folders (default: frozen packs under scenarios/)")
     p.add_argument("--out", metavar="FILE", help="where to write it (default: calibration/calibration.json)")
+    p.add_argument(
+        "--steps",
+        metavar="CSV",
+        help="learn from a library backtest's library_steps.csv instead of backtesting the packs again",
+    )
     p.add_argument("--today", metavar="DATE", help="learn only from questions resolved by this day")
     p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
     p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")

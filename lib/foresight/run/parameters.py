@@ -39,12 +39,13 @@ class Seen:
     ``given`` holds every value as it came in, ``checked`` the values already checked (in table order),
     ``notes`` what the reader should be told (a date moved into a window, a default chosen).
     ``ahead`` means the values are checked before a run starts: nothing the notebook would make (its
-    ``out_dir``) is made yet."""
+    ``out_dir``) is made yet. ``notebook``: the notebook checking its own values, when known."""
 
     given: Mapping[str, Any]
     checked: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     ahead: bool = False
+    notebook: str | None = None
 
 
 Check = Callable[[Any, Seen], Any]
@@ -126,7 +127,12 @@ def _needs_pack(name: str, value: Any, seen: Seen):
 def _question(value: Any, seen: Seen):
     from foresight.run.params import check_question
 
-    q = check_question(_needs_pack("question", value, seen), value)
+    pack = _needs_pack("question", value, seen)
+    if seen.notebook == "outcomes":  # there: one options or date question, or (None) every one
+        from foresight.run.params import check_typed_question
+
+        return check_typed_question(pack, value)
+    q = check_question(pack, value)
     if value is None:
         seen.notes.append(f"no question given: showing the pack's first question, '{q.id}'")
     return q
@@ -275,9 +281,13 @@ _TABLE = (
         None,
         _question,
         "question id of the pack; None means the pack's first question",
-        _ONE_QUESTION,
+        (*_ONE_QUESTION, "outcomes"),
         run_sets=True,
         per_notebook=False,
+        help_in={
+            "outcomes": "an options or date question id of the pack; None shows every one (foresight run runs "
+            "this notebook once)"
+        },
     ),
     Parameter(
         "as_of",
@@ -439,11 +449,13 @@ _TABLE = (
         _flag("interactive"),
         "True: a live what-if panel (JupyterLab); False: a note pointing to its static table (foresight run "
         "passes False)",
-        ("forecast", "scenarios"),
+        ("forecast", "outcomes", "scenarios"),
         run_sets=True,
         per_notebook=False,
         help_in={
-            "scenarios": "True: a live what-if panel (JupyterLab); False: its static table (foresight run passes False)"
+            "outcomes": "True: a live what-if panel for the date questions (JupyterLab); False: the static tables "
+            "only (foresight run passes False)",
+            "scenarios": "True: a live what-if panel (JupyterLab); False: its static table (foresight run passes False)",
         },
     ),
     Parameter(

@@ -85,7 +85,12 @@ class Params:
 
     @property
     def question_id(self) -> str | None:
-        return self.question.id if self.question is not None else None
+        return self.question.id if isinstance(self.question, Question) else None
+
+    @property
+    def typed_questions(self) -> tuple[Question, ...] | None:
+        """The outcomes notebook's options and date questions: the one its ``question`` names, else every one."""
+        return self.question if isinstance(self.question, tuple) else None
 
     @property
     def options(self) -> ModelOptions:
@@ -273,9 +278,31 @@ def check_question(pack: Pack, value: Any) -> Question:
     if not isinstance(value, str):
         hint = RAW_HINT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
         raise ParameterError("question", value, f"expected a question id (text) of pack {pack.meta.id}: {ids}", hint)
+    typed = pack.typed_questions.get(value.strip())
+    if typed is not None:
+        raise ParameterError(
+            "question",
+            value,
+            f"'{typed.id}' is {'an' if typed.type == 'options' else 'a'} {typed.type} question; this notebook shows yes/no questions ({ids})",
+            f"notebooks/outcomes.ipynb shows it: -p question {typed.id}",
+        )
     if value.strip() not in pack.questions:
         raise ParameterError("question", value, f"expected a question id of pack {pack.meta.id}: {ids}")
     return pack.questions[value.strip()]
+
+
+def check_typed_question(pack: Pack, value: Any) -> tuple[Question, ...]:
+    """The options or date question ``value`` of ``pack`` (the outcomes notebook's ``question``); None means
+    every one, in file order."""
+    ids = ", ".join(pack.typed_questions) or "(none in this pack)"
+    if value is None:
+        return tuple(pack.typed_questions.values())
+    if not isinstance(value, str) or value.strip() not in pack.typed_questions:
+        hint = RAW_HINT if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        raise ParameterError(
+            "question", value, f"expected an options or date question id of pack {pack.meta.id}: {ids}", hint
+        )
+    return (pack.typed_questions[value.strip()],)
 
 
 def parse_overrides(value: Any) -> dict[str, Any]:
@@ -355,7 +382,7 @@ def check_params(
     unknown = [name for name in given if name not in PARAMETERS]
     if unknown:
         raise TypeError(f"unknown parameter(s) {', '.join(unknown)}; parameters: {', '.join(PARAMETERS)}")
-    seen = Seen(given, ahead=ahead)
+    seen = Seen(given, ahead=ahead, notebook=notebook)
     for name, parameter in PARAMETERS.items():
         if name in given:
             seen.checked[name] = parameter.check(given[name], seen)

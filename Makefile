@@ -8,10 +8,11 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.foresight-installed
+DOCSTAMP := $(VENV)/.foresight-docs-installed
 PACK    ?= scenarios/us-china-korea-2017-2019
 ARGS    ?=
 
-.PHONY: forecast test test-all lint lab venv clean-venv bench
+.PHONY: forecast test test-all lint lab venv clean-venv bench docs
 
 forecast: $(STAMP)
 	$(VENV)/bin/foresight run $(PACK) $(ARGS)
@@ -44,9 +45,21 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP); \
 	echo "foresight: environment ready in $(VENV)"
 
+# The documentation site (docs/, Sphinx + MyST-NB) into docs/_build/html, offline; warnings are errors.
+# Its packages (docs/requirements.lock) go into .venv on the first `make docs` only, constrained by
+# requirements.lock, so `make forecast` and `make test` on a fresh clone install nothing more.
+docs: $(DOCSTAMP)
+	IPYTHONDIR=$(CURDIR)/docs/_build/.ipython JUPYTER_RUNTIME_DIR=$(CURDIR)/docs/_build/.jupyter-runtime \
+	  $(PY) -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
+	@echo "foresight: documentation in docs/_build/html/index.html"
+
+$(DOCSTAMP): $(STAMP) docs/requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -r docs/requirements.lock
+	touch $(DOCSTAMP)
+
 clean-venv:
 	rm -rf $(VENV)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lib tests bench
-	$(VENV)/bin/ruff format --check lib tests bench
+	$(VENV)/bin/ruff check lib tests bench docs/conf.py docs/_ext
+	$(VENV)/bin/ruff format --check lib tests bench docs/conf.py docs/_ext

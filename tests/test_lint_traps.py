@@ -331,7 +331,7 @@ def test_every_lint_code_is_explained_in_the_lint_docstring(code):
 
 
 def test_the_scaffold_stays_valid_when_families_and_groups_are_added_beside_the_examples(tmp_path):
-    """README "Writing a pack, step by step", step 2: add yours beside the examples, delete theirs last."""
+    """docs/tutorial/first-pack.md "Writing a pack, step by step", step 2: add yours beside the examples, delete theirs last."""
     from foresight.pack.scaffold import new_pack
 
     folder = new_pack(tmp_path / "my-pack", title="Water talks")

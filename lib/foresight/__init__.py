@@ -1,4 +1,4 @@
-"""Foresight: Bayesian scenario forecasting from scenario packs (see README.md, "In Python").
+"""Foresight: Bayesian scenario forecasting from scenario packs (see docs/reference/python-api.md).
 
 The public API, deliberately small: read a pack, forecast one question or all
 of them jointly, follow a forecast over time, score it, and ask what it rests

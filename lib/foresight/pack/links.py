@@ -33,8 +33,10 @@ from foresight.pack.schema import Id, Record, Text, YesNo, _interval
 class StrengthInterval(Record):
     """90% interval of a driver's strength, strictly inside (0, 1)."""
 
-    lo: Annotated[float, Field(gt=0.0, lt=1.0)]
-    hi: Annotated[float, Field(gt=0.0, lt=1.0)]
+    lo: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(description="The interval's lower end, inside (0, 1).")
+    hi: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        description="The interval's upper end, inside (0, 1) and above lo."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> StrengthInterval:
@@ -46,43 +48,55 @@ class StrengthInterval(Record):
 class Driver(Record):
     """A latent driver shared by several questions, with a loading per family or question id."""
 
-    id: Id
-    description: Text
-    rationale: Text
-    strength: Annotated[StrengthInterval, BeforeValidator(_interval)]
-    loadings: dict[Id, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(min_length=1)
+    id: Id = Field(description="The driver's id.")
+    description: Text = Field(description="What the driver is.")
+    rationale: Text = Field(description="Why the questions it loads on move together.")
+    strength: Annotated[StrengthInterval, BeforeValidator(_interval)] = Field(
+        description="90% interval of the share of each linked question's latent variation it explains, inside (0, 1)."
+    )
+    loadings: dict[Id, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(
+        min_length=1,
+        description="A loading in [-1, 1] per family or question id: the sign says which way it pushes, the size how fully the question follows.",
+    )
 
 
 class Conditional(Record):
     """P(question | given outcomes), read off the joint model."""
 
-    id: Id
-    title: Text
-    question: Id
-    given: dict[Id, YesNo] = Field(min_length=1)
-    rationale: Text | None = None
+    id: Id = Field(description="The conditional forecast's id.")
+    title: Text = Field(description="The conditional question as a reader sees it.")
+    question: Id = Field(description="The question forecast.")
+    given: dict[Id, YesNo] = Field(
+        min_length=1, description="The condition: question ids and the outcome (yes/no) each is given."
+    )
+    rationale: Text | None = Field(None, description="Why the condition is worth asking about.")
 
 
 class Scenario(Record):
     """A named combination of outcomes, e.g. ``trade-deal and summit-signed and not strike``."""
 
-    id: Id
-    title: Text
-    expression: Text
-    description: Text | None = None
+    id: Id = Field(description="The scenario's id.")
+    title: Text = Field(description="The scenario as a reader sees it.")
+    expression: Text = Field(description="Question ids combined with and, or, not and parentheses.")
+    description: Text | None = Field(None, description="What the scenario stands for.")
 
 
 class Hinge(Record):
     """B = ``question`` hinges on A = ``on``: 90% intervals on P(B | A yes) and P(B | A no)."""
 
-    question: Id
-    on: Id
-    p_if_yes: Annotated[StrengthInterval, BeforeValidator(_interval)]
-    p_if_no: Annotated[StrengthInterval, BeforeValidator(_interval)]
-    rationale: Text
-    follows_within_days: Annotated[int, Field(gt=0, strict=True)] | None = None
-    """B follows A within this many days when it follows at all (sanctions after an invasion): P(B | A) is
-    then not scaled down with the calendar while A is open, nor for this many days after A resolved yes."""
+    question: Id = Field(description="B: the question that hinges (at most one hinge per question, no cycles).")
+    on: Id = Field(description="A: the question B hinges on.")
+    p_if_yes: Annotated[StrengthInterval, BeforeValidator(_interval)] = Field(
+        description="90% interval of P(B | A), inside (0, 1)."
+    )
+    p_if_no: Annotated[StrengthInterval, BeforeValidator(_interval)] = Field(
+        description="90% interval of P(B | not A), inside (0, 1)."
+    )
+    rationale: Text = Field(description="Why B depends on A that way.")
+    follows_within_days: Annotated[int, Field(gt=0, strict=True)] | None = Field(
+        None,
+        description="B follows A within this many days when it follows at all (sanctions after an invasion): P(B | A) is then not scaled down with the calendar while A is open, nor for this many days after A resolved yes.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -96,10 +110,14 @@ class Hinge(Record):
 class Links(Record):
     """The whole `links.yaml` file."""
 
-    drivers: list[Driver] = Field(default_factory=list)
-    conditionals: list[Conditional] = Field(default_factory=list)
-    scenarios: list[Scenario] = Field(default_factory=list)
-    hinges: list[Hinge] = Field(default_factory=list)
+    drivers: list[Driver] = Field(default_factory=list, description="Latent drivers shared by several questions.")
+    conditionals: list[Conditional] = Field(
+        default_factory=list, description="Conditional questions answered from the joint model."
+    )
+    scenarios: list[Scenario] = Field(default_factory=list, description="Named combinations of outcomes.")
+    hinges: list[Hinge] = Field(
+        default_factory=list, description="Questions whose forecast integrates over another question's."
+    )
 
     def hinge_for(self, question_id: str) -> Hinge | None:
         """The hinge of question ``question_id`` (validated: at most one), or None."""

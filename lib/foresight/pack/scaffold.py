@@ -206,7 +206,7 @@ questions:
         - {date: 2025-06-15, share: 0.2, note: The summit day - both sides send their dam crews.}
       starts: {date: 2025-03-01}   # or {question: ID}: the clock starts when that question resolves yes
   # --- beyond yes/no: `type: options` (one of several outcomes) and `type: date` (when, or not by closes).
-  # Put them after the yes/no questions; the model's README section "Outcome types" says how each is forecast.
+  # Put them after the yes/no questions; docs/explanation/outcome-types.md says how each is forecast.
   - id: summit-ending
     title: How will the June 2025 Aland-Beland summit end?
     family: summit

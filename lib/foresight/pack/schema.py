@@ -155,8 +155,13 @@ class Record(BaseModel):
 class CorrelationGroup(Record):
     """Indicators that are really one signal; ``rho`` is how alike they are (0 = independent, 1 = the same)."""
 
-    description: Text
-    rho: Probability = 0.5
+    description: Text = Field(
+        description="What the group's indicators have in common (a group may be written as just this text)."
+    )
+    rho: Probability = Field(
+        0.5,
+        description="How alike the group's signals are, from 0 (independent) to 1 (one signal); sets the correlation discount.",
+    )
 
 
 def _group(value: Any) -> Any:
@@ -171,76 +176,140 @@ class LintAcknowledgement(Record):
     """A `foresight lint` warning the analyst has answered: ``code`` and ``where`` name it
     (``where`` is the record id the warning names, or its ``FILE:field``), ``answer`` says why it stands."""
 
-    code: Text
-    where: Text
-    answer: Text
+    code: Text = Field(description="The warning's code, as printed in brackets (e.g. `late-date`).")
+    where: Text = Field(description="The id printed after `where:` in the warning, or its FILE:field.")
+    answer: Text = Field(description="Why the warning stands answered; it is kept with the pack for readers.")
 
 
 class PackMeta(Record):
     """``pack.yaml``: what the pack is about and the vocabulary its other files use."""
 
-    id: Id
-    title: Text
-    description: Text
-    families: dict[Id, Text] = Field(min_length=1)
-    correlation_groups: dict[Id, Group] = Field(min_length=1)
-    default_credibility: Probability = 0.7
-    """Credibility given to evidence accepted from `foresight ingest` proposals (editable per item)."""
-    lint_acknowledged: list[LintAcknowledgement] = Field(default_factory=list)
-    default_as_of: Date | None = None  # the pack's own "today" for reports (else its latest document's date)
+    id: Id = Field(description="The pack's id (lower-case letters, digits, '-' and '_').")
+    title: Text = Field(description="What the pack is about, in one line.")
+    description: Text = Field(description="A paragraph for readers: the period, the theatre, what the questions ask.")
+    families: dict[Id, Text] = Field(
+        min_length=1, description="The question families the pack uses, each with a line saying what it covers."
+    )
+    correlation_groups: dict[Id, Group] = Field(
+        min_length=1, description="The correlation groups of its indicators; every indicator belongs to one."
+    )
+    default_credibility: Probability = Field(
+        0.7, description="Credibility given to evidence accepted from `foresight ingest` proposals (editable per item)."
+    )
+    lint_acknowledged: list[LintAcknowledgement] = Field(
+        default_factory=list,
+        description="Warnings of `validate` or `lint` the analyst has answered; they stop repeating, under --strict too.",
+    )
+    default_as_of: Date | None = Field(
+        None,
+        description="The pack's own 'today' for reports and joint scenarios (default: its latest document's date).",
+    )
     # How the correlation discount treats signs of one group that point opposite ways (see
     # foresight.model.evidence). 'whole_group' is the rule packs were written against before
     # it existed, so it stays the default: an old pack keeps its forecasts.
-    correlation_discount: Literal["whole_group", "by_direction"] = "whole_group"
+    correlation_discount: Literal["whole_group", "by_direction"] = Field(
+        "whole_group",
+        description="How signs of one group pointing opposite ways are discounted: `whole_group` (the older rule, kept so old packs keep their forecasts) or `by_direction` (only among signs pointing the same way).",
+    )
     # Whether forecasts of this pack may be recalibrated by the library's shipped calibration
     # (foresight.model.calibration); false keeps them raw whatever a run asks.
-    calibration: bool = True
+    calibration: bool = Field(
+        True,
+        description="Whether the library's shipped calibration is shown beside this pack's forecasts; false keeps them raw whatever a run asks.",
+    )
 
 
 class Document(Record):
     """A source the analyst read; the pack keeps its metadata, never its text."""
 
-    id: Id
-    title: Text
-    author: Text
-    outlet: Text
-    published: Date
-    date_note: Text | None = None
-    path: Text | None = None
-    url: Text | None = None
+    id: Id = Field(description="The document's id, which evidence and questions cite.")
+    title: Text = Field(description="The title as printed.")
+    author: Text = Field(description="Who wrote it.")
+    outlet: Text = Field(description="Where it appeared.")
+    published: Date = Field(description="The day it was published; evidence from it counts from this day on.")
+    date_note: Text | None = Field(None, description="How the date was inferred, when it is not printed.")
+    path: Text | None = Field(
+        None, description="Where the text lives (outside the pack); metadata only, never read by a run."
+    )
+    url: Text | None = Field(None, description="Where it can be read.")
 
 
 class Question(Record):
     """A question a third party can resolve from public sources: yes/no (``type: binary``, the default),
     one of several options, or the date of an event (see :mod:`foresight.model.outcomes`)."""
 
-    id: Id
-    title: Text
-    family: Id
-    kind: Literal["by_deadline", "one_shot"]
-    opens: Date
-    closes: Date
-    criteria: Text
-    raised_by: list[Id] = Field(default_factory=list)
-    reference_class: Id | None = None
-    reference_classes: list[ClassUse] | None = None
-    analyst_prior: AnalystPrior | None = None
-    hazard: Hazard | None = None
-    event_log: LogUse | None = None
-    resolution: YesNo | None = None
-    resolved_on: Date | None = None
-    resolution_source: Text | None = None
-    notes: Text | None = None
-    criterion_kind: Id | None = None  # what the criteria ask (meet, sign, declare, ...): picks `kind:` ratios
-    sponsor: Id | None = None  # who acts (a government, a bloc): one ratio serving several sponsors is flagged
+    id: Id = Field(description="The question's id, used by runs, links and evidence ratios.")
+    title: Text = Field(description="The question as a reader sees it, with its deadline.")
+    family: Id = Field(
+        description="The family (from pack.yaml) whose reference classes and likelihood ratios serve it."
+    )
+    kind: Literal["by_deadline", "one_shot"] = Field(
+        description="`by_deadline`: the event happens before `closes` (the base rate scales with the window left); `one_shot`: a single event's outcome."
+    )
+    opens: Date = Field(
+        description="The day the question is asked: on or after each document that raises it; nothing known later may inform its outside view."
+    )
+    closes: Date = Field(description="The deadline (after `opens`).")
+    criteria: Text = Field(description="What a third party checks to resolve it, and where (a source, a calendar day).")
+    raised_by: list[Id] = Field(
+        default_factory=list, description="The documents or timeline entries that raised the question."
+    )
+    reference_class: Id | None = Field(
+        None, description="The one reference class it uses (optional when exactly one class serves its family)."
+    )
+    reference_classes: list[ClassUse] | None = Field(
+        None,
+        description="Instead of `reference_class`: several classes, each with a weight, an optional tag filter and relevance.",
+    )
+    analyst_prior: AnalystPrior | None = Field(
+        None,
+        description="The analyst's own 90% interval on the probability for the whole window, weighted into the outside view.",
+    )
+    hazard: Hazard | None = Field(
+        None, description="How the rate accrues over the window (by_deadline only): shape, decision points, trigger."
+    )
+    event_log: LogUse | None = Field(
+        None, description="A dated event log giving a rate per year (an id, or {id, weight, rationale})."
+    )
+    resolution: YesNo | None = Field(
+        None, description="The outcome once known (yes/no), given with `resolved_on` and `resolution_source`."
+    )
+    resolved_on: Date | None = Field(
+        None, description="The day it resolved: a by_deadline 'yes' on or before `closes`, a 'no' on or after it."
+    )
+    resolution_source: Text | None = Field(None, description="Where the resolution can be checked.")
+    notes: Text | None = Field(None, description="Anything else a reader should know about the question.")
+    criterion_kind: Id | None = Field(
+        None,
+        description="What the criteria ask (meet, sign, declare, ... or a kind of your own); picks an indicator's `kind:NAME` ratio.",
+    )
+    sponsor: Id | None = Field(
+        None,
+        description="Who acts (a government, a bloc); one ratio serving questions of several sponsors is warned about.",
+    )
     # --- outcome types (issue 25); every field below is absent on a yes/no question written before them
-    type: OutcomeTypeName = "binary"
-    options: list[OptionSpec] | None = None  # options questions: the exclusive, exhaustive outcomes in order
-    ordered: Annotated[bool, Field(strict=True)] = False  # options that are ranked (scored by RPS, copula thresholds)
-    bins: list[number()] | None = None  # numeric edges: option k is [e_k, e_k+1)
-    options_prior: OptionsPrior | None = None  # the analyst's outside view over the options
-    resolved_option: Id | None = None  # an options question's outcome (with resolved_on and resolution_source)
-    point_of: Id | None = None  # a yes/no by_deadline question that is the point at `closes` of a date question
+    type: OutcomeTypeName = Field(
+        "binary",
+        description="What is forecast: `binary` (yes/no, the default), `options` (one of several outcomes) or `date` (when, within the window).",
+    )
+    options: list[OptionSpec] | None = Field(
+        None, description="An options question's exclusive, exhaustive outcomes, in order."
+    )
+    ordered: Annotated[bool, Field(strict=True)] = Field(
+        False, description="The options are ranked (scored by RPS; joint scenarios use latent thresholds)."
+    )
+    bins: list[number()] | None = Field(
+        None,
+        description="Numeric edges of ordered options: option k covers [edge k, edge k+1); one more edge than options.",
+    )
+    options_prior: OptionsPrior | None = Field(None, description="The analyst's outside view over the options.")
+    resolved_option: Id | None = Field(
+        None, description="An options question's outcome (an option id), with `resolved_on` and `resolution_source`."
+    )
+    point_of: Id | None = Field(
+        None,
+        description="The date question this yes/no by_deadline question is a point of (its curve at this question's `closes`).",
+    )
 
     @model_validator(mode="after")
     def _outcome_type_fields(self) -> Question:
@@ -351,16 +420,26 @@ def outcome_number(outcome: str | None) -> float:
 class Case(Record):
     """One historical case of a reference class, with its outcome and where that comes from."""
 
-    name: Text
-    date: Date
-    outcome: YesNo | None = None
-    source: Text
-    indicators: dict[Id, State] = Field(default_factory=dict)
-    tags: list[Id] = Field(default_factory=list)
-    outcome_known: Date | None = None
-    """When the case's outcome was known (default: its ``date``): a case teaches a question only if it
-    was known before the question opened, so a case begun before ``opens`` but settled after cannot leak."""
-    option: Id | None = None  # for a class serving options questions: which option happened
+    name: Text = Field(description="What the case was, in a few words.")
+    date: Date = Field(description="When the case began; a question learns only from cases dated before it opens.")
+    outcome: YesNo | None = Field(
+        None, description="Whether the event happened (yes/no), judged by the class's criterion."
+    )
+    source: Text = Field(description="One line saying where the case and its outcome come from.")
+    indicators: dict[Id, State] = Field(
+        default_factory=dict,
+        description="Codings of the case on the pack's indicators (present, absent or a strength); with them the class teaches the likelihood ratios.",
+    )
+    tags: list[Id] = Field(
+        default_factory=list, description="Tags a question's `where: {tags: [...]}` filter can keep."
+    )
+    outcome_known: Date | None = Field(
+        None,
+        description="When the case's outcome was known (default: its `date`): a case teaches a question only if it was known before the question opened, so a case begun before `opens` but settled after cannot leak.",
+    )
+    option: Id | None = Field(
+        None, description="For a class serving options questions: which option happened (instead of `outcome`)."
+    )
 
     @model_validator(mode="after")
     def _known_after_date(self) -> Case:
@@ -398,9 +477,9 @@ class MissingCases(Record):
     """Cases known to be missing from a class's list (a remembered list forgets its failures):
     added to the weighted counts as if listed, with the note saying where the numbers come from."""
 
-    failures: NonNegative = 0.0
-    successes: NonNegative = 0.0
-    note: Text
+    failures: NonNegative = Field(0.0, description="How many failures the list is known to leave out.")
+    successes: NonNegative = Field(0.0, description="How many successes the list is known to leave out.")
+    note: Text = Field(description="Where those numbers come from.")
 
     @model_validator(mode="after")
     def _some(self) -> MissingCases:
@@ -413,25 +492,41 @@ class ExcludedCase(Record):
     """A case the list leaves out on purpose, with its outcome and why: lint checks the exclusions do not
     all fall on one side (leaving out only failures raises the base rate)."""
 
-    name: Text
-    outcome: YesNo
-    reason: Text
+    name: Text = Field(description="The case left out.")
+    outcome: YesNo = Field(
+        description="Its outcome (yes/no), so lint can see whether the exclusions all fall on one side."
+    )
+    reason: Text = Field(description="Why it is left out of the class.")
 
 
 class ReferenceClass(Record):
     """Historical cases that give a question family its outside view."""
 
-    id: Id
-    title: Text
-    serves: list[Id] = Field(min_length=1)
-    relevance: Share
-    exposure_years: Positive | None = None
-    description: Text | None = None
-    study: Text | None = None
-    outcome_criterion: Text | None = None
-    missing: MissingCases | None = None
-    cases: list[Case] = Field(min_length=1)
-    excluded: list[ExcludedCase] = Field(default_factory=list)
+    id: Id = Field(description="The class's id.")
+    title: Text = Field(description="What the cases are, in one line.")
+    serves: list[Id] = Field(min_length=1, description="The families and question ids it gives an outside view to.")
+    relevance: Share = Field(
+        description="Power-prior weight in (0, 1]: each case counts as this fraction of a case (a proxy class counts less)."
+    )
+    exposure_years: Positive | None = Field(
+        None,
+        description="How long each case had for the event to happen, in years; required when it serves by_deadline questions.",
+    )
+    description: Text | None = Field(
+        None,
+        description="What the class holds, why it fits, and for episode classes the horizon its outcomes were judged over.",
+    )
+    study: Text | None = Field(None, description="The published study a count comes from, if any.")
+    outcome_criterion: Text | None = Field(
+        None, description="What counts as 'yes' for a case; lint compares it with the questions' criteria."
+    )
+    missing: MissingCases | None = Field(
+        None, description="Cases known to be missing from the list, added to the counts."
+    )
+    cases: list[Case] = Field(min_length=1, description="The historical cases, the failures as well as the successes.")
+    excluded: list[ExcludedCase] = Field(
+        default_factory=list, description="Cases left out on purpose, with their outcomes and why."
+    )
 
     def cases_known_before(self, day: dt.date, tags: list[str] | None = None) -> list[Case]:
         """The cases a question opening on ``day`` may learn from (:meth:`Case.known_before`), kept to the
@@ -457,8 +552,8 @@ def _interval(value: Any) -> Any:
 class LRInterval(Record):
     """The analyst's 90% interval for a likelihood ratio P(seen | yes) / P(seen | no)."""
 
-    lo: Positive
-    hi: Positive
+    lo: Positive = Field(description="The interval's lower end (> 0).")
+    hi: Positive = Field(description="The interval's upper end (> lo).")
 
     @model_validator(mode="after")
     def _ordered(self) -> LRInterval:
@@ -488,8 +583,10 @@ LRKey = Annotated[str, BeforeValidator(_lr_key)]
 class ResolutionOf(Record):
     """An indicator observed from another question's resolution: present when it resolved ``present_when``."""
 
-    question: Id
-    present_when: YesNo
+    question: Id = Field(description="The question whose resolution is the observation.")
+    present_when: YesNo = Field(
+        description="The resolution (yes/no) that makes the indicator present; the other makes it absent."
+    )
 
 
 # --- the outside view: analyst priors, several classes, hazards, event logs -----------------
@@ -498,8 +595,8 @@ class ResolutionOf(Record):
 class ProbabilityInterval(Record):
     """A 90% interval on a probability: 0 < lo < hi < 1."""
 
-    lo: number(gt=0.0, le=1.0)
-    hi: number(gt=0.0, le=1.0)
+    lo: number(gt=0.0, le=1.0) = Field(description="The interval's lower end, above 0.")
+    hi: number(gt=0.0, le=1.0) = Field(description="The interval's upper end, below 1 and above lo.")
 
     @model_validator(mode="after")
     def _ordered(self) -> ProbabilityInterval:
@@ -515,41 +612,50 @@ class AnalystPrior(Record):
     (they share the rest); alone it is the whole outside view whatever the weight.
     """
 
-    interval: Annotated[ProbabilityInterval, BeforeValidator(_interval)]
-    rationale: Text
-    weight: Weight = 0.5
+    interval: Annotated[ProbabilityInterval, BeforeValidator(_interval)] = Field(
+        description="The 90% interval on P(yes) for the whole window, as [lo, hi]."
+    )
+    rationale: Text = Field(description="Why that interval, written as of the question's `opens`.")
+    weight: Weight = Field(
+        0.5,
+        description="Its share of the outside view when classes or an event log are also used (they share the rest).",
+    )
 
 
 class CaseFilter(Record):
     """Keep only the cases of a class carrying at least one of these tags."""
 
-    tags: list[Id] = Field(min_length=1)
+    tags: list[Id] = Field(min_length=1, description="Keep the cases carrying at least one of these tags.")
 
 
 class ClassUse(Record):
     """One reference class used by a question: its weight among the question's classes, an optional
     case filter, and an optional relevance for this question (a proxy class counts less)."""
 
-    id: Id
-    weight: Weight = 1.0
-    where: CaseFilter | None = None
-    relevance: Share | None = None
-    rationale: Text
+    id: Id = Field(description="The reference class used.")
+    weight: Weight = Field(1.0, description="Its weight, relative to the question's other classes and event log.")
+    where: CaseFilter | None = Field(None, description="A tag filter on the class's cases.")
+    relevance: Share | None = Field(
+        None, description="This class's relevance for this question, replacing the class's own (a proxy counts less)."
+    )
+    rationale: Text = Field(description="Why this class fits the question, written as of `opens`.")
 
 
 class DecisionPoint(Record):
     """A dated decision inside the window holding ``share`` of the window's cumulative hazard."""
 
-    date: Date
-    share: Share
-    note: Text
+    date: Date = Field(description="The decision's date, inside the question's window.")
+    share: Share = Field(description="The share of the window's cumulative hazard that sits on this date.")
+    note: Text = Field(description="What is decided that day.")
 
 
 class ClockStart(Record):
     """Where the hazard's clock starts: a dated event or another question resolving yes."""
 
-    question: Id | None = None
-    date: Date | None = None
+    question: Id | None = Field(
+        None, description="A question whose 'yes' resolution starts the clock (at its `resolved_on`)."
+    )
+    date: Date | None = Field(None, description="A day on which the clock starts.")
 
     @model_validator(mode="after")
     def _one(self) -> ClockStart:
@@ -561,10 +667,18 @@ class ClockStart(Record):
 class Hazard(Record):
     """How the rate accrues over the window: a shape, decision points, and when the clock starts."""
 
-    shape: Literal["constant", "rising", "falling"] = "constant"
-    ratio: Positive | None = None
-    decision_points: list[DecisionPoint] = Field(default_factory=list)
-    starts: ClockStart | None = None
+    shape: Literal["constant", "rising", "falling"] = Field(
+        "constant", description="How the hazard moves across the window: constant, rising or falling."
+    )
+    ratio: Positive | None = Field(
+        None, description="The hazard at the window's end over its start (rising: > 1, falling: < 1)."
+    )
+    decision_points: list[DecisionPoint] = Field(
+        default_factory=list, description="Dated decisions holding a share of the window's hazard."
+    )
+    starts: ClockStart | None = Field(
+        None, description="Where the clock starts (a date or another question resolving yes); zero hazard before it."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Hazard:
@@ -596,8 +710,8 @@ OPTIONS_SUM_TOLERANCE = 1e-6
 class OptionSpec(Record):
     """One of an options question's exclusive outcomes."""
 
-    id: Id
-    label: Text
+    id: Id = Field(description="The option's id.")
+    label: Text = Field(description="The option as a reader sees it.")
 
 
 class OptionsPrior(Record):
@@ -608,11 +722,18 @@ class OptionsPrior(Record):
     class it is worth); ``weight`` is its share of the outside view next to the question's classes,
     as an analyst prior's is for a yes/no question."""
 
-    probabilities: dict[Id, number(gt=0.0, le=1.0)] | None = None
-    quantiles: dict[number(gt=0.0, le=1.0), number()] | None = None
-    strength: Positive = 10.0
-    rationale: Text
-    weight: Weight = 0.5
+    probabilities: dict[Id, number(gt=0.0, le=1.0)] | None = Field(
+        None, description="The prior probability of each option (summing to 1)."
+    )
+    quantiles: dict[number(gt=0.0, le=1.0), number()] | None = Field(
+        None,
+        description="For ordered options with numeric bins: the quantity's quantiles (level: value) instead of probabilities.",
+    )
+    strength: Positive = Field(
+        10.0, description="How many cases of a class the prior is worth (the Dirichlet's pseudo-count)."
+    )
+    rationale: Text = Field(description="Why these numbers, written as of `opens`.")
+    weight: Weight = Field(0.5, description="Its share of the outside view next to the question's classes.")
 
     @model_validator(mode="after")
     def _one_form(self) -> OptionsPrior:
@@ -681,8 +802,10 @@ class OptionRatios(Record):
     of P(seen | that option) / P(seen | ``reference``). An option not listed has ratio 1 (the sign says
     nothing about it against the reference). A yes/no ratio is the case of options yes and no, reference no."""
 
-    reference: Id
-    ratios: dict[Id, Interval] = Field(min_length=1)
+    reference: Id = Field(description="The option every ratio is taken against (ratio 1 by definition).")
+    ratios: dict[Id, Interval] = Field(
+        min_length=1, description="For each listed option, the 90% interval of P(seen | option) / P(seen | reference)."
+    )
 
     @model_validator(mode="after")
     def _not_reference(self) -> OptionRatios:
@@ -699,9 +822,9 @@ def _log_use(value: Any) -> Any:
 class EventLogUse(Record):
     """A question's use of an event log, with its weight next to the question's classes."""
 
-    id: Id
-    weight: Weight = 1.0
-    rationale: Text | None = None
+    id: Id = Field(description="The event log used.")
+    weight: Weight = Field(1.0, description="Its weight, relative to the question's classes.")
+    rationale: Text | None = Field(None, description="Why the log fits the question.")
 
 
 LogUse = Annotated[EventLogUse, BeforeValidator(_log_use)]
@@ -710,9 +833,9 @@ LogUse = Annotated[EventLogUse, BeforeValidator(_log_use)]
 class LoggedEvent(Record):
     """One dated occurrence of a repeatable event."""
 
-    date: Date
-    source: Text
-    note: Text | None = None
+    date: Date = Field(description="When the event happened.")
+    source: Text = Field(description="Where the date comes from.")
+    note: Text | None = Field(None, description="Anything else about the event.")
 
 
 class EventLog(Record):
@@ -722,13 +845,15 @@ class EventLog(Record):
     discounts old events and old exposure alike (none: every year counts the same).
     """
 
-    id: Id
-    title: Text
-    serves: list[Id] = Field(default_factory=list)
-    description: Text | None = None
-    since: Date | None = None
-    half_life_years: Positive | None = None
-    events: list[LoggedEvent] = Field(min_length=1)
+    id: Id = Field(description="The log's id, which questions name in `event_log`.")
+    title: Text = Field(description="What the events are.")
+    serves: list[Id] = Field(default_factory=list, description="The families or questions it is written for.")
+    description: Text | None = Field(None, description="How the log was compiled and what it counts.")
+    since: Date | None = Field(None, description="When the log's coverage starts (default: its first event).")
+    half_life_years: Positive | None = Field(
+        None, description="Discounts old events and old exposure alike (none: every year counts the same)."
+    )
+    events: list[LoggedEvent] = Field(min_length=1, description="The dated events.")
 
     @model_validator(mode="after")
     def _since(self) -> EventLog:
@@ -745,21 +870,35 @@ class EventLog(Record):
 class Indicator(Record):
     """An observable sign, with its likelihood ratio per question family, question id or criterion kind."""
 
-    id: Id
-    description: Text
-    group: Id
-    rationale: Text
-    likelihood_ratios: dict[LRKey, Interval] = Field(default_factory=dict)
-    absence_weight: Probability = 1.0
-    unobserved_reason: Text | None = None
-    cues: list[Text] = Field(default_factory=list)
-    """Phrases that signal the indicator in a document (for `foresight ingest`); optional."""
-    counter_cues: list[Text] = Field(default_factory=list)
-    """Phrases that signal its absence (ingest then suggests state 'absent'); optional."""
-    shelf_life_days: Annotated[int, Field(gt=0, strict=True)] | None = None  # default validity of its observations
-    resolution_of: ResolutionOf | None = None
-    option_ratios: dict[LRKey, OptionRatios] = Field(default_factory=dict)
-    """Ratios per option for options questions (keyed like likelihood_ratios: question id, kind:, family)."""
+    id: Id = Field(description="The indicator's id, which evidence and case codings name.")
+    description: Text = Field(description="The observable sign, in one sentence.")
+    group: Id = Field(description="Its correlation group (from pack.yaml).")
+    rationale: Text = Field(
+        description="Why the sign bears on the questions, as known on the day; a few sentences an analyst could argue with."
+    )
+    likelihood_ratios: dict[LRKey, Interval] = Field(
+        default_factory=dict,
+        description="The 90% interval of P(sign | yes) / P(sign | no), per family, `kind:NAME` or question id (question id wins, then kind, then family).",
+    )
+    absence_weight: Probability = Field(
+        1.0, description="How strongly seeing the sign absent counts against, in [0, 1]."
+    )
+    unobserved_reason: Text | None = Field(None, description="Why no evidence uses the indicator.")
+    cues: list[Text] = Field(
+        default_factory=list, description="Phrases that signal the indicator in a document (for `foresight ingest`)."
+    )
+    counter_cues: list[Text] = Field(
+        default_factory=list, description="Phrases that signal its absence (ingest then suggests state 'absent')."
+    )
+    shelf_life_days: Annotated[int, Field(gt=0, strict=True)] | None = Field(
+        None, description="How many days an observation counts after it is observed (default: forever)."
+    )
+    resolution_of: ResolutionOf | None = Field(
+        None, description="Observed from another question's resolution, never before it."
+    )
+    option_ratios: dict[LRKey, OptionRatios] = Field(
+        default_factory=dict, description="Ratios per option for options questions (keyed like likelihood_ratios)."
+    )
 
     @model_validator(mode="after")
     def _some_ratio(self) -> Indicator:
@@ -794,15 +933,22 @@ def standing_of(ordered: Sequence[Any]) -> Any:
 class Evidence(Record):
     """An indicator seen (or seen absent) in a document, with how far the analyst trusts it."""
 
-    id: Id
-    indicator: Id
-    document: Id
-    observed: Date
-    state: State
-    credibility: Probability
-    note: Text
-    valid_until: Date | None = None  # the last day the observation counts (none: its indicator's shelf life)
-    supersedes: Annotated[bool, Field(strict=True)] = False  # replaces a firmer earlier observation
+    id: Id = Field(description="The evidence item's id.")
+    indicator: Id = Field(description="The indicator seen (or seen absent).")
+    document: Id = Field(description="The document (or timeline entry) that reports it.")
+    observed: Date = Field(description="The day it was observed, on or after its document's publication.")
+    state: State = Field(description="`present`, `absent` or a strength in [0, 1].")
+    credibility: Probability = Field(description="How far the analyst trusts the report, in [0, 1]; 0 switches it off.")
+    note: Text = Field(
+        description="The analyst's paraphrase and where in the document it stands (never the document's own text)."
+    )
+    valid_until: Date | None = Field(
+        None, description="The last day the observation counts (default: observed + the indicator's shelf life)."
+    )
+    supersedes: Annotated[bool, Field(strict=True)] = Field(
+        False,
+        description="Replaces a firmer earlier report of the same indicator; without it a less credible report does not.",
+    )
 
     @model_validator(mode="after")
     def _valid_after_observed(self) -> Evidence:
@@ -831,11 +977,11 @@ class TimelineEntry(Record):
     the history chart marks it, so forecasts can follow what the world knew.
     """
 
-    id: Id
-    date: Date
-    fact: Text
-    source: Text
-    url: Text | None = None
+    id: Id = Field(description="The entry's id; evidence may cite it in `document:`.")
+    date: Date = Field(description="The day of the fact.")
+    fact: Text = Field(description="What happened, in a sentence.")
+    source: Text = Field(description="The source of the day that reported it.")
+    url: Text | None = Field(None, description="Where that source can be read.")
 
 
 class ExternalForecast(Record):
@@ -848,16 +994,26 @@ class ExternalForecast(Record):
     is of the event by the end of day ``by`` (default ``closes``): one point of its curve.
     """
 
-    question: Id
-    source: Text
-    date: Date
-    probability: Probability | None = None
-    probabilities: dict[Id, Probability] | None = None
-    by: Date | None = None
-    match: Literal["same", "close", "broader", "narrower"]
-    source_question: Text | None = None
-    url: Text | None = None
-    note: Text | None = None
+    question: Id = Field(description="The pack question it forecasts.")
+    source: Text = Field(description="Who made it; one series per source and question.")
+    date: Date = Field(description="The day it was made: on or after the question opens, before it resolves.")
+    probability: Probability | None = Field(
+        None,
+        description="The forecast probability of 'yes' (of a date question's event by the end of `by`); give it or `probabilities`.",
+    )
+    probabilities: dict[Id, Probability] | None = Field(
+        None, description="For an options question: a probability per option, summing to 1 (instead of `probability`)."
+    )
+    by: Date | None = Field(
+        None,
+        description="For a date question: the day by whose end `probability` holds (default: the question's `closes`).",
+    )
+    match: Literal["same", "close", "broader", "narrower"] = Field(
+        description="How closely the source's question is the pack's: `same`/`close` enter the headline comparison, `broader`/`narrower` are listed."
+    )
+    source_question: Text | None = Field(None, description="The source's own wording of its question.")
+    url: Text | None = Field(None, description="Where it can be checked.")
+    note: Text | None = Field(None, description="Why this match grade.")
 
     @model_validator(mode="after")
     def _one_answer(self) -> ExternalForecast:
@@ -894,20 +1050,24 @@ Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 class Revision(Record):
     """One entry of a freeze's revision log: when the pack was (re-)frozen, at which commit, and why."""
 
-    date: Date
-    commit: str | None = None
-    reason: Text
-    changed: list[Text] = Field(default_factory=list)
-    """Files whose content differed from the previous freeze (added, removed or edited)."""
+    date: Date = Field(description="When the pack was (re-)frozen.")
+    commit: str | None = Field(None, description="The git commit at the time, when known.")
+    reason: Text = Field(description="Why the content changed, and whether its scores had been seen.")
+    changed: list[Text] = Field(
+        default_factory=list,
+        description="Files whose content differed from the previous freeze (added, removed or edited).",
+    )
 
 
 class Freeze(Record):
     """``freeze.yaml``: the content the pack's scores are claimed for, and the log of every re-freeze."""
 
-    frozen_on: Date
-    commit: str | None = None
-    files: dict[Text, Sha256] = Field(min_length=1)
-    revisions: list[Revision] = Field(min_length=1)
+    frozen_on: Date = Field(description="The day of the latest freeze.")
+    commit: str | None = Field(None, description="The git commit of the latest freeze, when known.")
+    files: dict[Text, Sha256] = Field(
+        min_length=1, description="The sha256 of every YAML file of the pack (not the README, not freeze.yaml)."
+    )
+    revisions: list[Revision] = Field(min_length=1, description="Every freeze, oldest first.")
 
 
 OPTIONAL_RECORD_FILES: dict[str, tuple[str, type[Record]]] = {
@@ -935,23 +1095,44 @@ class ProposalRecord(Record):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
-    id: Annotated[str, StringConstraints(pattern=r"^p[0-9]{2,4}$")]
-    indicator: Id
-    state: Literal["present", "absent"]
-    score: Probability
-    cue: str = Field(max_length=1000)
-    paragraph: Annotated[int, Field(ge=1, strict=True)]
-    sentence: Annotated[int, Field(ge=1, strict=True)]
-    start: Count
-    end: Count
-    status: Literal["proposed", "accepted", "rejected"] = "proposed"
-    impact: number() = 0.0
-    shifts: dict[Id, number()] = Field(default_factory=dict)
-    confidence: Probability = 0.0
-    context: str = Field(default="reported", max_length=200)
-    direction: Literal["certain", "uncertain"] = "certain"
+    id: Annotated[str, StringConstraints(pattern=r"^p[0-9]{2,4}$")] = Field(
+        description="The proposal's id within its document (p01, p02, ...)."
+    )
+    indicator: Id = Field(description="The indicator it proposes.")
+    state: Literal["present", "absent"] = Field(
+        description="The state it proposes: present, or absent for a negated mention or a counter-cue."
+    )
+    score: Probability = Field(
+        description="The share of the indicator's key terms in the sentence (1.0 for a whole cue phrase)."
+    )
+    cue: str = Field(max_length=1000, description="The words that matched.")
+    paragraph: Annotated[int, Field(ge=1, strict=True)] = Field(description="The paragraph it stands in (from 1).")
+    sentence: Annotated[int, Field(ge=1, strict=True)] = Field(
+        description="The sentence within the paragraph (from 1)."
+    )
+    start: Count = Field(description="The first character of the sentence in the document's text.")
+    end: Count = Field(description="The character after the sentence's last.")
+    status: Literal["proposed", "accepted", "rejected"] = Field(
+        "proposed", description="proposed, accepted (now an evidence item) or rejected (not offered again)."
+    )
+    impact: number() = Field(0.0, description="The largest change accepting it would make to a forecast.")
+    shifts: dict[Id, number()] = Field(
+        default_factory=dict, description="The signed change it would make to each question's forecast."
+    )
+    confidence: Probability = Field(
+        0.0, description="Its score, halved when uncertain and halved for a headline, dateline or caption."
+    )
+    context: str = Field(
+        default="reported",
+        max_length=200,
+        description="How the sentence reports the sign (reported, negated, hypothetical, historical, ...).",
+    )
+    direction: Literal["certain", "uncertain"] = Field(
+        "certain",
+        description="`uncertain` for a mention that reports no sign of the day (counts half, never accepted by --all-above).",
+    )
     counts_from: dict[Id, Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = Field(
-        default_factory=dict
+        default_factory=dict, description="Per question, the first day the proposal would count."
     )
 
     @model_validator(mode="after")
@@ -965,12 +1146,12 @@ class ProposalsFile(Record):
     """``proposals/<document>.yaml``: a document's candidate evidence; ``file`` is the text ingest read,
     kept inside the pack (``proposals/<document>.txt``) so reviewing it reads nothing outside the pack."""
 
-    document: Id
-    file: PackPath
-    published: Date
-    source: Text | None = None
-    how: str | None = None
-    proposals: list[ProposalRecord]
+    document: Id = Field(description="The document the proposals come from.")
+    file: PackPath = Field(description="The text ingest read, kept inside the pack (`proposals/<document>.txt`).")
+    published: Date = Field(description="The document's publication date.")
+    source: Text | None = Field(None, description="Where the document came from.")
+    how: str | None = Field(None, description="How the text was extracted (format and tool).")
+    proposals: list[ProposalRecord] = Field(description="The candidate evidence items, ranked by expected impact.")
 
 
 PROPOSALS_DIR = "proposals"

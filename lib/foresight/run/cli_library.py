@@ -312,7 +312,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "whether the target is met and what the default should be, and writes library_*.csv to --out. Exit 2 "
         "on an invalid pack or option.",
     )
-    p.add_argument("packs", nargs="+", metavar="PACK", help="pack folders (e.g. scenarios/*/)")
+    p.add_argument("packs", nargs="+", metavar="PACK", help="pack folders (e.g. `scenarios/*/`)")
     p.add_argument("--out", metavar="DIR", help="folder for the tables (default: runs/backtest-<time>)")
     p.add_argument(
         "--past-only",

@@ -1,6 +1,6 @@
 """The notebook suite: which notebooks a run executes, with which parameters, and how one is executed.
 
-The rule (documented in README.md, "Notebooks in a run"), so that a new
+The rule (documented in docs/how-to/add-notebook.md), so that a new
 notebook joins every run without a code change:
 
 - every ``notebooks/*.ipynb`` is run, except names starting with ``_`` or ``.``

@@ -79,6 +79,7 @@ NOT_FOR_AN_ERROR = (*HEAVY, "pydantic", "papermill", "nbformat", "IPython")
         ["run", str(SEED), "--draws", "5"],
         ["run", str(SEED), "--seed", "-1"],
         ["sweep", "grid.yaml", "--runs-dir", str(SEED / "pack.yaml")],
+        ["sweep", "no/such/grid.yaml"],
         ["validate", "no/such/pack"],
         ["lint", "no/such/pack"],
         ["runs", "--runs-dir", "no/such/folder"],

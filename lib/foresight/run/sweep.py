@@ -33,25 +33,23 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from foresight.base import paths
 from foresight.base.run_files import RESULTS_DIR, SWEEP_FILE, SWEEP_PLOT
-from foresight.model.forecasting import SUMMARY_COLUMNS
 from foresight.pack.yamlio import YamlSyntaxError, read_yaml
-from foresight.report import results
 from foresight.run.executor import Executor
 from foresight.run.notebooks import Job, JobResult, NotebookInfo, find
 from foresight.run.parameters import PARAMETERS
 from foresight.run.params import ParameterError, check_params
-from foresight.run.runner import RunOutcome, RunPlan, execute_run, parameter_hash
+
+if TYPE_CHECKING:  # pandas and the runner (with the report stack) load when a grid runs, not to check one
+    import pandas as pd
+
+    from foresight.run.runner import RunOutcome
 
 KEYS = ("notebook", "parameters", "grid", "rows", "workers", "title")
 MAX_COMBINATIONS = 500
-RESULT_COLUMNS = [c for c in SUMMARY_COLUMNS if c not in ("title", "family", "diagnostics")]
-"""The forecast columns a sweep table keeps from each result row (the texts stay in the runs' own tables)."""
 
 
 class GridError(Exception):
@@ -231,6 +229,8 @@ def run_sweep(
 ) -> RunOutcome:
     """Run every combination into a new sweep folder through the run lifecycle (:func:`execute_run`), on
     ``executor`` (default: local kernels)."""
+    from foresight.run.runner import RunPlan, execute_run, parameter_hash
+
     runs_dir = Path(runs_dir) if runs_dir is not None else paths.runs_dir()
     parameters = {
         "grid_file": str(grid.file.resolve()),
@@ -299,6 +299,14 @@ def sweep_table(
     contribute result rows (those of their ``forecasts`` table when they write one), the
     others one row with their status and error.
     """
+    import pandas as pd
+
+    from foresight.model.forecasting import SUMMARY_COLUMNS
+    from foresight.report import results
+
+    # the forecast columns a sweep table keeps from each result row (the texts stay in the runs' own tables)
+    result_columns = [c for c in SUMMARY_COLUMNS if c not in ("title", "family", "diagnostics")]
+
     rows = []
     for job in jobs:
         entry = entries.get(job.name) or {}
@@ -315,7 +323,7 @@ def sweep_table(
             continue
         for item in items:
             out = dict(base)
-            for col in RESULT_COLUMNS:
+            for col in result_columns:
                 out[f"forecast_{col}" if col in swept else col] = item.get(col)
             rows.append(out)
     frame = pd.DataFrame(rows)

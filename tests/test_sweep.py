@@ -111,6 +111,18 @@ def test_the_shipped_example_grid_is_valid():
     assert set(grid.swept) == {"as_of", "lr_width_scale"} and len(grid.combinations) >= 6
 
 
+def test_a_grid_is_checked_as_its_notebook_checks_it(tmp_path):
+    """The outcomes notebook takes options and date questions, the forecast notebook yes/no ones: a grid's
+    values go through the checks of the notebook it runs, not of one notebook for all."""
+    seed = ROOT / "scenarios" / "us-china-korea-2017-2019"
+    typed = f"notebook: outcomes\nparameters:\n  pack: {seed}\ngrid:\n  question: [su-hanoi-outcome, th-25pct-date]\n"
+    assert len(load_grid(write(tmp_path, typed)).combinations) == 2
+    yes_no = typed.replace("[su-hanoi-outcome, th-25pct-date]", "[td-signed-by-2019-07-01]")
+    assert any("an options or date question" in p for p in problems(write(tmp_path, yes_no)))
+    forecast = typed.replace("notebook: outcomes", "notebook: forecast")
+    assert any("is an options question" in p for p in problems(write(tmp_path, forecast)))
+
+
 @pytest.mark.slow  # four real notebook runs; run by make test-all and CI
 def test_sweep_runs_every_combination_into_one_table_and_plot(tmp_path, notebook_env):
     path = write(tmp_path, GOOD.replace("  - {as_of: 2020-06-01, lr_width_scale: 1.0}\n", ""))

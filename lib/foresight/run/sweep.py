@@ -205,7 +205,7 @@ def _check_values(
         values = {**defaults, **fixed, **combo}
         known = {k: v for k, v in values.items() if k in PARAMETERS and k in nb.parameters}
         try:
-            check_params(known, ahead=True)
+            check_params(known, notebook=nb.name, ahead=True)
         except ParameterError as exc:
             if exc.name in combo:
                 where = f"grid.{exc.name}" if i < n_grid else f"rows[{i - n_grid}].{exc.name}"

@@ -288,10 +288,19 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """Add the library subcommands to the `foresight` parser."""
+def _add_backtest_options(p: argparse.ArgumentParser, *, today: str) -> None:
+    """The options of every command that backtests the library (`backtest`, `calibrate`): one definition, so
+    the two cannot drift apart in names, defaults or checks."""
     from foresight.run.cli import add_scheduler_option
 
+    p.add_argument("--today", metavar="DATE", help=today)
+    p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
+    add_scheduler_option(p, "the backtests (one task per pack)")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Add the library subcommands to the `foresight` parser."""
     p = sub.add_parser(
         "freeze",
         help="record a pack's content (hashes, date, commit) before its first scored backtest",
@@ -319,10 +328,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="headline the calibration learned only from questions resolved before each step (both are written)",
     )
-    p.add_argument("--today", metavar="DATE", help="score only questions resolved by this day (default: today)")
-    p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
-    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
-    add_scheduler_option(p, "the backtests (one task per pack)")
+    _add_backtest_options(p, today="score only questions resolved by this day (default: today)")
     p.set_defaults(func=_backtest)
 
     p = sub.add_parser(
@@ -338,8 +344,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         metavar="CSV",
         help="learn from a library backtest's library_steps.csv instead of backtesting the packs again",
     )
-    p.add_argument("--today", metavar="DATE", help="learn only from questions resolved by this day")
-    p.add_argument("--draws", type=int, metavar="N", help="posterior draws per forecast (default: the library's)")
-    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
-    add_scheduler_option(p, "the backtests (one task per pack)")
+    _add_backtest_options(p, today="learn only from questions resolved by this day")
     p.set_defaults(func=_calibrate)

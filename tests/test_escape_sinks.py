@@ -102,3 +102,12 @@ def test_new_refuses_a_title_with_control_characters(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "control characters" in err and "\x1b" not in err
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [("td-signed-by-2019-07-01", "`td-signed-by-2019-07-01`"), ("a`b", "``a`b``"), ("`x", "`` `x ``"), (None, "")],
+)
+def test_a_code_span_shows_its_text_as_typed(text, span):
+    """Markdown reads no backslash escape inside a code span, so :func:`escape.code` fences instead of escaping."""
+    assert escape.code(text) == span

@@ -98,3 +98,9 @@ def test_outcomes_notebook_shows_one_date_question(notebook_env, tmp_path, pack)
     assert png_count(out) >= 3  # the curve, the waterfall of P(by closes), the fan of its dates
     (row,) = read_json(tmp_path / "res" / "outcomes.json")["rows"]
     assert row["question_id"] == "first-meeting" and row["type"] == "date"
+
+
+def test_the_question_card_shows_ids_as_typed(pack):
+    """Ids sit in Markdown code spans, which take no backslash escapes: 'summit-outcome', not 'summit\\-outcome'."""
+    card = outcome_views.question_card(pack.typed_questions["summit-outcome"]).data
+    assert "`summit-outcome`" in card and "\\-" not in card.split("·")[0]

@@ -9,6 +9,8 @@ goes through one of these functions, chosen by where it lands:
 - :func:`md` inside Markdown (``IPython.display.Markdown``): HTML special
   characters become entities and Markdown syntax is backslash-escaped, so the
   text reads exactly as typed;
+- :func:`code` as a Markdown code span (ids): a code span takes no backslash escapes, so :func:`md`
+  there would show its backslashes;
 - :func:`html` inside HTML (``IPython.display.HTML``, hand-built tags);
 - :func:`plot_text` inside a matplotlib text (where two ``$`` start mathtext:
   ``Survey 50% $ 20% $`` would be parsed as math and ``$\\href{...}$`` stop the
@@ -36,7 +38,7 @@ from typing import Any
 
 from foresight.base.terminal import terminal_text as terminal
 
-__all__ = ["html", "md", "no_math", "plot_labels", "plot_text", "styler", "tables_without_math", "terminal"]
+__all__ = ["code", "html", "md", "no_math", "plot_labels", "plot_text", "styler", "tables_without_math", "terminal"]
 
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 _SPACES = re.compile(r"\s+")
@@ -51,6 +53,17 @@ def md(text: Any) -> str:
     out = _MARKDOWN_SYNTAX.sub(r"\\\1", _html.escape(flat, quote=False))
     # MathJax typesets $...$, \(...\) and \begin{...} in the rendered page whatever Markdown did with them
     return no_math(out, "span") if ("$" in flat or "\\" in flat) else out
+
+
+def code(text: Any) -> str:
+    """``text`` as a Markdown code span, shown literally on one line: fenced by more backticks than any run in
+    it (Markdown escapes HTML inside a code span itself, and MathJax skips code)."""
+    if text is None:
+        return ""
+    flat = _SPACES.sub(" ", str(text)).strip()
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def html(text: Any) -> str:

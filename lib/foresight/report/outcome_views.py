@@ -178,7 +178,7 @@ def question_card(q) -> Markdown:
     """Title, type, window, criteria, the options (with bins) and, once known, the resolution of a typed question."""
     what = "ordered options" if q.ordered else "options" if q.type == "options" else "a date in the window"
     lines = [
-        f"`{escape.md(q.id)}` · family **{escape.md(q.family)}** · {what} · open **{q.opens}** to **{q.closes}**",
+        f"{escape.code(q.id)} · family **{escape.md(q.family)}** · {what} · open **{q.opens}** to **{q.closes}**",
         "",
         f"**Resolves by:** {escape.md(q.criteria)}",
     ]
@@ -186,7 +186,7 @@ def question_card(q) -> Markdown:
         edges = q.bins or []
         for k, o in enumerate(q.options or []):
             span = f" ({edges[k]:g} to {edges[k + 1]:g})" if len(edges) > k + 1 else ""
-            lines.append(f"- `{escape.md(o.id)}`: {escape.md(o.label)}{span}")
+            lines.append(f"- {escape.code(o.id)}: {escape.md(o.label)}{span}")
         known = q.resolved_option
     else:
         known = None if q.resolution is None else ("happened" if q.resolution == "yes" else "not by closes")

@@ -60,7 +60,7 @@ def document_heading(pack: Pack, document_id: str) -> Markdown:
     doc = pack.documents[document_id]
     note = f"\n\n*Date note:* {escape.md(doc.date_note)}" if doc.date_note else ""
     return Markdown(
-        f"#### {escape.md(doc.title)}\n\n`{doc.id}` · {escape.md(doc.author)} · {escape.md(doc.outlet)} · "
+        f"#### {escape.md(doc.title)}\n\n{escape.code(doc.id)} · {escape.md(doc.author)} · {escape.md(doc.outlet)} · "
         f"published {doc.published}{note}"
     )
 
@@ -70,7 +70,7 @@ def question_card(q: Question) -> Markdown:
     lines = [
         f"### {escape.md(q.title)}",
         "",
-        f"`{q.id}` · family **{q.family}** · {q.kind.replace('_', ' ')} · open **{q.opens}** to **{q.closes}**",
+        f"{escape.code(q.id)} · family **{escape.md(q.family)}** · {q.kind.replace('_', ' ')} · open **{q.opens}** to **{q.closes}**",
         "",
         f"**Resolves yes if:** {escape.md(q.criteria)}",
     ]

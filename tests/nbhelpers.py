@@ -90,5 +90,8 @@ def execute(name: str, folder: Path, **parameters) -> Path:
         cwd=str(NOTEBOOKS),
         progress_bar=False,
         extra_arguments=suite.KERNEL_ARGUMENTS,
+        # a cell of these notebooks takes seconds: a reply lost between kernel and client fails the test in
+        # minutes instead of holding the suite until CI's limit (seen once in 20-odd runs, the kernel idle)
+        execution_timeout=600,
     )
     return output

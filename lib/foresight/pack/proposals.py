@@ -77,6 +77,7 @@ NEGATORS = {
     "failed", "fails", "halted", "suspended", "ruled", "n't",
 }  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+CLAUSE_BREAK = re.compile(r";")  # joins two independent clauses: a sign's words stand in one of them
 
 
 class IngestError(ValueError):
@@ -202,16 +203,23 @@ def _negated_in(description: str, matched: set[str], weights: dict[str, float]) 
     return _negated_description(description, frozenset(matched), tuple(sorted(weights.items())))
 
 
-def _best_window(sentence_terms: list[str], weights: dict[str, float]) -> set[str]:
-    """The key terms found in the heaviest run of WINDOW consecutive content terms of a sentence:
-    a sign's actor and action stand close together, words scattered over a long sentence do not."""
+def clauses(sentence: str) -> list[str]:
+    """A sentence's independent clauses: the parts a semicolon separates (CLAUSE_BREAK)."""
+    return [part for part in CLAUSE_BREAK.split(sentence) if part.strip()] or [sentence]
+
+
+def _best_window(clause_terms: list[list[str]], weights: dict[str, float]) -> set[str]:
+    """The key terms found in the heaviest run of WINDOW consecutive content terms of one clause:
+    a sign's actor and action stand close together, words scattered over a long sentence, or
+    over two clauses that each say something else, do not."""
     best: set[str] = set()
     best_weight = 0.0
-    for start in range(max(1, len(sentence_terms) - WINDOW + 1)):
-        found = set(sentence_terms[start : start + WINDOW]) & weights.keys()
-        weight = sum(weights[t] for t in found)
-        if weight > best_weight:
-            best, best_weight = found, weight
+    for have in clause_terms:
+        for start in range(max(1, len(have) - WINDOW + 1)):
+            found = set(have[start : start + WINDOW]) & weights.keys()
+            weight = sum(weights[t] for t in found)
+            if weight > best_weight:
+                best, best_weight = found, weight
     return best
 
 
@@ -248,7 +256,7 @@ def find_proposals(
 
     skipped = set(skip)
     texts = [doc.sentence_text(s) for s in doc.sentences]
-    sentence_terms = [terms(t) for t in texts]
+    sentence_terms = [[terms(c) for c in clauses(t)] for t in texts]
     indicators = pack.indicators
     found: list[tuple[float, str, int, str | None, str | None, set[str]]] = []
     table = profiles(indicators.values())  # the indicators read from documents

@@ -189,6 +189,29 @@ def test_context_reader_each_way():
     assert not ctx("In 2020 the bloc formed.", ["bloc", "formed"]).historical
 
 
+def test_a_negation_or_hypothesis_stops_where_a_subordinate_clause_begins():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    def ctx(sentence, words):
+        return read_context(sentence, {stem(w) for w in words}, dt.date(2020, 1, 1), stem)
+
+    signed = ["signed", "conventions"]
+    assert not ctx("Kerry called off a visit after Abbas signed the conventions.", signed).negated
+    assert ctx("Kerry called off a visit, and Abbas never signed the conventions.", signed).negated
+    assert ctx("Kerry called off the plan to have Abbas sign the conventions.", signed).negated
+    assert not ctx("He would meet the envoy who signed the conventions.", signed).hypothetical
+    assert ctx("He would meet the envoy and sign the conventions.", signed).hypothetical
+
+
+def test_a_signs_terms_count_together_only_within_one_clause(pack, tmp_path):
+    one_clause = "Large military drills began near the border on Monday."
+    two_clauses = "Large crowds came to the border market on Monday; military bands played in the capital."
+    assert "drills" in _one(pack, tmp_path, one_clause)
+    assert "drills" not in _one(pack, tmp_path, two_clauses)
+    assert "drills" in _one(pack, tmp_path, two_clauses.replace(";", ","))
+
+
 def test_headlines_count_half(pack, tmp_path):
     headline = _one(pack, tmp_path, "# Senior officials met for talks\n\nThe weather in Geneva was cold.\n")
     body = _one(pack, tmp_path, "The weather in Geneva was cold.\n\nSenior officials met for talks.\n")

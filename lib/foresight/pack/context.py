@@ -4,7 +4,8 @@ A term match says a sentence *mentions* an indicator; whether it *reports* it, a
 depends on the clause around it: "has not broken its moratorium", "if Congress passed a bill",
 "in 2011 the Senate voted". This module reads that context the way NegEx and ConText do
 (Chapman et al. 2001; Harkema et al. 2009): trigger phrases before or after the match, whose
-scope runs to the sentence's end or to a terminating word ("but", "however", ...). It uses
+scope runs to the sentence's end or to a terminating word ("but", "however", ...) or to the
+start of a subordinate or relative clause ("after", "which", ...). It uses
 spaCy's rule-based tokenizer and negspacy's NegEx component, one instance per context with its
 own trigger list, on a blank English pipeline: no statistical model, nothing downloaded.
 
@@ -20,6 +21,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Words that open a subordinate or relative clause ("called off a visit after Abbas signed ..."): a
+# negation or hypothesis in one clause does not reach into the next (ConText ends scopes at "which"
+# and "because" too). Chosen on bench/ingest_eval, checked on bench/ingest_untouched.
+CLAUSE_OPENERS = ["after", "before", "because", "since", "when", "which", "who"]
 # Trigger lists, per context. Preceding triggers act on a match after them, following triggers
 # on a match before them; a termination word closes the scope. The negation list extends
 # negspacy's general English one.
@@ -33,7 +38,10 @@ NEGATION = {
     ],
     "following_negations": ["was denied", "were denied", "did not happen", "is unlikely", "was ruled out", "not yet"],
     "pseudo_negations": ["not only", "no doubt", "not just", "no sooner", "not least", "without doubt"],
-    "termination": ["but", "however", "although", "though", "yet", "while", "whereas", "except", "still", ":", ";"],
+    "termination": [
+        "but", "however", "although", "though", "yet", "while", "whereas", "except", "still", ":", ";",
+        *CLAUSE_OPENERS,
+    ],
 }  # fmt: skip
 HYPOTHETICAL = {
     "preceding_negations": [
@@ -42,7 +50,7 @@ HYPOTHETICAL = {
     ],
     "following_negations": ["would", "could", "might", "if"],
     "pseudo_negations": ["if not", "even if", "once again", "will of", "would-be"],
-    "termination": ["but", "however", "although", "though", "while", "whereas", ";", ":"],
+    "termination": ["but", "however", "although", "though", "while", "whereas", ";", ":", *CLAUSE_OPENERS],
 }  # fmt: skip
 HISTORICAL = {
     "preceding_negations": [

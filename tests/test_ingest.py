@@ -204,6 +204,24 @@ def test_a_negation_or_hypothesis_stops_where_a_subordinate_clause_begins():
     assert ctx("He would meet the envoy and sign the conventions.", signed).hypothetical
 
 
+def test_a_month_or_last_year_before_the_document_reads_as_historical():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    def historical(sentence):
+        return read_context(sentence, {stem("council"), stem("agreed")}, dt.date(2011, 10, 5), stem).historical
+
+    assert historical("In August the council agreed a statement.")
+    assert not historical("In October the council agreed a statement.")  # the document's own month
+    assert historical("The council agreed a statement on 4 March.")
+    assert not historical("The council agreed to meet in November.")  # later in the year: a plan, or last year's
+    assert historical("Last November the council agreed a statement.")
+    assert not historical("The council has agreed every month since August.")  # still going on
+    assert historical("Last year the council agreed a statement.")
+    assert not historical("The council agreed last year's accounts.")  # a thing named, not a time
+    assert not historical("The council agreed that it may meet again.")  # 'may' the verb is no month
+
+
 def test_a_signs_terms_count_together_only_within_one_clause(pack, tmp_path):
     one_clause = "Large military drills began near the border on Monday."
     two_clauses = "Large crowds came to the border market on Monday; military bands played in the capital."

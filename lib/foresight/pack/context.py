@@ -55,14 +55,27 @@ HYPOTHETICAL = {
 HISTORICAL = {
     "preceding_negations": [
         "in the past", "used to", "historically", "reminder of", "precedent", "decades ago",
-        "years ago", "formerly", "in earlier years",
+        "years ago", "formerly", "in earlier years", "last year", "a year ago", "the previous year",
     ],
-    "following_negations": ["in the past", "years ago", "decades ago"],
-    "pseudo_negations": [],
-    "termination": ["but", "however", "now", "today", "this week", "this month", "this year", "this time", ";", ":"],
+    "following_negations": ["in the past", "years ago", "decades ago", "last year", "a year ago"],
+    "pseudo_negations": ["last year's"],  # "a vote on last year's accounts" names a thing, not a time
+    "termination": [
+        "but", "however", "now", "today", "this week", "this month", "this year", "this time", ";", ":", "since",
+    ],
 }  # fmt: skip
 CONTEXTS = {"negated": NEGATION, "hypothetical": HYPOTHETICAL, "historical": HISTORICAL}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+]  # fmt: skip
+# A month named as a date: after "in", "on <day>", "last", "early", ... or before a day ("May 4"); capitalised,
+# so "may" and "march" the verbs are not months. "since" and "until" are not among the words before it.
+_SINCE = re.compile(r"\b(?i:since|until|till|from)\b")
+_MONTH = re.compile(
+    r"\b(?i:(?P<last>last)|in|on|by|during|early|late|mid|in early|in late|in mid|\d{1,2})[\s-]+"
+    r"(?P<month>" + "|".join(MONTHS) + r")\b|\b(?P<month2>" + "|".join(MONTHS) + r")\s+\d{1,2}\b(?!\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -94,12 +107,29 @@ def _pipeline():
     return nlp
 
 
-def _clause_years(sentence: str, start: int, end: int) -> list[int]:
-    """Years written in the clause around characters [start, end) (commas and semicolons bound it)."""
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The clause around characters [start, end) (commas and semicolons bound it)."""
     left = max(sentence.rfind(",", 0, start), sentence.rfind(";", 0, start)) + 1
     right_candidates = [i for i in (sentence.find(",", end), sentence.find(";", end)) if i >= 0]
     right = min(right_candidates) if right_candidates else len(sentence)
-    return [int(y) for y in _YEAR.findall(sentence[left:right])]
+    return sentence[left:right]
+
+
+def dated_before(clause: str, published: dt.date) -> bool:
+    """Whether ``clause`` dates what it says before the document's month: a year before the document's,
+    or a month named without a year ("in August", "on 4 March", "last May") earlier in the document's
+    year. A month after the document's with no year may be last year's or a plan ("talks resume in
+    August"), so it decides nothing; "since March" and "until March" reach the present, so neither does."""
+    years = [int(y) for y in _YEAR.findall(clause)]
+    if years:
+        return max(years) < published.year
+    for match in _MONTH.finditer(clause):
+        if _SINCE.search(clause, 0, match.start()):
+            continue  # "entered the waters ... since Japan bought them in September": still going on
+        month = MONTHS.index(match.group("month") or match.group("month2")) + 1
+        if match.group("last") or month < published.month:
+            return True
+    return False
 
 
 def read_context(
@@ -138,6 +168,5 @@ def read_context(
     }
     flags = {name: share[name] >= 0.5 if name == "negated" else share[name] > 0.5 for name in CONTEXTS}
     if published is not None and not flags["historical"]:
-        years = _clause_years(sentence, doc.ents[0].start_char, doc.ents[-1].end_char)
-        flags["historical"] = bool(years) and max(years) < published.year
+        flags["historical"] = dated_before(_clause(sentence, doc.ents[0].start_char, doc.ents[-1].end_char), published)
     return Context(**flags)

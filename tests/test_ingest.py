@@ -307,6 +307,14 @@ def test_a_negated_description_is_matched_by_a_negated_sentence(pack, tmp_path):
     assert broken.confidence == pytest.approx(broken.score * NEGATED_WEIGHT)  # a flip by negation counts less
 
 
+def test_a_match_whose_words_a_fuller_match_holds_gives_way(pack, tmp_path):
+    _with_indicator(pack, "crossing-talks", "Senior officials meet for talks at the border crossing of Kapikule.")
+    fuller = _one(pack, tmp_path, "Senior officials met for talks at the Kapikule border crossing on Monday.")
+    assert "crossing-talks" in fuller and "talks-held" not in fuller  # its words all belong to the fuller reading
+    alone = _one(pack, tmp_path, "Senior officials met for talks in Geneva on Monday.")
+    assert "talks-held" in alone
+
+
 def test_a_sentence_proposes_two_indicators_at_most(pack, tmp_path):
     _with_indicator(pack, "leader-talks", "A leader talks in public about officials' threats of force and drills.")
     text = "Senior officials met for talks and a leader threatened force in public during large military drills."

@@ -10,7 +10,9 @@ A sentence's ``score`` for an indicator is the weight of the key terms found wit
 indicator's :data:`TOP_TERMS` heaviest terms, capped at 1; a whole cue or counter-cue phrase
 scores 1. At least :data:`MIN_TERMS` key terms must be found. An indicator is proposed at its
 best :data:`PER_INDICATOR` sentences, a sentence proposes its best :data:`PER_SENTENCE`
-indicators, and only from ``min_score`` up. Each is then read in its context
+indicators, and only from ``min_score`` up. A match whose terms another indicator's match in the
+same sentence holds and exceeds is dropped ("Chinese coast guard ships entered the islands' waters"
+is ship entries, not the resupply of a shoal that also names coast guard ships). Each is then read in its context
 (:mod:`foresight.pack.context`):
 
 * a negated mention suggests ``absent``, as does a counter-cue phrase, unless the indicator's own
@@ -240,6 +242,19 @@ def _is_headline(doc: DocumentText, sentence) -> bool:
     return alone and (text.startswith("#") or text.rstrip()[-1:] not in ".!?\"'\u201d\u2019)")
 
 
+def _undominated(candidates: list) -> list:
+    """Candidates less those whose matched terms another indicator's match in the same sentence holds and
+    exceeds: the words they share belong to the reading that explains more of the sentence."""
+    by_sentence: dict[int, list] = {}
+    for c in candidates:
+        by_sentence.setdefault(c[2], []).append(c)
+    return [
+        c
+        for c in candidates
+        if not c[3] and not c[4] and not any(o[5] > c[5] for o in by_sentence[c[2]] if o[1] != c[1])
+    ] + [c for c in candidates if c[3] or c[4]]
+
+
 def find_proposals(
     pack: Pack,
     doc: DocumentText,
@@ -278,8 +293,12 @@ def find_proposals(
                 score = min(1.0, sum(profile.weights[t] for t in matched) / profile.norm)
             if score >= min_score:
                 scored.append((score, ind_id, i, hit, counter, matched))
-        scored.sort(key=lambda c: (-c[0], c[2]))
-        found.extend(scored[:PER_INDICATOR])
+        found.extend(scored)
+    found = _undominated(found)
+    by_indicator: dict[str, list] = {}
+    for candidate in sorted(found, key=lambda c: (-c[0], c[2])):
+        by_indicator.setdefault(candidate[1], []).append(candidate)
+    found = [c for group in by_indicator.values() for c in group[:PER_INDICATOR]]
     per_sentence: Counter[int] = Counter()
     kept = []
     for candidate in sorted(found, key=lambda c: (-c[0], c[2], c[1])):

@@ -315,6 +315,12 @@ def test_a_match_whose_words_a_fuller_match_holds_gives_way(pack, tmp_path):
     assert "talks-held" in alone
 
 
+def test_a_reporting_verb_is_no_key_term(pack, tmp_path):
+    _with_indicator(pack, "harbour-open", "The ruler says the harbour is open.")
+    assert "harbour-open" not in _one(pack, tmp_path, "The ruler said the harvest was good.")
+    assert "harbour-open" in _one(pack, tmp_path, "The ruler said the harbour is open.")
+
+
 def test_a_sentence_proposes_two_indicators_at_most(pack, tmp_path):
     _with_indicator(pack, "leader-talks", "A leader talks in public about officials' threats of force and drills.")
     text = "Senior officials met for talks and a leader threatened force in public during large military drills."

@@ -78,6 +78,9 @@ NEGATORS = {
     "absence", "absent", "refused", "refuses", "rejected", "rejects", "denied", "denies", "cannot", "unlikely",
     "failed", "fails", "halted", "suspended", "ruled", "n't",
 }  # fmt: skip
+# Reporting verbs say who spoke, not what happened: "Israel's prime minister said ..." is no sign of
+# an Israeli threat, and a description's "says publicly" is met by any quotation. Not key terms.
+REPORTING_VERBS = frozenset({"say", "said", "says", "saying", "tell", "told", "tells", "telling"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 CLAUSE_BREAK = re.compile(r";")  # joins two independent clauses: a sign's words stand in one of them
 
@@ -90,7 +93,7 @@ class IngestError(ValueError):
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return frozenset(STOPWORDS_EN_PLUS) - NEGATORS
+    return (frozenset(STOPWORDS_EN_PLUS) - NEGATORS) | REPORTING_VERBS
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import sys
 from pathlib import Path
 
@@ -320,15 +319,6 @@ def test_a_reporting_verb_is_no_key_term(pack, tmp_path):
     _with_indicator(pack, "harbour-open", "The ruler says the harbour is open.")
     assert "harbour-open" not in _one(pack, tmp_path, "The ruler said the harvest was good.")
     assert "harbour-open" in _one(pack, tmp_path, "The ruler said the harbour is open.")
-
-
-def test_a_negation_word_weighs_as_little_as_a_word_every_indicator_shares(pack):
-    from foresight.pack.proposals import profiles
-
-    _with_indicator(pack, "harbour-shut", "The harbour is not open to ships.")
-    weights = profiles(load_pack(pack).indicators.values())["harbour-shut"].weights
-    assert weights["not"] == pytest.approx(math.log(2))  # though no other description holds "not"
-    assert weights["not"] < weights["open"]
 
 
 def test_a_sentence_proposes_two_indicators_at_most(pack, tmp_path):

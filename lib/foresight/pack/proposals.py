@@ -190,8 +190,7 @@ def profiles(indicators: Iterable[Indicator]) -> dict[str, Profile]:
     n = len(keys)
     out = {}
     for ind, key in keys.items():
-        # A negation word is common in any text, though rare among descriptions: it weighs as if all shared it.
-        weights = {t: math.log(1.0 + n / (n if t in NEGATORS else df[t])) for t in key}
+        weights = {t: math.log(1.0 + n / df[t]) for t in key}
         top = sorted(weights.values(), reverse=True)[:TOP_TERMS]
         out[ind] = Profile(weights, sum(top) or 1.0)
     return out

@@ -251,6 +251,20 @@ def test_counter_cues_and_negation_together_are_uncertain(pack, tmp_path):
     assert double.direction == "uncertain" and not double.accepted_by_default(0.0)
 
 
+def test_a_cue_finds_a_sign_written_in_other_words_than_the_description(pack, tmp_path):
+    sentence = "The six governments kept a single position throughout the autumn."
+    _with_indicator(pack, "powers-united", "The negotiating powers act as one bloc.")
+    assert "powers-united" not in _one(pack, tmp_path, sentence)
+    text = (pack / "indicators.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    description: The negotiating powers act as one bloc.\n",
+        "    description: The negotiating powers act as one bloc.\n    cues: [single position]\n",
+    )
+    (pack / "indicators.yaml").write_text(text, encoding="utf-8")
+    found = _one(pack, tmp_path, sentence)["powers-united"]
+    assert (found.state, found.score, found.cue) == ("present", 1.0, "single position")
+
+
 def test_proposals_come_most_confident_first_at_most_two_per_indicator(pack, tmp_path):
     doc_path = tmp_path / "a.md"
     doc_path.write_text(ARTICLE, encoding="utf-8")

@@ -220,6 +220,9 @@ def test_a_month_or_last_year_before_the_document_reads_as_historical():
     assert historical("Last year the council agreed a statement.")
     assert not historical("The council agreed last year's accounts.")  # a thing named, not a time
     assert not historical("The council agreed that it may meet again.")  # 'may' the verb is no month
+    assert historical("In 2010 the council agreed a statement.")
+    assert not historical("The council agreed to renew the 2010 truce.")  # a year in a name dates nothing
+    assert not historical("The council has agreed every month since 2010.")
 
 
 def test_a_signs_terms_count_together_only_within_one_clause(pack, tmp_path):

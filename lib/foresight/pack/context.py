@@ -71,7 +71,9 @@ MONTHS = [
 ]  # fmt: skip
 # A month named as a date: after "in", "on <day>", "last", "early", ... or before a day ("May 4"); capitalised,
 # so "may" and "march" the verbs are not months. "since" and "until" are not among the words before it.
-_SINCE = re.compile(r"\b(?i:since|until|till|from)\b")
+_NAMING_YEAR = re.compile(r"\b(?i:the)\s+$")  # "the 2012 truce", "the 1950-53 war": a year in a name
+_UP_TO_NOW = re.compile(r"\b(?i:since|until|till|from)\s+(?:(?i:early|late|mid)[\s-]+)?$")  # "since 2012", "from May"
+_SINCE = re.compile(r"\b(?i:since)\b")  # "... since Japan bought them in September": still going on
 _MONTH = re.compile(
     r"\b(?i:(?P<last>last)|in|on|by|during|early|late|mid|in early|in late|in mid|\d{1,2})[\s-]+"
     r"(?P<month>" + "|".join(MONTHS) + r")\b|\b(?P<month2>" + "|".join(MONTHS) + r")\s+\d{1,2}\b(?!\d)"
@@ -119,13 +121,19 @@ def dated_before(clause: str, published: dt.date) -> bool:
     """Whether ``clause`` dates what it says before the document's month: a year before the document's,
     or a month named without a year ("in August", "on 4 March", "last May") earlier in the document's
     year. A month after the document's with no year may be last year's or a plan ("talks resume in
-    August"), so it decides nothing; "since March" and "until March" reach the present, so neither does."""
-    years = [int(y) for y in _YEAR.findall(clause)]
+    August"), so it decides nothing; "since March" and "until March" reach the present, so neither does,
+    and a year that names a thing ("the 2012 truce") dates nothing."""
+    before = [clause[: m.start()] for m in _YEAR.finditer(clause)]
+    years = [
+        int(m.group(1))
+        for m, head in zip(_YEAR.finditer(clause), before, strict=True)
+        if not (_NAMING_YEAR.search(head) or _UP_TO_NOW.search(head))
+    ]
     if years:
         return max(years) < published.year
     for match in _MONTH.finditer(clause):
-        if _SINCE.search(clause, 0, match.start()):
-            continue  # "entered the waters ... since Japan bought them in September": still going on
+        if _SINCE.search(clause, 0, match.start()) or _UP_TO_NOW.search(clause, 0, match.start()):
+            continue
         month = MONTHS.index(match.group("month") or match.group("month2")) + 1
         if match.group("last") or month < published.month:
             return True

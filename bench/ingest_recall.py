@@ -216,7 +216,9 @@ def main(argv: list[str]) -> None:
         if not any(Path(chosen_dir).glob("*/judgments.yaml")):
             parser.exit(2, f"ingest_recall: --set {chosen_dir}: no <pack>/judgments.yaml in it\n")
         tally = evaluation_set(chosen_dir, args.min_score, args.show)
-        print_table(f"Evaluation set: {chosen_dir}", tally)
+        full = Path(chosen_dir).resolve()
+        shown = full.relative_to(ROOT) if full.is_relative_to(ROOT) else full
+        print_table(f"Evaluation set: {shown}", tally)
         return
     if not args.tuning:
         tally = evaluation_set(EVAL_DIR, args.min_score, args.show)

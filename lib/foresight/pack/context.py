@@ -9,7 +9,8 @@ start of a subordinate or relative clause ("after", "which", ...). It uses
 spaCy's rule-based tokenizer and negspacy's NegEx component, one instance per context with its
 own trigger list, on a blank English pipeline: no statistical model, nothing downloaded.
 
-A historical mention is also one whose clause names a year before the document's own. Each
+A historical mention is also one whose clause dates it before the document: a year before the
+document's own, or a month before its month (:func:`dated_before`). Each
 matched word is read on its own (a sign's words can straddle a negation: "the sides did not
 publish conflicting versions"); a context holds when it holds for most of the sign's weight.
 """

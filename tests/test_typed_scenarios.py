@@ -1,0 +1,114 @@
+"""Options and date questions in the joint scenarios of the seed pack (issue 25): every marginal agrees with
+the single forecast within Monte Carlo error, ordered options and hinged dates move with the yes/no questions,
+unordered options do not; and the live what-if panel moves an options question's probabilities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from foresight import load_pack
+from foresight.model.forecasting import into_window
+from foresight.model.joint import joint_forecast
+from foresight.model.options import ModelOptions
+from foresight.model.outcome_joint import open_typed, with_typed
+from foresight.model.outcomes import forecast_any
+from foresight.report import scenario_views
+
+SEED = Path(__file__).resolve().parents[1] / "scenarios" / "us-china-korea-2017-2019"
+AS_OF = "2019-02-14"  # the scenarios notebook's default date for the seed pack
+DRAWS = 1000
+EXACT = {"draws": DRAWS, "seed": 1, "learn_from_cases": False}
+"""Exact forward draws (no sampler to compile in `make test`); the simulation does not depend on how they came."""
+DEAL = "td-deal-announced-by-2019-03-01"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    pack = load_pack(SEED)
+    opts = ModelOptions.of(None, **EXACT)
+    jf = joint_forecast(pack, AS_OF, options=opts)
+    return pack, jf, with_typed(jf, opts)
+
+
+def _p(js, qid, outcome, given=None):
+    sims = js.outcomes[qid]
+    if given is not None:
+        sims = sims[js.outcomes[given[0]] == given[1]]
+    return float(np.mean(sims == outcome))
+
+
+def test_seed_typed_questions_keep_their_single_forecasts_as_marginals(seed):
+    pack, jf, js = seed
+    typed = open_typed(pack, jf.as_of)
+    kinds = {(pack.any_question(q).type, pack.any_question(q).ordered) for q in typed}
+    assert kinds == {("options", True), ("options", False), ("date", False)}  # every construction is exercised
+    assert list(js.question_ids) == [*jf.forecasts, *typed]
+    n = len(js.outcomes[typed[0]])
+    tolerance = 4 * 0.5 / np.sqrt(n)  # four binomial standard errors at worst
+    for qid in typed:  # against each question's own forecast, made afresh as the outcomes notebook makes it
+        q = pack.any_question(qid)
+        f = forecast_any(pack, qid, as_of=into_window(q, jf.as_of), **EXACT)
+        if q.type == "options":
+            for option, mean in zip(f.options, f.mean):
+                assert _p(js, qid, option) == pytest.approx(mean, abs=tolerance), (qid, option)
+        else:
+            assert _p(js, qid, "yes") == pytest.approx(f.by_closes.mean, abs=tolerance), qid
+    for qid, f in jf.forecasts.items():  # the yes/no questions keep the joint model's marginals
+        assert _p(js, qid, "yes") == pytest.approx(f.mean, abs=tolerance), qid
+    table = scenario_views.typed_marginals(js)
+    assert set(table["question"]) == set(typed) and table["difference"].abs().max() < tolerance
+
+
+def test_seed_typed_questions_move_with_the_yes_no_questions_as_the_model_states(seed):
+    _, _, js = seed
+    # th-25pct-date hinges on the deal: drawn from its branch given the deal's simulated outcome
+    assert _p(js, "th-25pct-date", "yes", (DEAL, "yes")) < _p(js, "th-25pct-date", "yes", (DEAL, "no")) - 0.2
+    # the ordered tariff rate loads on the US-China driver against the deal: latent thresholds carry it
+    rate = "th-list3-rate-2019-06-01"
+    assert _p(js, rate, "25-up", (DEAL, "yes")) < _p(js, rate, "25-up", (DEAL, "no")) - 0.05
+    # unordered options are drawn independently of the drivers and of the other questions
+    signed = ("su-hanoi-signed-document", "yes")
+    assert _p(js, "su-hanoi-outcome", "signed", signed) == pytest.approx(_p(js, "su-hanoi-outcome", "signed"), abs=0.03)
+
+
+def test_typed_given_rows_sum_to_one_for_every_condition(seed):
+    _, jf, js = seed
+    given = scenario_views.typed_given(js, [DEAL, "th-list3-rate-2019-06-01"])  # a typed pick gives no condition
+    assert set(given["given"]) == {"all", f"{DEAL} = yes", f"{DEAL} = no"}
+    sums = given.groupby(["question", "given"])["probability"].sum()
+    assert np.allclose(sums, 1.0)
+    date = given[(given["question"] == "th-25pct-date") & (given["given"] == "all")]
+    assert list(date["label"]) == ["by 2019-07-01", "not by 2019-07-01"]
+
+
+def test_live_panel_moves_an_options_questions_probabilities(seed):
+    """The outcomes notebook's panel: one row per option; dropping a sign through its checkbox shows what
+    `what_if` gives for every option, and the options still sum to one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from foresight.report.outcome_views import live_whatif
+
+    pack, _, _ = seed
+    forecasts = [forecast_any(pack, q, **EXACT) for q in ("su-hanoi-outcome", "th-25pct-date")]
+    options = forecasts[0]
+    panel = live_whatif(forecasts, interactive=True)
+    table = panel.current_table().set_index("question")
+    rows = [f"su-hanoi-outcome: {o}" for o in options.options]
+    assert set(table.index) == {*rows, "th-25pct-date"}
+    assert table.loc[rows, "forecast"].to_numpy() == pytest.approx(options.mean)
+    evidence = options.observations["vague-commitments"].evidence_id  # bears on the summit's options only
+    checkbox, _ = panel.controls[evidence]
+    checkbox.value = False
+    after = panel.current_table().set_index("question")
+    expected = options.what_if({evidence: None}).mean
+    assert after.loc[rows, "what-if"].to_numpy() == pytest.approx(expected)
+    assert after.loc[rows, "what-if"].sum() == pytest.approx(1.0)
+    assert np.abs(expected - options.mean).max() > 0.01
+    assert after.loc["th-25pct-date", "change"] == 0.0
+    assert "dropped" in panel.change_line.value and "su-hanoi-outcome: " in panel.change_line.value
+    static = live_whatif(forecasts, interactive=False)  # foresight run: the date questions' static form only
+    assert "live what-if panel" in static.data

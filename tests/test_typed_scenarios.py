@@ -109,6 +109,37 @@ def test_live_panel_moves_an_options_questions_probabilities(seed):
     assert after.loc[rows, "what-if"].sum() == pytest.approx(1.0)
     assert np.abs(expected - options.mean).max() > 0.01
     assert after.loc["th-25pct-date", "change"] == 0.0
-    assert "dropped" in panel.change_line.value and "su-hanoi-outcome: " in panel.change_line.value
+    line = panel.change_line.value
+    assert "dropped" in line and "su-hanoi-outcome: " in line and "other question" not in line  # one question moved
     static = live_whatif(forecasts, interactive=False)  # foresight run: the date questions' static form only
     assert "live what-if panel" in static.data
+
+
+def test_typed_scenarios_figure_and_table_show_pack_text_escaped(tmp_path):
+    """Option labels and titles reach the figure as plain text ('$' never starts mathtext) and the table escaped."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from foresight.model.outcome_joint import outcome_scenarios
+    from foresight.report import escape
+    from typedpacks import write_typed_pack
+
+    hostile = "$x$ <b>bold</b> *star*"
+
+    def edit(files):
+        q = next(q for q in files["questions.yaml"]["questions"] if q["id"] == "tariff-rate")
+        q["title"] = hostile
+        q["options"][0]["label"] = hostile
+
+    pack = load_pack(write_typed_pack(tmp_path / "p", edit))
+    js = outcome_scenarios(pack, ["meet-by-2020-12-31", "tariff-rate", "first-meeting"], "2020-04-01", reps=5)
+    fig = scenario_views.typed_scenarios_view(js, ["meet-by-2020-12-31"])
+    fig._repr_png_()  # renders: an unescaped '$x$' would be typeset as math
+    texts = [t.get_text() for ax in fig.axes for t in [ax.title, *ax.get_legend().get_texts()]]
+    assert any(r"\$x\$ <b>bold</b>" in t for t in texts) and not any("$x$" in t.replace(r"\$", "") for t in texts)
+    html = escape.styler(scenario_views.typed_marginals(js)).to_html()
+    assert "&lt;b&gt;bold" in html and "<b>bold" not in html
+    none_open = scenario_views.typed_scenarios_view(
+        outcome_scenarios(pack, ["meet-by-2020-12-31"], "2020-04-01", reps=5), []
+    )
+    assert "No options or date question" in none_open.data

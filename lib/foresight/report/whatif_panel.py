@@ -113,7 +113,8 @@ def changed_line(label: str, what: str, before: pd.DataFrame, after: pd.DataFram
     moved = (new - old.reindex(new.index)).abs().sort_values(ascending=False, kind="stable")
     qid = moved.index[0]
     subject = "forecast" if len(new) == 1 else f"{escape.html(qid)}"
-    more = sum(moved > 0.0005) - 1
+    # rows of one options question ("question: option") count as one question
+    more = len({row.split(": ")[0] for row in moved.index[moved > 0.0005]} - {qid.split(": ")[0]})
     others = f" ({more} other question{'s' * (more != 1)} moved less)" if more > 0 else ""
     return (
         f"changed <b>{escape.html(label)}</b> ({escape.html(what)}) → {subject} moved from "

@@ -143,3 +143,20 @@ def test_typed_scenarios_figure_and_table_show_pack_text_escaped(tmp_path):
         outcome_scenarios(pack, ["meet-by-2020-12-31"], "2020-04-01", reps=5), []
     )
     assert "No options or date question" in none_open.data
+
+
+def test_ladder_rungs_are_read_off_their_date_question_in_every_scenario(tmp_path):
+    """A `point_of` rung is yes only when its date question's event happened (by the rung's day): never "met by
+    June" without "met by closes"; its marginal stays its joint forecast, as every other question's does."""
+    from typedpacks import write_typed_pack
+
+    pack = load_pack(write_typed_pack(tmp_path / "p"))
+    opts = ModelOptions.of(None, **EXACT)
+    jf = joint_forecast(pack, "2020-04-01", options=opts)
+    js = with_typed(jf, opts)
+    rung, date = js.outcomes["meet-by-2020-06-30"] == "yes", js.outcomes["first-meeting"] == "yes"
+    assert pack.question("meet-by-2020-06-30").point_of == "first-meeting"
+    assert not np.any(rung & ~date) and 0.05 < rung.mean() < date.mean() - 0.05
+    tolerance = 4 * 0.5 / np.sqrt(len(rung))
+    m = js.marginals().set_index(["question_id", "outcome"])
+    assert (m["joint"] - m["single"]).abs().max() < tolerance

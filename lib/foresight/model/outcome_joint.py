@@ -15,7 +15,9 @@ the yes/no joint model), e_q its own noise. Per posterior draw, with that draw's
   which packs do not state.
 
 A yes/no or date question that hinges on a simulated question still open is drawn from its branch given
-that question's simulated outcome, and reaches the others through it (as in the yes/no joint model).
+that question's simulated outcome, and reaches the others through it (as in the yes/no joint model). A yes/no
+question declared ``point_of`` a simulated date question is read off that question's outcome (yes when the
+event happened by its own ``closes``), so the rungs of a ladder never disagree in any scenario.
 
 Outcomes are simulated (``reps`` latent draws per posterior draw), so every marginal equals the single
 forecast's mean within Monte Carlo error (tested), and combinations sum to one exactly. :func:`with_typed`
@@ -169,11 +171,19 @@ def _simulate(
     yes/no joint model, takes its dependence on the rest through it (its own loadings are not used)."""
     n = min([len(strength), *(_n_draws(f) for f in forecasts.values())])
     z = rng.standard_normal((n, reps, len(drivers)))
-    parents = {qid: _live_parent(f, forecasts) for qid, f in forecasts.items()}
+    rungs = {qid: d for qid, f in forecasts.items() if (d := _point_of(f, forecasts))}
+    parents = {qid: rungs.get(qid) or _live_parent(f, forecasts) for qid, f in forecasts.items()}
     order = sorted(forecasts, key=lambda q: _depth(q, parents))  # the hinged-on before the hinged
     outcomes: dict[str, np.ndarray] = {}
+    when: dict[str, np.ndarray] = {}  # per date question with rungs: where in its window the event falls
     for qid in order:
         f, q = forecasts[qid], forecasts[qid].question
+        if qid in rungs:
+            d = rungs[qid]
+            if d not in when:
+                when[d] = rng.random(n * reps)
+            outcomes[qid] = _rung_outcome(forecasts[d], q.closes, outcomes, parents[d], when[d], n, reps)
+            continue
         loose = (q.type == "options" and not q.ordered) or parents[qid] is not None
         loadings = np.array([0.0 if loose else loading_for(d, q) for d in drivers])
         a = loadings[None, :] * np.sqrt(strength[:n])  # (n, drivers)
@@ -193,6 +203,35 @@ def _simulate(
         outcomes[qid] = np.where(yes, "yes", "no").astype(object)
     ids = tuple(forecasts) if shown is None else tuple(shown)
     return OutcomeScenarios(ids, {q: outcomes[q] for q in ids}, {q: forecasts[q] for q in ids})
+
+
+def _point_of(f: Any, ids: Any) -> str | None:
+    """The date question a yes/no ladder rung is declared ``point_of``, when that question is simulated too."""
+    d = f.question.point_of if f.question.type == "binary" else None
+    return d if d in ids else None
+
+
+def _rung_outcome(
+    d: Any, day: dt.date, outcomes: dict[str, np.ndarray], parent: str | None, u: np.ndarray, n: int, reps: int
+) -> np.ndarray:
+    """A ladder rung "by ``day``" read off its date question's simulated outcome: yes when the event happened by
+    ``closes`` and ``u`` (uniform, shared by the rungs) falls in the share F(day) / F(closes) of that chance, per
+    draw (per branch when the date question hinges on a simulated question). Rungs are thus nested (a later
+    rung is yes whenever an earlier one is) and each keeps the curve's value at its day as its marginal."""
+    g = d.by_closes
+    if parent is None:
+        ratio = np.repeat(_share_of(d.cdf_draws(day), g.draws)[:n], reps)
+    else:
+        by_day, by_closes = g.conditional_draws(share=d.share(day)), g.conditional_draws()
+        if_yes, if_no = (np.repeat(_share_of(a, b)[:n], reps) for a, b in zip(by_day, by_closes))
+        ratio = np.where(outcomes[parent] == "yes", if_yes, if_no)
+    happened = (outcomes[d.question.id] == "yes") & (u <= ratio)
+    return np.where(happened, "yes", "no").astype(object)
+
+
+def _share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, np.clip(part / whole, 0.0, 1.0), 0.0)
 
 
 def _depth(qid: str, parents: dict[str, str | None]) -> int:

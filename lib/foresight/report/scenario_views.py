@@ -202,16 +202,25 @@ def typed_given(js: OutcomeScenarios, picked: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TYPED_GIVEN_COLUMNS)
 
 
-def typed_scenarios_view(js: OutcomeScenarios, picked: Sequence[str]) -> Any:
-    """:func:`typed_given` as stacked bars per question, or a sentence when no options or date question is open."""
+def typed_scenarios_view(js: OutcomeScenarios, picked: Sequence[str]) -> list[Any]:
+    """What the scenarios notebook shows of the options and date questions: :func:`typed_given` as stacked bars
+    per question and :func:`typed_marginals` (pack text escaped), or a sentence when none is open."""
+    from IPython.display import Markdown
+
     given = typed_given(js, picked)
     if given.empty:
-        from IPython.display import Markdown
-
-        return Markdown("No options or date question is open on or after `as_of`: none joins the scenarios.")
+        return [Markdown("No options or date question is open on or after `as_of`: none joins the scenarios.")]
+    from foresight.report import escape
     from foresight.report.outcome_views import given_bars
 
-    return given_bars(given, {q: js.forecasts[q].question.title for q in typed_ids(js)})
+    return [
+        given_bars(given, {q: js.forecasts[q].question.title for q in typed_ids(js)}),
+        Markdown(
+            "Each outcome's frequency in the joint scenarios beside the question's single forecast: they agree "
+            "within Monte Carlo error."
+        ),
+        escape.styler(typed_marginals(js), precision=3),
+    ]
 
 
 # --- sensitivity ----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from foresight.model.forecasting import into_window
 from foresight.model.hinges import beta_from_interval
@@ -46,10 +46,17 @@ from foresight.pack.loader import Pack
 
 
 def ordered_outcome(w: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """The option index for latent values ``w`` (n,) and option probabilities ``probs`` (n, K): option j when
-    Phi^-1(P(option < j)) < w <= Phi^-1(P(option <= j))."""
-    cum = np.cumsum(probs, axis=1)[:, :-1]
-    return (norm.ppf(np.clip(cum, 0.0, 1.0)) < w[:, None]).sum(axis=1)
+    """The option index for latent values ``w`` (n,) or (n, reps) and option probabilities ``probs`` (n, K):
+    option j when Phi^-1(P(option < j)) < w <= Phi^-1(P(option <= j))."""
+    tau = ndtri(np.clip(np.cumsum(probs, axis=1)[:, :-1], 0.0, 1.0))  # (n, K - 1)
+    if w.ndim == 1:
+        return (tau < w[:, None]).sum(axis=1)
+    return (tau[:, None, :] < w[:, :, None]).sum(axis=2)
+
+
+def _threshold(p: np.ndarray) -> np.ndarray:
+    """Phi^-1(1 - p): the latent value above which a question with probability p is yes."""
+    return ndtri(1.0 - np.clip(p, 0.0, 1.0))
 
 
 @dataclass(frozen=True)
@@ -190,17 +197,16 @@ def _simulate(
         own = np.sqrt(np.clip(1.0 - (a**2).sum(axis=1), 0.0, 1.0))
         w = (z * a[:, None, :]).sum(axis=2) + own[:, None] * rng.standard_normal((n, reps))
         if q.type == "options":
-            probs = np.repeat(f.draws[:n], reps, axis=0)
-            outcomes[qid] = np.array(f.options, dtype=object)[ordered_outcome(w.ravel(), probs)]
+            index = ordered_outcome(w, f.draws[:n])
+            outcomes[qid] = np.array(f.options)[index.ravel()]
             continue
         g = _yes_no(f)
         if parents[qid] is None:
-            p = np.repeat(g.draws[:n], reps)
+            yes = (w > _threshold(g.draws[:n])[:, None]).ravel()
         else:
-            if_yes, if_no = (np.repeat(branch[:n], reps) for branch in g.conditional_draws())
-            p = np.where(outcomes[parents[qid]] == "yes", if_yes, if_no)
-        yes = w.ravel() > norm.ppf(1.0 - np.clip(p, 0.0, 1.0))
-        outcomes[qid] = np.where(yes, "yes", "no").astype(object)
+            if_yes, if_no = (np.repeat(_threshold(branch[:n]), reps) for branch in g.conditional_draws())
+            yes = w.ravel() > np.where(outcomes[parents[qid]] == "yes", if_yes, if_no)
+        outcomes[qid] = np.where(yes, "yes", "no")
     ids = tuple(forecasts) if shown is None else tuple(shown)
     return OutcomeScenarios(ids, {q: outcomes[q] for q in ids}, {q: forecasts[q] for q in ids})
 
@@ -226,7 +232,7 @@ def _rung_outcome(
         if_yes, if_no = (np.repeat(_share_of(a, b)[:n], reps) for a, b in zip(by_day, by_closes))
         ratio = np.where(outcomes[parent] == "yes", if_yes, if_no)
     happened = (outcomes[d.question.id] == "yes") & (u <= ratio)
-    return np.where(happened, "yes", "no").astype(object)
+    return np.where(happened, "yes", "no")
 
 
 def _share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ drivers:
     description: How tense relations between the two parties are.
     rationale: A test driver - talks and strikes move in opposite directions.
     strength: [0.3, 0.8]
-    loadings: {deal: 0.8, clash: -0.7, deal-size: 0.8}
+    loadings: {deal: 0.8, clash: -0.7}
 conditionals:
   - id: clash-if-no-deal
     title: A strike before December, given no deal by June
@@ -67,7 +67,8 @@ def linked_run(notebook_env, tmp_path_factory):
     """The notebook executed once on the linked copy, static what-if; the tests read what it wrote."""
     base = tmp_path_factory.mktemp("scenario-notebook")
     pack = copy_pack(base)
-    (pack / "links.yaml").write_text(LINKS, encoding="utf-8")
+    links = LINKS.replace("clash: -0.7}", "clash: -0.7, deal-size: 0.8}")  # LINKS serves other tests' packs too
+    (pack / "links.yaml").write_text(links, encoding="utf-8")
     with (pack / "questions.yaml").open("a", encoding="utf-8") as questions:
         questions.write(DEAL_SIZE)
     replace(pack, "pack.yaml", "families:\n", "families:\n  deal_size: How large a deal is.\n")

@@ -115,6 +115,25 @@ def test_live_panel_moves_an_options_questions_probabilities(seed):
     assert "live what-if panel" in static.data
 
 
+def test_scenarios_panel_moves_the_typed_questions_with_the_yes_no_ones(seed):
+    """The scenarios notebook's live panel has the typed questions' rows beside the yes/no ones; its static form
+    (foresight run) stays the yes/no questions' removal table."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _, jf, js = seed
+    panel = scenario_views.whatif(jf, js, interactive=True)
+    rows = set(panel.current_table()["question"])
+    assert set(jf.forecasts) <= rows and {"th-25pct-date", "th-list3-rate-2019-06-01: 25-up"} <= rows
+    evidence = js.forecasts["th-list3-rate-2019-06-01"].observations["trade-talks-high-level"].evidence_id
+    panel.controls[evidence][0].value = False
+    table = panel.current_table().set_index("question")
+    without = js.forecasts["th-list3-rate-2019-06-01"].what_if({evidence: None}).mean
+    assert table.loc["th-list3-rate-2019-06-01: 25-up", "what-if"] == pytest.approx(without[-1])
+    static = scenario_views.whatif(jf, js, interactive=False)
+    assert set(static["question"]) <= set(jf.forecasts)
+
+
 def test_typed_scenarios_figure_and_table_show_pack_text_escaped(tmp_path):
     """Option labels and titles reach the figure as plain text ('$' never starts mathtext) and the table escaped."""
     import matplotlib

@@ -277,12 +277,11 @@ def live_whatif(forecasts: Sequence[Any], interactive: bool = True) -> Any:
     row per option, and date questions' P(by closes), which moves the whole curve; without a live session,
     the date questions' static form (:func:`~foresight.report.whatif_panel.show_whatif`): each options
     question's static what-if is its table "What if" above."""
-    from foresight.report.whatif_panel import show_whatif, whatif_panel
+    from foresight.report.whatif_panel import panel_forecast, show_whatif, whatif_panel
 
-    rows = [f if f.question.type == "options" else f.by_closes for f in forecasts]
-    if interactive and rows:
+    if interactive and forecasts:
         try:
-            return whatif_panel(rows)
+            return whatif_panel([panel_forecast(f) for f in forecasts])
         except ImportError:
             pass
     dates = [f.by_closes for f in forecasts if f.question.type == "date"]

@@ -223,6 +223,22 @@ def typed_scenarios_view(js: OutcomeScenarios, picked: Sequence[str]) -> list[An
     ]
 
 
+def whatif(jf: JointForecast, js: OutcomeScenarios, interactive: bool = True) -> Any:
+    """The what-if of the scenarios notebook: in JupyterLab the live panel over every yes/no question and the
+    typed ones (a row per option, a date question's P(by closes)); otherwise the yes/no questions' static
+    removal table (:func:`foresight.report.whatif_panel.show_whatif`)."""
+    from foresight.report.whatif_panel import panel_forecast, show_whatif, whatif_panel
+
+    forecasts = list(jf.forecasts.values())
+    typed = [panel_forecast(js.forecasts[q]) for q in typed_ids(js)]
+    if interactive and typed:
+        try:
+            return whatif_panel(forecasts + typed)
+        except ImportError:
+            pass
+    return show_whatif(forecasts, interactive)
+
+
 # --- sensitivity ----------------------------------------------------------------------------
 
 

@@ -35,6 +35,12 @@ def evidence_in_play(forecasts: Sequence[Forecast]) -> list[str]:
     return [ev.id for ev in pack.evidence if ev.id in standing]
 
 
+def panel_forecast(f: Any) -> Any:
+    """What the panel moves for a forecast of any type: a yes/no or options forecast itself (an options
+    question gets a row per option), a date question's P(by closes) (its whole curve moves with it)."""
+    return f.by_closes if f.question.type == "date" else f
+
+
 def _bearing(f: Any) -> tuple[str, ...]:
     """The indicators a forecast's model uses (an options forecast names them itself)."""
     return tuple(f.indicators if f.question.type == "options" else f.spec.indicators)

@@ -60,6 +60,8 @@ def test_seed_typed_questions_keep_their_single_forecasts_as_marginals(seed):
         assert _p(js, qid, "yes") == pytest.approx(f.mean, abs=tolerance), qid
     table = scenario_views.typed_marginals(js)
     assert set(table["question"]) == set(typed) and table["difference"].abs().max() < tolerance
+    again = with_typed(jf, ModelOptions.of(None, **EXACT))  # same pack, options and seed: the same scenarios
+    assert all(np.array_equal(again.outcomes[q], js.outcomes[q]) for q in js.question_ids)
 
 
 def test_seed_typed_questions_move_with_the_yes_no_questions_as_the_model_states(seed):

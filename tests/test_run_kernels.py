@@ -230,16 +230,17 @@ def test_a_worker_session_writes_only_the_finished_notebook(tmp_path, notebook_e
     save = NotebookExecutionManager.save
     monkeypatch.setattr(NotebookExecutionManager, "save", lambda self, **kw: (saves.append(1), save(self, **kw)))
     counts = {}
-    for every in (0.0, SAVE_EVERY, FINISHED_ONLY):
-        saves.clear()
-        session = KernelSession(KERNEL, KERNEL_ARGUMENTS, save_every=every)
-        try:
+    session = KernelSession(KERNEL, KERNEL_ARGUMENTS)
+    try:
+        for every in (0.0, SAVE_EVERY, FINISHED_ONLY):
+            saves.clear()
+            session.save_every = every
             assert execute(jobs[0], out, html=False, cwd=cwd, session=session).status == "ok"
-        finally:
-            session.close()
-        counts[every] = len(saves)
-        nb = nbformat.read(str(out / "a.ipynb"), as_version=4)
-        assert nb.cells[-1].outputs[0]["text"] == "3\n"  # the finished notebook, outputs and all
+            counts[every] = len(saves)
+    finally:
+        session.close()
+    nb = nbformat.read(str(out / "a.ipynb"), as_version=4)  # written last with FINISHED_ONLY
+    assert nb.cells[-1].outputs[0]["text"] == "3\n"  # the finished notebook, outputs and all
     # every save around a cell is skipped (papermill's own before the first cell and after the last remain)
     assert counts[FINISHED_ONLY] < counts[SAVE_EVERY] <= counts[0.0] - 8, counts
 

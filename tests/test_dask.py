@@ -408,7 +408,9 @@ def test_a_backtest_that_loses_its_scheduler_says_so_in_one_line_and_exits_2(tmp
             stderr=subprocess.PIPE,
             text=True,
         )
-        wait_for(lambda: any((tmp_path / "own" / "slots").glob("slot-*/work/packs/*")), 300, "a pack on the worker")
+        # the pack's backtest takes well under a second once the worker's imports are done: look often
+        packs = tmp_path / "own" / "slots"
+        wait_for(lambda: any(packs.glob("slot-*/work/packs/*")), 300, "a pack on the worker", every=0.01)
         with_group_killed(own.scheduler)
         _, err = proc.communicate(timeout=120)
     finally:

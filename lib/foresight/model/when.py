@@ -102,10 +102,15 @@ class DateForecast:
             self.by_closes.parent is not None
         ):  # a hinged curve: two branches per day, mixed (see foresight.model.hinges)
             return np.array([float(self.cdf_draws(d).mean()) if s > 0.0 else 0.0 for d, s in zip(self.days(), shares)])
-        base = -np.expm1(shares[None, :] * np.log1p(-np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15))[:, None])
-        base[:, shares >= 1.0] = self.by_closes.base_draws[:, None]
-        cdf = expit(logit(np.clip(base, EPS, 1 - EPS)) + self.shift[:, None]).mean(axis=0)
-        return np.where(shares > 0.0, cdf, 0.0)
+        # Only the days from as_of on are computed (the transcendental functions are the cost: a history step
+        # late in the window has few days left); they are averaged in a full-width array, as before.
+        ahead = shares > 0.0
+        part = shares[ahead]
+        base = -np.expm1(part[None, :] * np.log1p(-np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15))[:, None])
+        base[:, part >= 1.0] = self.by_closes.base_draws[:, None]
+        full = np.zeros((len(self.shift), len(shares)))
+        full[:, ahead] = expit(logit(np.clip(base, EPS, 1 - EPS)) + self.shift[:, None])
+        return np.where(ahead, full.mean(axis=0), 0.0)
 
     @cached_property
     def base_mean_cdf(self) -> np.ndarray:

@@ -103,13 +103,22 @@ class DateForecast:
         ):  # a hinged curve: two branches per day, mixed (see foresight.model.hinges)
             return np.array([float(self.cdf_draws(d).mean()) if s > 0.0 else 0.0 for d, s in zip(self.days(), shares)])
         # Only the days from as_of on are computed (the transcendental functions are the cost: a history step
-        # late in the window has few days left); they are averaged in a full-width array, as before.
+        # late in the window has few days left), in one (draws, days) array changed in place (base_by, then
+        # the shift on the logit scale: the same operations as cdf_draws), and averaged at full width as before.
         ahead = shares > 0.0
         part = shares[ahead]
-        base = -np.expm1(part[None, :] * np.log1p(-np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15))[:, None])
-        base[:, part >= 1.0] = self.by_closes.base_draws[:, None]
-        full = np.zeros((len(self.shift), len(shares)))
-        full[:, ahead] = expit(logit(np.clip(base, EPS, 1 - EPS)) + self.shift[:, None])
+        base = self.by_closes.base_draws
+        x = np.multiply(part[None, :], np.log1p(-np.clip(base, 0.0, 1.0 - 1e-15))[:, None])
+        np.negative(np.expm1(x, out=x), out=x)
+        x[:, part >= 1.0] = base[:, None]
+        np.clip(x, EPS, 1 - EPS, out=x)
+        np.add(logit(x, out=x), self.shift[:, None], out=x)
+        expit(x, out=x)
+        if ahead.all():
+            full = x
+        else:
+            full = np.zeros((len(base), len(shares)))
+            full[:, ahead] = x
         return np.where(ahead, full.mean(axis=0), 0.0)
 
     @cached_property

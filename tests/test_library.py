@@ -131,3 +131,64 @@ def test_library_reports_the_nested_choice_and_the_target(two_packs):
     diff = per_q["base_rate_brier"] - 0.25
     assert gap == pytest.approx(diff.mean()) and se == pytest.approx(diff.std() / np.sqrt(len(diff)))
     assert library.paired_gap(lib, "model", "model") == (0.0, 0.0)
+
+
+def _artefact(a: float, b_out: float, b_ev: float, packs: list[str]):
+    from foresight.model.calibration import Calibration
+
+    draws = 50
+    return Calibration(
+        np.full(draws, a), np.full(draws, b_out), np.full(draws, b_ev), provenance={"packs": packs}, source="test.json"
+    )
+
+
+def test_a_fixed_artefact_is_scored_unchanged_and_its_new_packs_pooled_apart(two_packs):
+    from foresight.model.calibration import calibrated_mean
+
+    packs = [load_pack(f) for f in two_packs]
+    identity = library.library_backtest(packs, today=TODAY, artefact=_artefact(0.0, 1.0, 1.0, ["mini-alpha"]))
+    np.testing.assert_allclose(identity.steps["artefact_forecast"], identity.steps["forecast"], rtol=1e-9)
+    tilted = _artefact(0.4, 0.8, 1.5, ["mini-alpha"])
+    lib = library.library_backtest(packs, today=TODAY, artefact=tilted)
+    expected = calibrated_mean(tilted, lib.steps["forecast"], lib.steps["base_rate_forecast"])
+    np.testing.assert_allclose(lib.steps["artefact_forecast"], expected)
+    assert lib.new_to_artefact() == ["mini-beta"]
+    scores = library.summary(lib)
+    new = scores[
+        (scores["pack"] == library.NEW_TO_ARTEFACT) & (scores["set"] == "steps") & (scores["outcome"] == "all")
+    ]
+    beta = scores[(scores["pack"] == "mini-beta") & (scores["set"] == "steps") & (scores["outcome"] == "all")]
+    # the prospective rows are the new pack's own questions, every method alike
+    assert new.set_index("method")["brier"].to_dict() == beta.set_index("method")["brier"].to_dict()
+    assert "artefact" in set(new["method"]) and new["n_questions"].iloc[0] == beta["n_questions"].iloc[0]
+    mean_of = scores[(scores["pack"] == library.MEAN_OF_PACKS) & (scores["outcome"] == "all")]
+    assert mean_of["n_questions"].max() == scores[(scores["pack"] == library.ALL_PACKS)]["n_questions"].max()
+    text = library.text_report(lib)
+    assert "packs its fit never saw (a prospective test): mini-beta" in text
+    # an artefact fitted on every pack is in-sample, and the report says so instead of a test
+    seen = library.library_backtest(packs, today=TODAY, artefact=_artefact(0.4, 0.8, 1.5, ["mini-alpha", "mini-beta"]))
+    assert seen.new_to_artefact() == [] and library.NEW_TO_ARTEFACT not in set(library.summary(seen)["pack"])
+    assert "its figures are in-sample, not a test" in library.text_report(seen)
+    # without an artefact there is no artefact column at all
+    plain = library.library_backtest(packs, today=TODAY)
+    assert "artefact_brier" not in plain.steps and "artefact" not in set(library.summary(plain)["method"])
+
+
+def test_cli_backtest_scores_the_named_calibration_or_none_and_refuses_a_bad_file(two_packs, tmp_path, capsys):
+    import json
+
+    cal = _artefact(0.2, 1.0, 1.2, ["mini-alpha"])
+    good = tmp_path / "cal.json"
+    good.write_text(json.dumps(cal.to_json()))
+    packs = [*map(str, two_packs)]
+    assert main(["backtest", *packs, "--out", str(tmp_path / "a"), "--today", TODAY, "--calibration", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "(a prospective test): mini-beta" in out
+    assert main(["backtest", *packs, "--out", str(tmp_path / "b"), "--today", TODAY, "--calibration", "none"]) == 0
+    assert "No calibration artefact given" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"draws": {"a": [1]}}')
+    for name in (str(bad), str(tmp_path / "absent.json")):
+        assert main(["backtest", *packs, "--today", TODAY, "--calibration", name]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"foresight backtest: --calibration {name}:")

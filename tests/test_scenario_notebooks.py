@@ -12,7 +12,7 @@ import json
 import pytest
 
 from nbhelpers import DRAWS, execute, notebook_env, outputs_of, png_count, read_json
-from packtools import copy_pack
+from packtools import copy_pack, replace
 
 __all__ = ["notebook_env"]
 
@@ -38,12 +38,40 @@ scenarios:
 """
 
 
+HOSTILE = "$x$ <b>bold</b> *star*"
+
+DEAL_SIZE = f"""\
+  - id: deal-size
+    title: How large is the deal announced before 1 June 2020?
+    family: deal_size
+    kind: one_shot
+    type: options
+    ordered: true
+    options:
+      - {{id: none, label: No deal}}
+      - {{id: partial, label: "{HOSTILE}"}}
+      - {{id: full, label: A full agreement}}
+    opens: 2020-01-10
+    closes: 2020-06-01
+    criteria: The texts both governments publish before the date.
+    options_prior:
+      probabilities: {{none: 0.5, partial: 0.3, full: 0.2}}
+      strength: 10
+      rationale: A test prior.
+"""
+"""An ordered options question (a hostile label) the driver moves with the deal: it joins the scenarios."""
+
+
 @pytest.fixture(scope="module")
 def linked_run(notebook_env, tmp_path_factory):
     """The notebook executed once on the linked copy, static what-if; the tests read what it wrote."""
     base = tmp_path_factory.mktemp("scenario-notebook")
     pack = copy_pack(base)
-    (pack / "links.yaml").write_text(LINKS, encoding="utf-8")
+    links = LINKS.replace("clash: -0.7}", "clash: -0.7, deal-size: 0.8}")  # LINKS serves other tests' packs too
+    (pack / "links.yaml").write_text(links, encoding="utf-8")
+    with (pack / "questions.yaml").open("a", encoding="utf-8") as questions:
+        questions.write(DEAL_SIZE)
+    replace(pack, "pack.yaml", "families:\n", "families:\n  deal_size: How large a deal is.\n")
     out = base / "results"
     output = execute(
         "scenarios",
@@ -112,5 +140,28 @@ def test_static_whatif_matrix_and_figures_without_widgets(linked_run):
     assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     html = " ".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "ev-talks" in html and "question_id" in html  # the removal matrix: evidence × question
-    # side by side, scenario bars, one tornado per picked question
-    assert png_count(output) == 4
+    # side by side, scenario bars, the typed questions in the scenarios, one tornado per picked question
+    assert png_count(output) == 5
+
+
+def test_options_questions_join_the_scenarios_with_their_labels_escaped(linked_run):
+    """The ordered options question's outcomes given each picked question (rows summing to one), moving with
+    the deal through the driver; its marginal table shows the pack's label escaped."""
+    output, out = linked_run
+    data = read_json(out / "typed_scenarios.json")
+    assert data["table"] == "typed_scenarios" and data["columns"] == [
+        "question",
+        "given",
+        "outcome",
+        "label",
+        "probability",
+    ]
+    rows = [r for r in data["rows"] if r["question"] == "deal-size"]
+    given = {}
+    for r in rows:
+        given.setdefault(r["given"], {})[r["outcome"]] = r["probability"]
+    assert set(given) == {"all", *(f"{q} = {w}" for q in ("clash-by-december", "deal-by-june") for w in ("yes", "no"))}
+    assert all(sum(p.values()) == pytest.approx(1.0) for p in given.values())
+    assert given["deal-by-june = yes"]["full"] > given["deal-by-june = no"]["full"]  # the shared driver
+    html = " ".join("".join(o.get("data", {}).get("text/html", "")) for o in outputs_of(output))
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold" not in html

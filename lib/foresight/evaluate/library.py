@@ -10,6 +10,10 @@ using a pack's own outcomes to score it:
   ``calibrated_past``  each step dated t recalibrated by a fit on the questions
                        of every pack that resolved before t (P's own included:
                        what was known then; :func:`foresight.evaluate.calibration.past_only`);
+  ``artefact``         the calibration artefact given to the backtest (by default
+                       the shipped one), applied unchanged: on the packs its fit
+                       never saw (``(packs new to the artefact)``) this is the
+                       prospective test of what the repository ships;
   ``pooled``           on matched pairs (a forecast from elsewhere, headline
                        match, on or before the step's date), the model and the
                        crowd pooled with weights learned from the other packs'
@@ -41,7 +45,7 @@ from foresight.evaluate import calibration, pooling
 from foresight.evaluate.backtest import add_scores, backtest
 from foresight.evaluate.external import HEADLINE, pair_external
 from foresight.evaluate.scoring import time_averaged
-from foresight.model.calibration import Calibration
+from foresight.model.calibration import Calibration, calibrated_mean
 from foresight.model.options import ModelOptions
 from foresight.model.outside import components
 from foresight.pack.freeze import FreezeStatus, freeze_status
@@ -55,8 +59,10 @@ STEP_METHODS: dict[str, str] = {
     "calibrated": "calibrated_",
     "calibrated_past": "calibrated_past_",
     "calibrated_nested": "calibrated_nested_",
+    "artefact": "artefact_",
 }
-"""Methods scored on every step, and their column prefixes."""
+"""Methods scored on every step, and their column prefixes (``artefact`` only when the backtest was given
+one: :func:`step_methods`)."""
 
 PAIR_METHODS: dict[str, str] = {
     "external": "external_",
@@ -76,6 +82,7 @@ LABELS: dict[str, str] = {
     "calibrated": "calibrated (leave one pack out)",
     "calibrated_past": "calibrated (past only)",
     "calibrated_nested": "calibrated, its structure chosen held out too (nested leave one pack out)",
+    "artefact": "the calibration artefact as given, fixed (fitted before this backtest)",
     "external": "forecast from elsewhere",
     "pooled": "model pooled with the crowd",
 }
@@ -83,6 +90,10 @@ LABELS: dict[str, str] = {
 ALL_PACKS = "(all packs)"
 """Rows pooling every question of the library, each counting once."""
 MEAN_OF_PACKS = "(mean of packs)"
+NEW_TO_ARTEFACT = "(packs new to the artefact)"
+"""Rows pooling the questions of the packs the artefact's fit did not include: its prospective test."""
+POOLED_ROWS = (ALL_PACKS, MEAN_OF_PACKS, NEW_TO_ARTEFACT)
+"""The rows of the summary that are not one pack."""
 """Rows averaging the packs' own means, each pack counting once."""
 SCORE_COLUMNS = ["pack", "outcome", "set", "method", "label", "n_questions", "brier", "log_score"]
 """Columns of :func:`summary` (``library_scores.csv``); ``set`` is 'steps' or 'pairs'."""
@@ -101,6 +112,8 @@ class Library:
     seed: int = 1
     selection: pd.DataFrame = field(default_factory=pd.DataFrame)
     """Per outer pack of the nested leave-one-pack-out: the structure chosen without it, every inner Brier."""
+    artefact: Calibration | None = None
+    """The fixed calibration scored beside the held-out ones (``artefact`` method), if one was given."""
     memo: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     """Summary tables computed once (the written tables and the printed report share them)."""
 
@@ -109,6 +122,13 @@ class Library:
         if name not in self.memo:
             self.memo[name] = build(self)
         return self.memo[name]
+
+    def new_to_artefact(self) -> list[str]:
+        """The packs whose questions the artefact's fit did not include (its provenance's ``packs``)."""
+        if self.artefact is None:
+            return []
+        fitted = set(self.artefact.provenance.get("packs") or [])
+        return [p for p in self.packs if p not in fitted]
 
 
 def pack_steps(pack: Pack, options: ModelOptions | None = None, today: Any = None) -> pd.DataFrame:
@@ -148,9 +168,11 @@ def library_backtest(
     seed: int = 1,
     steps: pd.DataFrame | None = None,
     steps_of: StepsOf = each_pack_steps,
+    artefact: Calibration | None = None,
 ) -> Library:
     """Backtest every pack (with ``steps_of``) and add the held-out methods (module docstring). ``steps`` (the
-    packs' backtest rows, e.g. read back from ``library_steps.csv``) skips the backtests themselves."""
+    packs' backtest rows, e.g. read back from ``library_steps.csv``) skips the backtests themselves;
+    ``artefact`` is a fitted calibration to score as it stands (the ``artefact`` method)."""
     packs = list(packs)
     by_id = {p.meta.id: p for p in packs}
     if len(by_id) < len(packs):
@@ -166,9 +188,19 @@ def library_backtest(
     add_scores(steps, STEP_METHODS["calibrated_past"], calibration.past_only(steps, seed=seed))
     nested, selection = calibration.nested_leave_one_pack_out(_backtest_columns(steps), seed=seed)
     add_scores(steps, STEP_METHODS["calibrated_nested"], nested)
+    if artefact is not None:
+        fixed = calibrated_mean(
+            artefact, steps["forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float)
+        )
+        add_scores(steps, STEP_METHODS["artefact"], fixed)
     pairs, poolings = matched_pairs(by_id, steps)
     freezes = {k: freeze_status(p) for k, p in by_id.items()}
-    return Library(by_id, steps, pairs, freezes, fits, poolings, seed, selection)
+    return Library(by_id, steps, pairs, freezes, fits, poolings, seed, selection, artefact)
+
+
+def step_methods(steps: pd.DataFrame) -> dict[str, str]:
+    """The :data:`STEP_METHODS` these steps were scored with (``artefact`` only when one was given)."""
+    return {m: p for m, p in STEP_METHODS.items() if f"{p}brier" in steps.columns}
 
 
 def paired_gap(library: Library, method: str, other: str) -> tuple[float, float]:
@@ -205,7 +237,7 @@ def shipping_verdict(library: Library) -> str:
 
 def _backtest_columns(steps: pd.DataFrame) -> pd.DataFrame:
     """The steps without any calibrated column (what a calibration fit may read)."""
-    return steps[[c for c in steps.columns if not c.startswith("calibrated")]].copy()
+    return steps[[c for c in steps.columns if not c.startswith(("calibrated", "artefact"))]].copy()
 
 
 def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pooling.Pooling]]:
@@ -230,10 +262,19 @@ def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.Da
     return pairs, fits
 
 
-def _rows(per_q: pd.DataFrame, methods: Mapping[str, str], what: str) -> list[dict[str, Any]]:
+def _rows(per_q: pd.DataFrame, methods: Mapping[str, str], what: str, new: Sequence[str] = ()) -> list[dict[str, Any]]:
     rows = []
-    for pack in [*sorted(per_q["pack"].unique()), ALL_PACKS]:
-        in_pack = per_q if pack == ALL_PACKS else per_q[per_q["pack"] == pack]
+    groups = [*sorted(per_q["pack"].unique()), ALL_PACKS]
+    new = [p for p in new if p in set(per_q["pack"])]
+    if new:
+        groups.append(NEW_TO_ARTEFACT)
+    for pack in groups:
+        if pack == ALL_PACKS:
+            in_pack = per_q
+        elif pack == NEW_TO_ARTEFACT:
+            in_pack = per_q[per_q["pack"].isin(new)]
+        else:
+            in_pack = per_q[per_q["pack"] == pack]
         for outcome, subset in (
             ("all", in_pack),
             ("yes", in_pack[in_pack["outcome"] == 1]),
@@ -253,7 +294,7 @@ def _rows(per_q: pd.DataFrame, methods: Mapping[str, str], what: str) -> list[di
                     }
                 )
     # each pack's mean counting once (the issue's "mean of the packs"), beside the pooled questions
-    own = [r for r in rows if r["pack"] not in (ALL_PACKS, MEAN_OF_PACKS)]
+    own = [r for r in rows if r["pack"] not in POOLED_ROWS]
     for outcome in ("all", "yes", "no"):
         for method in methods:
             picked = [r for r in own if r["outcome"] == outcome and r["method"] == method and r["n_questions"]]
@@ -278,7 +319,7 @@ def _score_columns(methods: Mapping[str, str]) -> list[str]:
 
 def per_question(steps: pd.DataFrame) -> pd.DataFrame:
     """Each question's time-averaged scores (every step method), with its family and outcome."""
-    per_q = time_averaged(steps, _score_columns(STEP_METHODS), by=["pack"])
+    per_q = time_averaged(steps, _score_columns(step_methods(steps)), by=["pack"])
     first = steps.groupby(["pack", "question_id"], sort=True)[["family", "outcome"]].first()
     return per_q.join(first, on=["pack", "question_id"])
 
@@ -291,7 +332,7 @@ def summary(library: Library) -> pd.DataFrame:
 def build_summary(library: Library) -> pd.DataFrame:
     """The long table (:data:`SCORE_COLUMNS`): per pack and for all packs, per outcome, every method's
     time-averaged Brier and log score, on all steps and on matched pairs."""
-    rows = _rows(per_question(library.steps), STEP_METHODS, "steps")
+    rows = _rows(per_question(library.steps), step_methods(library.steps), "steps", library.new_to_artefact())
     if len(library.pairs):
         per_pair = time_averaged(library.pairs, _score_columns(PAIR_METHODS), by=["pack", "source"])
         first = library.pairs.groupby(["pack", "source", "question_id"])["outcome"].first()
@@ -310,7 +351,7 @@ def build_by_family(library: Library) -> pd.DataFrame:
     per_q = per_question(library.steps)
     rows = []
     for family, group in per_q.groupby("family", sort=True):
-        for method, prefix in STEP_METHODS.items():
+        for method, prefix in step_methods(library.steps).items():
             rows.append(
                 {
                     "family": family,
@@ -339,7 +380,7 @@ def discount_comparison(scores: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     )
     table["brier_winner"] = np.where(table["brier_discount"] <= table["brier_naive"], "discount", "naive")
     table = table.reset_index()
-    packs = table[~table["pack"].isin([ALL_PACKS, MEAN_OF_PACKS])]
+    packs = table[~table["pack"].isin(POOLED_ROWS)]
     naive_wins = int((packs["brier_winner"] == "naive").sum())
     pooled = table[table["pack"] == ALL_PACKS].iloc[0]
     sentence = (
@@ -414,7 +455,7 @@ def target_verdict(scores: pd.DataFrame) -> str:
     rivals = pooled[["model", "naive", "base_rate", "p50"]]
     best = rivals.idxmin()
     gain = 1 - pooled["calibrated_nested"] / rivals.min()
-    packs = wide.drop(index=[ALL_PACKS, MEAN_OF_PACKS], errors="ignore")
+    packs = wide.drop(index=list(POOLED_ROWS), errors="ignore")
     worse = list(packs.index[packs["calibrated_nested"] > packs["p50"]])
     met = gain >= 0.05 and not worse
     return (
@@ -424,6 +465,32 @@ def target_verdict(scores: pd.DataFrame) -> str:
         + (f"; worse than always 50% on {', '.join(worse)}" if worse else "; on no pack worse than always 50%")
         + "."
     )
+
+
+def artefact_lines(library: Library) -> list[str]:
+    """What the fixed artefact scored, said with what it had seen: on packs its fit never saw this is a
+    prospective test of the shipped calibration; on the others it is in-sample and says so."""
+    if library.artefact is None:
+        return ["No calibration artefact given: only the held-out calibrations were scored."]
+    prov = library.artefact.provenance
+    where = library.artefact.source or "the artefact"
+    lines = [
+        f"The calibration artefact {where} (fitted on {len(prov.get('packs') or [])} packs, "
+        f"{prov.get('n_questions', '?')} questions, {prov.get('fitted_at', 'date unknown')}), applied unchanged:"
+    ]
+    new = library.new_to_artefact()
+    if not new:
+        return [*lines, "  every pack scored here was in its fit: its figures are in-sample, not a test."]
+    scores = summary(library)
+    rows = scores[(scores["pack"] == NEW_TO_ARTEFACT) & (scores["set"] == "steps")]
+    shown = ["model", "naive", "base_rate", "p50", "calibrated", "calibrated_nested", "artefact"]
+    wide = rows.pivot_table(index="outcome", columns="method", values="brier", sort=False)[shown]
+    wide.insert(0, "n", rows[rows["method"] == "model"].set_index("outcome")["n_questions"].astype(int))
+    lines += [
+        f"  packs its fit never saw (a prospective test): {', '.join(new)}; time-averaged Brier:",
+        *("  " + line for line in wide.to_string(float_format=lambda v: f"{v:.3f}").splitlines()),
+    ]
+    return lines
 
 
 def fits_table(library: Library) -> pd.DataFrame:
@@ -545,6 +612,6 @@ def text_report(library: Library, past_only: bool = False) -> str:
         "Do the packs disagree about the map? (each pack's own fit; Q above df would call for pooling by pack)",
     ]
     lines += [f"  {r.term}: Q {r.Q:.1f} on {r.df} df, between-pack sd {r.tau:.2f}" for r in spread.itertuples()]
-    lines += ["", target_verdict(scores), shipping_verdict(library)]
+    lines += ["", *artefact_lines(library), "", target_verdict(scores), shipping_verdict(library)]
     lines += ["", discount_comparison(scores)[1]]
     return "\n".join(lines).rstrip() + "\n"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from foresight.evaluate.sensitivity import removals
 from foresight.model.when import AFTER_CLOSES
 from foresight.report import escape
-from foresight.report.escape import plot_text
+from foresight.report.escape import plot_labels, plot_text
 from foresight.report.plots import _figure, date_axis, title
 from foresight.report.style import BAND, BASE, FORECAST, NO, OPTIONS, YES
 
@@ -87,6 +87,39 @@ def date_cdf(f: Any) -> Figure:
     date_axis(ax, q.opens, q.closes)
     fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=3)
     title(ax, q.title)
+    return fig
+
+
+def given_bars(given: pd.DataFrame, titles: Mapping[str, str]) -> Figure:
+    """The joint scenarios of options and date questions (:func:`foresight.report.scenario_views.typed_given`):
+    per question, stacked bars of its outcome probabilities in all scenarios and given each picked yes/no
+    question's outcome."""
+    questions = list(dict.fromkeys(given["question"]))
+    heights = [len(set(given.loc[given["question"] == q, "given"])) for q in questions]
+    fig = _figure(9, 0.9 + sum(0.32 * h + 1.1 for h in heights))
+    axes = fig.subplots(len(questions), 1, squeeze=False, height_ratios=[h + 2.5 for h in heights])[:, 0]
+    for ax, q in zip(axes, questions):
+        part = given[given["question"] == q]
+        rows = list(dict.fromkeys(part["given"]))
+        outcomes = list(dict.fromkeys(part["outcome"]))
+        wide = part.pivot_table(index="given", columns="outcome", values="probability", sort=False)
+        labels = dict(zip(part["outcome"], part["label"]))
+        binary = outcomes == ["yes", "no"]
+        left = np.zeros(len(rows))
+        for k, o in enumerate(outcomes):
+            p = wide.loc[rows, o].to_numpy()
+            colour = (YES if o == "yes" else NO) if binary else OPTION_COLOURS[k % len(OPTION_COLOURS)]
+            ax.barh(range(len(rows)), p, left=left, color=colour, edgecolor="white", label=plot_text(labels[o]))
+            for y, (x0, width) in enumerate(zip(left, p)):
+                if width > 0.07:
+                    ax.text(x0 + width / 2, y, f"{width:.0%}", ha="center", va="center", color="white", fontsize=7)
+            left += p
+        ax.set_yticks(range(len(rows)), plot_labels(rows), fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        title(ax, f"{q}: {titles.get(q, '')}", fontsize=9)
+    axes[-1].set_xlabel("probability in the joint scenarios")
     return fig
 
 
@@ -242,6 +275,22 @@ def history_table(f: Any, dates: Sequence[dt.date], steps: Sequence[Any] | None 
         rows.append({"as of": d.isoformat(), **headline(g), "new evidence": ", ".join(sorted(standing - seen))})
         seen |= standing
     return pd.DataFrame(rows)
+
+
+def live_whatif(forecasts: Sequence[Any], interactive: bool = True) -> Any:
+    """The live what-if panel (:func:`foresight.report.whatif_panel.whatif_panel`) over options questions, a
+    row per option, and date questions' P(by closes), which moves the whole curve; without a live session,
+    the date questions' static form (:func:`~foresight.report.whatif_panel.show_whatif`): each options
+    question's static what-if is its table "What if" above."""
+    from foresight.report.whatif_panel import panel_forecast, show_whatif, whatif_panel
+
+    if interactive and forecasts:
+        try:
+            return whatif_panel([panel_forecast(f) for f in forecasts])
+        except ImportError:
+            pass
+    dates = [f.by_closes for f in forecasts if f.question.type == "date"]
+    return show_whatif(dates, False) if dates else Markdown("No date question to move.")
 
 
 def question_report(f: Any, dates: Sequence[dt.date] | None = None) -> list[Any]:

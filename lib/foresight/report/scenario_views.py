@@ -17,12 +17,15 @@ from foresight.evaluate.sensitivity import CHANGE_MY_MIND_COLUMNS, change_my_min
 from foresight.model.batch import clip_to_window
 from foresight.model.forecasting import Forecast
 from foresight.model.joint import JointForecast, links_of
+from foresight.model.outcome_joint import OutcomeScenarios
 from foresight.pack.links import expression_ids, parse_expression
 
 MIN_PICK, MAX_PICK = 2, 5
 """How many questions the combinations table takes (2^5 = 32 rows at most)."""
 
 SCENARIO_COLUMNS = ["scenario", "title", "expression", "probability", "p05", "p95", "note"]
+TYPED_MARGINAL_COLUMNS = ["question", "outcome", "label", "joint", "single", "difference"]
+TYPED_GIVEN_COLUMNS = ["question", "given", "outcome", "label", "probability"]
 SENSITIVITY_COLUMNS = ["question_id", "kind", "item", "label", "low", "high", "swing", "forecast"]
 CONDITIONAL_COLUMNS = [
     "source",
@@ -134,6 +137,106 @@ def conditionals(jf: JointForecast, qids: Sequence[str]) -> pd.DataFrame:
         declared = declared.assign(source="pack")[CONDITIONAL_COLUMNS]
     frames = [f for f in (declared, pair_conditionals(jf, qids)) if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CONDITIONAL_COLUMNS)
+
+
+# --- options and date questions in the joint scenarios ---------------------------------------
+
+
+def outcome_labels(f: Any) -> dict[str, str]:
+    """What each simulated outcome of an options or date question says: an option's label, or for a date
+    question "by" / "not by" its ``closes`` (a date question enters the scenarios as "by closes")."""
+    q = f.question
+    if q.type == "options":
+        return {o.id: o.label for o in q.options or []}
+    return {"yes": f"by {q.closes}", "no": f"not by {q.closes}"}
+
+
+def typed_ids(js: OutcomeScenarios) -> list[str]:
+    """The options and date questions of a simulation, in its order."""
+    return [q for q in js.question_ids if js.forecasts[q].question.type in ("options", "date")]
+
+
+def typed_marginals(js: OutcomeScenarios) -> pd.DataFrame:
+    """Each options and date question's outcome frequency in the joint simulation beside its single forecast:
+    they agree within Monte Carlo error (a date question as "by closes")."""
+    m = js.marginals()
+    m = m[m["question_id"].isin(typed_ids(js))]
+    labels = {q: outcome_labels(js.forecasts[q]) for q in typed_ids(js)}
+    return pd.DataFrame(
+        {
+            "question": m["question_id"],
+            "outcome": m["outcome"],
+            "label": [labels[q][o] for q, o in zip(m["question_id"], m["outcome"])],
+            "joint": m["joint"],
+            "single": m["single"],
+            "difference": m["joint"] - m["single"],
+        },
+        columns=TYPED_MARGINAL_COLUMNS,
+    ).reset_index(drop=True)
+
+
+def typed_given(js: OutcomeScenarios, picked: Sequence[str]) -> pd.DataFrame:
+    """Each options and date question's outcome probabilities in all scenarios ("all") and in those where a
+    picked yes/no question resolves yes, then no: how the typed questions move with the picked ones."""
+    rows = []
+    conditions: list[tuple[str, Any]] = [("all", None)]
+    for b in picked:
+        if js.forecasts[b].question.type == "binary":
+            conditions += [(f"{b} = {word}", js.outcomes[b] == word) for word in ("yes", "no")]
+    for q in typed_ids(js):
+        sims, labels = js.outcomes[q], outcome_labels(js.forecasts[q])
+        for given, mask in conditions:
+            chosen = sims if mask is None else sims[mask]
+            if len(chosen) == 0:
+                continue  # a condition no simulation meets has no distribution to show
+            for outcome, label in labels.items():
+                rows.append(
+                    {
+                        "question": q,
+                        "given": given,
+                        "outcome": outcome,
+                        "label": label,
+                        "probability": float((chosen == outcome).mean()),
+                    }
+                )
+    return pd.DataFrame(rows, columns=TYPED_GIVEN_COLUMNS)
+
+
+def typed_scenarios_view(js: OutcomeScenarios, picked: Sequence[str]) -> list[Any]:
+    """What the scenarios notebook shows of the options and date questions: :func:`typed_given` as stacked bars
+    per question and :func:`typed_marginals` (pack text escaped), or a sentence when none is open."""
+    from IPython.display import Markdown
+
+    given = typed_given(js, picked)
+    if given.empty:
+        return [Markdown("No options or date question is open on or after `as_of`: none joins the scenarios.")]
+    from foresight.report import escape
+    from foresight.report.outcome_views import given_bars
+
+    return [
+        given_bars(given, {q: js.forecasts[q].question.title for q in typed_ids(js)}),
+        Markdown(
+            "Each outcome's frequency in the joint scenarios beside the question's single forecast: they agree "
+            "within Monte Carlo error."
+        ),
+        escape.styler(typed_marginals(js), precision=3),
+    ]
+
+
+def whatif(jf: JointForecast, js: OutcomeScenarios, interactive: bool = True) -> Any:
+    """The what-if of the scenarios notebook: in JupyterLab the live panel over every yes/no question and the
+    typed ones (a row per option, a date question's P(by closes)); otherwise the yes/no questions' static
+    removal table (:func:`foresight.report.whatif_panel.show_whatif`)."""
+    from foresight.report.whatif_panel import panel_forecast, show_whatif, whatif_panel
+
+    forecasts = list(jf.forecasts.values())
+    typed = [panel_forecast(js.forecasts[q]) for q in typed_ids(js)]
+    if interactive and typed:
+        try:
+            return whatif_panel(forecasts + typed)
+        except ImportError:
+            pass
+    return show_whatif(forecasts, interactive)
 
 
 # --- sensitivity ----------------------------------------------------------------------------

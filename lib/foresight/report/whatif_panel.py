@@ -1,8 +1,9 @@
 """An ipywidgets what-if panel for JupyterLab, and the static table it falls back to under papermill.
 
-One implementation serves the forecast notebook (one question) and the joint
-notebook (several). Every control change recomputes the forecasts with
-`Forecast.what_if` from the stored posterior draws (no re-sampling), so the
+One implementation serves the forecast notebook (one question), the joint
+notebook (several) and the outcomes notebook (options questions, a row per
+option, and date questions' P(by closes)). Every control change recomputes the
+forecasts with their `what_if` from the stored posterior draws (no re-sampling), so the
 panel answers instantly. The controls are labelled by indicator and evidence
 date (the evidence id is the hover text); the result sits beside them, with a
 line saying what the last change did and a reset button.
@@ -29,9 +30,36 @@ def evidence_in_play(forecasts: Sequence[Forecast]) -> list[str]:
     """Evidence ids standing in at least one of the forecasts on an indicator its model uses, in pack order
     (evidence on an indicator that does not bear on any of these questions would be a control that moves
     nothing)."""
-    standing = {obs.evidence_id for f in forecasts for ind, obs in f.observations.items() if ind in f.spec.indicators}
+    standing = {obs.evidence_id for f in forecasts for ind, obs in f.observations.items() if ind in _bearing(f)}
     pack = forecasts[0].pack
     return [ev.id for ev in pack.evidence if ev.id in standing]
+
+
+def panel_forecast(f: Any) -> Any:
+    """What the panel moves for a forecast of any type: a yes/no or options forecast itself (an options
+    question gets a row per option), a date question's P(by closes) (its whole curve moves with it)."""
+    return f.by_closes if f.question.type == "date" else f
+
+
+def _bearing(f: Any) -> tuple[str, ...]:
+    """The indicators a forecast's model uses (an options forecast names them itself)."""
+    return tuple(f.indicators if f.question.type == "options" else f.spec.indicators)
+
+
+def _rows(f: Any, g: Any) -> list[dict[str, Any]]:
+    """The table's rows for forecast ``f`` and its what-if ``g``: one, or one per option of an options
+    question (labelled ``question: option``)."""
+    if f.question.type == "options":
+        labels = [f"{f.question.id}: {o}" for o in f.options]
+        means, lows, highs = f.mean, *g.interval(0.9).T
+        shown = g.mean
+    else:
+        lo, hi = g.interval(0.9)
+        labels, means, shown, lows, highs = [f.question.id], [f.mean], [g.mean], [lo], [hi]
+    return [
+        {"question": k, "forecast": m, "what-if": w, "what-if p05": lo, "what-if p95": hi, "change": w - m}
+        for k, m, w, lo, hi in zip(labels, means, shown, lows, highs)
+    ]
 
 
 def control_label(forecasts: Sequence[Forecast], evidence_id: str) -> str:
@@ -48,18 +76,7 @@ def forecast_table(forecasts: Sequence[Forecast], overrides: Mapping[str, Any] |
         relevant = {
             k: v for k, v in (overrides or {}).items() if any(o.evidence_id == k for o in f.observations.values())
         }
-        g = f.what_if(relevant) if relevant else f
-        lo, hi = g.interval(0.9)
-        rows.append(
-            {
-                "question": f.question.id,
-                "forecast": f.mean,
-                "what-if": g.mean,
-                "what-if p05": lo,
-                "what-if p95": hi,
-                "change": g.mean - f.mean,
-            }
-        )
+        rows += _rows(f, f.what_if(relevant) if relevant else f)
     frame = pd.DataFrame(rows, columns=TABLE_COLUMNS)
     order = frame["change"].abs().sort_values(ascending=False, kind="stable").index
     return frame.reindex(order).reset_index(drop=True)
@@ -102,7 +119,8 @@ def changed_line(label: str, what: str, before: pd.DataFrame, after: pd.DataFram
     moved = (new - old.reindex(new.index)).abs().sort_values(ascending=False, kind="stable")
     qid = moved.index[0]
     subject = "forecast" if len(new) == 1 else f"{escape.html(qid)}"
-    more = sum(moved > 0.0005) - 1
+    # rows of one options question ("question: option") count as one question
+    more = len({row.split(": ")[0] for row in moved.index[moved > 0.0005]} - {qid.split(": ")[0]})
     others = f" ({more} other question{'s' * (more != 1)} moved less)" if more > 0 else ""
     return (
         f"changed <b>{escape.html(label)}</b> ({escape.html(what)}) → {subject} moved from "

@@ -152,10 +152,15 @@ def _backtest(args: argparse.Namespace) -> int:
     from foresight.evaluate import library  # the model stack: only once the packs and options are good
     from foresight.run.executor import ExecutorError
 
+    artefact = _fixed_calibration(args.calibration)
+    if artefact is False:
+        return EXIT_INVALID
     started = dt.datetime.now()
     try:
         with _steps_of("backtest", args, packs) as steps_of:
-            lib = library.library_backtest(packs, options, today=today, seed=options.seed, steps_of=steps_of)
+            lib = library.library_backtest(
+                packs, options, today=today, seed=options.seed, steps_of=steps_of, artefact=artefact
+            )
     except ExecutorError as exc:
         return _lost_cluster("backtest", exc)
     except ValueError as exc:
@@ -185,6 +190,7 @@ def _backtest(args: argparse.Namespace) -> int:
                 "seed": options.seed,
                 "draws": options.draws,
                 "past_only": args.past_only,
+                "calibration": None if artefact is None else artefact.source,
             },
             "tables": written,
         },
@@ -192,6 +198,27 @@ def _backtest(args: argparse.Namespace) -> int:
     print(library.text_report(lib, past_only=args.past_only), end="")
     print(f"\ntables in {out}: {', '.join(written)}")
     return 0
+
+
+def _fixed_calibration(choice: str | None):
+    """The artefact `backtest --calibration` scores unchanged: the shipped one by default (None when there is
+    none), none for 'none', else the file named; False after one line when that file cannot be read."""
+    from foresight.model.calibration import load_calibration
+
+    if choice == "none":
+        return None
+    try:
+        found = load_calibration(choice)
+    except (OSError, ValueError) as exc:  # unreadable JSON, or draws of the wrong shape
+        print(f"foresight backtest: --calibration {choice}: {exc}", file=sys.stderr)
+        return False
+    if found is None and choice is not None:
+        print(
+            f"foresight backtest: --calibration {choice}: no such file (write one with `foresight calibrate`)",
+            file=sys.stderr,
+        )
+        return False
+    return found
 
 
 def _saved_steps(path: str, packs: list) -> pd.DataFrame | None:
@@ -327,6 +354,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "--past-only",
         action="store_true",
         help="headline the calibration learned only from questions resolved before each step (both are written)",
+    )
+    p.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="a calibration artefact to score unchanged beside the held-out fits; on packs its fit never saw, "
+        "a prospective test (default: the shipped calibration/calibration.json; 'none' to skip)",
     )
     _add_backtest_options(p, today="score only questions resolved by this day (default: today)")
     p.set_defaults(func=_backtest)

@@ -453,7 +453,7 @@ _TABLE = (
         run_sets=True,
         per_notebook=False,
         help_in={
-            "outcomes": "True: a live what-if panel for the date questions (JupyterLab); False: the static tables "
+            "outcomes": "True: a live what-if panel for the options and date questions (JupyterLab); False: the static tables "
             "only (foresight run passes False)",
             "scenarios": "True: a live what-if panel (JupyterLab); False: its static table (foresight run passes False)",
         },

@@ -51,6 +51,19 @@ grid:
 """
 
 
+def breakdown(record_: dict) -> str:
+    """Where a sweep's time went, from its run.json: each notebook's seconds, and per worker the extra seconds
+    of its longest notebook over the median one (its first: the kernel's start and the notebook's first imports,
+    paid once per worker, in parallel on two)."""
+    seconds = [float(nb["seconds"]) for nb in record_["notebooks"]]
+    per_worker: dict[str, list[float]] = {}
+    for nb in record_["notebooks"]:
+        per_worker.setdefault(nb.get("worker") or "local", []).append(float(nb["seconds"]))
+    typical = median(seconds)
+    starts = ", ".join(f"{max(s) - typical:.1f}" for s in per_worker.values())
+    return f"median notebook {typical:.2f} s, start per worker +{starts} s"
+
+
 def sweep_seconds(tmp: Path, workers: int, seed: int, dask: bool = True) -> tuple[float, float]:
     """(seconds executing the notebooks, wall seconds of the command) on a new local cluster of ``workers``
     (``dask`` False: on ``workers`` local kernels, the default executor). Caches and worker slots are kept
@@ -69,6 +82,7 @@ def sweep_seconds(tmp: Path, workers: int, seed: int, dask: bool = True) -> tupl
     record_ = json.loads((run / "run.json").read_text(encoding="utf-8"))
     if record_["status"] != "complete" or record_["workers"] != workers:
         raise RuntimeError(f"sweep on {workers} worker(s): {record_['status']} with {record_['workers']} workers")
+    print(f"dask sweep: {workers} {'worker' if dask else 'local kernel'}(s), seed {seed}: {breakdown(record_)}")
     return float(record_["execute_seconds"]), result.seconds
 
 

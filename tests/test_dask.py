@@ -197,6 +197,26 @@ def test_map_tasks_runs_each_item_on_the_cluster(dask_cluster):
     assert got == {0: "x.yaml", 1: "y.yaml", 2: "z.yaml"}
 
 
+def test_release_waits_for_a_kernel_still_starting():
+    """A session whose kernel is on its way counts as alive, so Ctrl-C waits until its start is undone."""
+    from foresight.run import cluster_worker
+
+    class Starting:
+        km = None
+        starting = True
+
+    token, session = "a-run-being-stopped", Starting()
+    cluster_worker._sessions[token] = {session}
+    try:
+        assert cluster_worker.release(token) == 1
+        assert cluster_worker._stop_event(token).is_set()  # so the session gives its kernel up
+        session.starting = False
+        assert cluster_worker.release(token) == 0
+    finally:
+        cluster_worker._sessions.pop(token, None)
+        cluster_worker._stops.pop(token, None)
+
+
 def test_a_pack_travels_as_its_files_and_loads_the_same(tmp_path):
     from foresight import load_pack
     from foresight.pack.snapshot import pack_files, write_pack_files
@@ -388,7 +408,9 @@ def test_a_backtest_that_loses_its_scheduler_says_so_in_one_line_and_exits_2(tmp
             stderr=subprocess.PIPE,
             text=True,
         )
-        wait_for(lambda: any((tmp_path / "own" / "slots").glob("slot-*/work/packs/*")), 300, "a pack on the worker")
+        # the pack's backtest takes well under a second once the worker's imports are done: look often
+        packs = tmp_path / "own" / "slots"
+        wait_for(lambda: any(packs.glob("slot-*/work/packs/*")), 300, "a pack on the worker", every=0.01)
         with_group_killed(own.scheduler)
         _, err = proc.communicate(timeout=120)
     finally:

@@ -189,6 +189,50 @@ def test_context_reader_each_way():
     assert not ctx("In 2020 the bloc formed.", ["bloc", "formed"]).historical
 
 
+def test_a_negation_or_hypothesis_stops_where_a_subordinate_clause_begins():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    def ctx(sentence, words):
+        return read_context(sentence, {stem(w) for w in words}, dt.date(2020, 1, 1), stem)
+
+    signed = ["signed", "conventions"]
+    assert not ctx("Kerry called off a visit after Abbas signed the conventions.", signed).negated
+    assert ctx("Kerry called off a visit, and Abbas never signed the conventions.", signed).negated
+    assert ctx("Kerry called off the plan to have Abbas sign the conventions.", signed).negated
+    assert not ctx("He would meet the envoy who signed the conventions.", signed).hypothetical
+    assert ctx("He would meet the envoy and sign the conventions.", signed).hypothetical
+
+
+def test_a_month_or_last_year_before_the_document_reads_as_historical():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    def historical(sentence):
+        return read_context(sentence, {stem("council"), stem("agreed")}, dt.date(2011, 10, 5), stem).historical
+
+    assert historical("In August the council agreed a statement.")
+    assert not historical("In October the council agreed a statement.")  # the document's own month
+    assert historical("The council agreed a statement on 4 March.")
+    assert not historical("The council agreed to meet in November.")  # later in the year: a plan, or last year's
+    assert historical("Last November the council agreed a statement.")
+    assert not historical("The council has agreed every month since August.")  # still going on
+    assert historical("Last year the council agreed a statement.")
+    assert not historical("The council agreed last year's accounts.")  # a thing named, not a time
+    assert not historical("The council agreed that it may meet again.")  # 'may' the verb is no month
+    assert historical("In 2010 the council agreed a statement.")
+    assert not historical("The council agreed to renew the 2010 truce.")  # a year in a name dates nothing
+    assert not historical("The council has agreed every month since 2010.")
+
+
+def test_a_signs_terms_count_together_only_within_one_clause(pack, tmp_path):
+    one_clause = "Large military drills began near the border on Monday."
+    two_clauses = "Large crowds came to the border market on Monday; military bands played in the capital."
+    assert "drills" in _one(pack, tmp_path, one_clause)
+    assert "drills" not in _one(pack, tmp_path, two_clauses)
+    assert "drills" in _one(pack, tmp_path, two_clauses.replace(";", ","))
+
+
 def test_headlines_count_half(pack, tmp_path):
     headline = _one(pack, tmp_path, "# Senior officials met for talks\n\nThe weather in Geneva was cold.\n")
     body = _one(pack, tmp_path, "The weather in Geneva was cold.\n\nSenior officials met for talks.\n")
@@ -208,6 +252,20 @@ def test_counter_cues_and_negation_together_are_uncertain(pack, tmp_path):
     assert (plain.state, plain.score, plain.direction) == ("present", 1.0, "certain")
     double = _one(pack, tmp_path, "The minister has not ruled out force at the border.")["threat-made"]
     assert double.direction == "uncertain" and not double.accepted_by_default(0.0)
+
+
+def test_a_cue_finds_a_sign_written_in_other_words_than_the_description(pack, tmp_path):
+    sentence = "The six governments kept a single position throughout the autumn."
+    _with_indicator(pack, "powers-united", "The negotiating powers act as one bloc.")
+    assert "powers-united" not in _one(pack, tmp_path, sentence)
+    text = (pack / "indicators.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "    description: The negotiating powers act as one bloc.\n",
+        "    description: The negotiating powers act as one bloc.\n    cues: [single position]\n",
+    )
+    (pack / "indicators.yaml").write_text(text, encoding="utf-8")
+    found = _one(pack, tmp_path, sentence)["powers-united"]
+    assert (found.state, found.score, found.cue) == ("present", 1.0, "single position")
 
 
 def test_proposals_come_most_confident_first_at_most_two_per_indicator(pack, tmp_path):
@@ -264,6 +322,20 @@ def test_a_negated_description_is_matched_by_a_negated_sentence(pack, tmp_path):
     broken = _one(pack, tmp_path, "Two senior commanders defected from the army on Monday.")["army-loyal"]
     assert (loyal.state, broken.state) == ("present", "absent")
     assert broken.confidence == pytest.approx(broken.score * NEGATED_WEIGHT)  # a flip by negation counts less
+
+
+def test_a_match_whose_words_a_fuller_match_holds_gives_way(pack, tmp_path):
+    _with_indicator(pack, "crossing-talks", "Senior officials meet for talks at the border crossing of Kapikule.")
+    fuller = _one(pack, tmp_path, "Senior officials met for talks at the Kapikule border crossing on Monday.")
+    assert "crossing-talks" in fuller and "talks-held" not in fuller  # its words all belong to the fuller reading
+    alone = _one(pack, tmp_path, "Senior officials met for talks in Geneva on Monday.")
+    assert "talks-held" in alone
+
+
+def test_a_reporting_verb_is_no_key_term(pack, tmp_path):
+    _with_indicator(pack, "harbour-open", "The ruler says the harbour is open.")
+    assert "harbour-open" not in _one(pack, tmp_path, "The ruler said the harvest was good.")
+    assert "harbour-open" in _one(pack, tmp_path, "The ruler said the harbour is open.")
 
 
 def test_a_sentence_proposes_two_indicators_at_most(pack, tmp_path):

@@ -191,6 +191,60 @@ def test_a_stop_before_the_start_runs_nothing_and_starts_no_kernel(tmp_path):
     assert not (out / "a.ipynb").exists()
 
 
+def test_a_stop_while_a_kernel_starts_shuts_it_down_and_starts_no_other(tmp_path, notebook_env):
+    """Ctrl-C kills a run's kernels while one is still starting: the failed start is not tried again (a second
+    kernel would appear after the run counted its kernels gone)."""
+    import threading
+
+    from foresight.run.shared_kernel import KernelSession, RunStopped
+
+    stop = threading.Event()
+    session = KernelSession(KERNEL, KERNEL_ARGUMENTS)
+    started = session._start
+    pids = []
+
+    async def killed_while_starting(cwd):
+        await started(cwd)
+        pids.append(session.km.provisioner.process.pid)
+        stop.set()
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    session._start = killed_while_starting
+    with pytest.raises(RuntimeError) as raised:
+        session.kernel(tmp_path, stop)
+    assert not isinstance(raised.value, RunStopped) and session.started == 1 and session.km is None
+    assert not session.starting
+    with pytest.raises(RunStopped):
+        session.kernel(tmp_path, stop)
+    assert session.started == 1
+    assert_no_kernel_left(pids)
+
+
+def test_a_worker_session_writes_only_the_finished_notebook(tmp_path, notebook_env, monkeypatch):
+    from papermill.engines import NotebookExecutionManager
+
+    from foresight.run.shared_kernel import FINISHED_ONLY, SAVE_EVERY, KernelSession
+
+    jobs, out, cwd = suite(tmp_path, {"a": ("x = 1", "y = 2", "print(x + y)")})
+    saves = []
+    save = NotebookExecutionManager.save
+    monkeypatch.setattr(NotebookExecutionManager, "save", lambda self, **kw: (saves.append(1), save(self, **kw)))
+    counts = {}
+    session = KernelSession(KERNEL, KERNEL_ARGUMENTS)
+    try:
+        for every in (0.0, SAVE_EVERY, FINISHED_ONLY):
+            saves.clear()
+            session.save_every = every
+            assert execute(jobs[0], out, html=False, cwd=cwd, session=session).status == "ok"
+            counts[every] = len(saves)
+    finally:
+        session.close()
+    nb = nbformat.read(str(out / "a.ipynb"), as_version=4)  # written last with FINISHED_ONLY
+    assert nb.cells[-1].outputs[0]["text"] == "3\n"  # the finished notebook, outputs and all
+    # every save around a cell is skipped (papermill's own before the first cell and after the last remain)
+    assert counts[FINISHED_ONLY] < counts[SAVE_EVERY] <= counts[0.0] - 8, counts
+
+
 def test_a_run_starts_the_longest_notebooks_of_the_previous_run_first_and_records_them_in_order(tmp_path, notebook_env):
     from foresight.run.runner import RunPlan, execute_run
 

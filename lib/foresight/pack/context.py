@@ -4,11 +4,13 @@ A term match says a sentence *mentions* an indicator; whether it *reports* it, a
 depends on the clause around it: "has not broken its moratorium", "if Congress passed a bill",
 "in 2011 the Senate voted". This module reads that context the way NegEx and ConText do
 (Chapman et al. 2001; Harkema et al. 2009): trigger phrases before or after the match, whose
-scope runs to the sentence's end or to a terminating word ("but", "however", ...). It uses
+scope runs to the sentence's end or to a terminating word ("but", "however", ...) or to the
+start of a subordinate or relative clause ("after", "which", ...). It uses
 spaCy's rule-based tokenizer and negspacy's NegEx component, one instance per context with its
 own trigger list, on a blank English pipeline: no statistical model, nothing downloaded.
 
-A historical mention is also one whose clause names a year before the document's own. Each
+A historical mention is also one whose clause dates it before the document: a year before the
+document's own, or a month before its month (:func:`dated_before`). Each
 matched word is read on its own (a sign's words can straddle a negation: "the sides did not
 publish conflicting versions"); a context holds when it holds for most of the sign's weight.
 """
@@ -20,6 +22,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+# Words that open a subordinate or relative clause ("called off a visit after Abbas signed ..."): a
+# negation or hypothesis in one clause does not reach into the next (ConText ends scopes at "which"
+# and "because" too). Chosen on bench/ingest_eval, checked on bench/ingest_untouched.
+CLAUSE_OPENERS = ["after", "before", "because", "since", "when", "which", "who"]
 # Trigger lists, per context. Preceding triggers act on a match after them, following triggers
 # on a match before them; a termination word closes the scope. The negation list extends
 # negspacy's general English one.
@@ -33,7 +39,10 @@ NEGATION = {
     ],
     "following_negations": ["was denied", "were denied", "did not happen", "is unlikely", "was ruled out", "not yet"],
     "pseudo_negations": ["not only", "no doubt", "not just", "no sooner", "not least", "without doubt"],
-    "termination": ["but", "however", "although", "though", "yet", "while", "whereas", "except", "still", ":", ";"],
+    "termination": [
+        "but", "however", "although", "though", "yet", "while", "whereas", "except", "still", ":", ";",
+        *CLAUSE_OPENERS,
+    ],
 }  # fmt: skip
 HYPOTHETICAL = {
     "preceding_negations": [
@@ -42,19 +51,34 @@ HYPOTHETICAL = {
     ],
     "following_negations": ["would", "could", "might", "if"],
     "pseudo_negations": ["if not", "even if", "once again", "will of", "would-be"],
-    "termination": ["but", "however", "although", "though", "while", "whereas", ";", ":"],
+    "termination": ["but", "however", "although", "though", "while", "whereas", ";", ":", *CLAUSE_OPENERS],
 }  # fmt: skip
 HISTORICAL = {
     "preceding_negations": [
         "in the past", "used to", "historically", "reminder of", "precedent", "decades ago",
-        "years ago", "formerly", "in earlier years",
+        "years ago", "formerly", "in earlier years", "last year", "a year ago", "the previous year",
     ],
-    "following_negations": ["in the past", "years ago", "decades ago"],
-    "pseudo_negations": [],
-    "termination": ["but", "however", "now", "today", "this week", "this month", "this year", "this time", ";", ":"],
+    "following_negations": ["in the past", "years ago", "decades ago", "last year", "a year ago"],
+    "pseudo_negations": ["last year's"],  # "a vote on last year's accounts" names a thing, not a time
+    "termination": [
+        "but", "however", "now", "today", "this week", "this month", "this year", "this time", ";", ":", "since",
+    ],
 }  # fmt: skip
 CONTEXTS = {"negated": NEGATION, "hypothetical": HYPOTHETICAL, "historical": HISTORICAL}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+]  # fmt: skip
+# A month named as a date: after "in", "on <day>", "last", "early", ... or before a day ("May 4"); capitalised,
+# so "may" and "march" the verbs are not months. "since" and "until" are not among the words before it.
+_NAMING_YEAR = re.compile(r"\b(?i:the)\s+$")  # "the 2012 truce", "the 1950-53 war": a year in a name
+_UP_TO_NOW = re.compile(r"\b(?i:since|until|till|from)\s+(?:(?i:early|late|mid)[\s-]+)?$")  # "since 2012", "from May"
+_SINCE = re.compile(r"\b(?i:since)\b")  # "... since Japan bought them in September": still going on
+_MONTH = re.compile(
+    r"\b(?i:(?P<last>last)|in|on|by|during|early|late|mid|in early|in late|in mid|\d{1,2})[\s-]+"
+    r"(?P<month>" + "|".join(MONTHS) + r")\b|\b(?P<month2>" + "|".join(MONTHS) + r")\s+\d{1,2}\b(?!\d)"
+)
 
 
 @dataclass(frozen=True)
@@ -86,12 +110,35 @@ def _pipeline():
     return nlp
 
 
-def _clause_years(sentence: str, start: int, end: int) -> list[int]:
-    """Years written in the clause around characters [start, end) (commas and semicolons bound it)."""
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The clause around characters [start, end) (commas and semicolons bound it)."""
     left = max(sentence.rfind(",", 0, start), sentence.rfind(";", 0, start)) + 1
     right_candidates = [i for i in (sentence.find(",", end), sentence.find(";", end)) if i >= 0]
     right = min(right_candidates) if right_candidates else len(sentence)
-    return [int(y) for y in _YEAR.findall(sentence[left:right])]
+    return sentence[left:right]
+
+
+def dated_before(clause: str, published: dt.date) -> bool:
+    """Whether ``clause`` dates what it says before the document's month: a year before the document's,
+    or a month named without a year ("in August", "on 4 March", "last May") earlier in the document's
+    year. A month after the document's with no year may be last year's or a plan ("talks resume in
+    August"), so it decides nothing; "since March" and "until March" reach the present, so neither does,
+    and a year that names a thing ("the 2012 truce") dates nothing."""
+    before = [clause[: m.start()] for m in _YEAR.finditer(clause)]
+    years = [
+        int(m.group(1))
+        for m, head in zip(_YEAR.finditer(clause), before, strict=True)
+        if not (_NAMING_YEAR.search(head) or _UP_TO_NOW.search(head))
+    ]
+    if years:
+        return max(years) < published.year
+    for match in _MONTH.finditer(clause):
+        if _SINCE.search(clause, 0, match.start()) or _UP_TO_NOW.search(clause, 0, match.start()):
+            continue
+        month = MONTHS.index(match.group("month") or match.group("month2")) + 1
+        if match.group("last") or month < published.month:
+            return True
+    return False
 
 
 def read_context(
@@ -130,6 +177,5 @@ def read_context(
     }
     flags = {name: share[name] >= 0.5 if name == "negated" else share[name] > 0.5 for name in CONTEXTS}
     if published is not None and not flags["historical"]:
-        years = _clause_years(sentence, doc.ents[0].start_char, doc.ents[-1].end_char)
-        flags["historical"] = bool(years) and max(years) < published.year
+        flags["historical"] = dated_before(_clause(sentence, doc.ents[0].start_char, doc.ents[-1].end_char), published)
     return Context(**flags)

@@ -78,6 +78,11 @@ STARTED = "foresight-task-started"
 WARM_UP = "foresight-warm-up"
 """Name of the worker plugin (:class:`~foresight.run.cluster_worker.WarmUp`) that imports a task's modules as a
 worker joins."""
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+"""Dask settings for the workers of ``--scheduler local``. Dask's statistical profiler samples every worker
+thread's stack every 10 ms for the dashboard's profile page; a notebook task spends its time in a kernel, another
+process the profiler cannot see, so it would only sample papermill waiting on the kernel (measured: about half of
+an idle worker's CPU). Workers started by hand take the same from ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED``."""
 WORKER_DIR_ENV = "FORESIGHT_WORKER_DIR"
 """Where a worker keeps its slots (compile directory, posterior cache, packs); default: the temp folder."""
 
@@ -296,14 +301,17 @@ def connect(
 
         n = workers or os.cpu_count() or 1
         dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
+        import dask
+
         try:
-            cluster = LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=dashboard,
-                silence_logs=logging.CRITICAL,
-            )
+            with dask.config.set(LOCAL_WORKER_CONFIG):  # each worker's nanny hands the config to its process
+                cluster = LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=dashboard,
+                    silence_logs=logging.CRITICAL,
+                )
             client = Client(cluster, timeout=CONNECT_TIMEOUT * 6)
             client.register_plugin(IgnoreInterrupts(), name="foresight-ignore-interrupts")
             client.register_plugin(WarmUp(warm), name=WARM_UP)

@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -134,6 +135,19 @@ def thread_env(threads: int | None) -> dict[str, str] | None:
     return {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))}
 
 
+UNUSED_IMPORTS = ("rfc3987_syntax",)
+"""Optional modules a worker process never loads. papermill needs nbformat, which imports jsonschema, which
+imports rfc3987-syntax when it is installed (Jupyter's server pulls it in) to check the ``iri`` format, and that
+module builds an Earley grammar as it is imported: 1.3 s of CPU (measured), paid by every worker before its first
+notebook can start. Nothing on a worker checks that format (nbformat validates notebooks without a format
+checker); jsonschema treats the module's absence as a normal install."""
+
+
+def _skip_unused_imports() -> None:
+    for name in UNUSED_IMPORTS:
+        sys.modules.setdefault(name, None)  # None in sys.modules: ``import name`` raises ImportError
+
+
 _lock = threading.Lock()
 _blas_lock = threading.Lock()
 """Held by a backtest for its whole length (never taken by Dask's event loop, unlike :data:`_lock`)."""
@@ -151,6 +165,7 @@ def worker_slot() -> Path:
     with _lock:
         if "dir" in _slot:
             return _slot["dir"]
+        _skip_unused_imports()  # the first thing a task or the warm-up does in this process
         base = Path(os.environ.get(WORKER_DIR_ENV) or Path(tempfile.gettempdir()) / f"foresight-worker-{os.getuid()}")
         for n in itertools.count():
             folder = base / f"slot-{n}"
@@ -178,7 +193,7 @@ def _session(token: str, threads: int | None = None) -> Any:
     """This thread's live kernel session for run ``token`` (one of another run is closed first), its kernels
     running ``threads`` BLAS threads."""
     from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
-    from foresight.run.shared_kernel import KernelSession
+    from foresight.run.shared_kernel import FINISHED_ONLY, KernelSession
 
     held = getattr(_local, "held", None)
     if held is not None and held[0] != token:
@@ -188,7 +203,7 @@ def _session(token: str, threads: int | None = None) -> Any:
             held[1].close()
         held = None
     if held is None:
-        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS, env=thread_env(threads)))
+        held = (token, KernelSession(KERNEL, KERNEL_ARGUMENTS, env=thread_env(threads), save_every=FINISHED_ONLY))
         _local.held = held
         with _lock:
             _sessions.setdefault(token, set()).add(held[1])
@@ -355,4 +370,6 @@ def release(token: str) -> int:
             with suppress(ProcessLookupError, PermissionError):
                 os.killpg(group, signal.SIGKILL)
                 alive += 1
+        elif session.starting:  # a kernel on its way: its session sees the stop and shuts it down
+            alive += 1
     return alive

@@ -221,8 +221,9 @@ def execute(
             from foresight.run.kernel import prepare_code
             from foresight.run.shared_kernel import ENGINE
 
-            km, kc = session.kernel(workdir)
-            kernel = {"engine_name": ENGINE, "km": km, "kc": kc, "prepare": prepare_code(workdir)}
+            km, kc = session.kernel(workdir, stop)
+            prepare = prepare_code(workdir)
+            kernel = {"engine_name": ENGINE, "km": km, "kc": kc, "prepare": prepare, "save_every": session.save_every}
         else:
             kernel = {"cwd": str(workdir), "kernel_manager_class": GuardedKernelManager}
         papermill.execute_notebook(

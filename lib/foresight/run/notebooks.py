@@ -36,12 +36,21 @@ from foresight.base import paths
 if TYPE_CHECKING:
     from foresight.run.shared_kernel import KernelSession
 
-sys.modules.setdefault("rfc3987_syntax", None)
-"""nbformat (papermill, nbconvert) imports jsonschema, whose format checker imports ``rfc3987_syntax`` when
-installed (JupyterLab's jupyter-events brings it in); that module builds an Earley parser of RFC 3987 as it is
-imported, 1.9 s of CPU before a run can start its first kernel. No notebook schema has a ``format``, so the
-processes that run notebooks do without it (None in ``sys.modules``: its import fails, and jsonschema
-skips the IRI formats, as it does when the package is not installed)."""
+UNUSED_IMPORTS = ("rfc3987_syntax",)
+"""Optional modules a process that runs notebooks never loads. nbformat (papermill, nbconvert) imports
+jsonschema, whose format checker imports ``rfc3987_syntax`` when it is installed (JupyterLab's jupyter-events
+brings it in); that module builds an Earley grammar as it is imported, 1.3-1.9 s of CPU before a run (or a
+Dask worker) can start its first kernel. No notebook schema has a ``format``, and jsonschema treats the
+module's absence as a normal install."""
+
+
+def skip_unused_imports() -> None:
+    """Make :data:`UNUSED_IMPORTS` fail to import in this process (None in ``sys.modules``)."""
+    for name in UNUSED_IMPORTS:
+        sys.modules.setdefault(name, None)
+
+
+skip_unused_imports()  # before anything here imports nbformat
 
 KERNEL = "python3"
 DEFAULT_ORDER = 50

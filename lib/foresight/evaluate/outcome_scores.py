@@ -21,6 +21,9 @@ resolved or closed, as the yes/no backtest does) and averaged per question.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import sys
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,11 +41,45 @@ STEP_DAYS = 30
 """Days between the forecasts a typed backtest scores (the first on ``opens``)."""
 
 
-def _scoringrules():
-    """scoringrules, imported when a typed forecast is first scored (it compiles Numba functions on import)."""
-    import scoringrules
+NUMBA_DECORATORS = ("njit", "jit", "guvectorize", "vectorize")
+"""The Numba decorators scoringrules compiles with; see :func:`_scoringrules`."""
+_import_lock = threading.Lock()
 
-    return scoringrules
+
+def _scoringrules():
+    """scoringrules, imported when a typed forecast is first scored.
+
+    Its import compiles some thirty Numba functions for their declared types (3 s of CPU in every
+    kernel, the outcomes notebook's largest single cost), and most are declared without Numba's
+    on-disk cache. While it is imported here, Numba's decorators are handed ``cache=True`` (unless a
+    function says otherwise), so the compiled code is kept (in ``NUMBA_CACHE_DIR``, else beside the
+    package) and the next kernel loads it in a tenth of the time; the same code, so the same scores.
+    The decorators are Numba's own again as soon as the import is done.
+    """
+    with _import_lock:
+        if "scoringrules" not in sys.modules:
+            import numba
+
+            own = {name: getattr(numba, name) for name in NUMBA_DECORATORS}
+            try:
+                for name, decorator in own.items():
+                    setattr(numba, name, _with_cache(decorator))
+                import scoringrules  # noqa: F401
+            finally:
+                for name, decorator in own.items():
+                    setattr(numba, name, decorator)
+    return sys.modules["scoringrules"]
+
+
+def _with_cache(decorator):
+    """``decorator`` with ``cache=True`` unless the call gives ``cache``."""
+
+    @functools.wraps(decorator)
+    def with_cache(*args, **kwargs):
+        kwargs.setdefault("cache", True)
+        return decorator(*args, **kwargs)
+
+    return with_cache
 
 
 def _ln(p: float) -> float:

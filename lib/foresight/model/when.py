@@ -102,10 +102,24 @@ class DateForecast:
             self.by_closes.parent is not None
         ):  # a hinged curve: two branches per day, mixed (see foresight.model.hinges)
             return np.array([float(self.cdf_draws(d).mean()) if s > 0.0 else 0.0 for d, s in zip(self.days(), shares)])
-        base = -np.expm1(shares[None, :] * np.log1p(-np.clip(self.by_closes.base_draws, 0.0, 1.0 - 1e-15))[:, None])
-        base[:, shares >= 1.0] = self.by_closes.base_draws[:, None]
-        cdf = expit(logit(np.clip(base, EPS, 1 - EPS)) + self.shift[:, None]).mean(axis=0)
-        return np.where(shares > 0.0, cdf, 0.0)
+        # Only the days from as_of on are computed (the transcendental functions are the cost: a history step
+        # late in the window has few days left), in one (draws, days) array changed in place (base_by, then
+        # the shift on the logit scale: the same operations as cdf_draws), and averaged at full width as before.
+        ahead = shares > 0.0
+        part = shares[ahead]
+        base = self.by_closes.base_draws
+        x = np.multiply(part[None, :], np.log1p(-np.clip(base, 0.0, 1.0 - 1e-15))[:, None])
+        np.negative(np.expm1(x, out=x), out=x)
+        x[:, part >= 1.0] = base[:, None]
+        np.clip(x, EPS, 1 - EPS, out=x)
+        np.add(logit(x, out=x), self.shift[:, None], out=x)
+        expit(x, out=x)
+        if ahead.all():
+            full = x
+        else:
+            full = np.zeros((len(base), len(shares)))
+            full[:, ahead] = x
+        return np.where(ahead, full.mean(axis=0), 0.0)
 
     @cached_property
     def base_mean_cdf(self) -> np.ndarray:

@@ -145,9 +145,15 @@ def history_dates(question, step_days: int = 14, most: int = 24) -> list[dt.date
     return out if out[-1] == end else [*out, end]
 
 
-def options_history(f: Any, dates: Sequence[dt.date]) -> Figure:
+def history_steps(f: Any, dates: Sequence[dt.date], steps: Sequence[Any] | None = None) -> Sequence[Any]:
+    """The forecast on each of ``dates`` (evidence as known that day, the same draws); ``steps`` when given, so
+    a report's history figure and table share one set (a date question's step costs a curve over its window)."""
+    return [f.what_if(as_of=d) for d in dates] if steps is None else steps
+
+
+def options_history(f: Any, dates: Sequence[dt.date], steps: Sequence[Any] | None = None) -> Figure:
     """The option probabilities over time as a stacked area (from the same draws, evidence as known each day)."""
-    probs = np.array([f.what_if(as_of=d).mean for d in dates])
+    probs = np.array([g.mean for g in history_steps(f, dates, steps)])
     fig = _figure(9, 3.2)
     ax = fig.subplots()
     labels = [plot_text(o.label) for o in f.question.options or []]
@@ -161,14 +167,14 @@ def options_history(f: Any, dates: Sequence[dt.date]) -> Figure:
     return fig
 
 
-def date_history(f: Any, dates: Sequence[dt.date]) -> Figure:
+def date_history(f: Any, dates: Sequence[dt.date], steps: Sequence[Any] | None = None) -> Figure:
     """A fan of the date quantiles (25-75% and 5-95%) forecast on each day; a quantile beyond closes is drawn
     at closes."""
     q = f.question
     levels = ("0.05", "0.25", "0.5", "0.75", "0.95")
     rows = []
-    for d in dates:
-        quantiles = f.what_if(as_of=d).date_quantiles()
+    for g in history_steps(f, dates, steps):
+        quantiles = g.date_quantiles()
         rows.append([q.closes if quantiles[k] == AFTER_CLOSES else dt.date.fromisoformat(quantiles[k]) for k in levels])
     arr = np.array(rows, dtype="datetime64[D]")
     fig = _figure(9, 3.2)
@@ -260,12 +266,11 @@ def without_each(f: Any) -> pd.DataFrame:
     return pd.concat([frame.iloc[:1], frame.iloc[1:].sort_values("largest move", ascending=False, kind="stable")])
 
 
-def history_table(f: Any, dates: Sequence[dt.date]) -> pd.DataFrame:
+def history_table(f: Any, dates: Sequence[dt.date], steps: Sequence[Any] | None = None) -> pd.DataFrame:
     """The forecast at each date (evidence as known that day, the same draws) and the evidence that began to
     count since the date before."""
     rows, seen = [], set()
-    for d in dates:
-        g = f.what_if(as_of=d)
+    for d, g in zip(dates, history_steps(f, dates, steps)):
         standing = {obs.evidence_id for ind, obs in g.observations.items() if ind in g.indicators}
         rows.append({"as of": d.isoformat(), **headline(g), "new evidence": ", ".join(sorted(standing - seen))})
         seen |= standing
@@ -294,6 +299,7 @@ def question_report(f: Any, dates: Sequence[dt.date] | None = None) -> list[Any]
 
     q = f.question
     dates = history_dates(q) if dates is None else dates
+    steps = history_steps(f, dates)
     percent = {k: "{:.1%}" for k in headline(f) if k != "median date"} | {"largest move": "{:.1%}"}
     out: list[Any] = [Markdown(f"### {escape.md(q.title)}"), question_card(q)]
     if q.type == "options":
@@ -314,7 +320,9 @@ def question_report(f: Any, dates: Sequence[dt.date] | None = None) -> list[Any]
     out += [
         Markdown("**What if**: the forecast with each standing piece of evidence removed (from the same draws)."),
         escape.styler(without_each(f), formatter=percent),
-        options_history(f, dates) if q.type == "options" else date_history(f, dates),
-        escape.styler(history_table(f, dates), formatter={k: v for k, v in percent.items() if k != "largest move"}),
+        options_history(f, dates, steps) if q.type == "options" else date_history(f, dates, steps),
+        escape.styler(
+            history_table(f, dates, steps), formatter={k: v for k, v in percent.items() if k != "largest move"}
+        ),
     ]
     return out

@@ -13,7 +13,6 @@ import itertools
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -28,7 +27,7 @@ from foresight.base import paths
 from foresight.base.atomic import atomic_path
 from foresight.base.run_files import RESULTS_DIR
 from foresight.run.cluster import STARTED, WORKER_DIR_ENV
-from foresight.run.notebooks import Job, JobResult
+from foresight.run.notebooks import Job, JobResult, skip_unused_imports
 
 # --- what travels ------------------------------------------------------------------------------------
 
@@ -135,19 +134,6 @@ def thread_env(threads: int | None) -> dict[str, str] | None:
     return {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))}
 
 
-UNUSED_IMPORTS = ("rfc3987_syntax",)
-"""Optional modules a worker process never loads. papermill needs nbformat, which imports jsonschema, which
-imports rfc3987-syntax when it is installed (Jupyter's server pulls it in) to check the ``iri`` format, and that
-module builds an Earley grammar as it is imported: 1.3 s of CPU (measured), paid by every worker before its first
-notebook can start. Nothing on a worker checks that format (nbformat validates notebooks without a format
-checker); jsonschema treats the module's absence as a normal install."""
-
-
-def _skip_unused_imports() -> None:
-    for name in UNUSED_IMPORTS:
-        sys.modules.setdefault(name, None)  # None in sys.modules: ``import name`` raises ImportError
-
-
 _lock = threading.Lock()
 _blas_lock = threading.Lock()
 """Held by a backtest for its whole length (never taken by Dask's event loop, unlike :data:`_lock`)."""
@@ -165,7 +151,7 @@ def worker_slot() -> Path:
     with _lock:
         if "dir" in _slot:
             return _slot["dir"]
-        _skip_unused_imports()  # the first thing a task or the warm-up does in this process
+        skip_unused_imports()  # the first thing a task or the warm-up does in this process
         base = Path(os.environ.get(WORKER_DIR_ENV) or Path(tempfile.gettempdir()) / f"foresight-worker-{os.getuid()}")
         for n in itertools.count():
             folder = base / f"slot-{n}"

@@ -253,12 +253,40 @@ def check_inference(value: Any) -> str:
     return value.strip().lower()
 
 
+LOADED_KEPT = 4
+"""Packs :func:`_load_once` keeps per process (a run, a sweep and the tests use a few)."""
+_loaded: dict[tuple[Path, str], Pack] = {}
+
+
+def _load_once(pack_dir: Path) -> Pack:
+    """:func:`~foresight.pack.loader.load_pack`, once per content of the folder in this process.
+
+    A kernel that runs a run's notebooks one after another checks the same pack in each (0.1-0.3 s
+    of parsing and cross-checks every time); the loaded pack is kept under its folder and the key of
+    its files' bytes (:func:`~foresight.pack.snapshot.pack_files`, which reads nothing outside the
+    pack), so any edit loads it again. Packs and their records are frozen, so sharing one is safe.
+    """
+    from foresight.pack.loader import load_pack
+    from foresight.pack.snapshot import files_key, pack_files
+
+    try:
+        key = (pack_dir, files_key(pack_files(pack_dir)))
+    except (OSError, ValueError):  # unreadable or too big to key: load it as it is
+        return load_pack(pack_dir)
+    if key not in _loaded:
+        pack = load_pack(pack_dir)
+        while len(_loaded) >= LOADED_KEPT:
+            _loaded.pop(next(iter(_loaded)))
+        _loaded[key] = pack
+    return _loaded[key]
+
+
 def check_pack(value: Any) -> tuple[Pack, Path]:
     """Find and load the pack folder; a missing folder or an invalid pack stops with every problem listed.
 
     An already loaded :class:`Pack` is taken as it is (the runner checks every
     notebook's values against the pack it loaded once)."""
-    from foresight.pack.loader import Pack, load_pack
+    from foresight.pack.loader import Pack
 
     if isinstance(value, Pack):
         return value, Path(value.dir)
@@ -271,7 +299,7 @@ def check_pack(value: Any) -> tuple[Pack, Path]:
     if not pack_dir.is_dir():
         raise ParameterError("pack", value, f"expected a folder holding pack.yaml; {pack_dir} is a file")
     try:
-        return load_pack(pack_dir), pack_dir
+        return _load_once(pack_dir), pack_dir
     except PackError as exc:
         problems = "\n".join(f"  {pack_dir / p.file}:{p.line}: {p.field}: {p.message}" for p in exc.problems)
         raise ParameterError(

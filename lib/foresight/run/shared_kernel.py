@@ -128,6 +128,16 @@ class KernelSession:
             self.starting = False
         return self.km, self.kc
 
+    def run_quietly(self, code: str, timeout: float = PREPARE_TIMEOUT) -> bool:
+        """Execute ``code`` in the running kernel without output, history or a cell number, and wait for it;
+        whether it ran without an error. Its output on the iopub channel is left there: nbclient skips
+        messages that answer another request."""
+        assert self.kc is not None
+        reply = _wait(
+            self.kc.execute(code, silent=True, store_history=False, allow_stdin=False, reply=True, timeout=timeout)
+        )
+        return reply.get("content", {}).get("status") == "ok"
+
     async def _start(self, cwd: Path) -> None:
         assert self.km is not None
         env = {} if self.env is None else {"env": self.env}

@@ -26,7 +26,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from foresight.base import paths
 from foresight.base.atomic import atomic_path
 from foresight.base.run_files import RESULTS_DIR
-from foresight.run.cluster import STARTED, WORKER_DIR_ENV
+from foresight.run.cluster import STARTED, WARM_UP, WORKER_DIR_ENV
 from foresight.run.notebooks import Job, JobResult, skip_unused_imports
 
 # --- what travels ------------------------------------------------------------------------------------
@@ -338,6 +338,8 @@ class WarmUp(WorkerPlugin):
     the first task finds it (a task that arrives first waits for it there). On the worker's close the
     kernel is killed (:meth:`teardown`)."""
 
+    name = WARM_UP
+
     def __init__(self, modules: Sequence[str], kernel: KernelWarmUp | None = None):
         self.modules = tuple(modules)
         self.kernel = kernel
@@ -377,6 +379,8 @@ class IgnoreInterrupts(WorkerPlugin):
     """A Dask worker plugin for a local cluster's workers: Ctrl-C in the terminal reaches every process of the
     command, and the command stops the run itself (cancels, kills the kernels, closes the cluster); the
     workers ignoring it spares a traceback from each."""
+
+    name = "foresight-ignore-interrupts"
 
     def setup(self, worker: Any) -> None:
         if threading.current_thread() is threading.main_thread():

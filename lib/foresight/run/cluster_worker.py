@@ -362,10 +362,10 @@ def _warm_kernel(kernel: KernelWarmUp) -> None:
     with suppress(Exception):  # an optimisation: the first task starts its kernel itself and reports any error
         work = worker_slot() / "work"
         work.mkdir(parents=True, exist_ok=True)
-        session = _session(kernel.token, kernel.threads)
-        session.kernel(work, _stop_event(kernel.token))
+        session, stop = _session(kernel.token, kernel.threads), _stop_event(kernel.token)
+        session.kernel(work, stop)
         if kernel.imports:
-            session.run_quietly(warm_up_code(list(kernel.imports)))
+            session.run_quietly(warm_up_code(list(kernel.imports)), stop)
 
 
 def _warm_up(modules: Sequence[str]) -> None:

@@ -336,7 +336,7 @@ def connect(
                     dashboard_address=dashboard,
                     silence_logs=logging.CRITICAL,
                     # set up by each worker as it starts, before it joins (and again in a restarted one)
-                    plugins={IgnoreInterrupts(), WarmUp(warm, kernel)},
+                    plugins=(IgnoreInterrupts(), WarmUp(warm, kernel)),
                 )
             client = Client(cluster, timeout=CONNECT_TIMEOUT * 6)
         except Exception as exc:

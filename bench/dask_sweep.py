@@ -18,8 +18,8 @@ at the end); the wall time of the whole command is printed beside it.
 
 What the workers do before the first task counts in the cluster's start, not
 in ``execute_seconds``: each worker imports papermill and the rest of a task's
-modules, and (since issue 26's fourth round) starts its kernel and runs the
-notebook's import lines in it, in the background as it joins. The first task
+modules, and starts its kernel and runs the notebook's import lines in it, in
+the background as it joins (:class:`foresight.run.cluster_worker.WarmUp`). The first task
 waits for whatever of that is not done when it arrives, and that wait does
 count. The whole command's time, printed beside, holds everything.
 

@@ -338,11 +338,42 @@ def test_a_reporting_verb_is_no_key_term(pack, tmp_path):
     assert "harbour-open" in _one(pack, tmp_path, "The ruler said the harbour is open.")
 
 
-def test_a_sentence_proposes_two_indicators_at_most(pack, tmp_path):
+def test_a_sentence_proposes_three_indicators_at_most(pack, tmp_path):
     _with_indicator(pack, "leader-talks", "A leader talks in public about officials' threats of force and drills.")
+    _with_indicator(pack, "drills-public", "Officials hold large military drills in public.")
+    _with_indicator(pack, "force-talks", "Officials threatened force during talks.")
     text = "Senior officials met for talks and a leader threatened force in public during large military drills."
     found = _one(pack, tmp_path, text)
-    assert len(found) == 2
+    assert len(found) == 3
+
+
+def test_a_negator_is_no_key_term(pack, tmp_path):
+    from foresight.pack.proposals import profiles, stem
+
+    _with_indicator(pack, "harbour-shut", "The harbour is not open to ships.")
+    assert stem("not") not in profiles(load_pack(pack).indicators.values())["harbour-shut"].weights
+    assert "harbour-shut" not in _one(pack, tmp_path, "The ruler did not visit the harbour.")  # 'not' met no sign
+    assert "harbour-shut" in _one(pack, tmp_path, "Ships have entered the harbour since it opened.")
+
+
+def test_names_in_a_description_are_those_english_capitalises():
+    from foresight.pack.proposals import _anchors, stem
+
+    # "Prime Minister" is a title and "Large" opens a sentence; Ortiz and the Senate are names.
+    found = _anchors("(Ortiz) The Prime Minister's party backs him in the Senate. Large crowds march.")
+    assert found == {stem("ortiz"), stem("senate")}
+
+
+def test_a_sign_about_a_named_leader_needs_the_name_in_its_passage(pack, tmp_path):
+    for name in ("Ortiz", "Brandt"):
+        _with_indicator(
+            pack, f"{name.lower()}-party-backs", f"({name}) The ruling party backs the leader in parliament."
+        )
+    text = "## {name} under pressure\n\nThe ruling party said it backs the leader in parliament.\n"
+    about_ortiz = _one(pack, tmp_path, text.format(name="Ortiz"))
+    assert "ortiz-party-backs" in about_ortiz and "brandt-party-backs" not in about_ortiz  # the heading names him
+    about_brandt = _one(pack, tmp_path, text.format(name="Brandt"))
+    assert "brandt-party-backs" in about_brandt and "ortiz-party-backs" not in about_brandt
 
 
 def test_seed_documents_recall_the_hand_coded_evidence():

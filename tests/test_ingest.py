@@ -108,6 +108,14 @@ def test_paragraphs_and_sentences_are_numbered_from_one():
     assert doc.sentence_text(doc.find(2, 1)) == "Third, new paragraph."
 
 
+def test_a_title_before_a_name_ends_no_sentence():
+    doc = segment("The court removed Ms. Ortiz from office. Her party protested.")
+    assert [doc.sentence_text(s) for s in doc.sentences] == [
+        "The court removed Ms. Ortiz from office.",
+        "Her party protested.",
+    ]
+
+
 @pytest.mark.parametrize(
     "name, data, message",
     [

@@ -364,6 +364,18 @@ def test_a_negator_is_no_key_term(pack, tmp_path):
     assert "harbour-shut" in _one(pack, tmp_path, "Ships have entered the harbour since it opened.")
 
 
+def test_the_rationale_supports_a_match_but_never_makes_one(pack, tmp_path):
+    with (pack / "indicators.yaml").open("a", encoding="utf-8") as f:
+        f.write(
+            "  - id: harbour-open\n    description: The harbour is open to ships.\n    group: threats\n"
+            "    rationale: Merchant convoys sail when the blockade lifts.\n"
+            "    likelihood_ratios:\n      clash: [1.1, 2.0]\n"
+        )
+    assert "harbour-open" in _one(pack, tmp_path, "Merchant convoys sailed into the harbour on Monday.")
+    assert "harbour-open" not in _one(pack, tmp_path, "Merchant convoys sailed when the blockade lifted.")
+    assert "harbour-open" not in _one(pack, tmp_path, "The harbour master retired on Monday.")
+
+
 def test_names_in_a_description_are_those_english_capitalises():
     from foresight.pack.proposals import _anchors, stem
 

@@ -9,10 +9,10 @@ weighs by how few of the pack's indicators share it (inverse document frequency 
 indicators), so a country or "government" tells little and an indicator's own action tells much.
 The words of the indicator's rationale that its description lacks count too, at
 :data:`RATIONALE_WEIGHT` of that weight: they support a match written partly in other words, but
-are too light to make one alone. A sentence's ``score`` for an indicator is the weight of the key terms found within one run of
-:data:`WINDOW` content terms of one clause (a sign's actor and action stand together), over the weight of the
-indicator's :data:`TOP_TERMS` heaviest description terms, capped at 1; a whole cue or counter-cue phrase
-scores 1. At least :data:`MIN_TERMS` key terms must be found. A name in the description that
+are too light to make one alone. A sentence's ``score`` for an indicator is the weight of the key
+terms found within one run of :data:`WINDOW` content terms of one clause (a sign's actor and
+action stand together), over the weight of the indicator's :data:`TOP_TERMS` heaviest description
+terms, capped at 1; a whole cue or counter-cue phrase scores 1. At least :data:`MIN_TERMS` key terms must be found. A name in the description that
 few of the pack's indicators share (:data:`ANCHOR_SHARE`; "(Rousseff) The leader's own party ...")
 says whom the sign is about: it must stand in the sentence's paragraph, the paragraph before or
 the heading above, so one leader's sign is not proposed for another's. A name is a capitalised
@@ -34,8 +34,9 @@ then read in its context (:mod:`foresight.pack.context`):
 
 The constants were chosen on the tuning set (the seed pack's documents, ``bench/ingest_recall.py
 --tuning``); the later rules were kept only when they lowered neither evaluation set's figures
-(both are seen sets now, see ``docs/how-to/ingest.md``). The fourth change (negators, names,
-WINDOW 12 and PER_SENTENCE 3) was chosen on all four seen sets together, bench/ingest_fresh included.
+(both are seen sets now, see ``docs/how-to/ingest.md``). The fourth change (negators, names, the
+rationale's words, WINDOW 12, PER_SENTENCE 3, the threshold 0.41) was chosen on all four seen sets
+together, bench/ingest_fresh included.
 
 It is a suggestion: the analyst accepts, edits or rejects each one. ``--all-above`` accepts only
 proposals whose direction is certain and whose confidence reaches the threshold.
@@ -211,8 +212,13 @@ class Profile:
     """What the matcher looks for of one indicator: its key terms, weighted."""
 
     weights: dict[str, float]  # key term -> weight (rarer among the pack's indicators weighs more)
-    norm: float  # the weight that scores 1.0: the sum of the TOP_TERMS heaviest key terms
+    norm: float  # the weight that scores 1.0: the sum of the TOP_TERMS heaviest description terms
     anchors: frozenset[str] = frozenset()  # names that say whom the sign is about: one must stand nearby
+
+
+@lru_cache(maxsize=1)
+def _negator_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in NEGATORS)
 
 
 def _key_terms(indicator: Indicator) -> list[str]:
@@ -222,8 +228,7 @@ def _key_terms(indicator: Indicator) -> list[str]:
         found = [t for cue in indicator.cues for t in terms(cue)]
     else:
         found = terms(indicator.id.replace("-", " ").replace("_", " ")) + terms(indicator.description)
-    negators = {stem(w) for w in NEGATORS}
-    return list(dict.fromkeys(t for t in found if t not in negators))
+    return list(dict.fromkeys(t for t in found if t not in _negator_stems()))
 
 
 _NAME = re.compile(r"(?<![.!?:)]\s)(?<!^)\b[A-Z][a-z]+(?:['\u2019]s)?\b|\b[A-Z][a-z]+\b(?=\))")
@@ -250,8 +255,7 @@ def profiles(indicators: Iterable[Indicator]) -> dict[str, Profile]:
     """
     read = [i for i in indicators if getattr(i, "resolution_of", None) is None]
     keys = {i.id: _key_terms(i) for i in read}
-    negators = {stem(w) for w in NEGATORS}
-    supporting = {i.id: [t for t in dict.fromkeys(terms(i.rationale)) if t not in negators] for i in read}
+    supporting = {i.id: [t for t in dict.fromkeys(terms(i.rationale)) if t not in _negator_stems()] for i in read}
     anchors = {i.id: _anchors(i.description) & set(keys[i.id]) for i in read}
     df = Counter(t for key in keys.values() for t in key)
     n = len(keys)

@@ -376,6 +376,18 @@ def test_the_rationale_supports_a_match_but_never_makes_one(pack, tmp_path):
     assert "harbour-open" not in _one(pack, tmp_path, "The harbour master retired on Monday.")
 
 
+def test_two_of_five_equally_heavy_terms_alone_are_below_the_default_threshold(pack, tmp_path):
+    from foresight.pack.proposals import DEFAULT_MIN_SCORE
+
+    _with_indicator(pack, "ferry-resume", "Ferry crossings resume at the glacier quay.")  # five terms of one weight
+    doc_path = tmp_path / "one.md"
+    doc_path.write_text("The ferry reached the glacier on Monday.", encoding="utf-8")
+    doc = read_document(doc_path)
+    found = find_proposals(load_pack(pack), doc, min_score=0.39)
+    assert [(p.indicator, round(p.score, 2)) for p in found] == [("ferry-resume", 0.4)]
+    assert not find_proposals(load_pack(pack), doc, min_score=DEFAULT_MIN_SCORE)
+
+
 def test_names_in_a_description_are_those_english_capitalises():
     from foresight.pack.proposals import _anchors, stem
 

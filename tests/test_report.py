@@ -323,6 +323,35 @@ def test_every_date_axis_uses_the_one_tick_rule(tmp_path):
         _drawn(fig)  # and it draws
 
 
+def test_a_report_figure_png_is_drawn_once_and_is_the_image_savefig_gives(monkeypatch):
+    """savefig draws a figure with a layout engine twice (once with drawing off, for the layout); the report's PNG
+    is drawn once, with the layout run inside that draw, and its bytes are savefig's at the figure's dpi."""
+    import io
+
+    import matplotlib
+
+    def build():
+        fig = plots.ReportFigure(figsize=(4, 2.5), dpi=100, layout="constrained")
+        ax = fig.subplots()
+        ax.barh(["a long label on the left", "b"], [0.3, 0.7], label="bars")
+        ax.set_title("a title that the layout must fit")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return fig
+
+    draws = []
+    real = plots.ReportFigure.draw
+    monkeypatch.setattr(plots.ReportFigure, "draw", lambda self, renderer: (draws.append(1), real(self, renderer)))
+    with matplotlib.rc_context({"savefig.transparent": True, "savefig.bbox": "tight"}):  # a session's settings
+        png = build()._repr_png_()
+    assert len(draws) == 1
+    buffer = io.BytesIO()
+    standard = {"savefig.bbox": "standard", "savefig.transparent": False, "savefig.facecolor": "auto"}
+    with matplotlib.rc_context(standard):  # savefig's own defaults, whatever an earlier test left in rcParams
+        build().savefig(buffer, format="png", dpi=100)
+    assert len(draws) == 3  # savefig: the layout's pass and the pixels'
+    assert png == buffer.getvalue()
+
+
 def test_a_report_figure_is_shown_by_its_own_png_printer_under_the_inline_backend():
     """Once pyplot is imported in a kernel the inline backend prints every Figure with a tight bounding box (a
     second measuring pass over every artist); a ReportFigure keeps its own PNG at its own size, the same kind

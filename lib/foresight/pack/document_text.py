@@ -158,6 +158,8 @@ def read_text(path: str | Path) -> str:
     return text
 
 
+# Titles before a name whose full stop the segmenter takes for a sentence's end.
+TITLE_END = re.compile(r"\b(?:Mr|Mrs|Ms|Messrs|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|Adm|Sen|Rep|Gov|Rev|St)\.$")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
 
 
@@ -182,8 +184,11 @@ def segment(text: str, path: Path | None = None) -> DocumentText:
                 if at < 0:  # the segmenter normalised something: fall back to the running cursor
                     at = cursor
                 stop = at + len(piece.strip())
-                number += 1
-                out.append(Sentence(paragraph, number, at, stop))
+                if number and TITLE_END.search(text, out[-1].start, out[-1].end):  # "removed Ms." ends nothing
+                    out[-1] = Sentence(paragraph, number, out[-1].start, stop)
+                else:
+                    number += 1
+                    out.append(Sentence(paragraph, number, at, stop))
                 cursor = stop
         match = PARAGRAPH_BREAK.match(text, end)
         start = match.end() if match else end

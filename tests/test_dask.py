@@ -229,6 +229,26 @@ def test_a_pack_travels_as_its_files_and_loads_the_same(tmp_path):
         write_pack_files({"../escape.yaml": b""}, tmp_path / "other")
 
 
+def test_a_kernel_warms_up_with_the_import_lines_of_its_notebooks(tmp_path):
+    """The import statements of the notebooks' code cells, each once, are what a local cluster's kernels run
+    before the first task; a line that fails there is skipped (its notebook reports it)."""
+    import json
+    import sys
+
+    from foresight.run.kernel import warm_up
+
+    cell = {"cell_type": "code", "source": ["import json\n", "from os import path as p\n", "x = 1\n", "import json"]}
+    magic = {"cell_type": "code", "source": "%matplotlib inline\nimport antigravity"}
+    text = {"cell_type": "markdown", "source": "import this"}
+    notebook = tmp_path / "a.ipynb"
+    notebook.write_text(json.dumps({"cells": [cell, magic, text, cell]}))
+    assert cluster.kernel_imports([notebook, tmp_path / "missing.ipynb"]) == ("import json", "from os import path as p")
+    assert "foresight.run.params" in " ".join(cluster.kernel_imports([BIN.parents[1] / "notebooks" / "forecast.ipynb"]))
+    sys.modules.pop("colorsys", None)
+    warm_up(["import a_module_that_does_not_exist", "import colorsys"])
+    assert "colorsys" in sys.modules
+
+
 # --- slow: notebooks on the cluster ------------------------------------------------------------------
 
 
@@ -256,6 +276,56 @@ def test_a_sweep_on_the_cluster_gives_the_csv_of_a_local_sweep(tmp_path, dask_cl
         assert (a / nb["output"]).is_file() and any((a / "results" / nb["name"]).iterdir())
         assert nb["parameters"]["pack"] == str(MINI)  # the record keeps the client's values, not the worker's
     assert not dask_cluster.kernels(), "a finished run leaves no kernel on the workers"
+
+
+@pytest.mark.slow  # two sweeps of 2 notebooks through one connection
+def test_a_connection_keeps_its_kernels_across_runs_with_the_same_numbers_and_close_ends_them(tmp_path, dask_cluster):
+    """Each worker thread keeps one kernel for all the runs of a connection: a second run's notebooks run in
+    kernels that ran the first run's (no start, no imports) and give the numbers of fresh kernels; closing the
+    connection leaves no kernel on any worker."""
+    from foresight.run.sweep import load_grid, run_sweep
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID.replace("2020-02-01, 2020-05-01", "2020-05-01"))
+    executor = cluster.connect(dask_cluster.address, progress=False)
+    try:
+        first = run_sweep(load_grid(grid), runs_dir=tmp_path / "first", executor=executor)
+        kept = {k.pid for k in dask_cluster.kernels()}
+        second = run_sweep(load_grid(grid), runs_dir=tmp_path / "second", executor=executor)
+        assert kept and {k.pid for k in dask_cluster.kernels()} == kept
+    finally:
+        executor.close()
+    assert first.record["status"] == second.record["status"] == "complete"
+    assert (first.folder / "sweep.csv").read_bytes() == (second.folder / "sweep.csv").read_bytes()
+    assert not dask_cluster.kernels(), "closing the connection left kernels on the workers"
+
+
+@pytest.mark.slow  # a local cluster's kernels start as its workers join
+def test_a_local_cluster_starts_its_kernels_before_the_first_task_and_ends_them_on_close(
+    tmp_path, notebook_env, monkeypatch
+):
+    """With ``--scheduler local``, each worker starts its kernel as it joins (the notebook's imports run in it)
+    and its first notebook runs in that kernel; closing the executor leaves no kernel process."""
+    from foresight.run.notebooks import find
+    from foresight.run.sweep import load_grid, run_sweep
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID.replace("2020-02-01, 2020-05-01", "2020-05-01").replace("0.5, 1.0, 2.0, 4.0", "1.0, 2.0"))
+
+    def kernels() -> list[psutil.Process]:
+        return [c for c in psutil.Process().children(recursive=True) if _is_kernel(c)]
+
+    monkeypatch.setenv(cluster.WORKER_DIR_ENV, str(tmp_path / "slots"))
+    executor = cluster.connect(cluster.LOCAL, 1, progress=False, notebooks=[find("forecast").path])
+    try:
+        warm = wait_for(kernels, 120, "a kernel started by the warm-up")
+        outcome = run_sweep(load_grid(grid), runs_dir=tmp_path / "runs", executor=executor)
+        assert outcome.record["status"] == "complete"
+        assert {k.pid for k in kernels()} == {k.pid for k in warm}
+    finally:
+        executor.close()
+    gone = [k for k in warm if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]
+    assert not gone, "closing the executor left the warm kernel running"
 
 
 @pytest.mark.slow  # the whole suite twice on the mini pack (NUTS included)
@@ -441,7 +511,9 @@ def test_ctrl_c_stops_a_local_cluster_run_cleanly(tmp_path, notebook_env):
             return []
 
     try:
-        seen = wait_for(kernels, 300, "a kernel under the local cluster")
+        # the workers start their kernels as they join: wait until the run has started too
+        started = tmp_path / "runs"
+        seen = wait_for(lambda: list(started.glob("*/run.json")) and kernels(), 300, "a kernel under a running sweep")
         os.killpg(proc.pid, signal.SIGINT)  # as the terminal does: the whole process group
         out, err = proc.communicate(timeout=120)
     finally:

@@ -220,6 +220,30 @@ def test_a_stop_while_a_kernel_starts_shuts_it_down_and_starts_no_other(tmp_path
     assert_no_kernel_left(pids)
 
 
+def test_code_run_quietly_in_a_kernel_reports_its_status_and_a_killed_kernel_ends_the_wait(tmp_path, notebook_env):
+    """What a Dask worker's warm-up runs in its kernel before the first notebook: it waits for the reply, and
+    a kernel killed meanwhile (the run was stopped) ends the wait at once instead of after the timeout."""
+    import os
+    import signal
+    import threading
+
+    from foresight.run.shared_kernel import KernelSession
+
+    session = KernelSession(KERNEL, KERNEL_ARGUMENTS)
+    try:
+        session.kernel(tmp_path)
+        assert session.run_quietly("import colorsys")
+        assert not session.run_quietly("import a_module_that_does_not_exist")
+        pid = session.km.provisioner.process.pid
+        threading.Timer(1.0, os.kill, (pid, signal.SIGKILL)).start()
+        start = time.monotonic()
+        assert not session.run_quietly("import time; time.sleep(60)", timeout=50)
+        assert time.monotonic() - start < 10
+    finally:
+        session.discard()
+    assert_no_kernel_left([pid])
+
+
 def test_a_worker_session_writes_only_the_finished_notebook(tmp_path, notebook_env, monkeypatch):
     from papermill.engines import NotebookExecutionManager
 

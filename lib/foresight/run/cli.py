@@ -229,10 +229,19 @@ def scheduler_of(args: argparse.Namespace) -> str | None:
     return value.strip() or None
 
 
-def _connect(command: str, args: argparse.Namespace, workers: int, progress: bool | None, html: bool = True, warm=None):
+def _connect(
+    command: str,
+    args: argparse.Namespace,
+    workers: int,
+    progress: bool | None,
+    html: bool = True,
+    warm=None,
+    notebooks=(),
+):
     """The Dask executor --scheduler (or $FORESIGHT_SCHEDULER) asks for, None for local kernels; raises SystemExit
     after the one-line reason when the scheduler cannot be reached (or a local cluster cannot start). ``warm``:
-    what the workers import as they join (:func:`foresight.run.cluster.connect`)."""
+    what the workers import as they join; ``notebooks``: the notebooks' paths, whose imports a local
+    cluster's kernels run before the first task (:func:`foresight.run.cluster.connect`)."""
     scheduler = scheduler_of(args)
     if scheduler is None:
         return None
@@ -240,7 +249,7 @@ def _connect(command: str, args: argparse.Namespace, workers: int, progress: boo
     from foresight.run.executor import ExecutorError
 
     try:
-        executor = connect(scheduler, workers, html=html, progress=progress, warm=warm)
+        executor = connect(scheduler, workers, html=html, progress=progress, warm=warm, notebooks=notebooks)
     except ExecutorError as exc:
         print(f"foresight {command}: --scheduler: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None
@@ -314,7 +323,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if note:
         print(f"foresight run: note: {note}", file=sys.stderr)
-    options.executor = _connect("run", args, workers, options.progress)
+    options.executor = _connect("run", args, workers, options.progress, notebooks=[nb.path for nb in notebooks])
     try:
         outcome = run(options)
     except RunsDirError as exc:
@@ -439,7 +448,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if note:
         print(f"foresight sweep: note: {note}", file=sys.stderr)
     progress = None if not args.no_progress else False
-    executor = _connect("sweep", args, workers, progress, html=args.html)
+    executor = _connect("sweep", args, workers, progress, html=args.html, notebooks=[grid.notebook.path])
     try:
         outcome = run_sweep(
             grid, runs_dir=runs_dir, workers=workers, html=args.html, progress=progress, executor=executor

@@ -13,7 +13,8 @@ is :mod:`foresight.run.cluster_worker`, which imports Dask at once):
   (:func:`foresight.pack.snapshot.pack_files`) and the job's parameters;
 - the worker (:func:`~foresight.run.cluster_worker.run_task`) rebuilds the pack in its own folder, executes the
   notebook with papermill in a kernel of its own (one live kernel per worker
-  thread and run, started like a local run's so it dies with the worker), with
+  thread and connection, kept from one notebook and run to the next, started
+  like a local run's so it dies with the worker), with
   its own PyTensor compile directory and posterior cache (a *slot* folder
   locked by one worker process at a time: concurrent processes sharing one
   compile directory wait on each other's locks, pymc #7819), and sends back a
@@ -28,15 +29,18 @@ A library backtest (``foresight backtest``/``calibrate``) sends one task per pac
 sends back the pack's rows and its new posterior-cache entries.
 
 As a worker joins, the :class:`~foresight.run.cluster_worker.WarmUp` plugin
-imports what the coming tasks need, while the client still prepares the run.
+imports what the coming tasks need, while the client still prepares the run;
+on a local cluster it also starts the worker's kernel and runs the notebooks'
+imports in it, so the first notebook does not wait for them.
 
 Faults: a worker that dies mid-task makes the scheduler run the task elsewhere
 (each start is logged as a Dask event, which the client subscribes to; a job that needed more than one start
 records ``attempts`` and ``workers`` in run.json); a task that raises is retried
 :data:`RETRIES` times. A scheduler gone for :data:`LOST_AFTER` seconds raises
 :class:`~foresight.run.executor.ExecutorError` (the run keeps what finished and
-exits 2). Ctrl-C cancels the futures and kills this run's kernels on every
-worker (:func:`~foresight.run.cluster_worker.release`), waiting until none is left.
+exits 2). Ctrl-C cancels the futures and kills this connection's kernels on every
+worker (:func:`~foresight.run.cluster_worker.release`), waiting until none is left;
+:meth:`DaskExecutor.close` does the same after the last run.
 
 Importing this module imports no Dask (tests/test_import_weight.py): Dask loads
 only when a scheduler is asked for.
@@ -52,7 +56,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -78,11 +82,20 @@ STARTED = "foresight-task-started"
 WARM_UP = "foresight-warm-up"
 """Name of the worker plugin (:class:`~foresight.run.cluster_worker.WarmUp`) that imports a task's modules as a
 worker joins."""
-LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
-"""Dask settings for the workers of ``--scheduler local``. Dask's statistical profiler samples every worker
-thread's stack every 10 ms for the dashboard's profile page; a notebook task spends its time in a kernel, another
-process the profiler cannot see, so it would only sample papermill waiting on the kernel (measured: about half of
-an idle worker's CPU). Workers started by hand take the same from ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED``."""
+LOCAL_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
+"""Dask settings for ``--scheduler local`` (its scheduler, nannies and workers), which only cost CPU that the
+kernels need on a small machine. Dask's statistical profiler samples every worker thread's stack every 10 ms
+for the dashboard's profile page; a notebook task spends its time in a kernel, another process the profiler
+cannot see, so it would only sample papermill waiting on the kernel (measured: about half of an idle
+worker's CPU). Every Dask process also checks its event loop's delay every 20 ms and samples its CPU and
+memory every 0.5 s, for diagnostics and the dashboard's charts: at 1 s and 2 s, an idle cluster of two
+workers takes about 3% of a core instead of 7.6% (measured; the memory limits are still checked every 0.1 s).
+Workers started by hand take the same from ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED`` and
+``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL``."""
 WORKER_DIR_ENV = "FORESIGHT_WORKER_DIR"
 """Where a worker keeps its slots (compile directory, posterior cache, packs); default: the temp folder."""
 
@@ -104,7 +117,8 @@ def _quiet_dask() -> None:
 class DaskExecutor:
     """An :class:`~foresight.run.executor.Executor` submitting each job to a Dask cluster; see the module docstring.
 
-    Make one with :func:`connect`; :meth:`close` when done (it stops a local cluster).
+    Make one with :func:`connect`; :meth:`close` when done (it ends the connection's kernels on the workers and
+    stops a local cluster).
     """
 
     client: Any
@@ -113,6 +127,9 @@ class DaskExecutor:
     html: bool = True
     progress: bool | None = None
     retries: int = RETRIES
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """This connection's kernels on the workers: each worker thread keeps one for all the runs made through
+    this executor (their imports done once), until :meth:`close` or a stopped run ends them."""
 
     @property
     def workers(self) -> int:
@@ -139,6 +156,7 @@ class DaskExecutor:
         return {"kind": "dask", "scheduler": self.address, "dashboard": self.dashboard}
 
     def close(self) -> None:
+        self._release()
         with suppress(Exception):
             self.client.close()
         if self.cluster is not None:
@@ -164,7 +182,7 @@ class DaskExecutor:
         from foresight.run.cluster_worker import run_task
 
         stop = stop if stop is not None else threading.Event()
-        token = uuid.uuid4().hex
+        run_token = uuid.uuid4().hex
         order = list(order) if order is not None else list(range(len(jobs)))
         packs: dict[Path, tuple[str, dict[str, bytes]]] = {}
         starts: dict[str, list[str]] = {}
@@ -172,7 +190,7 @@ class DaskExecutor:
 
         def started(event: tuple[float, dict[str, Any]]) -> None:  # on the client's event-loop thread
             message = event[1]
-            if message.get("token") == token:
+            if message.get("run") == run_token:
                 starts.setdefault(message.get("job"), []).append(message.get("worker"))
 
         # pushed by the scheduler as tasks start (asking for the topic's events after each task would
@@ -180,8 +198,8 @@ class DaskExecutor:
         self.client.subscribe_topic(STARTED, started)
         futures = {}
         for rank, i in enumerate(order):  # earlier in the order: higher priority
-            task = _task(jobs[i], token, self.html, packs, threads)
-            key = f"foresight-{jobs[i].name}-{token}"
+            task = _task(jobs[i], self.token, run_token, self.html, packs, threads)
+            key = f"foresight-{jobs[i].name}-{run_token}"
             future = self.client.submit(
                 run_task, task, key=key, retries=self.retries, pure=False, priority=len(order) - rank
             )
@@ -195,16 +213,16 @@ class DaskExecutor:
                 tick(bar, result)
                 if on_done is not None:
                     on_done(i, result)
-        except BaseException:
+        except BaseException:  # Ctrl-C, a lost scheduler: no kernel of this connection goes on
             stop.set()
             with suppress(Exception):
                 self.client.cancel(list(futures))
+            self._release()
             raise
         finally:
             bar.close()
             with suppress(Exception):
                 self.client.unsubscribe_topic(STARTED)
-            self._release(token)
         return out
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any], *, retries: int = RETRIES):
@@ -234,14 +252,14 @@ class DaskExecutor:
             result.extra["workers"] = starts
         return result
 
-    def _release(self, token: str) -> None:
-        """Kill this run's kernels on every worker (idle or busy) and wait until none is left."""
+    def _release(self) -> None:
+        """Kill this connection's kernels on every worker (idle or busy) and wait until none is left."""
         from foresight.run.cluster_worker import release
 
         deadline = time.monotonic() + RELEASE_WAIT
         while time.monotonic() < deadline:
             try:
-                alive = self.client.run(release, token, wait=True)
+                alive = self.client.run(release, self.token, wait=True)
             except Exception:  # the scheduler is gone: its workers' kernels die with them or on their next task
                 return
             if not any(alive.values()):
@@ -284,25 +302,31 @@ def connect(
     html: bool = True,
     progress: bool | None = None,
     warm: Sequence[str] | None = None,
+    notebooks: Sequence[Path] = (),
 ) -> DaskExecutor:
     """A :class:`DaskExecutor` on the scheduler at ``scheduler``, or on a new ``LocalCluster`` of ``workers``
     single-threaded processes (default: the CPUs) for ``local``. ExecutorError (one line) when it cannot.
 
     ``warm``: the modules the workers import as they join (default: what a notebook task needs,
-    :func:`notebook_modules`)."""
+    :func:`notebook_modules`). ``notebooks``: the notebooks the connection will run; a local cluster's
+    workers start their kernels as they join and run these notebooks' imports in them
+    (:class:`~foresight.run.cluster_worker.WarmUp`). A cluster reached by address does not: its workers
+    outlive the command, and a worker joining later would keep a kernel nobody ends."""
     _quiet_dask()
     warm = notebook_modules(html) if warm is None else warm
     from distributed import Client
 
+    token = uuid.uuid4().hex
     if scheduler == LOCAL:
         from distributed import LocalCluster
 
-        from foresight.run.cluster_worker import IgnoreInterrupts, WarmUp
+        from foresight.run.cluster_worker import IgnoreInterrupts, KernelWarmUp, WarmUp
 
         n = workers or os.cpu_count() or 1
         dashboard = ":0" if importlib.util.find_spec("bokeh") is not None else None
         import dask
 
+        kernel = KernelWarmUp(token, blas_threads(), kernel_imports(notebooks)) if notebooks else None
         try:
             with dask.config.set(LOCAL_WORKER_CONFIG):  # each worker's nanny hands the config to its process
                 cluster = LocalCluster(
@@ -311,13 +335,13 @@ def connect(
                     processes=True,
                     dashboard_address=dashboard,
                     silence_logs=logging.CRITICAL,
+                    # set up by each worker as it starts, before it joins (and again in a restarted one)
+                    plugins=(IgnoreInterrupts(), WarmUp(warm, kernel)),
                 )
             client = Client(cluster, timeout=CONNECT_TIMEOUT * 6)
-            client.register_plugin(IgnoreInterrupts(), name="foresight-ignore-interrupts")
-            client.register_plugin(WarmUp(warm), name=WARM_UP)
         except Exception as exc:
             raise ExecutorError(f"could not start a local Dask cluster of {n} workers: {exc}") from None
-        return DaskExecutor(client, LOCAL, cluster, html=html, progress=progress)
+        return DaskExecutor(client, LOCAL, cluster, html=html, progress=progress, token=token)
     try:
         _reachable(scheduler)
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
@@ -331,7 +355,30 @@ def connect(
 
     with suppress(Exception):  # an optimisation; workers without it import on their first task
         client.register_plugin(WarmUp(warm), name=WARM_UP)
-    return DaskExecutor(client, scheduler, html=html, progress=progress)
+    return DaskExecutor(client, scheduler, html=html, progress=progress, token=token)
+
+
+def kernel_imports(notebooks: Iterable[Path]) -> tuple[str, ...]:
+    """The import statements in the code cells of ``notebooks`` (each once, in order; cells that are not
+    plain Python, e.g. with magics, are skipped): what a kernel can import before it runs them."""
+    import ast
+    import json
+
+    found: dict[str, None] = {}
+    for notebook in notebooks:
+        with suppress(OSError, ValueError):
+            for cell in json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", []):
+                if cell.get("cell_type") != "code":
+                    continue
+                source = cell.get("source", "")
+                try:
+                    tree = ast.parse(source if isinstance(source, str) else "".join(source))
+                except SyntaxError:
+                    continue
+                for node in tree.body:
+                    if isinstance(node, (ast.Import, ast.ImportFrom)):
+                        found[ast.unparse(node)] = None
+    return tuple(found)
 
 
 def notebook_modules(html: bool) -> tuple[str, ...]:
@@ -434,7 +481,12 @@ def backtest_on(executor: DaskExecutor, progress: bool | None = None):
 
 
 def _task(
-    job: Job, token: str, html: bool, packs: dict[Path, tuple[str, dict[str, bytes]]], threads: int | None
+    job: Job,
+    token: str,
+    run_token: str,
+    html: bool,
+    packs: dict[Path, tuple[str, dict[str, bytes]]],
+    threads: int | None,
 ) -> Any:
     """The job as a task a worker can run on its own (a :class:`~foresight.run.cluster_worker.NotebookTask`):
     notebook and pack travel with it."""
@@ -458,6 +510,7 @@ def _task(
         pack_files=files,
         html=html,
         threads=threads,
+        run=run_token,
     )
 
 

@@ -26,7 +26,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from foresight.base import paths
 from foresight.base.atomic import atomic_path
 from foresight.base.run_files import RESULTS_DIR
-from foresight.run.cluster import STARTED, WORKER_DIR_ENV
+from foresight.run.cluster import STARTED, WARM_UP, WORKER_DIR_ENV
 from foresight.run.notebooks import Job, JobResult, skip_unused_imports
 
 # --- what travels ------------------------------------------------------------------------------------
@@ -37,6 +37,8 @@ class NotebookTask:
     """One job as sent to a worker: everything it needs, nothing read from the client's disk."""
 
     token: str
+    """The connection's (:attr:`foresight.run.cluster.DaskExecutor.token`): each worker thread keeps one kernel
+    per connection, for all of its runs."""
     name: str
     notebook_name: str
     notebook: bytes
@@ -46,6 +48,8 @@ class NotebookTask:
     html: bool
     threads: int | None = None
     """The client's BLAS threads, for the kernel (:data:`THREAD_VARIABLES`)."""
+    run: str = ""
+    """The run's own token, in the task-start events (a connection can make several runs)."""
 
 
 @dataclass
@@ -140,7 +144,7 @@ _blas_lock = threading.Lock()
 _slot: dict[str, Any] = {}
 _local = threading.local()
 _sessions: dict[str, set[Any]] = {}
-"""Live kernel sessions of this worker process by run token (so :func:`release` can end a run's kernels)."""
+"""Live kernel sessions of this worker process by connection token (so :func:`release` can end them)."""
 _stops: dict[str, threading.Event] = {}
 
 
@@ -176,8 +180,8 @@ def _stop_event(token: str) -> threading.Event:
 
 
 def _session(token: str, threads: int | None = None) -> Any:
-    """This thread's live kernel session for run ``token`` (one of another run is closed first), its kernels
-    running ``threads`` BLAS threads."""
+    """This thread's live kernel session for connection ``token`` (one of another connection is closed first),
+    its kernels running ``threads`` BLAS threads."""
     from foresight.run.notebooks import KERNEL, KERNEL_ARGUMENTS
     from foresight.run.shared_kernel import FINISHED_ONLY, KernelSession
 
@@ -277,7 +281,7 @@ def run_task(task: NotebookTask) -> TaskOutput:
 
     slot = worker_slot()
     worker = get_worker()
-    worker.log_event(STARTED, {"token": task.token, "job": task.name, "worker": worker.address})
+    worker.log_event(STARTED, {"run": task.run, "job": task.name, "worker": worker.address})
     stop = _stop_event(task.token)
     work = slot / "work"
     notebook = work / "notebooks" / hashlib.sha256(task.notebook).hexdigest()[:16] / task.notebook_name
@@ -312,17 +316,56 @@ def run_task(task: NotebookTask) -> TaskOutput:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class KernelWarmUp:
+    """What :class:`WarmUp` needs to start a worker's kernel before its first task: the connection's token and
+    BLAS threads (as its tasks carry them) and the import statements of the notebooks it will run."""
+
+    token: str
+    threads: int | None
+    imports: tuple[str, ...] = ()
+
+
 class WarmUp(WorkerPlugin):
     """A Dask worker plugin: as a worker joins, it takes its slot and imports ``modules`` (what the coming tasks
     need: papermill, nbclient and jupyter_client for notebooks, about 2 s of CPU) in a background thread while
     the client prepares the run, instead of on the run's first task. A task that arrives first waits only for
-    the module being imported (Python's import lock)."""
+    the module being imported (Python's import lock).
 
-    def __init__(self, modules: Sequence[str]):
+    With ``kernel`` (``--scheduler local``, whose workers live as long as the command), it also starts the
+    worker's kernel for that connection and runs the notebooks' import statements in it (:func:`_warm_kernel`:
+    about 1 s of kernel start and 2-3 s of imports per worker, measured), on the worker's task thread, where
+    the first task finds it (a task that arrives first waits for it there). On the worker's close the
+    kernel is killed (:meth:`teardown`)."""
+
+    name = WARM_UP
+
+    def __init__(self, modules: Sequence[str], kernel: KernelWarmUp | None = None):
         self.modules = tuple(modules)
+        self.kernel = kernel
 
     def setup(self, worker: Any) -> None:
         threading.Thread(target=_warm_up, args=(self.modules,), name="foresight-warm-up", daemon=True).start()
+        if self.kernel is not None:
+            # the worker's task thread: a kernel session lives on the thread (and event loop) that started it
+            worker.executor.submit(_warm_kernel, self.kernel)
+
+    def teardown(self, worker: Any) -> None:
+        if self.kernel is not None:
+            release(self.kernel.token)
+
+
+def _warm_kernel(kernel: KernelWarmUp) -> None:
+    """Start this thread's kernel for ``kernel.token`` and run the notebooks' imports in it."""
+    from foresight.run.kernel import warm_up_code
+
+    with suppress(Exception):  # an optimisation: the first task starts its kernel itself and reports any error
+        work = worker_slot() / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        session, stop = _session(kernel.token, kernel.threads), _stop_event(kernel.token)
+        session.kernel(work, stop)
+        if kernel.imports:
+            session.run_quietly(warm_up_code(list(kernel.imports)), stop)
 
 
 def _warm_up(modules: Sequence[str]) -> None:
@@ -337,14 +380,17 @@ class IgnoreInterrupts(WorkerPlugin):
     command, and the command stops the run itself (cancels, kills the kernels, closes the cluster); the
     workers ignoring it spares a traceback from each."""
 
+    name = "foresight-ignore-interrupts"
+
     def setup(self, worker: Any) -> None:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def release(token: str) -> int:
-    """Run on every worker after a run (and on Ctrl-C): no new task of run ``token`` starts here, and its kernels
-    (idle or busy, with everything they forked) are killed. Returns how many were still alive."""
+    """Run on every worker when a connection closes, or its run is stopped (Ctrl-C, a lost scheduler): no new
+    task of connection ``token`` starts here, and its kernels (idle or busy, with everything they forked) are
+    killed. Returns how many were still alive."""
     with _lock:
         _stops.setdefault(token, threading.Event()).set()
         sessions = list(_sessions.get(token, ()))

@@ -129,6 +129,22 @@ def prepare_code(cwd: str | os.PathLike) -> str:
     return f"__import__({LAUNCHER!r}, fromlist=['_']).prepare_for_notebook({str(cwd)!r})"
 
 
+def warm_up(statements: list[str]) -> None:
+    """Run inside a new kernel before its first notebook: the notebooks' import statements, each in a
+    namespace of its own, so that their seconds of imports are spent while the kernel waits for work
+    (:class:`foresight.run.cluster_worker.WarmUp`). A statement that fails is left for its notebook to report."""
+    from contextlib import suppress
+
+    for statement in statements:
+        with suppress(Exception):  # the notebook runs the same line and shows its error
+            exec(statement, {})  # noqa: S102 - the import lines of the notebooks this kernel is about to run
+
+
+def warm_up_code(statements: list[str]) -> str:
+    """The code a kernel runs to :func:`warm_up` (binds no name in its namespace)."""
+    return f"__import__({LAUNCHER!r}, fromlist=['_']).warm_up({list(statements)!r})"
+
+
 def main() -> None:
     """Start an IPython kernel that dies with the process that launched it (see the module docstring)."""
     parent = os.environ.get("JPY_PARENT_PID")

@@ -24,6 +24,7 @@ output by its parent message id).
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from pathlib import Path
@@ -127,6 +128,25 @@ class KernelSession:
         finally:
             self.starting = False
         return self.km, self.kc
+
+    def run_quietly(self, code: str, stop: threading.Event | None = None, timeout: float = PREPARE_TIMEOUT) -> bool:
+        """Execute ``code`` in the running kernel without output, history or a cell number, and wait for it;
+        whether it ran without an error. Gives up at once when ``stop`` is set or the kernel died (it was
+        killed: no reply will come). Its output on the iopub channel is left there: nbclient skips messages
+        that answer another request."""
+        assert self.km is not None and self.kc is not None
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
+            try:
+                reply = _wait(self.kc.get_shell_msg(timeout=1))
+            except queue.Empty:
+                if not _wait(self.km.is_alive()):
+                    return False
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply.get("content", {}).get("status") == "ok"
+        return False
 
     async def _start(self, cwd: Path) -> None:
         assert self.km is not None

@@ -512,6 +512,20 @@ def test_outcome_report_escapes_pack_text(tmp_path):
     assert "\\$" in outcome_views.options_bars(f).axes[0].get_title()
 
 
+def test_options_bars_legend_swatches_have_their_bars_colours(tmp_path):
+    """Each option's legend swatch is drawn in the colour of its bars (not the default colour of an empty bar)."""
+    from matplotlib.colors import to_rgba
+
+    from foresight.report import outcome_views
+
+    pack = load_pack(write_typed_pack(tmp_path / "p"))
+    f = forecast_any(pack, "summit-outcome", as_of="2020-04-01", draws=400)
+    fig = outcome_views.options_bars(f)
+    swatches = [to_rgba(h.get_facecolor()) for h in fig.legends[0].legend_handles]
+    bars = [to_rgba(c) for c in outcome_views.OPTION_COLOURS[: len(f.question.options)]]
+    assert swatches == bars and len(set(swatches)) == len(swatches)
+
+
 def test_binary_type_delegates_to_the_yes_no_forecast(pack):
     """The binary outcome type is today's forecast and row, with only the type columns added."""
     from foresight.model.outcomes import ROW_COLUMNS, TYPES, outcome_type

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from foresight.evaluate.sensitivity import removals
 from foresight.model.when import AFTER_CLOSES
@@ -53,13 +54,15 @@ def options_bars(f: Any) -> Figure:
     ax.set_yticks(range(len(rows)), [r[0] for r in rows])
     ax.set_xlim(0, 1)
     ax.set_xlabel("probability")
+    # one swatch per option in its bar's colour (an empty bar container would give its legend the default colour)
+    swatches = []
     for k, label in enumerate(labels):
         lo, hi = intervals[k]
         resolved = " (happened)" if q.resolved_option == q.options[k].id else ""
-        ax.barh(
-            [], [], color=OPTION_COLOURS[k % len(OPTION_COLOURS)], label=f"{label}: 90% {lo:.0%}-{hi:.0%}{resolved}"
+        swatches.append(
+            Patch(color=OPTION_COLOURS[k % len(OPTION_COLOURS)], label=f"{label}: 90% {lo:.0%}-{hi:.0%}{resolved}")
         )
-    fig.legend(*ax.get_legend_handles_labels(), fontsize=8, loc="outside lower center", ncols=2)
+    fig.legend(handles=swatches, fontsize=8, loc="outside lower center", ncols=2)
     title(ax, q.title)
     return fig
 

@@ -387,7 +387,9 @@ def discount_comparison(scores: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         f"Correlation discount against none: naive has the lower Brier on {naive_wins} of {len(packs)} packs; "
         f"over all packs {pooled['brier_discount']:.3f} with the discount, {pooled['brier_naive']:.3f} without "
         f"(log score {pooled['log_score_discount']:.3f} against {pooled['log_score_naive']:.3f}): "
-        f"{'no discount' if pooled['brier_naive'] < pooled['brier_discount'] else 'the discount'} wins."
+        f"{'no discount' if pooled['brier_naive'] < pooled['brier_discount'] else 'the discount'} wins. "
+        "New packs go without it (`foresight new` writes correlation_discount: none); a pack without the field "
+        "keeps the whole-group discount, so its forecasts stay as they were."
     )
     return table, sentence
 

@@ -142,12 +142,11 @@ def show(name: str, doc, proposals, expected: set[tuple[str, str]], acceptable: 
         print(f"missed    {indicator} {state}")
 
 
-def evaluation_set(eval_dir: Path = EVAL_DIR, min_score: float | None = None, verbose: bool = False) -> Tally:
+def set_documents(eval_dir: Path = EVAL_DIR):
+    """Each judged document of a set folder: (name, pack, text, published, expected, acceptable)."""
     from foresight import load_pack
     from foresight.pack.document_text import read_document
-    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
 
-    tally = Tally()
     for judgments in sorted(Path(eval_dir).glob("*/judgments.yaml")):
         if not (ROOT / "scenarios" / judgments.parent.name).is_dir():
             sys.exit(f"ingest_recall: {judgments.parent}: no pack scenarios/{judgments.parent.name} of that name")
@@ -157,34 +156,41 @@ def evaluation_set(eval_dir: Path = EVAL_DIR, min_score: float | None = None, ve
             doc = read_document(judgments.parent / item["file"])
             expected = {(e["indicator"], e["state"]) for e in item.get("expected", [])}
             acceptable = {(e["indicator"], e["state"]) for e in item.get("acceptable") or []}
-            proposals = _ranked(pack, doc, published, min_score)
-            name = f"{judgments.parent.name[:12]}/{item['file']}"
-            if verbose:
-                show(name, doc, proposals, expected, acceptable)
-            tally.add(name, **judge(proposals, expected, acceptable, DEFAULT_ACCEPT_ABOVE))
-    return tally
+            yield f"{judgments.parent.name[:12]}/{item['file']}", pack, doc, published, expected, acceptable
 
 
-def tuning_set(pack_dir: Path = SEED, min_score: float | None = None, verbose: bool = False) -> Tally:
-    """The seed pack's hand-coded evidence as judgments (indicator and state per document)."""
+def tuning_documents(pack_dir: Path = SEED):
+    """The seed pack's documents with their hand-coded evidence as judgments (indicator and state)."""
     from foresight import load_pack
     from foresight.pack.document_text import read_document
-    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
 
     pack = load_pack(pack_dir)
-    tally = Tally()
     for doc in pack.documents.values():
         if not doc.path or not (pack.dir / doc.path).is_file():
             continue
         coded = {(ev.indicator, _state(ev.state)) for ev in pack.evidence if ev.document == doc.id}
-        if not coded:
-            continue
-        text = read_document(pack.dir / doc.path)
-        proposals = _ranked(pack, text, doc.published, min_score)
+        if coded:
+            yield doc.id, pack, read_document(pack.dir / doc.path), doc.published, coded, set()
+
+
+def _tally(documents, min_score: float | None, verbose: bool) -> Tally:
+    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
+
+    tally = Tally()
+    for name, pack, doc, published, expected, acceptable in documents:
+        proposals = _ranked(pack, doc, published, min_score)
         if verbose:
-            show(doc.id, text, proposals, coded, set())
-        tally.add(doc.id, **judge(proposals, coded, set(), DEFAULT_ACCEPT_ABOVE))
+            show(name, doc, proposals, expected, acceptable)
+        tally.add(name, **judge(proposals, expected, acceptable, DEFAULT_ACCEPT_ABOVE))
     return tally
+
+
+def evaluation_set(eval_dir: Path = EVAL_DIR, min_score: float | None = None, verbose: bool = False) -> Tally:
+    return _tally(set_documents(eval_dir), min_score, verbose)
+
+
+def tuning_set(pack_dir: Path = SEED, min_score: float | None = None, verbose: bool = False) -> Tally:
+    return _tally(tuning_documents(pack_dir), min_score, verbose)
 
 
 def _state(state) -> str:

@@ -211,6 +211,49 @@ def test_a_negation_or_hypothesis_stops_where_a_subordinate_clause_begins():
     assert ctx("He would meet the envoy and sign the conventions.", signed).hypothetical
 
 
+def test_a_clauses_subject_stands_outside_its_negation():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    heavy = {stem("brotherhood"): 3.0, stem("muslim"): 3.0}  # the name outweighs the action, as rare words do
+
+    def negated(sentence, words):
+        return read_context(sentence, {stem(w) for w in words}, None, stem, heavy).negated
+
+    sign = ["muslim", "brotherhood", "named", "candidate"]
+    assert negated("The Muslim Brotherhood has not named a candidate of its own.", sign)
+    assert not negated("The Muslim Brotherhood named a candidate, and the army did not object.", sign)
+    could = read_context("The Muslim Brotherhood could name a candidate.", {stem(w) for w in sign}, None, stem, heavy)
+    assert could.hypothetical  # a modal, too, qualifies the predicate, not the subject
+    named = "The Muslim Brotherhood named a candidate; the army could object."
+    assert not read_context(named, {stem(w) for w in sign}, None, stem, heavy).hypothetical
+    campaign = ["campaign", "aimed", "islamic", "state", "syrian", "government"]  # "and not": another conjunct
+    assert not negated("The campaign is aimed at the Islamic State and not at the Syrian government.", campaign)
+    assert negated("The campaign is not aimed at the Islamic State or the Syrian government.", campaign)
+
+
+def test_a_negation_reads_as_english_writes_it():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    def negated(sentence, words):
+        return read_context(sentence, {stem(w) for w in words}, None, stem).negated
+
+    figure = ["back", "consensus", "figure"]  # "and will" starts the subject's next predicate
+    assert not negated("It will not name a candidate of its own and will back a consensus figure.", figure)
+    assert negated("It will not name a candidate of its own or back a consensus figure.", figure)
+    vague = ["vagueness", "commitments"]  # "is not just" says more, not less
+    assert not negated("The problem is not just the vagueness of the commitments.", vague)
+    assert negated("The problem is not the vagueness of the commitments.", vague)
+    sponsorships = ["sponsorships"]  # "not yet" keeps its scope; ", yet" ends one
+    assert negated("She does not yet have the 500 sponsorships.", sponsorships)
+    assert not negated("She did not campaign, yet the 500 sponsorships arrived.", sponsorships)
+    assert negated("The commitments lack definitions.", ["definitions"])
+    assert not negated("The commitments have definitions.", ["definitions"])
+    assert negated("The White House dropped its opposition to the bill.", ["opposition", "bill"])
+    assert not negated("The White House restated its opposition to the bill.", ["opposition", "bill"])
+
+
 def test_a_month_or_last_year_before_the_document_reads_as_historical():
     from foresight.pack.context import read_context
     from foresight.pack.proposals import stem
@@ -330,6 +373,7 @@ def test_a_negated_description_is_matched_by_a_negated_sentence(pack, tmp_path):
     loyal = _one(pack, tmp_path, "No senior commanders have defected from the army, officials said.")["army-loyal"]
     broken = _one(pack, tmp_path, "Two senior commanders defected from the army on Monday.")["army-loyal"]
     assert (loyal.state, broken.state) == ("present", "absent")
+    assert (loyal.direction, broken.direction) == ("certain", "uncertain")  # only the description negated: unsure
     doc_path = tmp_path / "broken.md"
     doc_path.write_text("Two senior commanders defected from the army on Monday.", encoding="utf-8")
     (_, features), *_ = [

@@ -423,10 +423,12 @@ def candidates(
         sign = set(terms(phrase)) if phrase else matched
         context = read_context(texts[i], sign, published, stem, weights[ind_id], phrase=bool(phrase))
         # A description that is itself negated ("no defection of senior commanders") is matched by a
-        # negated sentence: only a difference between the two flips the state.
-        negated = context.negated != (
-            not phrase and _negated_in(indicators[ind_id].description, matched, weights[ind_id])
-        )
+        # negated sentence: only a difference between the two flips the state. When only the description is
+        # negated ("two senior commanders defected"), the flip is kept but uncertain: such descriptions are
+        # mostly negated in part ("conditions the government has not yet met"), and on the seen sets the flip
+        # was right for one such match in ten.
+        desc_negated = not phrase and _negated_in(indicators[ind_id].description, matched, weights[ind_id])
+        negated = context.negated != desc_negated
         # A description that negates words the match lacks ("... without outside aid") is a sign partly made of
         # an absence: a negated sentence ("will not ask the rescue fund for help") most likely reports that
         # absence, but may negate the rest. Proposed present, direction uncertain.
@@ -435,7 +437,9 @@ def candidates(
         )
         negated = negated and not absence
         state = "absent" if bool(counter) != negated else "present"
-        uncertain = (counter and context.negated) or not context.reported or absence
+        uncertain = (
+            (counter and context.negated) or not context.reported or absence or (desc_negated and not context.negated)
+        )
         direction = "uncertain" if uncertain else "certain"
         described = table[ind_id].described
         features = {

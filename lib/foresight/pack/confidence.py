@@ -31,6 +31,11 @@ FEATURES = (
     "second",  # the indicator's second-best sentence in the document
     "mentions",  # other sentences of the document matching the indicator (capped at 4, over 4): its topic
     "position",  # where in the document: 0 first paragraph, 1 last (reports lead with the news)
+    # The weight of the description's terms found anywhere in the sentence's passage (its paragraph, the one
+    # before, its heading) and in the whole document, over the indicator's heaviest terms' (capped at 1): a sign
+    # the passage is about, not a few of its words met by chance.
+    "coverage_passage",
+    "coverage_doc",
 )
 
 

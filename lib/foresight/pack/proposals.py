@@ -31,8 +31,9 @@ then read in its context (:mod:`foresight.pack.context`):
 * a hypothetical or historical mention is no observation of the day: it is kept for the analyst
   to judge but marked ``direction: uncertain``, as is a negation beside a counter-cue;
 * ``confidence`` that the proposal is right is a logistic model of the match's features (score,
-  negation, context, headline, terms, rarity, mentions elsewhere in the document, position),
-  learned from the judged proposals of the seen benchmark sets (:mod:`foresight.pack.confidence`);
+  negation, context, headline, terms, rarity, mentions elsewhere in the document, position, and
+  how much of the description the passage and the document hold), learned from the judged proposals of
+  the seen benchmark sets (:mod:`foresight.pack.confidence`);
   a candidate is proposed when its confidence reaches the model's threshold.
 
 The score floor :data:`DEFAULT_MIN_SCORE` and the other constants were chosen on the seen sets
@@ -404,6 +405,7 @@ def candidates(
         found.extend(scored)
     found = _undominated(found)
     mentions = Counter(c[1] for c in found)  # sentences matched per indicator, before the caps
+    everywhere = set().union(*scope)  # every content term of the document
     by_indicator: dict[str, list] = {}
     for candidate in sorted(found, key=lambda c: (-c[0], c[2])):
         by_indicator.setdefault(candidate[1], []).append(candidate)
@@ -453,6 +455,8 @@ def candidates(
             "second": float(by_indicator[ind_id].index((score, ind_id, i, hit, counter, matched)) > 0),
             "mentions": min(mentions[ind_id] - 1, 4) / 4,
             "position": (s.paragraph - 1) / max(1, doc.n_paragraphs - 1),
+            "coverage_passage": min(1.0, sum(weights[ind_id][t] for t in described & scope[i]) / table[ind_id].norm),
+            "coverage_doc": min(1.0, sum(weights[ind_id][t] for t in described & everywhere) / table[ind_id].norm),
         }
         cue = phrase or " ".join(sorted(w for w in words(texts[i]) if stem(w) in matched))
         proposal = Proposal(

@@ -32,8 +32,7 @@ of the top 10.
     .venv/bin/python bench/ingest_recall.py --set bench/ingest_fresh   # any set in the same format
     .venv/bin/python bench/ingest_recall.py --set DIR --show           # and every proposal with its verdict
 
-`--min-score X` runs the matcher at another threshold (to choose one on one set and check it on
-another).
+`--min-score X` reads candidates from another match score up (default: the confidence model's floor).
 """
 
 from __future__ import annotations
@@ -90,10 +89,9 @@ class Tally:
 
 def _ranked(pack, doc, published: dt.date, min_score: float | None = None):
     """Proposals as `foresight ingest` orders them (the same functions, no pack written)."""
-    from foresight.pack.proposals import DEFAULT_MIN_SCORE
     from foresight.run.ingest import rank_proposals
 
-    return rank_proposals(pack, doc, published, min_score=DEFAULT_MIN_SCORE if min_score is None else min_score)
+    return rank_proposals(pack, doc, published, min_score=min_score)
 
 
 def verdicts(proposals, expected: set[tuple[str, str]], acceptable: set[tuple[str, str]]) -> list[str]:
@@ -218,7 +216,7 @@ def main(argv: list[str]) -> None:
     chosen.add_argument("--set", type=Path, help="a folder of <pack>/judgments.yaml and documents")
     chosen.add_argument("--untouched", action="store_true", help=f"the same as --set {UNTOUCHED_DIR.relative_to(ROOT)}")
     chosen.add_argument("--tuning", action="store_true", help="the seed pack's documents only")
-    parser.add_argument("--min-score", type=float, help="the matcher's threshold (default: foresight's own)")
+    parser.add_argument("--min-score", type=float, help="the score floor of candidates (default: the model's)")
     parser.add_argument("--show", action="store_true", help="print every proposal with its verdict")
     args = parser.parse_args(argv)
     chosen_dir = UNTOUCHED_DIR if args.untouched else args.set

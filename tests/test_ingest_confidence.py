@@ -134,8 +134,9 @@ def test_the_fit_recovers_a_known_model_within_its_bounds():
     assert flipped[FEATURES.index("score")] == 0.0
 
 
-def test_the_threshold_criterion_is_the_worse_of_the_two_targets():
+def test_the_threshold_criterion_is_the_worst_of_three_targets():
     criterion = _fit_script().criterion
-    assert criterion({"precision": 0.6, "recall": 0.8}) == pytest.approx(1.0)
-    assert criterion({"precision": 0.3, "recall": 0.8}) == pytest.approx(0.5)
-    assert criterion({"precision": 0.9, "recall": 0.4}) == pytest.approx(0.5)
+    assert criterion({"precision": 0.6, "recall": 0.8, "top10_precision": 0.7}) == pytest.approx(1.0)
+    assert criterion({"precision": 0.3, "recall": 0.8, "top10_precision": 0.7}) == pytest.approx(0.5)
+    assert criterion({"precision": 0.9, "recall": 0.4, "top10_precision": 0.9}) == pytest.approx(0.5)
+    assert criterion({"precision": 0.9, "recall": 0.9, "top10_precision": 0.35}) == pytest.approx(0.5)

@@ -51,6 +51,7 @@ class ConfidenceModel:
     coefficients: dict[str, float]
     threshold: float  # the smallest confidence proposed (chosen by leave-one-set-out, see the file)
     provenance: dict
+    floor: float = 0.0  # the smallest match score read as a candidate (chosen with the threshold)
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(c * float(features[name]) for name, c in self.coefficients.items())
@@ -79,10 +80,14 @@ def read_model(path: Path = MODEL_FILE) -> ConfidenceModel:
         missing, extra = sorted(set(FEATURES) - set(given)), sorted(set(given) - set(FEATURES))
         raise ConfidenceFileError(f"{path}: 'coefficients' missing {missing}, unknown {extra}; {REFIT}")
     coefficients = {name: _number(path, given, name) for name in FEATURES}
-    threshold = _number(path, data, "threshold")
-    if not 0.0 <= threshold <= 1.0:
-        raise ConfidenceFileError(f"{path}: 'threshold' must be between 0 and 1, got {threshold}; {REFIT}")
-    return ConfidenceModel(_number(path, data, "intercept"), coefficients, threshold, data.get("provenance") or {})
+    bounded = {key: _number(path, data, key) for key in ("threshold", "floor")}
+    for key, value in bounded.items():
+        if not 0.0 <= value <= 1.0:
+            raise ConfidenceFileError(f"{path}: {key!r} must be between 0 and 1, got {value}; {REFIT}")
+    intercept = _number(path, data, "intercept")
+    return ConfidenceModel(
+        intercept, coefficients, bounded["threshold"], data.get("provenance") or {}, bounded["floor"]
+    )
 
 
 @lru_cache(maxsize=1)

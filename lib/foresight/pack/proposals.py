@@ -36,9 +36,9 @@ then read in its context (:mod:`foresight.pack.context`):
   the seen benchmark sets (:mod:`foresight.pack.confidence`);
   a candidate is proposed when its confidence reaches the model's threshold.
 
-The score floor :data:`DEFAULT_MIN_SCORE` and the other constants were chosen on the seen sets
-(``docs/how-to/ingest.md``); the model's penalty and threshold were chosen by leave-one-set-out
-over the five seen sets (``tools/fit_ingest_confidence.py``, which writes the model's file).
+The constants were chosen on the seen sets (``docs/how-to/ingest.md``); the score floor, the model's
+penalty and its threshold were chosen by leave-one-set-out over the five seen sets
+(``tools/fit_ingest_confidence.py``, which writes the model's file).
 
 It is a suggestion: the analyst accepts, edits or rejects each one. ``--all-above`` accepts only
 proposals whose direction is certain and whose confidence reaches the threshold.
@@ -86,10 +86,6 @@ TOP_TERMS = 5  # matching an indicator's five heaviest key terms scores 1.0
 # A word of the indicator's rationale, not of its description, weighs this share of what it would as a
 # description's word: the rationale says in other words why the sign matters, and often how it reads.
 RATIONALE_WEIGHT = 0.15
-# The smallest match score read as a candidate: the learned confidence then decides what is proposed. Lowered
-# from 0.41 in the fifth change, so the model can admit a weak match with strong support (recall on the seen
-# sets at 0.3: 0.80 to 0.93).
-DEFAULT_MIN_SCORE = 0.3
 DEFAULT_ACCEPT_ABOVE = 0.5  # the README's suggested `--all-above`: the model's P(right) at least one half
 # Kept out of the stop-word list so that negations stay visible to the context reader.
 NEGATORS = {
@@ -365,7 +361,7 @@ def _undominated(candidates: list) -> list:
 def candidates(
     pack: Pack,
     doc: DocumentText,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float,
     skip: Iterable[tuple[str, int, int]] = (),
     published: dt.date | None = None,
 ) -> list[tuple[Proposal, dict[str, float]]]:
@@ -492,15 +488,17 @@ def confidence_model() -> ConfidenceModel:
 def find_proposals(
     pack: Pack,
     doc: DocumentText,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
     skip: Iterable[tuple[str, int, int]] = (),
     published: dt.date | None = None,
     min_confidence: float | None = None,
 ) -> list[Proposal]:
     """Candidate evidence for every indicator of ``pack`` in ``doc`` (see the module docstring): the
-    matches of :func:`candidates` whose learned confidence reaches the model's threshold."""
+    matches of :func:`candidates` from ``min_score`` (default: the model's floor) up whose learned
+    confidence reaches ``min_confidence`` (default: the model's threshold)."""
     model = confidence_model()
-    return with_confidence(candidates(pack, doc, min_score, skip, published), model, min_confidence)
+    floor = model.floor if min_score is None else min_score
+    return with_confidence(candidates(pack, doc, floor, skip, published), model, min_confidence)
 
 
 # --- the proposals file -------------------------------------------------------------

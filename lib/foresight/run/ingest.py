@@ -28,7 +28,6 @@ from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, DocumentText, read_document
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.proposals import (
-    DEFAULT_MIN_SCORE,
     IngestError,
     Proposal,
     append_records,
@@ -69,7 +68,7 @@ def rank_proposals(
     *,
     document: Document | None = None,
     options: ModelOptions | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
     skip: Sequence[tuple[str, int, int]] = (),
 ) -> list[Proposal]:
     """The document's proposals with what accepting each would do, by expected impact (no pack written)."""
@@ -92,7 +91,7 @@ def ingest(
     outlet: str | None = None,
     document_id: str | None = None,
     options: ModelOptions | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
     update: bool = False,
     offer_rejected: bool = False,
 ) -> Ingested:
@@ -210,7 +209,7 @@ def _reingest(
     doc: DocumentText,
     document_id: str,
     options: ModelOptions | None,
-    min_score: float,
+    min_score: float | None,
     offer_rejected: bool,
     source: str,
 ) -> Ingested:

@@ -568,6 +568,7 @@ def test_accept_keeps_the_files_comments(pack, tmp_path):
         (["--published", "2020-04-01", "--id", "doc-a"], "already exists"),
         (["--published", "2020-04-01", "--id", "Bad Id"], "use lower-case letters"),
         (["--published", "2020-13-01"], "expected a date YYYY-MM-DD"),
+        (["--published", "2020-04-01", "--min-confidence", "2"], "--min-confidence"),
     ],
 )
 def test_bad_ingest_input_exits_2_and_writes_nothing(pack, tmp_path, capsys, args, message):
@@ -602,6 +603,21 @@ def test_cli_round_trip(pack, tmp_path, capsys):
     assert "no proposal(s) p99" in capsys.readouterr().err
     data = yaml.safe_load((pack / "proposals" / "rep.yaml").read_text(encoding="utf-8"))
     assert {p["id"]: p["status"] for p in data["proposals"]}["p02"] == "rejected"
+
+
+def test_a_lower_floor_and_min_confidence_zero_offer_every_candidate(pack, tmp_path):
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(pack, other)
+    doc_path = tmp_path / "a.md"
+    doc_path.write_text(ARTICLE.replace("No talks are scheduled", "In 2011 officials did not meet"), encoding="utf-8")
+    default = ingest(pack, doc_path, dt.date(2020, 4, 1), options=FAST).proposals
+    every = ingest(other, doc_path, dt.date(2020, 4, 1), options=FAST, min_score=0.2, min_confidence=0.0).proposals
+    threshold = confidence_model().threshold
+    assert all(p.confidence >= threshold for p in default)
+    assert {p.indicator for p in default} <= {p.indicator for p in every}
+    assert any(p.confidence < threshold for p in every)  # below the model's threshold: shown only on request
 
 
 @pytest.mark.usefixtures("notebook_env")

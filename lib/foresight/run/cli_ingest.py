@@ -79,6 +79,7 @@ def _ingest(args: argparse.Namespace) -> int:
             document_id=args.id,
             options=ModelOptions.of(draws=args.draws, seed=args.seed),
             min_score=args.min_score,
+            min_confidence=args.min_confidence,
             update=args.update,
             offer_rejected=args.offer_rejected,
         )
@@ -160,6 +161,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         type=_score,
         metavar="S",
         help="smallest match score read as a candidate (0-1; default: the confidence model's floor)",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=_score,
+        metavar="C",
+        help="smallest confidence proposed (0-1; default: the confidence model's threshold; 0 shows every candidate)",
     )
     p.add_argument("--update", action="store_true", help="read an ingested document again (same id)")
     p.add_argument("--offer-rejected", action="store_true", help="with --update: offer rejected proposals again")

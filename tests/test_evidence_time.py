@@ -397,6 +397,24 @@ def test_by_direction_pack_setting_reaches_features_cases_and_cache_key(pack):
     )
 
 
+def test_a_pack_without_the_discount_counts_every_sign_as_the_run_switch_does(pack):
+    """`correlation_discount: none` in pack.yaml: no sign is discounted, exactly as `discount_groups=False`
+    for one run, and the report's model line says the discount is off; the whole-group default still
+    discounts (its forecasts are pinned elsewhere)."""
+    whole = load_pack(pack)
+    with (pack / "pack.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("correlation_discount: none\n")
+    plain = load_pack(pack)
+    f_whole = forecast(whole, CLASH, as_of="2020-03-02", **FAST)
+    f_off = forecast(whole, CLASH, as_of="2020-03-02", discount_groups=False, **FAST)
+    f_none = forecast(plain, CLASH, as_of="2020-03-02", **FAST)
+    assert np.any(np.abs(f_whole.x) < np.abs(f_whole.x_raw))  # the default discounts here
+    np.testing.assert_allclose(f_none.x, f_none.x_raw)
+    np.testing.assert_allclose(f_none.draws, f_off.draws)
+    assert f_none.spec.discount_groups is False and set(f_none.spec.rho) == {0.0}
+    assert f_whole.spec.discount_groups is True
+
+
 # --- 6. per-question and per-kind likelihood ratios --------------------------------------------
 
 

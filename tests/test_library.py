@@ -71,7 +71,11 @@ def test_discount_comparison_names_the_winner(two_packs):
     table, sentence = library.discount_comparison(library.summary(lib))
     pooled = table[table["pack"] == library.ALL_PACKS].iloc[0]
     winner = "no discount" if pooled["brier_naive"] < pooled["brier_discount"] else "the discount"
-    assert sentence.endswith(f"{winner} wins.") and np.isfinite(pooled["brier_discount"])
+    assert (
+        f"{winner} wins." in sentence
+        and "correlation_discount: none" in sentence
+        and np.isfinite(pooled["brier_discount"])
+    )
 
 
 @pytest.mark.slow
@@ -125,6 +129,11 @@ def test_library_reports_the_nested_choice_and_the_target(two_packs):
     assert library.target_verdict(library.summary(lib)).startswith("Target missed")
     # identical packs: nothing learned, every figure the raw one, so the shipped map is kept
     assert library.shipping_verdict(lib).startswith("Default: keep base map")
+    # the target is judged on what ships (here the base map fixed in advance), the nested figure beside it
+    ships, _ = library.shipping_choice(lib)
+    verdict = library.target_verdict(library.summary(lib), ships)
+    assert ships == "calibrated" and verdict.startswith("Target missed: leave-one-pack-out calibrated Brier of the")
+    assert "Beside it, choosing the structure held out too (nested)" in verdict
     assert not any("isotonic" in c for c in lib.selection.columns)  # a comparison, never a candidate
     gap, se = library.paired_gap(lib, "base_rate", "p50")
     per_q = library.per_question(lib.steps)

@@ -537,3 +537,21 @@ def test_binary_type_delegates_to_the_yes_no_forecast(pack):
     assert {k: v for k, v in row.items() if k not in ROW_COLUMNS} == f.summary_row()
     assert outcome_type(pack.any_question("tariff-rate")) is TYPES["options"]
     assert "rps" in TYPES["options"].scores and "crps_days" in TYPES["date"].scores
+
+
+def test_options_model_follows_the_packs_discount_rule(tmp_path):
+    """An options question discounts its groups' signs by the same rule as a yes/no one: `correlation_discount:
+    none` in pack.yaml sets every group's rho to 0, as the run switch does."""
+    from foresight.model.choice import options_model
+    from foresight.model.options import ModelOptions
+
+    folder = write_typed_pack(tmp_path / "typed")
+    before = load_pack(folder)
+    q = before.any_question("summit-outcome")
+    with (folder / "pack.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("correlation_discount: none\n")
+    after = load_pack(folder)
+    assert any(r > 0 for r in options_model(before, q).rho)
+    assert set(options_model(after, after.any_question("summit-outcome")).rho) == {0.0}
+    switched_off = options_model(before, q, ModelOptions(discount_groups=False))
+    assert switched_off.rho == options_model(after, after.any_question("summit-outcome")).rho

@@ -57,6 +57,9 @@ def test_new_pack_validates_without_warnings_and_shows_every_optional_field(tmp_
         keys = {("on" if k is True else k) for item in links[kind] for k in item}
         assert keys == set(model.model_fields), kind
     assert "Checklist" in (folder / "README.md").read_text()
+    # the discount the library's backtest favours (none); a pack without the field keeps the older rule
+    assert pack.meta.correlation_discount == "none"
+    assert schema.PackMeta.model_fields["correlation_discount"].default == "whole_group"
 
 
 def test_existing_non_empty_folder_is_refused_and_left_alone(tmp_path):

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from foresight.model.evidence import Observation, group_discount, observations_as_of, raw_features
+from foresight.model.evidence import Observation, discount_applies, group_discount, observations_as_of, raw_features
 from foresight.model.options import ModelOptions
 from foresight.model.outside import class_cases
 from foresight.model.priors import JEFFREYS, log_lr_normal
@@ -165,7 +165,9 @@ def options_model(pack: Pack, question: Question, opts: ModelOptions | None = No
         sources(pack, question),
         tuple(ind.id for ind in inds),
         groups,
-        tuple(pack.meta.correlation_groups[g].rho if opts.discount_groups else 0.0 for g in groups),
+        tuple(
+            pack.meta.correlation_groups[g].rho if discount_applies(pack, opts.discount_groups) else 0.0 for g in groups
+        ),
         tuple(map(tuple, mu.tolist())),
         tuple(map(tuple, sigma.tolist())),
     )

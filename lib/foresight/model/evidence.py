@@ -290,6 +290,13 @@ def case_features(indicators: Sequence[Indicator], codings: Mapping[str, Any]) -
     )
 
 
+def discount_applies(pack: Pack, discount_groups: bool) -> bool:
+    """Whether a forecast discounts correlated signs: the run's switch (``discount_groups``) and the pack's
+    rule (``correlation_discount: none`` counts every sign fully). One place, so the yes/no model and the
+    options model cannot disagree."""
+    return discount_groups and pack.meta.correlation_discount != "none"
+
+
 def group_discount(
     x: np.ndarray, groups: Sequence[str], rho: Mapping[str, float], mu: Sequence[float] | None = None
 ) -> np.ndarray:

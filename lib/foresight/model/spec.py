@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from foresight.model.evidence import case_features, group_discount
+from foresight.model.evidence import case_features, discount_applies, group_discount
 from foresight.model.options import ModelOptions
 from foresight.model.outside import Component, class_cases, components, draw_components, single_class
 from foresight.model.priors import JEFFREYS, class_beta, log_lr_normal
@@ -110,7 +110,8 @@ def model_spec(pack: Pack, question: Question, options: ModelOptions | None = No
     opts = options or ModelOptions()
     if question.point_of is not None:  # a point of a date question's curve shares that question's model
         question = pack.typed_questions[question.point_of]
-    learn_from_cases, discount_groups, lr_width_scale = opts.learn_from_cases, opts.discount_groups, opts.lr_width_scale
+    learn_from_cases, lr_width_scale = opts.learn_from_cases, opts.lr_width_scale
+    discount_groups = discount_applies(pack, opts.discount_groups)
     comps = components(pack, question)
     one = single_class(comps)
     if one is not None:

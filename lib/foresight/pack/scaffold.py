@@ -118,7 +118,8 @@ correlation_groups:          # every indicator belongs to one; rho 0 = independe
     description: Progress signals from the negotiating table; largely one signal.
     rho: 0.6                 # optional (default 0.5)
   friction: Public quarrels between the two governments.   # short form: just the description, rho 0.5
-correlation_discount: by_direction   # optional: discount alike signs only among those pointing the same way
+correlation_discount: none   # optional: every sign counts fully, which the library's backtest scores best; by_direction
+                             # discounts alike signs among those pointing the same way, whole_group (the default) all
 default_credibility: 0.7     # optional: credibility of evidence accepted from `foresight ingest` proposals
 calibration: true            # optional: false keeps this pack's forecasts raw (no shipped calibration beside them)
 # lint_acknowledged:         # optional: `foresight lint` warnings you have answered, so they stop repeating

@@ -204,12 +204,13 @@ class PackMeta(Record):
         None,
         description="The pack's own 'today' for reports and joint scenarios (default: its latest document's date).",
     )
-    # How the correlation discount treats signs of one group that point opposite ways (see
-    # foresight.model.evidence). 'whole_group' is the rule packs were written against before
-    # it existed, so it stays the default: an old pack keeps its forecasts.
-    correlation_discount: Literal["whole_group", "by_direction"] = Field(
+    # Whether and how the correlation discount applies (see foresight.model.evidence).
+    # 'whole_group' is the rule packs were written against before the others existed, so it
+    # stays the default of a pack without the field: an old pack keeps its forecasts. 'none'
+    # is what the library's leave-one-pack-out backtest favours, and what `foresight new` writes.
+    correlation_discount: Literal["whole_group", "by_direction", "none"] = Field(
         "whole_group",
-        description="How signs of one group pointing opposite ways are discounted: `whole_group` (the older rule, kept so old packs keep their forecasts) or `by_direction` (only among signs pointing the same way).",
+        description="How signs of one correlation group are discounted: `whole_group` (the older rule, kept so old packs keep their forecasts), `by_direction` (only among signs pointing the same way) or `none` (every sign counts fully: the library's backtest scores it best, and `foresight new` writes it).",
     )
     # Whether forecasts of this pack may be recalibrated by the library's shipped calibration
     # (foresight.model.calibration); false keeps them raw whatever a run asks.

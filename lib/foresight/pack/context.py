@@ -12,7 +12,9 @@ own trigger list, on a blank English pipeline: no statistical model, nothing dow
 A historical mention is also one whose clause dates it before the document: a year before the
 document's own, or a month before its month (:func:`dated_before`). Each
 matched word is read on its own (a sign's words can straddle a negation: "the sides did not
-publish conflicting versions"); a context holds when it holds for most of the sign's weight.
+publish conflicting versions"); a context holds when it holds for most of the sign's weight, not
+counting the clause's subject before a negation or a modal ("The Brotherhood has not named a
+candidate": the naming is negated however heavy the name).
 """
 
 from __future__ import annotations
@@ -170,8 +172,8 @@ _SUBJECT_ENDS = {
 
 def _share(doc, marked: list[bool], weight: list[float], predicate: bool) -> float:
     """The share of the sign's weight a context covers. With ``predicate``, the sign's words just before the
-    first covered one, in the same clause (no comma, colon or clause word between), are the clause's subject
-    and are left out of the count."""
+    first covered one, with no word of :data:`_SUBJECT_ENDS` between, are the clause's subject and are left
+    out of the count."""
     keep = list(range(len(marked)))
     if predicate and any(marked):
         first = marked.index(True)

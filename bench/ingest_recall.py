@@ -13,7 +13,9 @@
 * **Fresh set, now seen** (`--set bench/ingest_fresh`): fourteen documents for four more packs,
   run once each for the second and third matchers; the fourth change (negators, names, the rationale's
   words, window, three indicators per sentence, threshold 0.41) was tuned with it and the three sets above in view, so all four
-  are seen sets now.
+  are seen sets now. ``bench/ingest_fresh2`` was run once for the third and fourth matchers; the fifth
+  change's learned confidence (``tools/fit_ingest_confidence.py``) is fitted on all five sets, and that
+  script prints each set's figures held out (the model fitted on the other four) beside these in-sample ones.
 * **Any other set** (`--set DIR`): a folder in the same format, one sub-folder per pack named as
   the pack under `scenarios/`, each holding its documents and a `judgments.yaml`. A fresh set is
   run this way, once, to report.
@@ -32,8 +34,7 @@ of the top 10.
     .venv/bin/python bench/ingest_recall.py --set bench/ingest_fresh   # any set in the same format
     .venv/bin/python bench/ingest_recall.py --set DIR --show           # and every proposal with its verdict
 
-`--min-score X` runs the matcher at another threshold (to choose one on one set and check it on
-another).
+`--min-score X` reads candidates from another match score up (default: the confidence model's floor).
 """
 
 from __future__ import annotations
@@ -90,10 +91,9 @@ class Tally:
 
 def _ranked(pack, doc, published: dt.date, min_score: float | None = None):
     """Proposals as `foresight ingest` orders them (the same functions, no pack written)."""
-    from foresight.pack.proposals import DEFAULT_MIN_SCORE
     from foresight.run.ingest import rank_proposals
 
-    return rank_proposals(pack, doc, published, min_score=DEFAULT_MIN_SCORE if min_score is None else min_score)
+    return rank_proposals(pack, doc, published, min_score=min_score)
 
 
 def verdicts(proposals, expected: set[tuple[str, str]], acceptable: set[tuple[str, str]]) -> list[str]:
@@ -142,12 +142,11 @@ def show(name: str, doc, proposals, expected: set[tuple[str, str]], acceptable: 
         print(f"missed    {indicator} {state}")
 
 
-def evaluation_set(eval_dir: Path = EVAL_DIR, min_score: float | None = None, verbose: bool = False) -> Tally:
+def set_documents(eval_dir: Path = EVAL_DIR):
+    """Each judged document of a set folder: (name, pack, text, published, expected, acceptable)."""
     from foresight import load_pack
     from foresight.pack.document_text import read_document
-    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
 
-    tally = Tally()
     for judgments in sorted(Path(eval_dir).glob("*/judgments.yaml")):
         if not (ROOT / "scenarios" / judgments.parent.name).is_dir():
             sys.exit(f"ingest_recall: {judgments.parent}: no pack scenarios/{judgments.parent.name} of that name")
@@ -157,34 +156,41 @@ def evaluation_set(eval_dir: Path = EVAL_DIR, min_score: float | None = None, ve
             doc = read_document(judgments.parent / item["file"])
             expected = {(e["indicator"], e["state"]) for e in item.get("expected", [])}
             acceptable = {(e["indicator"], e["state"]) for e in item.get("acceptable") or []}
-            proposals = _ranked(pack, doc, published, min_score)
-            name = f"{judgments.parent.name[:12]}/{item['file']}"
-            if verbose:
-                show(name, doc, proposals, expected, acceptable)
-            tally.add(name, **judge(proposals, expected, acceptable, DEFAULT_ACCEPT_ABOVE))
-    return tally
+            yield f"{judgments.parent.name[:12]}/{item['file']}", pack, doc, published, expected, acceptable
 
 
-def tuning_set(pack_dir: Path = SEED, min_score: float | None = None, verbose: bool = False) -> Tally:
-    """The seed pack's hand-coded evidence as judgments (indicator and state per document)."""
+def tuning_documents(pack_dir: Path = SEED):
+    """The seed pack's documents with their hand-coded evidence as judgments (indicator and state)."""
     from foresight import load_pack
     from foresight.pack.document_text import read_document
-    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
 
     pack = load_pack(pack_dir)
-    tally = Tally()
     for doc in pack.documents.values():
         if not doc.path or not (pack.dir / doc.path).is_file():
             continue
         coded = {(ev.indicator, _state(ev.state)) for ev in pack.evidence if ev.document == doc.id}
-        if not coded:
-            continue
-        text = read_document(pack.dir / doc.path)
-        proposals = _ranked(pack, text, doc.published, min_score)
+        if coded:
+            yield doc.id, pack, read_document(pack.dir / doc.path), doc.published, coded, set()
+
+
+def _tally(documents, min_score: float | None, verbose: bool) -> Tally:
+    from foresight.pack.proposals import DEFAULT_ACCEPT_ABOVE
+
+    tally = Tally()
+    for name, pack, doc, published, expected, acceptable in documents:
+        proposals = _ranked(pack, doc, published, min_score)
         if verbose:
-            show(doc.id, text, proposals, coded, set())
-        tally.add(doc.id, **judge(proposals, coded, set(), DEFAULT_ACCEPT_ABOVE))
+            show(name, doc, proposals, expected, acceptable)
+        tally.add(name, **judge(proposals, expected, acceptable, DEFAULT_ACCEPT_ABOVE))
     return tally
+
+
+def evaluation_set(eval_dir: Path = EVAL_DIR, min_score: float | None = None, verbose: bool = False) -> Tally:
+    return _tally(set_documents(eval_dir), min_score, verbose)
+
+
+def tuning_set(pack_dir: Path = SEED, min_score: float | None = None, verbose: bool = False) -> Tally:
+    return _tally(tuning_documents(pack_dir), min_score, verbose)
 
 
 def _state(state) -> str:
@@ -206,13 +212,13 @@ def print_table(title: str, tally: Tally) -> None:
     print()
 
 
-def main(argv: list[str]) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--set", type=Path, help="a folder of <pack>/judgments.yaml and documents")
     chosen.add_argument("--untouched", action="store_true", help=f"the same as --set {UNTOUCHED_DIR.relative_to(ROOT)}")
     chosen.add_argument("--tuning", action="store_true", help="the seed pack's documents only")
-    parser.add_argument("--min-score", type=float, help="the matcher's threshold (default: foresight's own)")
+    parser.add_argument("--min-score", type=float, help="the score floor of candidates (default: the model's)")
     parser.add_argument("--show", action="store_true", help="print every proposal with its verdict")
     args = parser.parse_args(argv)
     chosen_dir = UNTOUCHED_DIR if args.untouched else args.set

@@ -13,7 +13,7 @@ from foresight import load_pack
 from foresight.base.locking import LOCK_FILE
 from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, read_document, segment
-from foresight.pack.proposals import NEGATED_WEIGHT, IngestError, find_proposals, read_proposals
+from foresight.pack.proposals import IngestError, candidates, confidence_model, find_proposals, read_proposals
 from foresight.run.cli import main
 from foresight.run.ingest import accept, ingest, reject
 from nbhelpers import SEED, notebook_env  # noqa: F401  (fixture)
@@ -141,11 +141,12 @@ def test_a_folder_is_not_a_document(tmp_path):
 # --- matching -------------------------------------------------------------------------
 
 
-def _one(pack: Path, tmp_path: Path, text: str, published=dt.date(2020, 4, 1)):
-    """The most confident proposal per indicator for a document of ``text``."""
+def _one(pack: Path, tmp_path: Path, text: str, published=dt.date(2020, 4, 1), min_confidence=None):
+    """The most confident proposal per indicator for a document of ``text`` (``min_confidence`` 0: every
+    candidate from the score floor up, for tests of how a match is read rather than whether it is proposed)."""
     doc_path = tmp_path / "one.md"
     doc_path.write_text(text, encoding="utf-8")
-    found = find_proposals(load_pack(pack), read_document(doc_path), published=published)
+    found = find_proposals(load_pack(pack), read_document(doc_path), published=published, min_confidence=min_confidence)
     return {p.indicator: p for p in reversed(found)}  # proposals are sorted by confidence: the first wins
 
 
@@ -160,7 +161,7 @@ def _one(pack: Path, tmp_path: Path, text: str, published=dt.date(2020, 4, 1)):
     ],
 )
 def test_negation_decides_the_state(pack, tmp_path, sentence, state):
-    assert _one(pack, tmp_path, sentence)["talks-held"].state == state
+    assert _one(pack, tmp_path, sentence, min_confidence=0.0)["talks-held"].state == state
 
 
 @pytest.mark.parametrize(
@@ -178,7 +179,6 @@ def test_hypothetical_and_historical_mentions_are_uncertain(pack, tmp_path, sent
     p = _one(pack, tmp_path, sentence)["talks-held"]
     assert (p.direction == "certain") == reported
     assert p.accepted_by_default(0.0) == reported  # --all-above never takes an uncertain one
-    assert p.confidence == pytest.approx(p.score * (1.0 if reported else 0.5))
 
 
 def test_context_reader_each_way():
@@ -212,6 +212,49 @@ def test_a_negation_or_hypothesis_stops_where_a_subordinate_clause_begins():
     assert ctx("He would meet the envoy and sign the conventions.", signed).hypothetical
 
 
+def test_a_clauses_subject_stands_outside_its_negation():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    heavy = {stem("brotherhood"): 3.0, stem("muslim"): 3.0}  # the name outweighs the action, as rare words do
+
+    def negated(sentence, words):
+        return read_context(sentence, {stem(w) for w in words}, None, stem, heavy).negated
+
+    sign = ["muslim", "brotherhood", "named", "candidate"]
+    assert negated("The Muslim Brotherhood has not named a candidate of its own.", sign)
+    assert not negated("The Muslim Brotherhood named a candidate, and the army did not object.", sign)
+    could = read_context("The Muslim Brotherhood could name a candidate.", {stem(w) for w in sign}, None, stem, heavy)
+    assert could.hypothetical  # a modal, too, qualifies the predicate, not the subject
+    named = "The Muslim Brotherhood named a candidate; the army could object."
+    assert not read_context(named, {stem(w) for w in sign}, None, stem, heavy).hypothetical
+    campaign = ["campaign", "aimed", "islamic", "state", "syrian", "government"]  # "and not": another conjunct
+    assert not negated("The campaign is aimed at the Islamic State and not at the Syrian government.", campaign)
+    assert negated("The campaign is not aimed at the Islamic State or the Syrian government.", campaign)
+
+
+def test_a_negation_reads_as_english_writes_it():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    def negated(sentence, words):
+        return read_context(sentence, {stem(w) for w in words}, None, stem).negated
+
+    figure = ["back", "consensus", "figure"]  # "and will" starts the subject's next predicate
+    assert not negated("It will not name a candidate of its own and will back a consensus figure.", figure)
+    assert negated("It will not name a candidate of its own or back a consensus figure.", figure)
+    vague = ["vagueness", "commitments"]  # "is not just" says more, not less
+    assert not negated("The problem is not just the vagueness of the commitments.", vague)
+    assert negated("The problem is not the vagueness of the commitments.", vague)
+    sponsorships = ["sponsorships"]  # "not yet" keeps its scope; ", yet" ends one
+    assert negated("She does not yet have the 500 sponsorships.", sponsorships)
+    assert not negated("She did not campaign, yet the 500 sponsorships arrived.", sponsorships)
+    assert negated("The commitments lack definitions.", ["definitions"])
+    assert not negated("The commitments have definitions.", ["definitions"])
+    assert negated("The White House dropped its opposition to the bill.", ["opposition", "bill"])
+    assert not negated("The White House restated its opposition to the bill.", ["opposition", "bill"])
+
+
 def test_a_month_or_last_year_before_the_document_reads_as_historical():
     from foresight.pack.context import read_context
     from foresight.pack.proposals import stem
@@ -237,14 +280,16 @@ def test_a_signs_terms_count_together_only_within_one_clause(pack, tmp_path):
     one_clause = "Large military drills began near the border on Monday."
     two_clauses = "Large crowds came to the border market on Monday; military bands played in the capital."
     assert "drills" in _one(pack, tmp_path, one_clause)
-    assert "drills" not in _one(pack, tmp_path, two_clauses)
-    assert "drills" in _one(pack, tmp_path, two_clauses.replace(";", ","))
+    split = _one(pack, tmp_path, two_clauses).get("drills")
+    assert split is None or "military" not in split.cue.split()  # the other clause's word does not count
+    assert "military" in _one(pack, tmp_path, two_clauses.replace(";", ","))["drills"].cue.split()
 
 
-def test_headlines_count_half(pack, tmp_path):
+def test_a_headline_counts_no_more_than_body_text(pack, tmp_path):
     headline = _one(pack, tmp_path, "# Senior officials met for talks\n\nThe weather in Geneva was cold.\n")
-    body = _one(pack, tmp_path, "The weather in Geneva was cold.\n\nSenior officials met for talks.\n")
-    assert headline["talks-held"].confidence == pytest.approx(body["talks-held"].confidence / 2)
+    body = _one(pack, tmp_path, "Senior officials met for talks.\n\nThe weather in Geneva was cold.\n")
+    assert headline["talks-held"].score == body["talks-held"].score
+    assert headline["talks-held"].confidence <= body["talks-held"].confidence
 
 
 def test_counter_cues_and_negation_together_are_uncertain(pack, tmp_path):
@@ -329,7 +374,25 @@ def test_a_negated_description_is_matched_by_a_negated_sentence(pack, tmp_path):
     loyal = _one(pack, tmp_path, "No senior commanders have defected from the army, officials said.")["army-loyal"]
     broken = _one(pack, tmp_path, "Two senior commanders defected from the army on Monday.")["army-loyal"]
     assert (loyal.state, broken.state) == ("present", "absent")
-    assert broken.confidence == pytest.approx(broken.score * NEGATED_WEIGHT)  # a flip by negation counts less
+    assert (loyal.direction, broken.direction) == ("certain", "uncertain")  # only the description negated: unsure
+    doc_path = tmp_path / "broken.md"
+    doc_path.write_text("Two senior commanders defected from the army on Monday.", encoding="utf-8")
+    (_, features), *_ = [
+        c for c in candidates(load_pack(pack), read_document(doc_path), 0.0) if c[0].indicator == "army-loyal"
+    ]
+    assert features["negated"] == 1.0  # a flip by negation counts less than the same match unflipped
+    assert broken.confidence < confidence_model().probability(features | {"negated": 0.0})
+
+
+def test_a_negated_sentence_reads_a_descriptions_own_absence_as_uncertain(pack, tmp_path):
+    sentence = "The finance ministry said it will not ask anyone for rescue loans."
+    _with_indicator(pack, "self-funded", "The finance ministry funds the bank rescue, without outside aid.")
+    _with_indicator(pack, "ministry-funds", "The finance ministry funds the bank rescue.")
+    found = _one(pack, tmp_path, sentence, min_confidence=0.0)
+    own = found["self-funded"]  # the description's own absence, or the rest negated: it cannot tell which
+    assert (own.state, own.direction) == ("present", "uncertain") and not own.accepted_by_default(0.0)
+    plain = found["ministry-funds"]  # no absence in the description: a plain flip
+    assert (plain.state, plain.direction) == ("absent", "certain")
 
 
 def test_a_match_whose_words_a_fuller_match_holds_gives_way(pack, tmp_path):
@@ -376,16 +439,17 @@ def test_the_rationale_supports_a_match_but_never_makes_one(pack, tmp_path):
     assert "harbour-open" not in _one(pack, tmp_path, "The harbour master retired on Monday.")
 
 
-def test_two_of_five_equally_heavy_terms_alone_are_below_the_default_threshold(pack, tmp_path):
-    from foresight.pack.proposals import DEFAULT_MIN_SCORE
-
+def test_the_score_floor_and_the_confidence_threshold_both_apply(pack, tmp_path):
     _with_indicator(pack, "ferry-resume", "Ferry crossings resume at the glacier quay.")  # five terms of one weight
     doc_path = tmp_path / "one.md"
     doc_path.write_text("The ferry reached the glacier on Monday.", encoding="utf-8")
     doc = read_document(doc_path)
-    found = find_proposals(load_pack(pack), doc, min_score=0.39)
+    found = find_proposals(load_pack(pack), doc, min_score=0.39, min_confidence=0.0)
     assert [(p.indicator, round(p.score, 2)) for p in found] == [("ferry-resume", 0.4)]
-    assert not find_proposals(load_pack(pack), doc, min_score=DEFAULT_MIN_SCORE)
+    assert not find_proposals(load_pack(pack), doc, min_score=0.41, min_confidence=0.0)  # below the floor
+    assert not find_proposals(load_pack(pack), doc, min_score=0.39, min_confidence=found[0].confidence + 0.01)
+    default, model = find_proposals(load_pack(pack), doc), confidence_model()
+    assert bool(default) == (found[0].score >= model.floor and found[0].confidence >= model.threshold)
 
 
 def test_names_in_a_description_are_those_english_capitalises():
@@ -409,8 +473,9 @@ def test_a_sign_about_a_named_leader_needs_the_name_in_its_passage(pack, tmp_pat
 
 
 def test_seed_documents_recall_the_hand_coded_evidence():
-    """The tuning set's figures (bench/ingest_recall.py --tuning), where the matcher's constants were chosen:
-    state-aware precision 0.65 and recall 0.72 at the default threshold (the BM25 matcher before: 0.51 / 0.72)."""
+    """The tuning set's figures (bench/ingest_recall.py --tuning): with the learned confidence (fifth change),
+    precision 0.67 and recall 0.72 (the fourth change's hand-set weights: 0.65 / 0.72; the BM25 matcher: 0.51 /
+    0.72)."""
     import importlib.util
 
     pack = load_pack(SEED)
@@ -503,6 +568,7 @@ def test_accept_keeps_the_files_comments(pack, tmp_path):
         (["--published", "2020-04-01", "--id", "doc-a"], "already exists"),
         (["--published", "2020-04-01", "--id", "Bad Id"], "use lower-case letters"),
         (["--published", "2020-13-01"], "expected a date YYYY-MM-DD"),
+        (["--published", "2020-04-01", "--min-confidence", "2"], "--min-confidence"),
     ],
 )
 def test_bad_ingest_input_exits_2_and_writes_nothing(pack, tmp_path, capsys, args, message):
@@ -537,6 +603,21 @@ def test_cli_round_trip(pack, tmp_path, capsys):
     assert "no proposal(s) p99" in capsys.readouterr().err
     data = yaml.safe_load((pack / "proposals" / "rep.yaml").read_text(encoding="utf-8"))
     assert {p["id"]: p["status"] for p in data["proposals"]}["p02"] == "rejected"
+
+
+def test_a_lower_floor_and_min_confidence_zero_offer_every_candidate(pack, tmp_path):
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(pack, other)
+    doc_path = tmp_path / "a.md"
+    doc_path.write_text(ARTICLE.replace("No talks are scheduled", "In 2011 officials did not meet"), encoding="utf-8")
+    default = ingest(pack, doc_path, dt.date(2020, 4, 1), options=FAST).proposals
+    every = ingest(other, doc_path, dt.date(2020, 4, 1), options=FAST, min_score=0.2, min_confidence=0.0).proposals
+    threshold = confidence_model().threshold
+    assert all(p.confidence >= threshold for p in default)
+    assert {p.indicator for p in default} <= {p.indicator for p in every}
+    assert any(p.confidence < threshold for p in every)  # below the model's threshold: shown only on request
 
 
 @pytest.mark.usefixtures("notebook_env")

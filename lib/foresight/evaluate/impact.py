@@ -102,7 +102,7 @@ def with_impact(
         counts_from = {s.question_id: s.counts_from.isoformat() for s in shifts}
         impact = max((abs(v) for v in moved.values()), default=0.0)
         out.append(replace(p, shifts=moved, impact=impact, counts_from=counts_from))
-    out.sort(key=lambda p: (-p.expected_impact, -p.confidence, p.id))
+    out.sort(key=Proposal.ranking_key)
     return out
 
 

@@ -12,7 +12,9 @@ own trigger list, on a blank English pipeline: no statistical model, nothing dow
 A historical mention is also one whose clause dates it before the document: a year before the
 document's own, or a month before its month (:func:`dated_before`). Each
 matched word is read on its own (a sign's words can straddle a negation: "the sides did not
-publish conflicting versions"); a context holds when it holds for most of the sign's weight.
+publish conflicting versions"); a context holds when it holds for most of the sign's weight, not
+counting the clause's subject before a negation or a modal ("The Brotherhood has not named a
+candidate": the naming is negated however heavy the name).
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from functools import lru_cache
 # negation or hypothesis in one clause does not reach into the next (ConText ends scopes at "which"
 # and "because" too). Chosen on bench/ingest_eval, checked on bench/ingest_untouched.
 CLAUSE_OPENERS = ["after", "before", "because", "since", "when", "which", "who"]
+# "and" before an auxiliary or modal starts a new predicate of the same subject ("will not name a candidate of
+# its own and will back a consensus figure"): a negation or hypothesis of the first does not reach the second.
+COORDINATED = [f"and {aux}" for aux in ("will", "would", "is", "are", "was", "were", "has", "have", "had", "did")]
+# NegEx suppresses a trigger only when it starts inside a pseudo-negation, so "is not just" needs its own entry
+# beside "not just": the "is not" trigger starts before it.
+AUXILIARIES = ["is", "are", "was", "were", "has", "have", "had", "does", "do", "did", "will", "would"]
+_PSEUDO = ["not only", "not just", "not least"]
 # Trigger lists, per context. Preceding triggers act on a match after them, following triggers
 # on a match before them; a termination word closes the scope. The negation list extends
 # negspacy's general English one.
@@ -35,13 +44,19 @@ NEGATION = {
         "were not", "will not", "would not", "no longer", "never", "nor", "neither", "none of", "failed to",
         "refused to", "declined to", "ruled out", "denied that", "dismissed reports that", "rejected claims that",
         "without", "no", "not", "lack of", "absence of", "stopped", "halted", "abandoned", "called off",
-        "cancelled", "canceled", "has yet to", "have yet to", "not yet",
+        "cancelled", "canceled", "has yet to", "have yet to", "not yet", "lack", "lacks", "lacking", "dropped", "drops",
+        "withdrew", "withdraws",
     ],
-    "following_negations": ["was denied", "were denied", "did not happen", "is unlikely", "was ruled out", "not yet"],
-    "pseudo_negations": ["not only", "no doubt", "not just", "no sooner", "not least", "without doubt"],
+    "following_negations": [
+        "was denied", "were denied", "did not happen", "is unlikely", "was ruled out", "not yet", "was dropped",
+        "was withdrawn", "were withdrawn",
+    ],
+    "pseudo_negations": [
+        *_PSEUDO, "no doubt", "no sooner", "without doubt", *(f"{aux} {p}" for aux in AUXILIARIES for p in _PSEUDO),
+    ],
     "termination": [
-        "but", "however", "although", "though", "yet", "while", "whereas", "except", "still", ":", ";",
-        *CLAUSE_OPENERS,
+        "but", "however", "although", "though", ", yet", "while", "whereas", "except", "still", ":", ";",
+        *CLAUSE_OPENERS, *COORDINATED,
     ],
 }  # fmt: skip
 HYPOTHETICAL = {
@@ -51,7 +66,9 @@ HYPOTHETICAL = {
     ],
     "following_negations": ["would", "could", "might", "if"],
     "pseudo_negations": ["if not", "even if", "once again", "will of", "would-be"],
-    "termination": ["but", "however", "although", "though", "while", "whereas", ";", ":", *CLAUSE_OPENERS],
+    "termination": [
+        "but", "however", "although", "though", "while", "whereas", ";", ":", *CLAUSE_OPENERS, *COORDINATED,
+    ],
 }  # fmt: skip
 HISTORICAL = {
     "preceding_negations": [
@@ -141,6 +158,61 @@ def dated_before(clause: str, published: dt.date) -> bool:
     return False
 
 
+# Contexts whose trigger stands between a clause's subject and its predicate ("The Brotherhood will not name a
+# candidate", "Rousseff: out before June only if ..."): the subject's words before it are not what it qualifies.
+PREDICATE = ("negated", "hypothetical")
+# Words that end a subject's run: clause breaks, a conjunction ("aimed at the Islamic State and not at the
+# government": the words before "and" are the other conjunct), and a negation of a noun phrase rather than of
+# the verb ("saw no need", "pass without freeing": the words before it are the predicate, not a subject).
+_SUBJECT_ENDS = {
+    ",", ";", ":", "but", "however", "although", "though", "while", "whereas", "and", "or", "no", "without",
+    *CLAUSE_OPENERS,
+}  # fmt: skip
+
+
+def _share(doc, marked: list[bool], weight: list[float], predicate: bool) -> float:
+    """The share of the sign's weight a context covers. With ``predicate``, the sign's words just before the
+    first covered one, with no word of :data:`_SUBJECT_ENDS` between, are the clause's subject and are left
+    out of the count."""
+    keep = list(range(len(marked)))
+    if predicate and any(marked):
+        first = marked.index(True)
+        subject = first
+        ents = doc.ents
+        while subject > 0 and not any(
+            t.lower_ in _SUBJECT_ENDS for t in doc[ents[subject - 1].end : ents[first].start]
+        ):
+            subject -= 1
+        keep = [j for j in keep if j < subject or j >= first]
+    covered = sum(weight[j] for j in keep if marked[j])
+    return covered / (sum(weight[j] for j in keep) or 1.0)
+
+
+def _marked(sentence: str, matched: set[str], stem, phrase: bool = False):
+    """``sentence`` as a spaCy doc whose matched words are entities, each marked with the contexts that
+    cover it (negspacy's extensions); None when no word matches."""
+    from spacy.tokens import Span
+
+    nlp = _pipeline()
+    doc = nlp.make_doc(sentence)
+    hits = [t for t in doc if stem(t.lower_) in matched]
+    if not hits:
+        return None
+    if phrase:
+        doc.ents = [Span(doc, hits[0].i, hits[-1].i + 1, label="SIGN")]
+    else:
+        doc.ents = [Span(doc, t.i, t.i + 1, label="SIGN") for t in hits]
+    for _, component in nlp.pipeline:
+        doc = component(doc)
+    return doc
+
+
+def negated_terms(sentence: str, words: set[str], stem) -> set[str]:
+    """The stems among ``words`` that a negation in ``sentence`` covers ("without outside aid": outside, aid)."""
+    doc = _marked(sentence, words, stem)
+    return {stem(e.text.lower()) for e in doc.ents if e._.negated} if doc is not None else set()
+
+
 def read_context(
     sentence: str,
     matched: set[str],
@@ -157,24 +229,11 @@ def read_context(
     out force" is part of the sign, not a negation of it). A negation holds when it covers at
     least half the sign's weight; the other contexts need more than half.
     """
-    from spacy.tokens import Span
-
-    nlp = _pipeline()
-    doc = nlp.make_doc(sentence)
-    hits = [t for t in doc if stem(t.lower_) in matched]
-    if not hits:
+    doc = _marked(sentence, matched, stem, phrase)
+    if doc is None:
         return Context()
-    if phrase:
-        doc.ents = [Span(doc, hits[0].i, hits[-1].i + 1, label="SIGN")]
-    else:
-        doc.ents = [Span(doc, t.i, t.i + 1, label="SIGN") for t in hits]
-    for _, component in nlp.pipeline:
-        doc = component(doc)
     weight = [(weights or {}).get(stem(e.text.lower()), 1.0) for e in doc.ents]
-    total = sum(weight) or 1.0
-    share = {
-        name: sum(w for e, w in zip(doc.ents, weight, strict=True) if getattr(e._, name)) / total for name in CONTEXTS
-    }
+    share = {name: _share(doc, [getattr(e._, name) for e in doc.ents], weight, name in PREDICATE) for name in CONTEXTS}
     flags = {name: share[name] >= 0.5 if name == "negated" else share[name] > 0.5 for name in CONTEXTS}
     if published is not None and not flags["historical"]:
         flags["historical"] = dated_before(_clause(sentence, doc.ents[0].start_char, doc.ents[-1].end_char), published)

@@ -65,7 +65,7 @@ def _refuse(command: str, exc: Exception, pack: str = ".") -> int:
 def _ingest(args: argparse.Namespace) -> int:
     from foresight.model.options import ModelOptions
     from foresight.pack.problems import PackError
-    from foresight.pack.proposals import DEFAULT_MIN_SCORE, IngestError
+    from foresight.pack.proposals import IngestError
     from foresight.run.ingest import ingest
 
     try:
@@ -78,7 +78,8 @@ def _ingest(args: argparse.Namespace) -> int:
             outlet=args.outlet,
             document_id=args.id,
             options=ModelOptions.of(draws=args.draws, seed=args.seed),
-            min_score=DEFAULT_MIN_SCORE if args.min_score is None else args.min_score,
+            min_score=args.min_score,
+            min_confidence=args.min_confidence,
             update=args.update,
             offer_rejected=args.offer_rejected,
         )
@@ -156,7 +157,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--outlet", help="outlet")
     p.add_argument("--id", help="document id (default: from author, year and title)")
     p.add_argument(
-        "--min-score", type=_score, metavar="S", help="smallest match score proposed (0-1; default: the library's)"
+        "--min-score",
+        type=_score,
+        metavar="S",
+        help="smallest match score read as a candidate (0-1; default: the confidence model's floor)",
+    )
+    p.add_argument(
+        "--min-confidence",
+        type=_score,
+        metavar="C",
+        help="smallest confidence proposed (0-1; default: the confidence model's threshold; 0 shows every candidate)",
     )
     p.add_argument("--update", action="store_true", help="read an ingested document again (same id)")
     p.add_argument("--offer-rejected", action="store_true", help="with --update: offer rejected proposals again")

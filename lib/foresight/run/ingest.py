@@ -28,7 +28,6 @@ from foresight.model.options import ModelOptions
 from foresight.pack.document_text import DocumentReadError, DocumentText, read_document
 from foresight.pack.loader import Pack, load_pack
 from foresight.pack.proposals import (
-    DEFAULT_MIN_SCORE,
     IngestError,
     Proposal,
     append_records,
@@ -69,11 +68,13 @@ def rank_proposals(
     *,
     document: Document | None = None,
     options: ModelOptions | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
     skip: Sequence[tuple[str, int, int]] = (),
+    min_confidence: float | None = None,
 ) -> list[Proposal]:
-    """The document's proposals with what accepting each would do, by expected impact (no pack written)."""
-    proposals = find_proposals(pack, doc, min_score, skip=skip, published=published)
+    """The document's proposals with what accepting each would do, by expected impact (no pack written).
+    ``min_score`` and ``min_confidence`` default to the confidence model's floor and threshold."""
+    proposals = find_proposals(pack, doc, min_score, skip=skip, published=published, min_confidence=min_confidence)
     document = document or Document(id="new-document", title="-", author="-", outlet="-", published=published)
     return with_impact(pack, proposals, document, pack.meta.default_credibility, options)
 
@@ -92,9 +93,10 @@ def ingest(
     outlet: str | None = None,
     document_id: str | None = None,
     options: ModelOptions | None = None,
-    min_score: float = DEFAULT_MIN_SCORE,
+    min_score: float | None = None,
     update: bool = False,
     offer_rejected: bool = False,
+    min_confidence: float | None = None,
 ) -> Ingested:
     """Read ``file``, propose evidence ranked by expected impact, add the document record (module docstring).
 
@@ -120,7 +122,7 @@ def ingest(
         document_id = check_document_id(document_id)
     document_id = _checked_id(pack, file, path_in_pack, document_id, update)
     if update:
-        return _reingest(pack, doc, document_id, options, min_score, offer_rejected, Path(file).name)
+        return _reingest(pack, doc, document_id, options, (min_score, min_confidence), offer_rejected, Path(file).name)
     title = title or _first_line(doc.text)
     author = author or "(not given)"
     if document_id is None:
@@ -133,7 +135,10 @@ def ingest(
         "published": published,
         "path": path_in_pack,
     }
-    ranked = rank_proposals(pack, doc, published, document=Document(**record), options=options, min_score=min_score)
+    ranked = rank_proposals(
+        pack, doc, published, document=Document(**record), options=options, min_score=min_score,
+        min_confidence=min_confidence,
+    )  # fmt: skip
     with _locked(pack_dir):
         pack = load_pack(pack_dir)  # as it is now: another command may have changed it meanwhile
         _checked_id(pack, file, path_in_pack, None, False)  # not ingested by another command meanwhile
@@ -210,14 +215,18 @@ def _reingest(
     doc: DocumentText,
     document_id: str,
     options: ModelOptions | None,
-    min_score: float,
+    thresholds: tuple[float | None, float | None],
     offer_rejected: bool,
     source: str,
 ) -> Ingested:
     """Read an ingested document again: reviewed proposals stay as they are; new ones are added after them.
     Ranked first, then written under the pack's lock from the proposals file as it is then."""
     document = pack.documents[document_id]
-    fresh = rank_proposals(pack, doc, document.published, document=document, options=options, min_score=min_score)
+    min_score, min_confidence = thresholds
+    fresh = rank_proposals(
+        pack, doc, document.published, document=document, options=options, min_score=min_score,
+        min_confidence=min_confidence,
+    )  # fmt: skip
     with _locked(Path(pack.dir)):
         path = proposals_path(pack.dir, document_id)
         old = read_proposals(pack.dir, document_id)[1] if path.exists() else []

@@ -24,20 +24,22 @@ same sentence holds and exceeds is dropped ("Chinese coast guard ships entered t
 waters" is ship entries, not the resupply of a shoal that also names coast guard ships). Each is
 then read in its context (:mod:`foresight.pack.context`):
 
-* a negated mention suggests ``absent``, as does a counter-cue phrase, unless the indicator's own
-  description is negated the same way ("no defection of senior commanders");
+* a negated mention, or one that failed or was refused ("failed to unite", "was called off"), suggests
+  ``absent``, as does a counter-cue phrase, unless the indicator's own description is negated or
+  describes a failure the same way ("no defection of senior commanders", "talks collapse");
 * a negated mention of an indicator whose description negates other words ("... without outside
   aid") most likely reports that absence: ``present``, but ``direction: uncertain``;
-* a hypothetical or historical mention is no observation of the day: it is kept for the analyst
+* a hypothetical, planned ("is due to", "plans to") or historical mention is no observation of the day,
+  unless the description is itself a plan: it is kept for the analyst
   to judge but marked ``direction: uncertain``, as is a negation beside a counter-cue;
 * ``confidence`` that the proposal is right is a logistic model of the match's features (score,
-  negation, context, headline, terms, rarity, mentions elsewhere in the document, position, and
+  negation, failure, context, headline, terms, rarity, mentions elsewhere in the document, position, and
   how much of the description the passage and the document hold), learned from the judged proposals of
   the seen benchmark sets (:mod:`foresight.pack.confidence`);
   a candidate is proposed when its confidence reaches the model's threshold.
 
 The constants were chosen on the seen sets (``docs/how-to/ingest.md``); the score floor, the model's
-penalty and its threshold were chosen by leave-one-set-out over the five seen sets
+penalty and its threshold were chosen by leave-one-set-out over the six seen sets
 (``tools/fit_ingest_confidence.py``, which writes the model's file).
 
 It is a suggestion: the analyst accepts, edits or rejects each one. ``--all-above`` accepts only

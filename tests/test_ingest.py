@@ -285,6 +285,20 @@ def test_a_failure_or_refusal_reads_as_absent(sentence, failed):
     assert (context.failed, context.denied) == (failed, failed)
 
 
+def test_a_sign_negated_in_part_and_failed_in_part_is_denied():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    sign = {stem(w) for w in ("opposition", "candidate", "talks")}  # a third negated, a third failed: denied
+
+    def denied(sentence):
+        return read_context(sentence, sign, None, stem).denied
+
+    assert denied("Talks broke down and there is no candidate, though the opposition met.")
+    assert not denied("Talks went on and there is no candidate, though the opposition met.")
+    assert not denied("Talks broke down and there is a candidate, though the opposition met.")
+
+
 @pytest.mark.parametrize(
     "sentence, planned",
     [

@@ -283,6 +283,11 @@ def read_context(
     weight = [(weights or {}).get(stem(e.text.lower()), 1.0) for e in doc.ents]
     share = {name: _share(doc, [getattr(e._, name) for e in doc.ents], weight, name in PREDICATE) for name in CONTEXTS}
     flags = {name: share[name] >= 0.5 if name in DENIALS else share[name] > 0.5 for name in CONTEXTS}
+    # A sign denied in parts, some words negated and some failed ("did not unite; talks on a candidate came to
+    # nothing"), is denied as a whole, by the larger of the two.
+    denial = _share(doc, [e._.negated or e._.failed for e in doc.ents], weight, True)
+    if denial >= 0.5 and not any(flags[name] for name in DENIALS):
+        flags[max(DENIALS, key=lambda name: share[name])] = True
     if published is not None and not flags["historical"]:
         flags["historical"] = dated_before(_clause(sentence, doc.ents[0].start_char, doc.ents[-1].end_char), published)
     return Context(**flags)

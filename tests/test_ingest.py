@@ -205,9 +205,9 @@ def test_a_negation_or_hypothesis_stops_where_a_subordinate_clause_begins():
         return read_context(sentence, {stem(w) for w in words}, dt.date(2020, 1, 1), stem)
 
     signed = ["signed", "conventions"]
-    assert not ctx("Kerry called off a visit after Abbas signed the conventions.", signed).negated
-    assert ctx("Kerry called off a visit, and Abbas never signed the conventions.", signed).negated
-    assert ctx("Kerry called off the plan to have Abbas sign the conventions.", signed).negated
+    assert not ctx("Kerry called off a visit after Abbas signed the conventions.", signed).denied
+    assert ctx("Kerry called off a visit, and Abbas never signed the conventions.", signed).denied
+    assert ctx("Kerry called off the plan to have Abbas sign the conventions.", signed).denied
     assert not ctx("He would meet the envoy who signed the conventions.", signed).hypothetical
     assert ctx("He would meet the envoy and sign the conventions.", signed).hypothetical
 
@@ -253,6 +253,94 @@ def test_a_negation_reads_as_english_writes_it():
     assert not negated("The commitments have definitions.", ["definitions"])
     assert negated("The White House dropped its opposition to the bill.", ["opposition", "bill"])
     assert not negated("The White House restated its opposition to the bill.", ["opposition", "bill"])
+
+
+@pytest.mark.parametrize(
+    "sentence, failed",
+    [
+        ("The opposition failed to unite behind one candidate.", True),
+        ("The opposition united behind one candidate.", False),
+        ("The opposition was unable to unite behind one candidate.", True),
+        ("The opposition was able to unite behind one candidate.", False),
+        ("Tshisekedi refused to back a single opposition candidate.", True),
+        ("Tshisekedi agreed to back a single opposition candidate.", False),
+        ("Talks on a single opposition candidate came to nothing.", True),
+        ("Talks on a single opposition candidate came to a deal.", False),
+        ("Talks on a single opposition candidate broke down.", True),
+        ("Talks on a single opposition candidate broke new ground.", False),
+        ("The opposition's alliance behind a single candidate fell apart.", True),
+        ("The opposition's alliance behind a single candidate held together.", False),
+        ("The meeting on a single opposition candidate was called off.", True),
+        ("The meeting on a single opposition candidate was held.", False),
+        ("The meeting on a single opposition candidate was postponed.", True),
+        ("The meeting on a single opposition candidate was brought forward.", False),
+    ],
+)
+def test_a_failure_or_refusal_reads_as_absent(sentence, failed):
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    sign = {stem(w) for w in ("opposition", "unite", "single", "candidate")}
+    context = read_context(sentence, sign, None, stem)
+    assert (context.failed, context.denied) == (failed, failed)
+
+
+def test_a_sign_negated_in_part_and_failed_in_part_is_denied():
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    sign = {stem(w) for w in ("opposition", "candidate", "talks")}  # a third negated, a third failed: denied
+
+    def denied(sentence):
+        return read_context(sentence, sign, None, stem).denied
+
+    assert denied("Talks broke down and there is no candidate, though the opposition met.")
+    assert not denied("Talks went on and there is no candidate, though the opposition met.")
+    assert not denied("Talks broke down and there is a candidate, though the opposition met.")
+
+
+@pytest.mark.parametrize(
+    "sentence, planned",
+    [
+        ("The US withdrew its forces from Iraq.", False),
+        ("The US plans to withdraw its forces from Iraq.", True),
+        ("The US is expected to withdraw its forces from Iraq.", True),
+        ("The US is due to withdraw its forces from Iraq.", True),
+        ("The US is set to withdraw its forces from Iraq.", True),
+        ("The US aims to withdraw its forces from Iraq.", True),
+        ("The US is to withdraw its forces from Iraq.", True),
+        ("The US has yet to withdraw its forces from Iraq.", True),
+        ("The withdrawal of US forces from Iraq is scheduled for December.", True),
+        ("The withdrawal of US forces from Iraq is pending.", True),
+        ("The withdrawal of US forces from Iraq is complete.", False),
+        ("The US will not keep its forces in Iraq.", False),  # a refusal made now, a negation
+        ("The withdrawal of US forces from Iraq is expected next month.", True),
+        ("The withdrawal of US forces from Iraq began last month.", False),
+        ("The US is preparing to withdraw its forces from Iraq.", True),
+        ("The US is refusing to withdraw its forces from Iraq.", False),
+    ],
+)
+def test_a_step_announced_but_not_taken_reads_as_planned(sentence, planned):
+    from foresight.pack.context import read_context
+    from foresight.pack.proposals import stem
+
+    context = read_context(sentence, {stem(w) for w in ("forces", "iraq", "withdrawal")}, None, stem)
+    assert context.planned == planned
+    assert context.reported == (not planned)
+
+
+def test_a_failure_or_a_plan_in_the_description_is_matched_by_the_same(pack, tmp_path):
+    """A description that describes a failure ("talks collapse") is confirmed, not flipped, by a failure verb; one
+    that describes a plan is no less certain for a sentence's plan."""
+    _with_indicator(pack, "talks-collapse", "Direct talks between the two sides collapse.")
+    _with_indicator(pack, "withdrawal-announced", "The government announces it plans to withdraw troops.")
+    found = _one(pack, tmp_path, "Direct talks between the two sides collapsed on Monday.", min_confidence=0)
+    assert (found["talks-collapse"].state, found["talks-collapse"].direction) == ("present", "certain")
+    will = _one(pack, tmp_path, "The government said it plans to withdraw troops from the border.", min_confidence=0)
+    assert (will["withdrawal-announced"].state, will["withdrawal-announced"].direction) == ("present", "certain")
+    _with_indicator(pack, "troops-deployed", "Government troops are deployed to the border.")
+    plan = _one(pack, tmp_path, "Government troops are due to be deployed to the border.", min_confidence=0)
+    assert (plan["troops-deployed"].state, plan["troops-deployed"].direction) == ("present", "uncertain")
 
 
 def test_a_month_or_last_year_before_the_document_reads_as_historical():
@@ -434,9 +522,13 @@ def test_the_rationale_supports_a_match_but_never_makes_one(pack, tmp_path):
             "    rationale: Merchant convoys sail when the blockade lifts.\n"
             "    likelihood_ratios:\n      clash: [1.1, 2.0]\n"
         )
-    assert "harbour-open" in _one(pack, tmp_path, "Merchant convoys sailed into the harbour on Monday.")
-    assert "harbour-open" not in _one(pack, tmp_path, "Merchant convoys sailed when the blockade lifted.")
-    assert "harbour-open" not in _one(pack, tmp_path, "The harbour master retired on Monday.")
+    assert "harbour-open" in _one(
+        pack, tmp_path, "Merchant convoys sailed into the harbour on Monday.", min_confidence=0
+    )
+    assert "harbour-open" not in _one(
+        pack, tmp_path, "Merchant convoys sailed when the blockade lifted.", min_confidence=0
+    )
+    assert "harbour-open" not in _one(pack, tmp_path, "The harbour master retired on Monday.", min_confidence=0)
 
 
 def test_the_score_floor_and_the_confidence_threshold_both_apply(pack, tmp_path):
@@ -473,9 +565,9 @@ def test_a_sign_about_a_named_leader_needs_the_name_in_its_passage(pack, tmp_pat
 
 
 def test_seed_documents_recall_the_hand_coded_evidence():
-    """The tuning set's figures (bench/ingest_recall.py --tuning): with the learned confidence (fifth change),
-    precision 0.67 and recall 0.72 (the fourth change's hand-set weights: 0.65 / 0.72; the BM25 matcher: 0.51 /
-    0.72)."""
+    """The tuning set's figures (bench/ingest_recall.py --tuning): with the confidence refitted on six sets and
+    the sixth change's context rules, precision 0.67 and recall 0.72 (fifth change: 0.67 / 0.72; the fourth
+    change's hand-set weights: 0.65 / 0.72; the BM25 matcher: 0.51 / 0.72)."""
     import importlib.util
 
     pack = load_pack(SEED)

@@ -23,7 +23,9 @@ REFIT = "refit it with `.venv/bin/python tools/fit_ingest_confidence.py`"
 FEATURES = (
     "score",  # the match score: the share of the indicator's heaviest terms found
     "negated",  # a negation decided the state (flips are wrong more often)
+    "failed",  # "failed to", "was called off", "came to nothing": the sign read as absent by a failure or refusal
     "hypothetical",  # "if", "could", "would": no observation of the day
+    "planned",  # "will", "is due to", "plans to": a step announced or awaited, not yet taken
     "historical",  # a past year or month, "last year": no observation of the day
     "headline",  # a heading, dateline or caption, not body text
     "terms",  # how many key terms matched, over five (capped at 1)

@@ -24,20 +24,22 @@ same sentence holds and exceeds is dropped ("Chinese coast guard ships entered t
 waters" is ship entries, not the resupply of a shoal that also names coast guard ships). Each is
 then read in its context (:mod:`foresight.pack.context`):
 
-* a negated mention suggests ``absent``, as does a counter-cue phrase, unless the indicator's own
-  description is negated the same way ("no defection of senior commanders");
+* a negated mention, or one that failed or was refused ("failed to unite", "was called off"), suggests
+  ``absent``, as does a counter-cue phrase, unless the indicator's own description is negated or
+  describes a failure the same way ("no defection of senior commanders", "talks collapse");
 * a negated mention of an indicator whose description negates other words ("... without outside
   aid") most likely reports that absence: ``present``, but ``direction: uncertain``;
-* a hypothetical or historical mention is no observation of the day: it is kept for the analyst
+* a hypothetical, planned ("is due to", "plans to") or historical mention is no observation of the day,
+  unless the description is itself a plan: it is kept for the analyst
   to judge but marked ``direction: uncertain``, as is a negation beside a counter-cue;
 * ``confidence`` that the proposal is right is a logistic model of the match's features (score,
-  negation, context, headline, terms, rarity, mentions elsewhere in the document, position, and
+  negation, failure, context, headline, terms, rarity, mentions elsewhere in the document, position, and
   how much of the description the passage and the document hold), learned from the judged proposals of
   the seen benchmark sets (:mod:`foresight.pack.confidence`);
   a candidate is proposed when its confidence reaches the model's threshold.
 
 The constants were chosen on the seen sets (``docs/how-to/ingest.md``); the score floor, the model's
-penalty and its threshold were chosen by leave-one-set-out over the five seen sets
+penalty and its threshold were chosen by leave-one-set-out over the six seen sets
 (``tools/fit_ingest_confidence.py``, which writes the model's file).
 
 It is a suggestion: the analyst accepts, edits or rejects each one. ``--all-above`` accepts only
@@ -270,15 +272,17 @@ def profiles(indicators: Iterable[Indicator]) -> dict[str, Profile]:
 
 
 @lru_cache(maxsize=4096)
-def _negated_description(description: str, matched: frozenset[str], weights: tuple[tuple[str, float], ...]) -> bool:
+def _description_context(description: str, matched: frozenset[str], weights: tuple[tuple[str, float], ...]):
     from foresight.pack.context import read_context
 
-    return read_context(description, set(matched), None, stem, dict(weights)).negated
+    return read_context(description, set(matched), None, stem, dict(weights))
 
 
-def _negated_in(description: str, matched: set[str], weights: dict[str, float]) -> bool:
-    """Whether the indicator's own description negates the matched terms."""
-    return _negated_description(description, frozenset(matched), tuple(sorted(weights.items())))
+def _description_reads(description: str, matched: set[str], weights: dict[str, float]):
+    """How the indicator's own description treats the matched terms: a description that itself negates them
+    or describes a failure ("talks collapse") or a plan ("announces it will leave") is matched by a sentence
+    that does the same."""
+    return _description_context(description, frozenset(matched), tuple(sorted(weights.items())))
 
 
 @lru_cache(maxsize=4096)
@@ -425,25 +429,36 @@ def candidates(
         # negated ("two senior commanders defected"), the flip is kept but uncertain: such descriptions are
         # mostly negated in part ("conditions the government has not yet met"), and on the seen sets the flip
         # was right for one such match in ten.
-        desc_negated = not phrase and _negated_in(indicators[ind_id].description, matched, weights[ind_id])
-        negated = context.negated != desc_negated
+        described_as = _description_reads(indicators[ind_id].description, matched, weights[ind_id])
+        desc_negated = not phrase and described_as.denied
+        negated = context.denied != desc_negated
+        # A step planned or awaited ("is to be lowered tomorrow") is no observation of the day, unless the sign
+        # itself is the announcement of a plan.
+        planned = context.planned and not (not phrase and described_as.planned)
         # A description that negates words the match lacks ("... without outside aid") is a sign partly made of
         # an absence: a negated sentence ("will not ask the rescue fund for help") most likely reports that
         # absence, but may negate the rest. Proposed present, direction uncertain.
         absence = (
-            context.negated and negated and not phrase and bool(_absence_in(indicators[ind_id].description) - matched)
+            context.denied and negated and not phrase and bool(_absence_in(indicators[ind_id].description) - matched)
         )
         negated = negated and not absence
         state = "absent" if bool(counter) != negated else "present"
         uncertain = (
-            (counter and context.negated) or not context.reported or absence or (desc_negated and not context.negated)
+            (counter and context.denied)
+            or context.hypothetical
+            or context.historical
+            or planned
+            or absence
+            or (desc_negated and not context.denied)
         )
         direction = "uncertain" if uncertain else "certain"
         described = table[ind_id].described
         features = {
             "score": score,
             "negated": float(negated and not phrase),
+            "failed": float(context.failed and not desc_negated),
             "hypothetical": float(context.hypothetical),
+            "planned": float(planned),
             "historical": float(context.historical),
             "headline": float(_is_headline(doc, s)),
             "terms": min(len(sign), TOP_TERMS) / TOP_TERMS,

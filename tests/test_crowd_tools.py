@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,8 @@ TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
 
 def _tool(name: str):
+    if str(TOOLS) not in sys.path:  # the tools import their shared module as scripts do, from their folder
+        sys.path.insert(0, str(TOOLS))
     spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -23,6 +23,8 @@ import datetime as dt
 import sys
 from collections import defaultdict
 
+from crowd_entries import print_entry, thinned
+
 
 def _day(created_at: str) -> dt.date:
     return dt.datetime.strptime(created_at.split()[0], "%m/%d/%y").date()
@@ -41,16 +43,6 @@ def daily_prices(rows: list[dict[str, str]], ifp: str, stock: str = "Yes") -> di
     return {
         day: sum(p * q for p, q in fills) / sum(q for _, q in fills) / 100.0 for day, fills in sorted(filled.items())
     }
-
-
-def thinned(series: dict[dt.date, float], every_days: int) -> dict[dt.date, float]:
-    kept: dict[dt.date, float] = {}
-    last: dt.date | None = None
-    for day, value in sorted(series.items()):
-        if last is None or (day - last).days >= every_days:
-            kept[day] = value
-            last = day
-    return kept
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,12 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no filled orders for market {args.ifp} stock {args.stock!r} in that range", file=sys.stderr)
         return 1
     for day, value in thinned(series, args.every_days).items():
-        probability = min(max(round(1.0 - value if args.complement else value, 3), 0.01), 0.99)
-        print(f"  - question: {args.question}")
-        print(f"    source: GJP superforecaster market, question {args.ifp}")
-        print(f"    date: {day.isoformat()}")
-        print(f"    probability: {probability}")
-        print(f"    match: {args.match}")
+        source = f"GJP superforecaster market, question {args.ifp}"
+        print_entry(args.question, source, day, 1.0 - value if args.complement else value, args.match)
         if args.stock != "Yes":
             side = "one minus the price of" if args.complement else "the price of"
             print(f"    note: {side} the market's stock '{args.stock}'")

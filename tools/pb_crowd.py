@@ -26,6 +26,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from crowd_entries import print_entry, thinned
+
 
 def read_rows(path: str) -> list[dict[str, str]]:
     """The forecasts' rows, from the CSV itself or from the only CSV inside a zip."""
@@ -55,15 +57,6 @@ def daily_consensus(rows: list[dict[str, str]], question: str) -> dict[dt.date, 
     return out
 
 
-def thinned(days: list[dt.date], every_days: int) -> list[dt.date]:
-    """The first day of each block of ``every_days`` days."""
-    kept: list[dt.date] = []
-    for day in sorted(days):
-        if not kept or (day - kept[-1]).days >= every_days:
-            kept.append(day)
-    return kept
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("forecasts", help="public.csv or public.csv.zip of niplav/iqisa data/predictionbook")
@@ -88,14 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     if not series:
         print(f"no day with {args.min_users}+ users' forecasts of question {args.pb_id} in that range", file=sys.stderr)
         return 1
-    for day in thinned(list(series), args.every_days):
-        mean, users = series[day]
-        probability = min(max(round(1.0 - mean if args.complement else mean, 3), 0.01), 0.99)
-        print(f"  - question: {args.question}")
-        print(f"    source: PredictionBook users, question {args.pb_id} (mean of {users} users' latest forecasts)")
-        print(f"    date: {day.isoformat()}")
-        print(f"    probability: {probability}")
-        print(f"    match: {args.match}")
+    for day, (mean, users) in thinned(series, args.every_days).items():
+        source = f"PredictionBook users, question {args.pb_id} (mean of {users} users' latest forecasts)"
+        print_entry(args.question, source, day, 1.0 - mean if args.complement else mean, args.match)
     return 0
 
 

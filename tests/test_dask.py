@@ -217,6 +217,45 @@ def test_release_waits_for_a_kernel_still_starting():
         cluster_worker._stops.pop(token, None)
 
 
+def test_the_kernel_warm_up_and_a_task_wait_until_the_module_warm_up_has_imported(tmp_path, monkeypatch):
+    """Two threads importing jupyter_client at once can leave one with a partially initialised module (the
+    warm kernel then never started); so the kernel warm-up and a task start only once the imports are done."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from foresight.run import cluster_worker
+
+    importing, go_on, started = threading.Event(), threading.Event(), []
+
+    def slow_import(name: str) -> None:
+        importing.set()
+        go_on.wait(30)
+
+    class Session:
+        def kernel(self, work, stop):
+            started.append("kernel")
+
+    monkeypatch.setattr(cluster_worker, "importlib", SimpleNamespace(import_module=slow_import))
+    monkeypatch.setattr(cluster_worker, "worker_slot", lambda: tmp_path)
+    monkeypatch.setattr(cluster_worker, "_session", lambda token, threads: Session())
+    plugin = cluster_worker.WarmUp(["some.module"], cluster_worker.KernelWarmUp("a-connection", None))
+    with ThreadPoolExecutor(1) as task_thread:
+        try:
+            plugin.setup(SimpleNamespace(executor=task_thread))
+            assert importing.wait(10)
+            plugin.setup(SimpleNamespace(executor=task_thread))  # a second setup starts no second import
+            task = task_thread.submit(cluster_worker._after_warm_up)
+            time.sleep(0.3)
+            assert started == [] and not task.done()
+        finally:
+            go_on.set()
+        task.result(timeout=10)
+    assert started == ["kernel", "kernel"]
+    assert cluster_worker._importing.acquire(blocking=False)
+    cluster_worker._importing.release()
+
+
 def test_a_pack_travels_as_its_files_and_loads_the_same(tmp_path):
     from foresight import load_pack
     from foresight.pack.snapshot import pack_files, write_pack_files

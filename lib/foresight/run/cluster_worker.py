@@ -146,6 +146,17 @@ _local = threading.local()
 _sessions: dict[str, set[Any]] = {}
 """Live kernel sessions of this worker process by connection token (so :func:`release` can end them)."""
 _stops: dict[str, threading.Event] = {}
+_importing = threading.Lock()
+"""Held by the warm-up (:class:`WarmUp`) while it imports. jupyter_client's modules import one another, and a
+second thread importing one of them half-way gets a partially initialised module (ImportError: a kernel
+warm-up that never started in about one local cluster in five), so a task and the kernel warm-up wait for
+it (:func:`_after_warm_up`)."""
+
+
+def _after_warm_up() -> None:
+    """Wait until no warm-up is importing in this process (at once when none is)."""
+    with _importing:
+        pass
 
 
 def worker_slot() -> Path:
@@ -248,6 +259,7 @@ def run_pack_steps(task: PackStepsTask) -> PackStepsOutput:
     """
     import dataclasses
 
+    _after_warm_up()
     from foresight.evaluate.library import pack_steps
     from foresight.model.options import ModelOptions
     from foresight.pack.loader import load_pack
@@ -275,6 +287,7 @@ def _blas_threads(threads: int | None) -> Iterator[None]:
 
 def run_task(task: NotebookTask) -> TaskOutput:
     """Execute one notebook on this worker (see the module docstring); never raises on notebook errors."""
+    _after_warm_up()
     from distributed import get_worker
 
     from foresight.run.notebooks import NotebookInfo, execute
@@ -329,8 +342,9 @@ class KernelWarmUp:
 class WarmUp(WorkerPlugin):
     """A Dask worker plugin: as a worker joins, it takes its slot and imports ``modules`` (what the coming tasks
     need: papermill, nbclient and jupyter_client for notebooks, about 2 s of CPU) in a background thread while
-    the client prepares the run, instead of on the run's first task. A task that arrives first waits only for
-    the module being imported (Python's import lock).
+    the client prepares the run, instead of on the run's first task. A task that arrives first waits for the
+    imports to end (:data:`_importing`), not only for the module being imported: two threads importing
+    jupyter_client at once can fail.
 
     With ``kernel`` (``--scheduler local``, whose workers live as long as the command), it also starts the
     worker's kernel for that connection and runs the notebooks' import statements in it (:func:`_warm_kernel`:
@@ -345,7 +359,8 @@ class WarmUp(WorkerPlugin):
         self.kernel = kernel
 
     def setup(self, worker: Any) -> None:
-        threading.Thread(target=_warm_up, args=(self.modules,), name="foresight-warm-up", daemon=True).start()
+        if _importing.acquire(blocking=False):  # released by the thread; none started while one still imports
+            threading.Thread(target=_warm_up, args=(self.modules,), name="foresight-warm-up", daemon=True).start()
         if self.kernel is not None:
             # the worker's task thread: a kernel session lives on the thread (and event loop) that started it
             worker.executor.submit(_warm_kernel, self.kernel)
@@ -357,9 +372,10 @@ class WarmUp(WorkerPlugin):
 
 def _warm_kernel(kernel: KernelWarmUp) -> None:
     """Start this thread's kernel for ``kernel.token`` and run the notebooks' imports in it."""
-    from foresight.run.kernel import warm_up_code
-
+    _after_warm_up()
     with suppress(Exception):  # an optimisation: the first task starts its kernel itself and reports any error
+        from foresight.run.kernel import warm_up_code
+
         work = worker_slot() / "work"
         work.mkdir(parents=True, exist_ok=True)
         session, stop = _session(kernel.token, kernel.threads), _stop_event(kernel.token)
@@ -369,10 +385,14 @@ def _warm_kernel(kernel: KernelWarmUp) -> None:
 
 
 def _warm_up(modules: Sequence[str]) -> None:
-    with suppress(Exception):  # an optimisation: a task imports whatever this missed, and reports its errors
-        worker_slot()  # first: it sets the compile directory before PyTensor may load
-        for name in modules:
-            importlib.import_module(name)
+    """Import ``modules`` holding :data:`_importing` (taken by :meth:`WarmUp.setup`), then release it."""
+    try:
+        with suppress(Exception):  # an optimisation: a task imports whatever this missed, and reports its errors
+            worker_slot()  # first: it sets the compile directory before PyTensor may load
+            for name in modules:
+                importlib.import_module(name)
+    finally:
+        _importing.release()
 
 
 class IgnoreInterrupts(WorkerPlugin):

@@ -43,6 +43,7 @@ import pandas as pd
 from foresight.base.atomic import atomic_path
 from foresight.evaluate import calibration, pooling
 from foresight.evaluate.backtest import add_scores, backtest
+from foresight.evaluate.crowd_check import CrowdCheck, crowd_check_table
 from foresight.evaluate.external import HEADLINE, pair_external
 from foresight.evaluate.scoring import time_averaged
 from foresight.model.calibration import Calibration, calibrated_mean
@@ -547,7 +548,7 @@ def _csv(frame: pd.DataFrame, path: Path) -> Path:
 def write_outputs(library: Library, folder: str | Path) -> dict[str, int]:
     """``library_steps.csv``, ``library_pairs.csv``, ``library_scores.csv``, ``library_families.csv``,
     ``library_discount.csv``, ``library_fits.csv``, ``library_variants.csv``, ``library_structures.csv``,
-    ``library_selection.csv`` and ``library_freezes.csv`` in
+    ``library_selection.csv``, ``library_freezes.csv`` and ``library_crowd_check.csv`` in
     ``folder``; returns the rows of each."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
@@ -575,10 +576,23 @@ def write_outputs(library: Library, folder: str | Path) -> dict[str, int]:
         "library_structures.csv": structures_table(library),
         "library_selection.csv": library.selection,
         "library_freezes.csv": freezes,
+        "library_crowd_check.csv": crowd_check_table(library.pairs, ALL_PACKS),
     }
     for name, frame in tables.items():
         _csv(frame, out / name)
     return {name: len(frame) for name, frame in tables.items()}
+
+
+def crowd_check_lines(pairs: pd.DataFrame) -> list[str]:
+    """The check of the packs against the crowd of their time (:mod:`foresight.evaluate.crowd_check`): on
+    all pairs, then on each pack with enough series to judge."""
+    table = crowd_check_table(pairs, ALL_PACKS)
+    lines = ["Against the crowd of the time (a check of the packs for hindsight: docs/explanation/hindsight.md):"]
+    for row in table.to_dict("records"):
+        if row["pack"] == ALL_PACKS or row["n_series"] >= pooling.MIN_SERIES:
+            check = CrowdCheck(**{name: row[name] for name in CrowdCheck.__dataclass_fields__})
+            lines += [f"  {row['pack']}:", *("  " + line for line in check.lines())]
+    return lines
 
 
 def text_report(library: Library, past_only: bool = False) -> str:
@@ -611,6 +625,7 @@ def text_report(library: Library, past_only: bool = False) -> str:
             what = value.replace("_", " ")
             lines += ["", f"Time-averaged {what} on matched pairs (forecasts from elsewhere, headline matches):"]
             lines += [wide.to_string(float_format=lambda v: f"{v:.3f}")]
+        lines += ["", *crowd_check_lines(library.pairs)]
     else:
         lines += ["", "No matched pairs: no pack has forecasts from elsewhere on its scored questions."]
     lines += ["", "Held out (each pack scored with what was learned without it):"]

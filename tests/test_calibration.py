@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -175,8 +176,18 @@ def test_artefact_round_trip_and_forecast_columns(tmp_path):
     assert row["calibrated_p05"] < row["calibrated_mean"] < row["calibrated_p95"]
     assert row["calibrated_mean"] != pytest.approx(raw["mean"], abs=1e-3)  # a map far from the identity moves it
     assert f.mean == raw["mean"]  # the raw forecast itself is untouched
-    assert "Why they differ" in side_by_side(f, back, "").data
+    assert "Why they differ" in side_by_side(f, back, "").data and "Caution" not in side_by_side(f, back, "").data
     assert calibrated_row(f, None, "off")["calibrated_mean"] is None
+    # an artefact learned from packs that beat the crowds of their time says so beside the calibrated number
+    check = {"hindsight_suspected": True, "brier_base_rate": 0.129, "brier_crowd": 0.148, "b_crowd": -0.03}
+    suspect = dataclasses.replace(back, provenance={**back.provenance, "crowd_check": check})
+    text = side_by_side(f, suspect, "").data
+    assert "**Caution:** the packs this calibration was learned from beat the forecasters of their time" in text
+    assert "0.129 against the crowd's 0.148" in text and "weigh the raw forecast too" in text
+    quiet = dataclasses.replace(
+        back, provenance={**back.provenance, "crowd_check": {**check, "hindsight_suspected": False}}
+    )
+    assert "Caution" not in side_by_side(f, quiet, "").data
 
 
 def test_pack_switch_keeps_forecasts_raw(tmp_path):

@@ -95,9 +95,18 @@ def test_cli_calibrate_writes_an_artefact_with_provenance(two_packs, tmp_path, c
     assert main(["backtest", *map(str, two_packs), "--out", str(out), "--today", TODAY]) == 0
     again = tmp_path / "again.json"
     steps = str(out / "library_steps.csv")
+    assert "crowd_check" not in data["provenance"]  # no forecast of the time to check the packs against
+    (two_packs[1] / "external_forecasts.yaml").write_text(
+        "external_forecasts:\n  - {question: deal-by-june, source: a crowd, date: 2020-02-01, probability: 0.3, "
+        "match: same}\n"
+    )
+    capsys.readouterr()
     assert main(["calibrate", *map(str, two_packs), "--steps", steps, "--out", str(again)]) == 0
     refit = json.loads(again.read_text())
     assert refit["draws"] == data["draws"] and refit["provenance"]["steps_from"].endswith("library_steps.csv")
+    check = refit["provenance"]["crowd_check"]
+    assert check["n_series"] == 1 and check["hindsight_suspected"] is False
+    assert "too few series to judge" in capsys.readouterr().out
 
 
 def test_cli_calibrate_refuses_bad_saved_steps(two_packs, tmp_path, capsys):

@@ -73,6 +73,11 @@ class CrowdCheck:
     def hindsight_suspected(self) -> bool:
         return self.n_series >= pooling.MIN_SERIES and self.crowd_discounted and self.outside_view_beats_crowd
 
+    def record(self) -> dict[str, float | int | bool]:
+        """The check as an artefact's provenance keeps it (rounded; with the verdict)."""
+        figures = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+        return figures | {"hindsight_suspected": self.hindsight_suspected}
+
     def lines(self) -> list[str]:
         """What `foresight backtest` prints: the figures, then the verdict in one line."""
         head = (

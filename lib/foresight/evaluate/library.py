@@ -249,8 +249,9 @@ def _backtest_columns(steps: pd.DataFrame) -> pd.DataFrame:
     return steps[[c for c in steps.columns if not c.startswith(("calibrated", "artefact"))]].copy()
 
 
-def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pooling.Pooling]]:
-    """Headline pairs of every pack, with the calibrated step beside them and the held-out pooled forecast."""
+def headline_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame, columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Every pack's forecasts from elsewhere (headline matches) beside its backtest steps of the same day, with
+    the steps' ``columns`` besides the model's forecast and base rate."""
     parts = []
     for pack_id, pack in packs.items():
         mine = steps[steps["pack"] == pack_id]
@@ -258,13 +259,21 @@ def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.Da
         if not len(paired):
             continue
         paired = paired[paired["match"].isin(HEADLINE)].copy()
-        at = mine.set_index(["question_id", "as_of"])["calibrated_forecast"]
-        paired["calibrated_forecast"] = at.loc[list(zip(paired["question_id"], paired["model_as_of"]))].to_numpy()
+        at = mine.set_index(["question_id", "as_of"])
+        for column in columns:
+            paired[column] = at[column].loc[list(zip(paired["question_id"], paired["model_as_of"]))].to_numpy()
         paired.insert(0, "pack", pack_id)
         parts.append(paired)
     if not parts:
-        return pd.DataFrame(columns=["pack", "question_id", "source"]), {}
-    pairs = pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=["pack", "question_id", "source"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def matched_pairs(packs: Mapping[str, Pack], steps: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pooling.Pooling]]:
+    """Headline pairs of every pack, with the calibrated step beside them and the held-out pooled forecast."""
+    pairs = headline_pairs(packs, steps, ["calibrated_forecast"])
+    if not len(pairs):
+        return pairs, {}
     pooled, fits = pooling.leave_one_pack_out(pairs)
     add_scores(pairs, PAIR_METHODS["calibrated"], pairs["calibrated_forecast"])
     add_scores(pairs, PAIR_METHODS["pooled"], pooled)

@@ -61,4 +61,23 @@ def side_by_side(f: Forecast, calibration: Calibration | None, why: str) -> Mark
             " This pack is one of those it was fitted on, so its own outcomes are in the fit: "
             "the calibrated number is not a held-out forecast."
         )
+    caution = hindsight_caution(calibration)
+    if caution:
+        lines += ["", f"**Caution:** {caution}."]  # our words and numbers formatted here: nothing to escape
     return Markdown("\n".join(lines))
+
+
+def hindsight_caution(calibration: Calibration) -> str:
+    """A sentence when the packs the calibration was learned from beat the crowds of their time so far that
+    hindsight is suspected in them (the artefact's ``crowd_check``, :mod:`foresight.evaluate.crowd_check`);
+    empty otherwise."""
+    check = calibration.provenance.get("crowd_check") or {}
+    if not check.get("hindsight_suspected"):
+        return ""
+    return (
+        f"the packs this calibration was learned from beat the forecasters of their time (their outside view alone "
+        f"scores a Brier of {check['brier_base_rate']:.3f} against the crowd's {check['brier_crowd']:.3f}, and beside "
+        f"their parts the crowd counts for {check['b_crowd']:.2f} of its face value), so hindsight is suspected in them; "
+        "the map may trust this pack's outside view and evidence more than an honestly written pack's deserve, so "
+        "weigh the raw forecast too"
+    )

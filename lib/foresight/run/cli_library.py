@@ -258,6 +258,8 @@ def _saved_steps(path: str, packs: list) -> pd.DataFrame | None:
 def _calibrate(args: argparse.Namespace) -> int:
     from foresight.base import paths
     from foresight.evaluate import calibration
+    from foresight.evaluate.crowd_check import crowd_check
+    from foresight.evaluate.library import headline_pairs
     from foresight.model.calibration import artefact_path
     from foresight.pack.freeze import freeze_status, git_commit
 
@@ -304,6 +306,10 @@ def _calibrate(args: argparse.Namespace) -> int:
     provenance["structure"] = calibration.SHIPPED
     if args.steps:
         provenance["steps_from"] = paths.relative_to_root(Path(args.steps))
+    check = crowd_check(headline_pairs({p.meta.id: p for p in packs}, table))
+    if check is not None:  # what the reports say beside a calibrated forecast (docs/explanation/hindsight.md)
+        provenance["crowd_check"] = check.record()
+        print("The packs against the crowd of their time:", *check.lines(), sep="\n")
     fit = calibration.fit_nuts(table, seed=options.seed, provenance=provenance)
     target = calibration.write_artefact(fit, Path(args.out) if args.out else artefact_path())
     terms = ", ".join(f"{k} {m:.2f} (90% {lo:.2f} to {hi:.2f})" for k, (m, lo, hi) in fit.summary().items())

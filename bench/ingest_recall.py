@@ -20,7 +20,8 @@
   once for the fifth matcher (its README has both runs); it is a seen set from now on: the sixth change
   (failed and planned contexts) was made with its errors in view, and its confidence is fitted on all six sets.
   ``bench/ingest_fresh4``, written blind while the sixth change was made, was run once for the fifth and once
-  for the sixth matcher (its README has both runs); it is a seen set from now on.
+  for the sixth matcher (its README has both runs); it is a seen set from now on. ``bench/ingest_fresh5``,
+  written blind on 8 December, was run once for the sixth matcher (its README has the run); seen from then on.
 * **Any other set** (`--set DIR`): a folder in the same format, one sub-folder per pack named as
   the pack under `scenarios/`, each holding its documents and a `judgments.yaml`. A fresh set is
   run this way, once, to report.

@@ -75,7 +75,7 @@ class CrowdCheck:
 
     def record(self) -> dict[str, float | int | bool]:
         """The check as an artefact's provenance keeps it (rounded; with the verdict)."""
-        figures = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+        figures = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
         return figures | {"hindsight_suspected": self.hindsight_suspected}
 
     def lines(self) -> list[str]:

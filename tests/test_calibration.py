@@ -188,6 +188,9 @@ def test_artefact_round_trip_and_forecast_columns(tmp_path):
         back, provenance={**back.provenance, "crowd_check": {**check, "hindsight_suspected": False}}
     )
     assert "Caution" not in side_by_side(f, quiet, "").data
+    edited = dataclasses.replace(back, provenance={**back.provenance, "crowd_check": {**check, "brier_crowd": "n/a"}})
+    text = side_by_side(f, edited, "").data  # a hand-edited artefact: the caution without its figures
+    assert "beat the forecasters of their time, so hindsight is suspected" in text
 
 
 def test_pack_switch_keeps_forecasts_raw(tmp_path):

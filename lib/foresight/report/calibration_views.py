@@ -71,13 +71,19 @@ def hindsight_caution(calibration: Calibration) -> str:
     """A sentence when the packs the calibration was learned from beat the crowds of their time so far that
     hindsight is suspected in them (the artefact's ``crowd_check``, :mod:`foresight.evaluate.crowd_check`);
     empty otherwise."""
-    check = calibration.provenance.get("crowd_check") or {}
-    if not check.get("hindsight_suspected"):
+    check = calibration.provenance.get("crowd_check")
+    if not isinstance(check, dict) or check.get("hindsight_suspected") is not True:
         return ""
+    try:  # an artefact is a file anyone can edit: figures that are not numbers are left out, not a failed report
+        figures = (
+            f" (their outside view alone scores a Brier of {float(check['brier_base_rate']):.3f} against the crowd's "
+            f"{float(check['brier_crowd']):.3f}, and beside their parts the crowd counts for "
+            f"{float(check['b_crowd']):.2f} of its face value)"
+        )
+    except (KeyError, TypeError, ValueError):
+        figures = ""
     return (
-        f"the packs this calibration was learned from beat the forecasters of their time (their outside view alone "
-        f"scores a Brier of {check['brier_base_rate']:.3f} against the crowd's {check['brier_crowd']:.3f}, and beside "
-        f"their parts the crowd counts for {check['b_crowd']:.2f} of its face value), so hindsight is suspected in them; "
-        "the map may trust this pack's outside view and evidence more than an honestly written pack's deserve, so "
-        "weigh the raw forecast too"
+        f"the packs this calibration was learned from beat the forecasters of their time{figures}, so hindsight is "
+        "suspected in them; the map may trust this pack's outside view and evidence more than an honestly written "
+        "pack's deserve, so weigh the raw forecast too"
     )

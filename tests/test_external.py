@@ -315,6 +315,7 @@ def test_backtest_notebook_shows_families_and_external_forecasts_side_by_side(no
     assert list(pd.read_csv(tmp_path / "run" / "scores.csv")["family"].unique()) == ["deal"]
     text = str(outputs_of(out))
     assert "1 matched series" in text and "deal-by-june · Crowd" not in text  # the chart is a PNG, not text
+    assert "Against the crowd of its time" in text and "too few series to judge" in text  # one headline series
     assert png_count(out) == 3  # baselines, calibration and the side-by-side chart
     history = execute("history", tmp_path, pack=str(pack), question="deal-by-june", draws=DRAWS)
     assert png_count(history) == 1

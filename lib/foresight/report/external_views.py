@@ -118,6 +118,21 @@ def external_sentence(paired: pd.DataFrame) -> Markdown:
     )
 
 
+def crowd_check_view(paired: pd.DataFrame) -> Markdown:
+    """This pack against the crowd of its time (:mod:`foresight.evaluate.crowd_check`, headline series): a sign of
+    hindsight in its classes and evidence, shown where the pack's author can still look at them."""
+    from foresight.evaluate.crowd_check import crowd_check
+
+    headline = paired[paired["match"].isin(ex.HEADLINE)] if len(paired) else paired
+    check = crowd_check(headline)
+    if check is None:
+        return Markdown("")
+    lines = "\n".join(f"- {line.strip()}" for line in check.lines())
+    return Markdown(
+        "**Against the crowd of its time** (a check for hindsight: docs/explanation/hindsight.md):\n\n" + lines
+    )
+
+
 def external_figure(paired: pd.DataFrame) -> Any:
     """Side-by-side bars of time-averaged Brier per headline series: external, model, base rate, 50%."""
     pairs = ex.pairs_time_averaged(paired)

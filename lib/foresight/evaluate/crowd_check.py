@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from foresight.evaluate import calibration, pooling
 from foresight.model.calibration import logit, parts
@@ -44,7 +45,7 @@ PRIOR_SD = np.array([2.0, 2.0, 2.0, 2.0])
 """Normal priors of (a, b_out, b_ev, b_crowd): centred on the pack's parts as they are and no weight for the
 crowd, wide enough that a few hundred forecasts decide."""
 
-Z90 = 1.6449
+Z90 = float(norm.ppf(0.95))
 """Half-width of a 90% interval in standard deviations."""
 
 

@@ -9,6 +9,7 @@ from scipy.special import expit
 
 from foresight.evaluate.crowd_check import crowd_check, crowd_check_table
 from foresight.evaluate.library import crowd_check_lines
+from test_pooling import pairs_frame
 
 
 def pairs(n: int, hindsight: bool, seed: int = 0) -> pd.DataFrame:
@@ -23,20 +24,7 @@ def pairs(n: int, hindsight: bool, seed: int = 0) -> pd.DataFrame:
     if hindsight:  # the writer knew what the crowd knew, and the outcome
         outside = 0.55 * z + 1.5 * (2 * y - 1) + rng.normal(-0.5, 0.8, n)
     evidence = 0.4 * z + rng.normal(0, 0.8, n)
-    return pd.DataFrame(
-        {
-            "pack": [f"p{i % 2}" for i in range(n)],
-            "source": "crowd",
-            "question_id": [f"q{i}" for i in range(n)],
-            "as_of": pd.Timestamp("2014-01-01"),
-            "closes": pd.Timestamp("2014-06-01"),
-            "resolved_on": pd.Timestamp("2014-06-01"),
-            "outcome": y,
-            "base_rate_forecast": expit(outside),
-            "forecast": expit(outside + evidence),
-            "external_forecast": crowd,
-        }
-    )
+    return pairs_frame(y, expit(outside + evidence), crowd, base_rate_forecast=expit(outside))
 
 
 def test_packs_that_know_the_outcome_are_flagged():

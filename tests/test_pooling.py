@@ -9,11 +9,10 @@ from scipy.special import expit
 from foresight.evaluate import pooling
 
 
-def synthetic_pairs(n: int, w: float, d: float, seed: int = 0, packs: int = 2) -> pd.DataFrame:
-    """One forecast per (source, question) series; the truth is the pooled forecast with weights (w, d)."""
-    rng = np.random.default_rng(seed)
-    lm, lc = rng.normal(0, 1.2, n), rng.normal(0, 1.2, n)
-    y = (rng.random(n) < expit(d * (w * lm + (1 - w) * lc))).astype(int)
+def pairs_frame(y: np.ndarray, model: np.ndarray, crowd: np.ndarray, packs: int = 2, **more: np.ndarray):
+    """Matched pairs as a library backtest writes them: one forecast of the time per (source, question) series,
+    question i in pack p{i % packs}, with the model's and the crowd's probabilities (and ``more`` columns)."""
+    n = len(y)
     return pd.DataFrame(
         {
             "pack": [f"p{i % packs}" for i in range(n)],
@@ -23,10 +22,19 @@ def synthetic_pairs(n: int, w: float, d: float, seed: int = 0, packs: int = 2) -
             "closes": pd.Timestamp("2015-03-01"),
             "resolved_on": pd.Timestamp("2015-03-01"),
             "outcome": y,
-            "forecast": expit(lm),
-            "external_forecast": expit(lc),
+            "forecast": model,
+            "external_forecast": crowd,
+            **more,
         }
     )
+
+
+def synthetic_pairs(n: int, w: float, d: float, seed: int = 0, packs: int = 2) -> pd.DataFrame:
+    """One forecast per (source, question) series; the truth is the pooled forecast with weights (w, d)."""
+    rng = np.random.default_rng(seed)
+    lm, lc = rng.normal(0, 1.2, n), rng.normal(0, 1.2, n)
+    y = (rng.random(n) < expit(d * (w * lm + (1 - w) * lc))).astype(int)
+    return pairs_frame(y, expit(lm), expit(lc), packs)
 
 
 def test_weights_and_extremizing_recovered():

@@ -137,12 +137,12 @@ def crowd_check(pairs: pd.DataFrame) -> CrowdCheck | None:
     )
 
 
-def crowd_check_table(pairs: pd.DataFrame, all_packs: str) -> pd.DataFrame:
-    """The check on all pairs (pack ``all_packs``) and on each pack's own (``library_crowd_check.csv``)."""
+def crowd_checks(pairs: pd.DataFrame, all_packs: str) -> list[tuple[str, CrowdCheck]]:
+    """The check on all pairs (named ``all_packs``), then on each pack's own, by pack id; none without pairs."""
     groups = [(all_packs, pairs)] + ([*pairs.groupby("pack", sort=True)] if len(pairs) else [])
-    rows = []
-    for pack, part in groups:
-        check = crowd_check(part)
-        if check is not None:
-            rows.append({"pack": pack, **check.__dict__, "hindsight_suspected": check.hindsight_suspected})
-    return pd.DataFrame(rows)
+    return [(pack, check) for pack, part in groups if (check := crowd_check(part)) is not None]
+
+
+def crowd_check_table(pairs: pd.DataFrame, all_packs: str) -> pd.DataFrame:
+    """:func:`crowd_checks` as a table, one row per pack (``library_crowd_check.csv``)."""
+    return pd.DataFrame([{"pack": pack, **check.record()} for pack, check in crowd_checks(pairs, all_packs)])

@@ -43,7 +43,7 @@ import pandas as pd
 from foresight.base.atomic import atomic_path
 from foresight.evaluate import calibration, pooling
 from foresight.evaluate.backtest import add_scores, backtest
-from foresight.evaluate.crowd_check import CrowdCheck, crowd_check_table
+from foresight.evaluate.crowd_check import crowd_check_table, crowd_checks
 from foresight.evaluate.external import HEADLINE, pair_external
 from foresight.evaluate.scoring import time_averaged
 from foresight.model.calibration import Calibration, calibrated_mean
@@ -595,12 +595,10 @@ def write_outputs(library: Library, folder: str | Path) -> dict[str, int]:
 def crowd_check_lines(pairs: pd.DataFrame) -> list[str]:
     """The check of the packs against the crowd of their time (:mod:`foresight.evaluate.crowd_check`): on
     all pairs, then on each pack with enough series to judge."""
-    table = crowd_check_table(pairs, ALL_PACKS)
     lines = ["Against the crowd of the time (a check of the packs for hindsight: docs/explanation/hindsight.md):"]
-    for row in table.to_dict("records"):
-        if row["pack"] == ALL_PACKS or row["n_series"] >= pooling.MIN_SERIES:
-            check = CrowdCheck(**{name: row[name] for name in CrowdCheck.__dataclass_fields__})
-            lines += [f"  {row['pack']}:", *("  " + line for line in check.lines())]
+    for pack, check in crowd_checks(pairs, ALL_PACKS):
+        if pack == ALL_PACKS or check.n_series >= pooling.MIN_SERIES:
+            lines += [f"  {pack}:", *("  " + line for line in check.lines())]
     return lines
 
 

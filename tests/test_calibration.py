@@ -390,3 +390,102 @@ def test_probit_mean_is_close_to_the_draws_average():
         exact, approx = held.lopo(structure, rows), held.lopo(structure, rows, exact=False)
         assert np.abs(exact - approx).max() < 0.02
         assert abs(held.brier(exact, rows) - held.brier(approx, rows)) < 0.001
+
+
+# --- an artefact that carries a structure's extra terms --------------------------------------------
+
+
+def structured_fit(extra: dict[str, float], n: int = 50) -> M.Calibration:
+    """A calibration with the identity base terms and constant extra weights (draws all equal)."""
+    return M.Calibration(np.zeros(n), np.ones(n), np.ones(n), extra={name: np.full(n, w) for name, w in extra.items()})
+
+
+def test_an_artefact_with_extra_terms_round_trips_and_refuses_what_it_cannot_apply(tmp_path):
+    fit = structured_fit({"downward": 0.4, "weak_class": -0.8})
+    path = C.write_artefact(fit, tmp_path / "c.json")
+    back = M.load_calibration(path)
+    assert list(back.extra) == ["downward", "weak_class"] and back.names[:3] == M.TERMS
+    np.testing.assert_allclose(back.extra["weak_class"], -0.8)
+    assert "with downward, weak_class" in back.label()
+    data = json.loads(path.read_text())
+    data["draws"]["discount"] = data["draws"]["a"]  # scored held out, never applicable to a forecast
+    with pytest.raises(ValueError, match=r"unknown term\(s\) 'discount' in draws; allowed besides a, b_out, b_ev"):
+        M.Calibration.from_json(data, "c.json")
+    del data["draws"]["discount"]
+    data["draws"]["downward"] = data["draws"]["downward"][:-1]
+    with pytest.raises(ValueError, match="must be equally long"):
+        M.Calibration.from_json(data, "c.json")
+
+
+def test_extra_terms_move_a_forecast_as_defined_and_say_why():
+    raw, base = np.array([0.2, 0.6]), np.array([0.4, 0.4])  # one shift down, one up
+    outside, shift = M.parts(raw, base)
+    down = structured_fit({"downward": 0.5})
+    expected = expit(outside + shift + 0.5 * np.minimum(shift, 0.0))
+    np.testing.assert_allclose(M.calibrated_mean(down, raw, base), expected)
+    assert M.calibrated_mean(down, raw, base)[1] == pytest.approx(0.6)  # an upward shift is untouched
+    weak = structured_fit({"weak_class": -1.0})
+    inputs = M.TermInputs(class_cases=np.array([0.0, 99.0]))
+    got = M.calibrated_mean(weak, raw, base, inputs)
+    np.testing.assert_allclose(got, expit(outside + shift - outside / np.sqrt([1.0, 100.0])))
+    with pytest.raises(ValueError, match="'weak_class' needs each item's class_cases"):
+        M.calibrated_mean(weak, raw, base)
+    assert "evidence pointing down counts x1.50, evidence pointing up x1.00" in M.reason(down, 0.2, 0.15, 0.4)
+    assert "outside views from few cases are pulled toward 50%" in M.reason(
+        weak,
+        0.2,
+        0.3,
+        0.4,
+    )
+
+
+def test_the_fit_and_the_forecast_read_one_definition_of_each_term():
+    steps = with_question_columns(synthetic_steps(40, packs=2))
+    steps["closes"] = steps["resolved_on"]
+    inputs = M.TermInputs.from_steps(steps)
+    outside, shift = M.parts(steps["forecast"], steps["base_rate_forecast"])
+    for term in M.EXTRA_TERMS:
+        np.testing.assert_array_equal(C.extra_column(steps, term), M.term_values(term, outside, shift, inputs))
+    assert set(C.EXTRA_TERMS) - set(M.EXTRA_TERMS) == {"discount"}
+    assert [s.name for s in C.SHIPPABLE if s.extra == ("discount",)] == []
+    assert C.structure_named("+ downward + weak_class").extra == ("downward", "weak_class")
+    with pytest.raises(ValueError, match="no shippable calibration structure '\\+ discount'"):
+        C.structure_named("+ discount")
+
+
+def test_a_forecast_reads_its_own_class_size_and_window():
+    pack = load_pack("tests/fixtures/mini")
+    f = forecast(pack, "deal-by-june", as_of="2020-03-01", draws=400)
+    inputs = M.forecast_inputs(pack, f.question, f.as_of)
+    from foresight.model.outside import components
+
+    classes = [c for c in components(pack, f.question) if c.kind == "class"]
+    assert inputs.class_cases == pytest.approx(sum(c.weight * c.n_cases for c in classes)) and inputs.class_cases > 0
+    window = (f.question.closes - f.question.opens).days
+    assert inputs.elapsed == pytest.approx(min(max((f.as_of - f.question.opens).days / window, 0.0), 1.0))
+    assert inputs.one_shot == float(f.question.kind == "one_shot")
+    weak = structured_fit({"weak_class": -1.0}, n=400)
+    row = calibrated_row(f, weak, "")
+    outside, shift = M.parts(f.draws, f.base_draws)
+    expected = expit(outside + shift - outside / np.sqrt(1.0 + inputs.class_cases)).mean()
+    assert row["calibrated_mean"] == pytest.approx(expected)
+
+
+@pytest.mark.slow
+def test_nuts_fits_a_structure_with_extra_terms_and_recovers_them(tmp_path):
+    steps = term_steps("downward", 0.8)
+    structure = C.structure_named("+ downward")
+    fit = C.fit_nuts(steps, cores=1, structure=structure)
+    assert fit.provenance["structure"] == "+ downward" and list(fit.extra) == ["downward"]
+    lo, hi = np.quantile(fit.extra["downward"], [0.01, 0.99])
+    assert lo <= 0.8 <= hi
+    data, mean, sd = C.design(steps, structure)  # NUTS and the Laplace fit the backtest uses agree
+    mode, cov = C.laplace(data, mean, sd)
+    for k, name in enumerate(fit.names):
+        draws = fit.draws_of(name)
+        assert abs(draws.mean() - mode[k]) < 0.15 * draws.std() + 0.01, name
+        assert abs(draws.std() / np.sqrt(cov[k, k]) - 1) < 0.15, name
+    back = M.load_calibration(C.write_artefact(fit, tmp_path / "c.json"))
+    np.testing.assert_allclose(back.extra["downward"], fit.extra["downward"], atol=1e-6)
+    with pytest.raises(ValueError, match="cannot be shipped"):
+        C.fit_nuts(steps, structure=C.Structure("+ discount", ("discount",)))

@@ -8,6 +8,7 @@ import pytest
 from foresight import load_pack
 from foresight.evaluate import library
 from foresight.evaluate.backtest import backtest, compare_baselines
+from foresight.model.calibration import load_calibration
 from foresight.pack.freeze import freeze
 from foresight.run.cli import main
 from packtools import copy_pack, replace
@@ -107,6 +108,14 @@ def test_cli_calibrate_writes_an_artefact_with_provenance(two_packs, tmp_path, c
     check = refit["provenance"]["crowd_check"]
     assert check["n_series"] == 1 and check["hindsight_suspected"] is False
     assert "too few series to judge" in capsys.readouterr().out
+    # another structure, named as the backtest names it: its extra terms' draws travel in the artefact
+    shaped = tmp_path / "shaped.json"
+    structure = ["--structure", "+ downward + weak_class"]
+    assert main(["calibrate", *map(str, two_packs), "--steps", steps, "--out", str(shaped), *structure]) == 0
+    carried = load_calibration(shaped)
+    assert list(carried.extra) == ["downward", "weak_class"] and carried.provenance["structure"] == structure[1]
+    scored = library.library_backtest([load_pack(f) for f in two_packs], artefact=carried, today=TODAY)
+    assert scored.steps["artefact_forecast"].between(0, 1).all()
 
 
 def test_cli_calibrate_refuses_bad_saved_steps(two_packs, tmp_path, capsys):
@@ -123,6 +132,15 @@ def test_cli_calibrate_refuses_bad_saved_steps(two_packs, tmp_path, capsys):
     lib.steps.to_csv(one, index=False)
     assert main(["calibrate", *packs, "--steps", str(one), "--out", str(tmp_path / "c.json")]) == 2
     assert "no rows of mini-beta" in capsys.readouterr().err
+    assert (
+        main(["calibrate", *packs, "--steps", str(one), "--out", str(tmp_path / "c.json"), "--structure", "+ discount"])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert (
+        err.count("\n") == 1
+        and "--structure: no shippable calibration structure '+ discount'; choose one of: base map;" in err
+    )
     assert not (tmp_path / "c.json").exists()
 
 
@@ -210,3 +228,22 @@ def test_cli_backtest_scores_the_named_calibration_or_none_and_refuses_a_bad_fil
         assert main(["backtest", *packs, "--today", TODAY, "--calibration", name]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and err[0].startswith(f"foresight backtest: --calibration {name}:")
+
+
+@pytest.mark.parametrize(
+    ("chosen", "says"),
+    [
+        ("+ downward + weak_class", "ship it with `foresight calibrate --structure '+ downward + weak_class'`"),
+        ("+ discount", "it reads what a forecast cannot compute, so an artefact cannot carry it"),
+        ("raw (no calibration)", "ship no artefact (forecasts stay raw)"),
+    ],
+)
+def test_when_choosing_pays_the_shipping_line_says_how_to_ship_the_choice(two_packs, monkeypatch, chosen, says):
+    from foresight.evaluate import calibration
+
+    lib = library.library_backtest([load_pack(f) for f in two_packs], today=TODAY)
+    structure = next(s for s in calibration.STRUCTURES if s.name == chosen)
+    monkeypatch.setattr(library, "paired_gap", lambda *_: (-0.01, 0.001))  # nested ahead by ten paired se
+    monkeypatch.setattr(calibration, "select_structure", lambda *_, **__: (structure, {}))
+    ships, sentence = library.shipping_choice(lib)
+    assert ships == "calibrated_nested" and sentence.endswith(f"chosen on every pack: {chosen}: {says}.")

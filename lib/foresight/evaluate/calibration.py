@@ -48,7 +48,8 @@ from scipy.special import expit
 
 from foresight.base.atomic import write_text_atomic
 from foresight.evaluate.scoring import time_shares
-from foresight.model.calibration import TERMS, Calibration, calibrated_mean, parts
+from foresight.model import calibration as model_calibration
+from foresight.model.calibration import TERMS, Calibration, TermInputs, calibrated_mean, parts
 
 PRIOR_MEAN = np.array([0.0, 1.0, 1.0])
 PRIOR_SD = np.array([0.5, 0.5, 0.5])
@@ -148,20 +149,29 @@ def fit_nuts(
     chains: int = 4,
     cores: int = 2,
     provenance: Mapping[str, Any] | None = None,
+    structure: Structure | None = None,
 ) -> Calibration | None:
-    """Calibration draws from PyMC's NUTS (``chains`` x 1000 draws, thinned to ``draws``); None when empty."""
+    """Calibration draws from PyMC's NUTS (``chains`` x 1000 draws, thinned to ``draws``) of ``structure``
+    (default: the shipped one, :data:`SHIPPED`; any of :data:`SHIPPABLE`); None when ``steps`` is empty."""
+    structure = shipped_structure() if structure is None else structure
+    if structure.name not in {s.name for s in SHIPPABLE}:
+        raise ValueError(
+            f"calibration structure {structure.name!r} cannot be shipped; shippable: "
+            f"{', '.join(s.name for s in SHIPPABLE)}"
+        )
     if not len(steps):
         return None
     import pymc as pm
 
     from foresight.model.sampling import SamplerSettings, flat_draws, nuts
 
-    data = fit_data(steps)
+    data, mean, sd = design(steps, structure)
+    names = (*TERMS, *structure.extra)
     with pm.Model() as model:
-        a = pm.Normal("a", PRIOR_MEAN[0], PRIOR_SD[0])
-        b_out = pm.Normal("b_out", PRIOR_MEAN[1], PRIOR_SD[1])
-        b_ev = pm.Normal("b_ev", PRIOR_MEAN[2], PRIOR_SD[2])
-        eta = a + b_out * data.X[:, 1] + b_ev * data.X[:, 2]
+        weights = [pm.Normal(name, mean[k], sd[k]) for k, name in enumerate(names)]
+        eta = weights[0] + weights[1] * data.X[:, 1] + weights[2] * data.X[:, 2]
+        for k in range(3, len(names)):
+            eta = eta + weights[k] * data.X[:, k]
         # each question's steps share one unit of weight: a weighted Bernoulli log-likelihood
         loglik = -(data.y * pm.math.log1pexp(-eta) + (1 - data.y) * pm.math.log1pexp(eta))
         pm.Potential("weighted_loglik", (data.w * loglik).sum())
@@ -170,9 +180,13 @@ def fit_nuts(
     if not diagnostics.converged:
         raise RuntimeError(f"calibration: NUTS did not converge: {diagnostics.plain_words()}")
     keep = np.linspace(0, settings.mcmc_draws - 1, draws).astype(int)
-    values = [flat_draws(post, name)[keep] for name in TERMS]
-    extra = {"sampler": diagnostics.plain_words(), **(provenance or {})}
-    return Calibration(*values, provenance=_provenance(steps, data, "nuts", extra))
+    values = {name: flat_draws(post, name)[keep] for name in names}
+    extra = {"sampler": diagnostics.plain_words(), **(provenance or {}), "structure": structure.name}
+    return Calibration(
+        *(values[name] for name in TERMS),
+        provenance=_provenance(steps, data, "nuts", extra),
+        extra={name: values[name] for name in structure.extra},
+    )
 
 
 def _provenance(steps: pd.DataFrame, data: Data, method: str, extra: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -211,24 +225,19 @@ def leave_one_pack_out(steps: pd.DataFrame, seed: int = 1) -> tuple[np.ndarray, 
 def past_only(steps: pd.DataFrame, seed: int = 1) -> np.ndarray:
     """Each step dated t calibrated by a fit of the shipped map on the questions (of any pack) resolved strictly
     before t (:func:`past_only_structure`)."""
-    return past_only_structure(steps, next(s for s in STRUCTURES if s.name == SHIPPED), seed)
+    return past_only_structure(steps, shipped_structure(), seed)
 
 
 # --- structures, chosen by nested leave-one-pack-out before any is shipped -------------------
 
 EXTRA_TERMS: dict[str, str] = {
     "discount": "the evidence's shift without the correlation discount minus the shift with it (its strength)",
-    "downward": "the evidence's shift where it points down, 0 elsewhere (a separate weight for downward shifts)",
-    "weak_class": "the outside view's log-odds times 1/sqrt(1 + the class's cases): a pull toward 50% for weak "
-    "classes when its weight is negative",
-    "elapsed": "the share of the question's window gone by at the step: a drift as the deadline nears",
-    "one_shot": "1 for a one-shot question, 0 for a by-deadline one: its own intercept",
-    "bend_low": "max(0, z + 1), z the raw forecast's log-odds: the map may bend above 27%",
-    "bend_high": "max(0, z - 1): the map may bend again above 73%",
+    **model_calibration.EXTRA_TERMS,
 }
-"""Terms tried beside (a, b_out, b_ev), each with a Normal(0, 0.5) prior (0: the base map). ``weak_class``,
-``elapsed`` and ``one_shot`` read the ``opens``, ``kind`` and ``class_cases`` columns that
-:func:`foresight.evaluate.library.pack_steps` adds."""
+"""Terms tried beside (a, b_out, b_ev), each with a Normal(0, 0.5) prior (0: the base map): every term a map can
+carry (:data:`foresight.model.calibration.EXTRA_TERMS`, defined there once) and the discount's strength, which
+is scored held out only. ``weak_class``, ``elapsed`` and ``one_shot`` read the ``opens``, ``kind`` and
+``class_cases`` columns that :func:`foresight.evaluate.library.pack_steps` adds."""
 
 EXTRA_SD = 0.5
 """Prior sd of every extra term."""
@@ -266,7 +275,29 @@ CANDIDATES: tuple[Structure, ...] = tuple(s for s in STRUCTURES if not s.isotoni
 isotonic map is scored for comparison only (a step function, it also forecasts 0 and 1 outright)."""
 
 SHIPPED = "base map"
-"""The structure :func:`fit_nuts` samples and the artefact holds."""
+"""The structure :func:`fit_nuts` samples by default and the shipped artefact holds, fixed in advance
+(another ships only when :func:`foresight.evaluate.library.shipping_choice` says choosing one pays)."""
+
+SHIPPABLE: tuple[Structure, ...] = tuple(
+    s for s in CANDIDATES if not s.raw and all(t in model_calibration.EXTRA_TERMS for t in s.extra)
+)
+"""The structures an artefact can carry (``foresight calibrate --structure``): every candidate whose terms a
+forecast can compute (not the discount's strength)."""
+
+
+def shipped_structure() -> Structure:
+    """The :data:`SHIPPED` structure."""
+    return next(s for s in STRUCTURES if s.name == SHIPPED)
+
+
+def structure_named(name: str) -> Structure:
+    """The shippable structure called ``name``; a ValueError listing them otherwise."""
+    for s in SHIPPABLE:
+        if s.name == name:
+            return s
+    raise ValueError(
+        f"no shippable calibration structure {name!r}; choose one of: {'; '.join(s.name for s in SHIPPABLE)}"
+    )
 
 
 def extra_column(steps: pd.DataFrame, term: str) -> np.ndarray:
@@ -274,19 +305,9 @@ def extra_column(steps: pd.DataFrame, term: str) -> np.ndarray:
     outside, shift = parts(steps["forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float))
     if term == "discount":
         return parts(steps["naive_forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float))[1] - shift
-    if term == "downward":
-        return np.minimum(shift, 0.0)
-    if term == "weak_class":
-        return outside / np.sqrt(1.0 + steps["class_cases"].to_numpy(float))
-    if term == "elapsed":
-        opens, closes = pd.to_datetime(steps["opens"]), pd.to_datetime(steps["closes"])
-        window = (closes - opens).dt.days.clip(lower=1).to_numpy(float)
-        return np.clip((pd.to_datetime(steps["as_of"]) - opens).dt.days.to_numpy(float) / window, 0.0, 1.0)
-    if term == "one_shot":
-        return (steps["kind"] == "one_shot").to_numpy(float)
-    if term in ("bend_low", "bend_high"):
-        return np.maximum(outside + shift + (1.0 if term == "bend_low" else -1.0), 0.0)
-    raise ValueError(f"unknown extra term {term!r}; known: {', '.join(EXTRA_TERMS)}")
+    if term not in EXTRA_TERMS:
+        raise ValueError(f"unknown extra term {term!r}; known: {', '.join(EXTRA_TERMS)}")
+    return model_calibration.term_values(term, outside, shift, TermInputs.from_steps(steps))
 
 
 def design(steps: pd.DataFrame, structure: Structure, base: Data | None = None) -> tuple[Data, np.ndarray, np.ndarray]:

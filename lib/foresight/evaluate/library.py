@@ -46,9 +46,8 @@ from foresight.evaluate.backtest import add_scores, backtest
 from foresight.evaluate.crowd_check import crowd_check_table, crowd_checks
 from foresight.evaluate.external import HEADLINE, pair_external
 from foresight.evaluate.scoring import time_averaged
-from foresight.model.calibration import Calibration, calibrated_mean
+from foresight.model.calibration import Calibration, TermInputs, calibrated_mean, class_cases_behind
 from foresight.model.options import ModelOptions
-from foresight.model.outside import components
 from foresight.pack.freeze import FreezeStatus, freeze_status
 from foresight.pack.loader import Pack
 
@@ -140,12 +139,10 @@ def pack_steps(pack: Pack, options: ModelOptions | None = None, today: Any = Non
     scores = backtest(pack, options, today=today)
     scores.insert(0, "pack", pack.meta.id)
     questions = [pack.questions[q] for q in scores["question_id"]]
-    cases = {
-        q.id: sum(c.weight * c.n_cases for c in components(pack, q, quick=True) if c.kind == "class") for q in questions
-    }
+    cases = {q.id: class_cases_behind(pack, q) for q in questions}
     scores["opens"] = [q.opens for q in questions]
     scores["kind"] = [q.kind for q in questions]
-    scores["class_cases"] = [float(cases[q.id]) for q in questions]
+    scores["class_cases"] = [cases[q.id] for q in questions]
     return scores
 
 
@@ -191,7 +188,10 @@ def library_backtest(
     add_scores(steps, STEP_METHODS["calibrated_nested"], nested)
     if artefact is not None:
         fixed = calibrated_mean(
-            artefact, steps["forecast"].to_numpy(float), steps["base_rate_forecast"].to_numpy(float)
+            artefact,
+            steps["forecast"].to_numpy(float),
+            steps["base_rate_forecast"].to_numpy(float),
+            TermInputs.from_steps(steps),
         )
         add_scores(steps, STEP_METHODS["artefact"], fixed)
     pairs, poolings = matched_pairs(by_id, steps)
@@ -231,8 +231,14 @@ def shipping_choice(library: Library) -> tuple[str, str]:
     )
     if gap < -2 * se:
         best, _ = calibration.select_structure(_backtest_columns(library.steps), seed=library.seed)
+        if best.raw:
+            ship = "ship no artefact (forecasts stay raw)"
+        elif best in calibration.SHIPPABLE:
+            ship = f"ship it with `foresight calibrate --structure '{best.name}'`"
+        else:
+            ship = "it reads what a forecast cannot compute, so an artefact cannot carry it"
         return "calibrated_nested", (
-            f"Default: choosing a structure held out pays ({figures}); chosen on every pack: {best.name}."
+            f"Default: choosing a structure held out pays ({figures}); chosen on every pack: {best.name}: {ship}."
         )
     if shipped <= raw:
         return "calibrated", f"Default: keep {calibration.SHIPPED} ({figures}): choosing among structures does not pay."

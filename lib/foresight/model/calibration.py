@@ -12,6 +12,13 @@ With a = 0, b_out = 1, b_ev = 1 it gives the raw forecast back. Without an
 artefact there is no calibration at all: :func:`calibrated_draws` with
 ``None`` returns the raw draws themselves, unchanged.
 
+An artefact may carry extra terms (:data:`EXTRA_TERMS`, e.g. a separate
+weight for downward shifts, a pull toward 50% for outside views from few
+cases), each a weight times a value computed here from the two parts and
+what the question says of itself (:class:`TermInputs`): the one definition
+that both the fit (evaluate/) and every forecast read, so what was learned
+is what gets applied.
+
 Uncertainty: draw j of a forecast is paired with calibration draw
 j mod n (both sets are independent draws), so the calibrated interval holds
 both the forecast's and the calibration's uncertainty. Backtests apply the
@@ -24,6 +31,7 @@ the artefact, and evaluate/ fits it; a layer imports only those below.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections.abc import Mapping
@@ -32,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.special import expit
 
 from foresight.base import paths
@@ -63,77 +72,198 @@ def parts(raw: Any, base: Any) -> tuple[np.ndarray, np.ndarray]:
     return outside, logit(raw) - outside
 
 
+EXTRA_TERMS: dict[str, str] = {
+    "downward": "the evidence's shift where it points down, 0 elsewhere (a separate weight for downward shifts)",
+    "weak_class": "the outside view's log-odds times 1/sqrt(1 + the class's cases): a pull toward 50% for weak "
+    "classes when its weight is negative",
+    "elapsed": "the share of the question's window gone by at the step: a drift as the deadline nears",
+    "one_shot": "1 for a one-shot question, 0 for a by-deadline one: its own intercept",
+    "bend_low": "max(0, z + 1), z the raw forecast's log-odds: the map may bend above 27%",
+    "bend_high": "max(0, z - 1): the map may bend again above 73%",
+}
+"""Terms a map may carry beside (a, b_out, b_ev), each computed from the parts and :class:`TermInputs` alone,
+so that a forecast can apply it. (The backtest also tries the correlation discount's strength, which needs a
+second model run per forecast: it is scored held out, never shipped.)"""
+
+
+@dataclass(frozen=True)
+class TermInputs:
+    """What the extra terms read of each item besides its two parts: the cases behind its outside view, whether
+    its question is one-shot, and the share of its window gone by. Scalars or arrays (one per item); None where
+    the item's source does not say (a term that needs it then fails with a message naming it)."""
+
+    class_cases: Any = None
+    one_shot: Any = None
+    elapsed: Any = None
+
+    @classmethod
+    def from_steps(cls, steps: pd.DataFrame) -> TermInputs:
+        """From a backtest's steps (``class_cases``, ``kind``, ``opens``, ``closes``, ``as_of`` where present)."""
+        cases = steps["class_cases"].to_numpy(float) if "class_cases" in steps.columns else None
+        one_shot = (steps["kind"] == "one_shot").to_numpy(float) if "kind" in steps.columns else None
+        dated = all(c in steps.columns for c in ("opens", "closes", "as_of"))
+        elapsed = elapsed_share(steps["as_of"], steps["opens"], steps["closes"]) if dated else None
+        return cls(cases, one_shot, elapsed)
+
+
+def elapsed_share(as_of: Any, opens: Any, closes: Any) -> np.ndarray:
+    """The share of each window [opens, closes] gone by at ``as_of``, in [0, 1] (a window under a day counts as
+    one day)."""
+    opens_ts, closes_ts = pd.to_datetime(pd.Series(opens)), pd.to_datetime(pd.Series(closes))
+    window = (closes_ts - opens_ts).dt.days.clip(lower=1).to_numpy(float)
+    gone = (pd.to_datetime(pd.Series(as_of)) - opens_ts).dt.days.to_numpy(float)
+    return np.clip(gone / window, 0.0, 1.0)
+
+
+def class_cases_behind(pack: Any, question: Any) -> float:
+    """The cases behind a question's outside view, each class's weighted as the view weighs it (known before
+    the question opens): what ``weak_class`` reads."""
+    from foresight.model.outside import components
+
+    return float(sum(c.weight * c.n_cases for c in components(pack, question, quick=True) if c.kind == "class"))
+
+
+def forecast_inputs(pack: Any, question: Any, as_of: dt.date) -> TermInputs:
+    """:class:`TermInputs` of one forecast of ``question`` made on ``as_of``."""
+    return TermInputs(
+        class_cases_behind(pack, question),
+        float(question.kind == "one_shot"),
+        float(elapsed_share([as_of], [question.opens], [question.closes])[0]),
+    )
+
+
+def term_values(term: str, outside: np.ndarray, shift: np.ndarray, inputs: TermInputs | None = None) -> np.ndarray:
+    """The value of extra term ``term`` (:data:`EXTRA_TERMS`) for each item."""
+    outside, shift = np.asarray(outside, float), np.asarray(shift, float)
+
+    def needed(name: str) -> np.ndarray:
+        value = None if inputs is None else getattr(inputs, name)
+        if value is None:
+            raise ValueError(f"the calibration term {term!r} needs each item's {name}, which was not given")
+        return np.broadcast_to(np.asarray(value, float), outside.shape)
+
+    if term == "downward":
+        return np.minimum(shift, 0.0)
+    if term == "weak_class":
+        return outside / np.sqrt(1.0 + needed("class_cases"))
+    if term == "elapsed":
+        return needed("elapsed").copy()
+    if term == "one_shot":
+        return needed("one_shot").copy()
+    if term in ("bend_low", "bend_high"):
+        return np.maximum(outside + shift + (1.0 if term == "bend_low" else -1.0), 0.0)
+    raise ValueError(f"unknown calibration term {term!r}; known: {', '.join(EXTRA_TERMS)}")
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """Posterior draws of (a, b_out, b_ev) and where they come from (packs, freezes, commit, date, counts)."""
+    """Posterior draws of (a, b_out, b_ev), of any extra terms (name -> draws, :data:`EXTRA_TERMS`), and where
+    they come from (packs, freezes, commit, date, counts, structure)."""
 
     a: np.ndarray
     b_out: np.ndarray
     b_ev: np.ndarray
     provenance: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    extra: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_draws(self) -> int:
         return len(self.a)
 
-    def logit(self, outside: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every term, base terms first."""
+        return (*TERMS, *self.extra)
+
+    def draws_of(self, name: str) -> np.ndarray:
+        return self.extra[name] if name in self.extra else getattr(self, name)
+
+    def logit(self, outside: np.ndarray, shift: np.ndarray, inputs: TermInputs | None = None) -> np.ndarray:
         """Calibrated log-odds for every (calibration draw, item): shape (n_draws, n_items)."""
-        o, s = np.atleast_1d(outside), np.atleast_1d(shift)
-        return self.a[:, None] + self.b_out[:, None] * o[None, :] + self.b_ev[:, None] * s[None, :]
+        o, s = np.atleast_1d(np.asarray(outside, float)), np.atleast_1d(np.asarray(shift, float))
+        out = self.a[:, None] + self.b_out[:, None] * o[None, :] + self.b_ev[:, None] * s[None, :]
+        for name, weight in self.extra.items():
+            out = out + weight[:, None] * term_values(name, o, s, inputs)[None, :]
+        return out
 
     def summary(self) -> dict[str, tuple[float, float, float]]:
         """Each term's posterior mean and 90% interval."""
         out = {}
-        for name in TERMS:
-            values = getattr(self, name)
+        for name in self.names:
+            values = self.draws_of(name)
             lo, hi = np.quantile(values, [0.05, 0.95])
             out[name] = (float(values.mean()), float(lo), float(hi))
         return out
 
     def label(self) -> str:
-        """How a run records it: the file, when it was fitted and on how many questions."""
+        """How a run records it: the file, when it was fitted and on how many questions (and its extra terms)."""
         p = self.provenance
+        terms = f", with {', '.join(self.extra)}" if self.extra else ""
         return (
             f"{self.source or 'calibration'} (fitted {p.get('fitted_at', '?')} on {p.get('n_questions', '?')} "
-            f"questions of {len(p.get('packs', []))} packs)"
+            f"questions of {len(p.get('packs', []))} packs{terms})"
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The artefact's content: provenance and the draws, one list per term."""
-        return {"provenance": dict(self.provenance), "draws": {name: getattr(self, name).tolist() for name in TERMS}}
+        """The artefact's content: provenance and the draws, one list per term (base terms first)."""
+        return {
+            "provenance": dict(self.provenance),
+            "draws": {name: self.draws_of(name).tolist() for name in self.names},
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], source: str = "") -> Calibration:
         """Read :meth:`to_json`'s form; a ValueError naming what is wrong otherwise."""
+        where = source or "calibration"
         try:
             draws = data["draws"]
             values = [np.asarray(draws[name], dtype=float) for name in TERMS]
-        except (KeyError, TypeError, ValueError) as exc:
+            extra = {name: np.asarray(v, dtype=float) for name, v in draws.items() if name not in TERMS}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(
-                f"{source or 'calibration'}: expected draws of {', '.join(TERMS)} (write it with `foresight calibrate`)"
+                f"{where}: expected draws of {', '.join(TERMS)} (write it with `foresight calibrate`)"
             ) from exc
-        if len({len(v) for v in values}) != 1 or not len(values[0]) or not all(np.isfinite(v).all() for v in values):
-            raise ValueError(f"{source or 'calibration'}: the draws of {', '.join(TERMS)} must be equally long, finite")
-        return cls(*values, provenance=dict(data.get("provenance") or {}), source=source)
+        unknown = [name for name in extra if name not in EXTRA_TERMS]
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown term(s) {', '.join(map(repr, unknown))} in draws; allowed besides "
+                f"{', '.join(TERMS)}: {', '.join(EXTRA_TERMS)}"
+            )
+        every = [*values, *extra.values()]
+        if (
+            len({len(v) for v in every}) != 1
+            or not len(values[0])
+            or any(v.ndim != 1 or not np.isfinite(v).all() for v in every)
+        ):
+            raise ValueError(f"{where}: the draws of {', '.join([*TERMS, *extra])} must be equally long, finite")
+        return cls(*values, provenance=dict(data.get("provenance") or {}), source=source, extra=extra)
 
 
-def calibrated_draws(calibration: Calibration | None, raw: np.ndarray, base: np.ndarray) -> np.ndarray:
+def calibrated_draws(
+    calibration: Calibration | None, raw: np.ndarray, base: np.ndarray, inputs: TermInputs | None = None
+) -> np.ndarray:
     """A forecast's draws after calibration, draw j paired with calibration draw j mod n; the raw draws
-    themselves (the same array) when there is no calibration."""
+    themselves (the same array) when there is no calibration. ``inputs``: the forecast's
+    :class:`TermInputs`, needed when the calibration carries terms that read them."""
     if calibration is None:
         return raw
     outside, shift = parts(raw, base)
     j = np.arange(len(outside)) % calibration.n_draws
-    return expit(calibration.a[j] + calibration.b_out[j] * outside + calibration.b_ev[j] * shift)
+    eta = calibration.a[j] + calibration.b_out[j] * outside + calibration.b_ev[j] * shift
+    for name, weight in calibration.extra.items():
+        eta = eta + weight[j] * term_values(name, outside, shift, inputs)
+    return expit(eta)
 
 
-def calibrated_mean(calibration: Calibration | None, raw: Any, base: Any) -> np.ndarray:
+def calibrated_mean(
+    calibration: Calibration | None, raw: Any, base: Any, inputs: TermInputs | None = None
+) -> np.ndarray:
     """Calibrated probability of each item (e.g. a backtest step), averaged over the calibration's draws;
     ``raw`` itself (as floats) when there is none."""
     if calibration is None:
         return np.asarray(raw, dtype=float)
-    return expit(calibration.logit(*parts(raw, base))).mean(axis=0)
+    return expit(calibration.logit(*parts(raw, base), inputs)).mean(axis=0)
 
 
 def reason(calibration: Calibration | None, raw_mean: float, calibrated: float, base_mean: float) -> str:
@@ -155,11 +285,28 @@ def reason(calibration: Calibration | None, raw_mean: float, calibrated: float, 
     if abs(b_out - 1) >= 0.1:
         what = "too extreme" if b_out < 1 else "not extreme enough"
         causes.append(f"outside views like this one ({base_mean:.0%}) were {what} (x{b_out:.2f})")
+    causes += [words for name in calibration.extra if (words := _extra_cause(name, terms[name][0], b_ev))]
     why = "; ".join(causes) if causes else "the calibration is close to the identity"
     if abs(moved) < 0.5:
         return f"calibration moves this forecast by less than half a point ({why})"
     points = round(abs(moved))
     return f"{direction} by {points} point{'s' * (points != 1)}: {why}"
+
+
+def _extra_cause(name: str, weight: float, b_ev: float) -> str:
+    """What an extra term's mean weight says, in words; empty when it is too small to matter (under 0.1)."""
+    if abs(weight) < 0.1:
+        return ""
+    if name == "downward":
+        return f"evidence pointing down counts x{b_ev + weight:.2f}, evidence pointing up x{b_ev:.2f}"
+    if name == "weak_class":
+        toward = "pulled toward" if weight < 0 else "pushed away from"
+        return f"outside views from few cases are {toward} 50% (weight {weight:+.2f})"
+    if name == "elapsed":
+        return f"forecasts drift {'up' if weight > 0 else 'down'} as the deadline nears ({weight:+.2f} over the window)"
+    if name == "one_shot":
+        return f"one-shot questions were forecast too {'low' if weight > 0 else 'high'} ({weight:+.2f})"
+    return f"the map bends ({name} {weight:+.2f})"
 
 
 @functools.lru_cache(maxsize=8)

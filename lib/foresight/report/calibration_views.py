@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from IPython.display import Markdown
 
-from foresight.model.calibration import Calibration, calibrated_draws, reason
+from foresight.model.calibration import Calibration, calibrated_draws, forecast_inputs, reason
 from foresight.model.forecasting import Forecast
 from foresight.report import escape
 
@@ -28,7 +28,8 @@ def calibrated_row(f: Forecast, calibration: Calibration | None, why: str) -> di
     if calibration is None:
         empty = {"calibrated_mean": None, "calibrated_p05": None, "calibrated_p95": None}
         return {**empty, "calibration": why, "calibration_why": reason(None, f.mean, f.mean, f.base_rate_mean)}
-    draws = calibrated_draws(calibration, f.draws, f.base_draws)
+    inputs = forecast_inputs(f.pack, f.question, f.as_of) if calibration.extra else None
+    draws = calibrated_draws(calibration, f.draws, f.base_draws, inputs)
     lo, hi = np.quantile(draws, [0.05, 0.95])
     return {
         "calibrated_mean": float(draws.mean()),

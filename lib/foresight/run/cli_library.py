@@ -283,6 +283,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     if checked is None:
         return EXIT_INVALID
     options, today = checked
+    try:
+        structure = calibration.structure_named(args.structure or calibration.SHIPPED)
+    except ValueError as exc:
+        print(f"foresight calibrate: --structure: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     import pandas as pd
 
     if args.steps:
@@ -303,14 +308,13 @@ def _calibrate(args: argparse.Namespace) -> int:
         print("foresight calibrate: no resolved question to learn from; no artefact written", file=sys.stderr)
         return EXIT_INVALID
     provenance = calibration.provenance_for(packs, git_commit(paths.project_root()))
-    provenance["structure"] = calibration.SHIPPED
     if args.steps:
         provenance["steps_from"] = paths.relative_to_root(Path(args.steps))
     check = crowd_check(headline_pairs({p.meta.id: p for p in packs}, table))
     if check is not None:  # what the reports say beside a calibrated forecast (docs/explanation/hindsight.md)
         provenance["crowd_check"] = check.record()
         print("The packs against the crowd of their time:", *check.lines(), sep="\n")
-    fit = calibration.fit_nuts(table, seed=options.seed, provenance=provenance)
+    fit = calibration.fit_nuts(table, seed=options.seed, provenance=provenance, structure=structure)
     target = calibration.write_artefact(fit, Path(args.out) if args.out else artefact_path())
     terms = ", ".join(f"{k} {m:.2f} (90% {lo:.2f} to {hi:.2f})" for k, (m, lo, hi) in fit.summary().items())
     print(
@@ -382,6 +386,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "--steps",
         metavar="CSV",
         help="learn from a library backtest's library_steps.csv instead of backtesting the packs again",
+    )
+    p.add_argument(
+        "--structure",
+        metavar="NAME",
+        help="the map's structure, as `foresight backtest` names it (default: 'base map'; e.g. "
+        "'+ downward + weak_class'); the backtest's shipping line says when another one pays",
     )
     _add_backtest_options(p, today="learn only from questions resolved by this day")
     p.set_defaults(func=_calibrate)

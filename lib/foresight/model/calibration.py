@@ -177,6 +177,7 @@ class Calibration:
         return (*TERMS, *self.extra)
 
     def draws_of(self, name: str) -> np.ndarray:
+        """The draws of term ``name``, base or extra."""
         return self.extra[name] if name in self.extra else getattr(self, name)
 
     def logit(self, outside: np.ndarray, shift: np.ndarray, inputs: TermInputs | None = None) -> np.ndarray:

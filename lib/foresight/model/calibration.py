@@ -183,10 +183,15 @@ class Calibration:
     def logit(self, outside: np.ndarray, shift: np.ndarray, inputs: TermInputs | None = None) -> np.ndarray:
         """Calibrated log-odds for every (calibration draw, item): shape (n_draws, n_items)."""
         o, s = np.atleast_1d(np.asarray(outside, float)), np.atleast_1d(np.asarray(shift, float))
-        out = self.a[:, None] + self.b_out[:, None] * o[None, :] + self.b_ev[:, None] * s[None, :]
+        return self.linear(lambda draws: draws[:, None], o, s, inputs)
+
+    def linear(self, pick: Any, outside: np.ndarray, shift: np.ndarray, inputs: TermInputs | None) -> np.ndarray:
+        """The map's log-odds, each term's draws taken through ``pick`` (all draws against all items, or draw j
+        paired with item j): the one place the map's formula is written."""
+        eta = pick(self.a) + pick(self.b_out) * outside + pick(self.b_ev) * shift
         for name, weight in self.extra.items():
-            out = out + weight[:, None] * term_values(name, o, s, inputs)[None, :]
-        return out
+            eta = eta + pick(weight) * term_values(name, outside, shift, inputs)
+        return eta
 
     def summary(self) -> dict[str, tuple[float, float, float]]:
         """Each term's posterior mean and 90% interval."""
@@ -251,10 +256,7 @@ def calibrated_draws(
         return raw
     outside, shift = parts(raw, base)
     j = np.arange(len(outside)) % calibration.n_draws
-    eta = calibration.a[j] + calibration.b_out[j] * outside + calibration.b_ev[j] * shift
-    for name, weight in calibration.extra.items():
-        eta = eta + weight[j] * term_values(name, outside, shift, inputs)
-    return expit(eta)
+    return expit(calibration.linear(lambda draws: draws[j], outside, shift, inputs))
 
 
 def calibrated_mean(
